@@ -1,0 +1,266 @@
+//! Moving object bytes between HTTP bodies and the store, streaming, with bounded memory.
+//!
+//! Upload: bytes are hashed (MD5 for the ETag, plus the requested checksum) as they arrive;
+//! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
+//! that does a blob get started, fed in batches of [`WRITE_BATCH`] from a blocking thread.
+//!
+//! Download: a producer task reads a few blocks at a time (each CRC-verified) and hands them
+//! to the response through a channel of depth 2, so a slow client holds at most a few hundred
+//! KiB of server memory.
+
+use std::sync::Arc;
+
+use arca_store::{BlobWriter, Extent, INLINE_THRESHOLD, ObjectData, Store, crc32c};
+use bytes::Bytes;
+use futures::StreamExt;
+use md5::{Digest, Md5};
+use s3s::checksum::ChecksumHasher;
+use s3s::dto::{Checksum, StreamingBlob};
+use s3s::{S3Error, S3Result, s3_error};
+
+use crate::error::StoreResultExt;
+
+/// Bytes handed to the blob writer per blocking call.
+const WRITE_BATCH: usize = 1024 * 1024;
+/// Bytes read from a blob per blocking call on the way out.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// What an upload produced.
+pub struct Ingested {
+    pub data: ObjectData,
+    pub size: u64,
+    pub md5: [u8; 16],
+    pub checksum: Checksum,
+}
+
+impl Ingested {
+    pub fn etag(&self) -> String {
+        hex::encode(self.md5)
+    }
+}
+
+/// Anything that yields body chunks: request bodies and copies of stored objects.
+pub type ByteChunks = futures::stream::BoxStream<'static, Result<Bytes, S3Error>>;
+
+pub fn request_chunks(body: StreamingBlob) -> ByteChunks {
+    body.map(|r| r.map_err(body_error)).boxed()
+}
+
+/// An error while reading the request body: a failed chunk signature stays what it is, a
+/// short or broken body is `IncompleteBody`.
+fn body_error(e: s3s::StdError) -> S3Error {
+    match e.downcast::<S3Error>() {
+        Ok(s3) => *s3,
+        Err(other) => {
+            tracing::debug!(error = %other, "request body failed");
+            s3_error!(
+                IncompleteBody,
+                "You did not provide the number of bytes specified by the Content-Length HTTP header."
+            )
+        }
+    }
+}
+
+/// Streams `chunks` into the store (inline or a new blob); at most `limit` bytes.
+pub async fn ingest(
+    store: &Arc<Store>,
+    chunks: ByteChunks,
+    hasher: ChecksumHasher,
+    limit: u64,
+) -> S3Result<Ingested> {
+    ingest_with(store, chunks, hasher, limit, true).await
+}
+
+/// Like [`ingest`], but always into a blob (multipart parts become extents).
+pub async fn ingest_blob(
+    store: &Arc<Store>,
+    chunks: ByteChunks,
+    hasher: ChecksumHasher,
+    limit: u64,
+) -> S3Result<Ingested> {
+    ingest_with(store, chunks, hasher, limit, false).await
+}
+
+async fn ingest_with(
+    store: &Arc<Store>,
+    mut chunks: ByteChunks,
+    mut hasher: ChecksumHasher,
+    limit: u64,
+    inline_ok: bool,
+) -> S3Result<Ingested> {
+    let mut md5 = Md5::new();
+    let mut size = 0u64;
+    let mut inline: Vec<u8> = Vec::new();
+    let mut writer: Option<BlobWriter> = None;
+    let mut pending: Vec<u8> = Vec::new();
+    let result: S3Result<()> = async {
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(s3_error!(
+                    EntityTooLarge,
+                    "Your proposed upload exceeds the maximum allowed object size."
+                ));
+            }
+            md5.update(&chunk);
+            hasher.update(&chunk);
+            if writer.is_none() && inline_ok && inline.len() + chunk.len() <= INLINE_THRESHOLD {
+                inline.extend_from_slice(&chunk);
+                continue;
+            }
+            if writer.is_none() {
+                writer = Some(store.begin_blob().await.s3()?);
+                pending = std::mem::take(&mut inline);
+                pending.reserve(WRITE_BATCH);
+            }
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= WRITE_BATCH {
+                let w = writer.take().expect("writer");
+                let (w, buf) = write_batch(w, std::mem::take(&mut pending)).await?;
+                writer = Some(w);
+                pending = buf;
+            }
+        }
+        if writer.is_none() && !inline_ok {
+            writer = Some(store.begin_blob().await.s3()?);
+        }
+        Ok(())
+    }
+    .await;
+    let data = match (result, writer) {
+        (Err(e), Some(w)) => {
+            let id = w.id();
+            drop(w);
+            let _ = store.discard_blob(id).await;
+            return Err(e);
+        }
+        (Err(e), None) => return Err(e),
+        (Ok(()), None) => ObjectData::Inline {
+            crc32c: crc32c(&inline),
+            bytes: inline,
+        },
+        (Ok(()), Some(w)) => {
+            let id = w.id();
+            let finished = tokio::task::spawn_blocking(move || {
+                let mut w = w;
+                w.write(&pending)?;
+                w.finish()
+            })
+            .await
+            .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"));
+            match finished {
+                Ok(Ok((blob, len))) => ObjectData::Extents(vec![Extent { blob, len }]),
+                Ok(Err(e)) => {
+                    let _ = store.discard_blob(id).await;
+                    return Err(crate::error::store_error(e));
+                }
+                Err(e) => {
+                    let _ = store.discard_blob(id).await;
+                    return Err(e);
+                }
+            }
+        }
+    };
+    Ok(Ingested {
+        data,
+        size,
+        md5: md5.finalize().into(),
+        checksum: hasher.finalize(),
+    })
+}
+
+async fn write_batch(mut w: BlobWriter, mut buf: Vec<u8>) -> S3Result<(BlobWriter, Vec<u8>)> {
+    tokio::task::spawn_blocking(move || {
+        w.write(&buf)?;
+        buf.clear();
+        Ok((w, buf))
+    })
+    .await
+    .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"))?
+    .s3()
+}
+
+/// Streams bytes `[start, end)` of an object. Blob files are opened before this returns, so a
+/// concurrent overwrite cannot pull them away from under the response.
+pub fn object_stream(
+    store: &Arc<Store>,
+    data: &ObjectData,
+    start: u64,
+    end: u64,
+) -> S3Result<ByteChunks> {
+    match data {
+        ObjectData::Inline { bytes, crc32c: crc } => {
+            if crc32c(bytes) != *crc {
+                tracing::error!("inline object bytes fail their checksum");
+                return Err(s3_error!(
+                    InternalError,
+                    "We encountered an internal error. Please try again."
+                ));
+            }
+            let slice = Bytes::copy_from_slice(&bytes[start as usize..end as usize]);
+            Ok(futures::stream::once(async move { Ok(slice) }).boxed())
+        }
+        ObjectData::Extents(extents) => {
+            // (reader, first byte in this extent, end byte in this extent)
+            let mut plan = Vec::new();
+            let mut offset = 0u64;
+            for e in extents {
+                let (lo, hi) = (offset, offset + e.len);
+                offset = hi;
+                if hi <= start || lo >= end || e.len == 0 {
+                    continue;
+                }
+                let reader = store.open_blob(e.blob).s3()?;
+                plan.push((reader, start.max(lo) - lo, end.min(hi) - lo));
+            }
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, S3Error>>(2);
+            tokio::spawn(async move {
+                for (reader, mut pos, stop) in plan {
+                    let reader = Arc::new(reader);
+                    while pos < stop {
+                        let n = READ_CHUNK.min((stop - pos) as usize);
+                        let r = reader.clone();
+                        let read = tokio::task::spawn_blocking(move || r.read(pos, n)).await;
+                        let item = match read {
+                            Ok(Ok(v)) => Ok(Bytes::from(v)),
+                            Ok(Err(e)) => Err(crate::error::store_error(e)),
+                            Err(e) => Err(s3_error!(InternalError, "reader panicked: {e}")),
+                        };
+                        let failed = item.is_err();
+                        if tx.send(item).await.is_err() || failed {
+                            return;
+                        }
+                        pos += n as u64;
+                    }
+                }
+            });
+            Ok(tokio_stream_from(rx))
+        }
+    }
+}
+
+fn tokio_stream_from(mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, S3Error>>) -> ByteChunks {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+}
+
+/// Wraps a chunk stream as a response body with a known length.
+pub fn response_body(chunks: ByteChunks) -> StreamingBlob {
+    StreamingBlob::wrap(SyncStream(std::sync::Mutex::new(chunks)))
+}
+
+/// `StreamingBlob` wants `Sync`; a boxed stream is only `Send`. The mutex is never contended:
+/// only the response writer polls it.
+struct SyncStream(std::sync::Mutex<ByteChunks>);
+
+impl futures::Stream for SyncStream {
+    type Item = Result<Bytes, S3Error>;
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let inner = this.0.get_mut().unwrap_or_else(|p| p.into_inner());
+        inner.poll_next_unpin(cx)
+    }
+}

@@ -1,0 +1,245 @@
+//! Conversions between store records and s3s DTOs, and request validation AWS applies to
+//! every operation (tags, metadata size, version ids).
+
+use arca_store::{ContentHeaders, ObjectVersion, Owner};
+use s3s::dto::{self, Timestamp, TimestampFormat};
+use s3s::{S3Result, s3_error};
+
+/// AWS's limit on user metadata: keys and values, in bytes, summed.
+pub const MAX_USER_METADATA: usize = 2048;
+/// Largest single PUT.
+pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// Largest object.
+pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+pub const MAX_PART_NUMBER: i32 = 10_000;
+
+pub fn timestamp(ms: i64) -> Timestamp {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    Timestamp::from(t)
+}
+
+/// Milliseconds truncated to whole seconds (HTTP dates have no fractions).
+pub fn whole_seconds(ms: i64) -> i64 {
+    ms.div_euclid(1000)
+}
+
+pub fn timestamp_secs(t: &Timestamp) -> i64 {
+    let t: time::OffsetDateTime = t.clone().into();
+    t.unix_timestamp()
+}
+
+pub fn owner_dto(o: &Owner) -> dto::Owner {
+    dto::Owner {
+        display_name: Some(o.display_name.clone()),
+        id: Some(o.id.clone()),
+    }
+}
+
+pub fn etag_dto(etag: &str) -> dto::ETag {
+    dto::ETag::Strong(etag.to_string())
+}
+
+/// Does a client's ETag condition match the stored ETag?
+pub fn etag_matches(cond: &dto::ETagCondition, etag: &str) -> bool {
+    match cond {
+        dto::ETagCondition::Any => true,
+        dto::ETagCondition::ETag(e) => e.value() == etag,
+    }
+}
+
+pub fn format_http_date(t: &Timestamp) -> String {
+    let mut buf = Vec::new();
+    let _ = t.format(TimestampFormat::HttpDate, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+pub fn parse_http_date(s: &str) -> Option<Timestamp> {
+    Timestamp::parse(TimestampFormat::HttpDate, s).ok()
+}
+
+pub fn user_metadata(meta: Option<dto::Metadata>) -> S3Result<Vec<(String, String)>> {
+    let mut v: Vec<(String, String)> = meta.unwrap_or_default().into_iter().collect();
+    v.sort();
+    let size: usize = v.iter().map(|(k, val)| k.len() + val.len()).sum();
+    if size > MAX_USER_METADATA {
+        return Err(s3_error!(
+            MetadataTooLarge,
+            "Your metadata headers exceed the maximum allowed metadata size."
+        ));
+    }
+    Ok(v)
+}
+
+pub fn metadata_dto(v: &[(String, String)]) -> Option<dto::Metadata> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v.iter().cloned().collect())
+    }
+}
+
+/// Parses and validates an `x-amz-tagging` header (URL query syntax).
+pub fn parse_tagging_header(h: Option<&str>) -> S3Result<Vec<(String, String)>> {
+    let Some(h) = h.filter(|h| !h.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut tags = Vec::new();
+    for pair in h.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let dec = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| s3_error!(InvalidArgument, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
+        };
+        tags.push((dec(k)?, dec(v)?));
+    }
+    validate_tags(&tags, 10)?;
+    Ok(tags)
+}
+
+pub fn tags_from_dto(tagging: dto::Tagging, max: usize) -> S3Result<Vec<(String, String)>> {
+    let tags: Vec<(String, String)> = tagging
+        .tag_set
+        .into_iter()
+        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
+        .collect();
+    validate_tags(&tags, max)?;
+    Ok(tags)
+}
+
+pub fn tags_dto(tags: &[(String, String)]) -> Vec<dto::Tag> {
+    tags.iter()
+        .map(|(k, v)| dto::Tag {
+            key: Some(k.clone()),
+            value: Some(v.clone()),
+        })
+        .collect()
+}
+
+fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
+    if tags.len() > max {
+        return Err(custom_error(
+            "BadRequest",
+            http::StatusCode::BAD_REQUEST,
+            format!("Object tags cannot be greater than {max}"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(s3_error!(
+                InvalidTag,
+                "The TagKey you have provided is invalid"
+            ));
+        }
+        if v.chars().count() > 256 {
+            return Err(s3_error!(
+                InvalidTag,
+                "The TagValue you have provided is too long"
+            ));
+        }
+        if k.starts_with("aws:") {
+            return Err(s3_error!(
+                InvalidTag,
+                "System tags cannot be added/updated by requester"
+            ));
+        }
+        if !seen.insert(k) {
+            return Err(s3_error!(
+                InvalidTag,
+                "Cannot provide multiple Tags with the same key"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Unversioned buckets hold one version per key, named `null`.
+pub fn check_version_id(version_id: Option<&str>) -> S3Result<()> {
+    match version_id {
+        None | Some("null") => Ok(()),
+        Some(_) => Err(s3_error!(InvalidArgument, "Invalid version id specified")),
+    }
+}
+
+pub fn content_headers(
+    content_type: Option<String>,
+    content_encoding: Option<String>,
+    content_disposition: Option<String>,
+    content_language: Option<String>,
+    cache_control: Option<String>,
+    expires: Option<Timestamp>,
+) -> ContentHeaders {
+    ContentHeaders {
+        content_type,
+        content_encoding,
+        content_disposition,
+        content_language,
+        cache_control,
+        expires: expires.as_ref().map(format_http_date),
+    }
+}
+
+pub fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<String> {
+    const KNOWN: [&str; 9] = [
+        "STANDARD",
+        "REDUCED_REDUNDANCY",
+        "STANDARD_IA",
+        "ONEZONE_IA",
+        "INTELLIGENT_TIERING",
+        "GLACIER",
+        "DEEP_ARCHIVE",
+        "GLACIER_IR",
+        "EXPRESS_ONEZONE",
+    ];
+    match sc {
+        None => Ok("STANDARD".to_string()),
+        Some(s) if KNOWN.contains(&s.as_str()) => Ok(s.as_str().to_string()),
+        Some(_) => Err(s3_error!(
+            InvalidStorageClass,
+            "The storage class you specified is not valid"
+        )),
+    }
+}
+
+/// Keys are UTF-8 without NUL (the index separates bucket and key with it).
+pub fn check_key(key: &str) -> S3Result<()> {
+    if key.is_empty() {
+        return Err(s3_error!(InvalidArgument, "Object key must not be empty"));
+    }
+    if key.len() > 1024 {
+        return Err(s3_error!(KeyTooLongError, "Your key is too long"));
+    }
+    if key.contains('\0') {
+        return Err(s3_error!(
+            InvalidArgument,
+            "Object key must not contain NUL"
+        ));
+    }
+    Ok(())
+}
+
+/// URL-encodes a key for `encoding-type=url` responses, as AWS does (spaces as `+`).
+pub fn url_encode(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
+pub fn object_size(v: &ObjectVersion) -> i64 {
+    v.size as i64
+}
+
+/// An S3 error code s3s does not know by name.
+pub fn custom_error(code: &'static str, status: http::StatusCode, message: String) -> s3s::S3Error {
+    let mut e = s3s::S3Error::with_message(s3s::S3ErrorCode::Custom(code.into()), message);
+    e.set_status_code(status);
+    e
+}

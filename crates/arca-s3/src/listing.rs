@@ -1,0 +1,267 @@
+//! ListObjects (v1), ListObjectsV2 and ListObjectVersions over the store's ordered index.
+
+use arca_store::{ListEntry, ListPage, ListQuery, ObjectVersion as StoredVersion};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
+use s3s::dto::*;
+use s3s::{S3Request, S3Response, S3Result, s3_error};
+
+use crate::ArcaS3;
+use crate::common::*;
+use crate::error::StoreResultExt;
+
+/// Maps keys, prefixes and markers through URL encoding when the client asked for it.
+struct Encoder(bool);
+
+impl Encoder {
+    fn new(e: Option<&EncodingType>) -> S3Result<Self> {
+        match e.map(|e| e.as_str()) {
+            None => Ok(Encoder(false)),
+            Some("url") => Ok(Encoder(true)),
+            Some(_) => Err(s3_error!(
+                InvalidArgument,
+                "Invalid Encoding Method specified in Request"
+            )),
+        }
+    }
+    fn enc(&self, s: String) -> String {
+        if self.0 { url_encode(&s) } else { s }
+    }
+    fn opt(&self, s: Option<String>) -> Option<String> {
+        s.map(|s| self.enc(s))
+    }
+}
+
+fn max_keys(m: Option<i32>) -> S3Result<usize> {
+    match m {
+        None => Ok(1000),
+        Some(n) if n < 0 => Err(s3_error!(InvalidArgument, "max-keys cannot be negative")),
+        Some(n) => Ok((n as usize).min(1000)),
+    }
+}
+
+impl ArcaS3 {
+    fn list_page(
+        &self,
+        bucket: &str,
+        prefix: Option<&str>,
+        delimiter: Option<&str>,
+        after: Option<String>,
+        max: usize,
+    ) -> S3Result<ListPage> {
+        let q = ListQuery {
+            prefix: prefix.unwrap_or_default().to_string(),
+            delimiter: delimiter.map(str::to_string),
+            start_after: after,
+            max_keys: max,
+        };
+        self.store.list_objects(bucket, &q).s3()
+    }
+
+    fn object_dto(&self, key: String, v: &StoredVersion, owner: bool, enc: &Encoder) -> Object {
+        Object {
+            key: Some(enc.enc(key)),
+            e_tag: Some(etag_dto(&v.etag)),
+            last_modified: Some(timestamp(v.last_modified_ms)),
+            size: Some(object_size(v)),
+            storage_class: Some(ObjectStorageClass::from(v.storage_class.clone())),
+            owner: owner.then(|| owner_dto(&v.owner)),
+            checksum_algorithm: v
+                .checksum
+                .as_ref()
+                .map(|c| vec![ChecksumAlgorithm::from(c.algorithm.clone())]),
+            checksum_type: v
+                .checksum
+                .as_ref()
+                .map(|c| crate::checksum::checksum_type_dto(c.kind)),
+            restore_status: None,
+        }
+    }
+
+    pub(crate) async fn list_objects_v2_impl(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        let input = req.input;
+        let enc = Encoder::new(input.encoding_type.as_ref())?;
+        let max = max_keys(input.max_keys)?;
+        let token_key = match &input.continuation_token {
+            Some(t) => Some(
+                TOKEN
+                    .decode(t)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| {
+                        s3_error!(
+                            InvalidArgument,
+                            "The continuation token provided is incorrect"
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let after = token_key.or_else(|| input.start_after.clone());
+        let page = self.list_page(
+            &input.bucket,
+            input.prefix.as_deref(),
+            input.delimiter.as_deref(),
+            after,
+            max,
+        )?;
+        let next = page.next_marker().map(|k| TOKEN.encode(k.as_bytes()));
+        let fetch_owner = input.fetch_owner.unwrap_or(false);
+        let mut contents = Vec::new();
+        let mut prefixes = Vec::new();
+        let count = page.entries.len();
+        for e in page.entries {
+            match e {
+                ListEntry::Object { key, version } => {
+                    contents.push(self.object_dto(key, &version, fetch_owner, &enc))
+                }
+                ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
+                    prefix: Some(enc.enc(p)),
+                }),
+            }
+        }
+        Ok(S3Response::new(ListObjectsV2Output {
+            name: Some(input.bucket),
+            prefix: Some(enc.enc(input.prefix.unwrap_or_default())),
+            delimiter: enc.opt(input.delimiter),
+            max_keys: Some(input.max_keys.unwrap_or(1000)),
+            key_count: Some(count as i32),
+            is_truncated: Some(page.is_truncated),
+            contents: (!contents.is_empty()).then_some(contents),
+            common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
+            continuation_token: input.continuation_token,
+            next_continuation_token: next,
+            start_after: enc.opt(input.start_after),
+            encoding_type: input.encoding_type,
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn list_objects_impl(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
+        let input = req.input;
+        let enc = Encoder::new(input.encoding_type.as_ref())?;
+        let max = max_keys(input.max_keys)?;
+        let page = self.list_page(
+            &input.bucket,
+            input.prefix.as_deref(),
+            input.delimiter.as_deref(),
+            input.marker.clone().filter(|m| !m.is_empty()),
+            max,
+        )?;
+        // AWS returns NextMarker only when a delimiter was given.
+        let next = if input.delimiter.is_some() {
+            page.next_marker().map(str::to_string)
+        } else {
+            None
+        };
+        let mut contents = Vec::new();
+        let mut prefixes = Vec::new();
+        for e in page.entries {
+            match e {
+                ListEntry::Object { key, version } => {
+                    contents.push(self.object_dto(key, &version, true, &enc))
+                }
+                ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
+                    prefix: Some(enc.enc(p)),
+                }),
+            }
+        }
+        Ok(S3Response::new(ListObjectsOutput {
+            name: Some(input.bucket),
+            prefix: Some(enc.enc(input.prefix.unwrap_or_default())),
+            delimiter: enc.opt(input.delimiter),
+            marker: Some(enc.enc(input.marker.unwrap_or_default())),
+            next_marker: enc.opt(next),
+            max_keys: Some(input.max_keys.unwrap_or(1000)),
+            is_truncated: Some(page.is_truncated),
+            contents: (!contents.is_empty()).then_some(contents),
+            common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
+            encoding_type: input.encoding_type,
+            ..Default::default()
+        }))
+    }
+
+    /// On an unversioned bucket every object is its own `null` version, as on AWS.
+    pub(crate) async fn list_object_versions_impl(
+        &self,
+        req: S3Request<ListObjectVersionsInput>,
+    ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        let input = req.input;
+        let enc = Encoder::new(input.encoding_type.as_ref())?;
+        let max = max_keys(input.max_keys)?;
+        let mut after = input.key_marker.clone().filter(|m| !m.is_empty());
+        // A version-id marker of `null` means "after the null version of key_marker", which on
+        // an unversioned bucket is simply after that key. Any other id never matched.
+        if let Some(vm) = input.version_id_marker.as_deref().filter(|v| !v.is_empty()) {
+            if after.is_none() {
+                return Err(s3_error!(
+                    InvalidArgument,
+                    "A version-id marker cannot be specified without a key marker."
+                ));
+            }
+            if vm != "null" {
+                return Err(s3_error!(InvalidArgument, "Invalid version id specified"));
+            }
+        }
+        if after.as_deref() == Some("") {
+            after = None;
+        }
+        let page = self.list_page(
+            &input.bucket,
+            input.prefix.as_deref(),
+            input.delimiter.as_deref(),
+            after,
+            max,
+        )?;
+        let next_key = page.next_marker().map(str::to_string);
+        let mut versions = Vec::new();
+        let mut prefixes = Vec::new();
+        for e in page.entries {
+            match e {
+                ListEntry::Object { key, version: v } => versions.push(ObjectVersion {
+                    key: Some(enc.enc(key)),
+                    version_id: Some("null".into()),
+                    is_latest: Some(true),
+                    e_tag: Some(etag_dto(&v.etag)),
+                    last_modified: Some(timestamp(v.last_modified_ms)),
+                    size: Some(object_size(&v)),
+                    storage_class: Some(ObjectVersionStorageClass::from(v.storage_class.clone())),
+                    owner: Some(owner_dto(&v.owner)),
+                    checksum_algorithm: v
+                        .checksum
+                        .as_ref()
+                        .map(|c| vec![ChecksumAlgorithm::from(c.algorithm.clone())]),
+                    checksum_type: v
+                        .checksum
+                        .as_ref()
+                        .map(|c| crate::checksum::checksum_type_dto(c.kind)),
+                    restore_status: None,
+                }),
+                ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
+                    prefix: Some(enc.enc(p)),
+                }),
+            }
+        }
+        Ok(S3Response::new(ListObjectVersionsOutput {
+            name: Some(input.bucket),
+            prefix: Some(enc.enc(input.prefix.unwrap_or_default())),
+            delimiter: enc.opt(input.delimiter),
+            key_marker: Some(enc.enc(input.key_marker.unwrap_or_default())),
+            version_id_marker: Some(input.version_id_marker.unwrap_or_default()),
+            next_version_id_marker: next_key.as_ref().map(|_| "null".to_string()),
+            next_key_marker: enc.opt(next_key),
+            max_keys: Some(input.max_keys.unwrap_or(1000)),
+            is_truncated: Some(page.is_truncated),
+            versions: (!versions.is_empty()).then_some(versions),
+            common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
+            encoding_type: input.encoding_type,
+            ..Default::default()
+        }))
+    }
+}

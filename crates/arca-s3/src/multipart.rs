@@ -1,0 +1,688 @@
+//! Multipart uploads. Parts are blobs; Complete turns them into the object's extents in one
+//! commit, without copying a byte.
+
+use std::collections::BTreeMap;
+
+use arca_store::{
+    ChecksumType, Extent, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord,
+    PartSummary, StoreError, now_ms,
+};
+use md5::{Digest, Md5};
+use s3s::dto::*;
+use s3s::{S3Request, S3Response, S3Result, s3_error};
+
+use crate::ArcaS3;
+use crate::body;
+use crate::checksum;
+use crate::common::*;
+use crate::error::StoreResultExt;
+use crate::object::{check_copy_conditions, copy_source, write_condition};
+
+fn check_part_number(n: i32) -> S3Result<u32> {
+    if !(1..=MAX_PART_NUMBER).contains(&n) {
+        return Err(s3_error!(
+            InvalidArgument,
+            "Part number must be an integer between 1 and 10000, inclusive"
+        ));
+    }
+    Ok(n as u32)
+}
+
+fn new_upload_id() -> String {
+    // Time first, so ids sort roughly by initiation like AWS's listing.
+    format!("{:013x}{:016x}", now_ms(), rand::random::<u64>())
+}
+
+fn part_checksum_dto(alg: Option<&str>, value: Option<&String>) -> Checksum {
+    let mut c = Checksum::default();
+    if let (Some(a), Some(v)) = (alg, value) {
+        let v = Some(v.clone());
+        match a {
+            "CRC32" => c.checksum_crc32 = v,
+            "CRC32C" => c.checksum_crc32c = v,
+            "CRC64NVME" => c.checksum_crc64nvme = v,
+            "SHA1" => c.checksum_sha1 = v,
+            _ => c.checksum_sha256 = v,
+        }
+    }
+    c
+}
+
+impl ArcaS3 {
+    pub(crate) async fn create_multipart_upload_impl(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let input = req.input;
+        check_key(&input.key)?;
+        let algorithm = match &input.checksum_algorithm {
+            Some(a) => {
+                Some(checksum::requested_algorithm(&Checksum::default(), Some(a))?.to_string())
+            }
+            None => None,
+        };
+        let kind = match (
+            input.checksum_type.as_ref().map(|t| t.as_str()),
+            algorithm.as_deref(),
+        ) {
+            (Some(ChecksumType_::FULL_OBJECT), Some("SHA1" | "SHA256")) => {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "The FULL_OBJECT checksum type cannot be used with the SHA1 or SHA256 checksum algorithms."
+                ));
+            }
+            (Some(ChecksumType_::FULL_OBJECT), _) => Some(ChecksumType::FullObject),
+            (Some(ChecksumType_::COMPOSITE), Some("CRC64NVME")) => {
+                return Err(s3_error!(
+                    InvalidRequest,
+                    "The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm."
+                ));
+            }
+            (Some(_), _) => Some(ChecksumType::Composite),
+            (None, Some("CRC64NVME")) => Some(ChecksumType::FullObject),
+            (None, Some(_)) => Some(ChecksumType::Composite),
+            (None, None) => None,
+        };
+        let upload = MultipartUpload {
+            bucket: input.bucket.clone(),
+            key: input.key.clone(),
+            upload_id: new_upload_id(),
+            initiated_ms: now_ms(),
+            owner: self.owner.clone(),
+            storage_class: storage_class(input.storage_class.as_ref())?,
+            content: content_headers(
+                input.content_type,
+                input.content_encoding,
+                input.content_disposition,
+                input.content_language,
+                input.cache_control,
+                input.expires,
+            ),
+            user_metadata: user_metadata(input.metadata)?,
+            tags: parse_tagging_header(input.tagging.as_deref())?,
+            checksum_algorithm: algorithm.clone(),
+            checksum_type: kind,
+        };
+        let upload_id = upload.upload_id.clone();
+        self.store.create_upload(upload).await.s3()?;
+        Ok(S3Response::new(CreateMultipartUploadOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(upload_id),
+            checksum_algorithm: algorithm.map(ChecksumAlgorithm::from),
+            checksum_type: kind.map(checksum::checksum_type_dto),
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn upload_part_impl(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        let trailers = req.trailing_headers.clone();
+        let input = req.input;
+        let part_number = check_part_number(input.part_number)?;
+        let upload = self
+            .store
+            .get_upload(&input.bucket, &input.key, &input.upload_id)
+            .s3()?;
+        if let Some(len) = input.content_length
+            && len as u64 > MAX_PUT_SIZE
+        {
+            return Err(s3_error!(
+                EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed object size."
+            ));
+        }
+        let content_md5 = match input.content_md5.as_deref() {
+            Some(h) => {
+                use base64::Engine;
+                let b = base64::engine::general_purpose::STANDARD
+                    .decode(h)
+                    .ok()
+                    .filter(|b| b.len() == 16)
+                    .ok_or_else(|| {
+                        s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid.")
+                    })?;
+                Some(b)
+            }
+            None => None,
+        };
+        let mut declared = Checksum {
+            checksum_crc32: input.checksum_crc32,
+            checksum_crc32c: input.checksum_crc32c,
+            checksum_crc64nvme: input.checksum_crc64nvme,
+            checksum_sha1: input.checksum_sha1,
+            checksum_sha256: input.checksum_sha256,
+            checksum_type: None,
+        };
+        let algorithm: Option<&str> = match &upload.checksum_algorithm {
+            Some(a) => checksum::ALGORITHMS.iter().copied().find(|x| x == a),
+            None if input.checksum_algorithm.is_some() || declared != Checksum::default() => Some(
+                checksum::requested_algorithm(&declared, input.checksum_algorithm.as_ref())?,
+            ),
+            None => None,
+        };
+        let hasher = algorithm.map(checksum::hasher_for).unwrap_or_default();
+        let chunks = match input.body {
+            Some(b) => body::request_chunks(b),
+            None => futures::StreamExt::boxed(futures::stream::empty()),
+        };
+        let ingested = body::ingest_blob(&self.store, chunks, hasher, MAX_PUT_SIZE).await?;
+        let verdict = (|| {
+            if let Some(md5) = &content_md5
+                && md5.as_slice() != ingested.md5
+            {
+                return Err(s3_error!(
+                    BadDigest,
+                    "The Content-MD5 you specified did not match what we received."
+                ));
+            }
+            if let Some(len) = input.content_length
+                && len as u64 != ingested.size
+            {
+                return Err(s3_error!(
+                    IncompleteBody,
+                    "You did not provide the number of bytes specified by the Content-Length HTTP header."
+                ));
+            }
+            checksum::merge_trailers(
+                &mut declared,
+                trailers.as_ref().and_then(|t| t.take()).as_ref(),
+            );
+            if let Some(a) = algorithm {
+                checksum::verify(&ingested.checksum, &declared, a)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = verdict {
+            self.discard(&ingested.data).await;
+            return Err(e);
+        }
+        let ObjectData::Extents(ext) = &ingested.data else {
+            return Err(s3_error!(InternalError, "part was not stored as a blob"));
+        };
+        let value = algorithm.and_then(|a| checksum::value_of(&ingested.checksum, a).cloned());
+        let part = PartRecord {
+            part_number,
+            size: ingested.size,
+            etag: ingested.etag(),
+            last_modified_ms: now_ms(),
+            checksum: value.clone().map(|v| ObjectChecksum {
+                algorithm: algorithm.unwrap_or_default().to_string(),
+                value: v,
+                kind: ChecksumType::FullObject,
+            }),
+            blob: ext[0].blob,
+        };
+        let etag = part.etag.clone();
+        if let Err(e) = self
+            .store
+            .put_part(&input.bucket, &input.key, &input.upload_id, part)
+            .await
+        {
+            self.discard(&ingested.data).await;
+            return Err(crate::error::store_error(e));
+        }
+        let mut c = part_checksum_dto(algorithm, value.as_ref());
+        Ok(S3Response::new(UploadPartOutput {
+            e_tag: Some(etag_dto(&etag)),
+            checksum_crc32: c.checksum_crc32.take(),
+            checksum_crc32c: c.checksum_crc32c.take(),
+            checksum_crc64nvme: c.checksum_crc64nvme.take(),
+            checksum_sha1: c.checksum_sha1.take(),
+            checksum_sha256: c.checksum_sha256.take(),
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn upload_part_copy_impl(
+        &self,
+        req: S3Request<UploadPartCopyInput>,
+    ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+        let input = req.input;
+        let part_number = check_part_number(input.part_number)?;
+        let upload = self
+            .store
+            .get_upload(&input.bucket, &input.key, &input.upload_id)
+            .s3()?;
+        let (sb, sk, sv) = copy_source(&input.copy_source)?;
+        check_version_id(sv.as_deref())?;
+        let src = self.store.get_object(&sb, &sk).s3()?;
+        check_copy_conditions(
+            &src,
+            input.copy_source_if_match.as_ref(),
+            input.copy_source_if_none_match.as_ref(),
+            input.copy_source_if_modified_since.as_ref(),
+            input.copy_source_if_unmodified_since.as_ref(),
+        )?;
+        let (start, end) = match input.copy_source_range.as_deref() {
+            None => (0, src.size),
+            Some(r) => parse_copy_range(r, src.size)?,
+        };
+        if end - start > MAX_PUT_SIZE {
+            return Err(s3_error!(
+                InvalidRequest,
+                "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"
+            ));
+        }
+        let algorithm = upload
+            .checksum_algorithm
+            .as_deref()
+            .and_then(|a| checksum::ALGORITHMS.iter().copied().find(|x| *x == a));
+        let chunks = body::object_stream(&self.store, &src.data, start, end)?;
+        let ingested = body::ingest_blob(
+            &self.store,
+            chunks,
+            algorithm.map(checksum::hasher_for).unwrap_or_default(),
+            u64::MAX,
+        )
+        .await?;
+        let ObjectData::Extents(ext) = &ingested.data else {
+            return Err(s3_error!(InternalError, "part was not stored as a blob"));
+        };
+        let value = algorithm.and_then(|a| checksum::value_of(&ingested.checksum, a).cloned());
+        let last_modified_ms = now_ms();
+        let part = PartRecord {
+            part_number,
+            size: ingested.size,
+            etag: ingested.etag(),
+            last_modified_ms,
+            checksum: value.clone().map(|v| ObjectChecksum {
+                algorithm: algorithm.unwrap_or_default().to_string(),
+                value: v,
+                kind: ChecksumType::FullObject,
+            }),
+            blob: ext[0].blob,
+        };
+        let etag = part.etag.clone();
+        if let Err(e) = self
+            .store
+            .put_part(&input.bucket, &input.key, &input.upload_id, part)
+            .await
+        {
+            self.discard(&ingested.data).await;
+            return Err(crate::error::store_error(e));
+        }
+        let mut c = part_checksum_dto(algorithm, value.as_ref());
+        Ok(S3Response::new(UploadPartCopyOutput {
+            copy_part_result: Some(CopyPartResult {
+                e_tag: Some(etag_dto(&etag)),
+                last_modified: Some(timestamp(last_modified_ms)),
+                checksum_crc32: c.checksum_crc32.take(),
+                checksum_crc32c: c.checksum_crc32c.take(),
+                checksum_crc64nvme: c.checksum_crc64nvme.take(),
+                checksum_sha1: c.checksum_sha1.take(),
+                checksum_sha256: c.checksum_sha256.take(),
+            }),
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn complete_multipart_upload_impl(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let input = req.input;
+        let condition = write_condition(input.if_match.as_ref(), input.if_none_match.as_ref())?;
+        let upload = self
+            .store
+            .get_upload(&input.bucket, &input.key, &input.upload_id)
+            .s3()?;
+        let requested: Vec<CompletedPart> = input
+            .multipart_upload
+            .and_then(|m| m.parts)
+            .unwrap_or_default();
+        if requested.is_empty() {
+            return Err(s3_error!(
+                MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema"
+            ));
+        }
+        let (stored, _) = self
+            .store
+            .list_parts(&input.upload_id, 0, usize::MAX)
+            .s3()?;
+        let stored: BTreeMap<u32, PartRecord> =
+            stored.into_iter().map(|p| (p.part_number, p)).collect();
+
+        // Validate against a snapshot first, for AWS's precise error codes.
+        let mut chosen: Vec<(u32, String)> = Vec::with_capacity(requested.len());
+        let mut last = 0i32;
+        for (i, p) in requested.iter().enumerate() {
+            let n = p.part_number.unwrap_or(0);
+            if n <= last {
+                return Err(s3_error!(
+                    InvalidPartOrder,
+                    "The list of parts was not in ascending order. The parts list must be specified in order by part number."
+                ));
+            }
+            last = n;
+            let n = n as u32;
+            let want = p
+                .e_tag
+                .as_ref()
+                .map(|e| e.value().to_string())
+                .unwrap_or_default();
+            let Some(sp) = stored.get(&n).filter(|sp| sp.etag == want) else {
+                return Err(s3_error!(
+                    InvalidPart,
+                    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."
+                ));
+            };
+            if i + 1 < requested.len() && sp.size < MIN_PART_SIZE {
+                return Err(s3_error!(
+                    EntityTooSmall,
+                    "Your proposed upload is smaller than the minimum allowed object size."
+                ));
+            }
+            if let (Some(alg), Some(c)) = (upload.checksum_algorithm.as_deref(), &sp.checksum) {
+                let sent = part_sent_checksum(p, alg);
+                if let Some(sent) = sent
+                    && sent != &c.value
+                {
+                    return Err(s3_error!(
+                        InvalidPart,
+                        "The checksum of part {n} does not match the uploaded part."
+                    ));
+                }
+            }
+            chosen.push((n, want));
+        }
+        let total: u64 = chosen.iter().map(|(n, _)| stored[n].size).sum();
+        if total > MAX_OBJECT_SIZE {
+            return Err(s3_error!(
+                EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed object size."
+            ));
+        }
+        let checksum = match (&upload.checksum_algorithm, upload.checksum_type) {
+            (Some(alg), Some(kind)) => {
+                let parts: Vec<(u64, &str)> = chosen
+                    .iter()
+                    .map(|(n, _)| {
+                        let sp = &stored[n];
+                        (
+                            sp.size,
+                            sp.checksum.as_ref().map(|c| c.value.as_str()).unwrap_or(""),
+                        )
+                    })
+                    .collect();
+                if parts.iter().any(|(_, v)| v.is_empty()) {
+                    None
+                } else {
+                    Some(checksum::multipart_checksum(alg, kind, &parts)?)
+                }
+            }
+            _ => None,
+        };
+        if let Some(c) = &checksum {
+            let declared = Checksum {
+                checksum_crc32: input.checksum_crc32.clone(),
+                checksum_crc32c: input.checksum_crc32c.clone(),
+                checksum_crc64nvme: input.checksum_crc64nvme.clone(),
+                checksum_sha1: input.checksum_sha1.clone(),
+                checksum_sha256: input.checksum_sha256.clone(),
+                checksum_type: None,
+            };
+            if let Some(want) = checksum::value_of(&declared, &c.algorithm)
+                && want != &c.value
+                && want.split('-').next() != c.value.split('-').next()
+            {
+                return Err(s3_error!(
+                    BadDigest,
+                    "The {} you specified did not match the calculated checksum.",
+                    c.algorithm
+                ));
+            }
+        }
+        let mut md5 = Md5::new();
+        for (_, etag) in &chosen {
+            md5.update(hex::decode(etag).unwrap_or_default());
+        }
+        let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
+        let owner = self.owner.clone();
+        let etag_c = etag.clone();
+        let checksum_c = checksum.clone();
+        let version = self
+            .store
+            .complete_upload(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                condition,
+                move |up, parts| {
+                    let mut extents = Vec::with_capacity(chosen.len());
+                    let mut summaries = Vec::with_capacity(chosen.len());
+                    for (n, want) in &chosen {
+                        // Re-check inside the commit: a part may have been replaced meanwhile.
+                        let p = parts.get(n).filter(|p| &p.etag == want).ok_or_else(|| {
+                            StoreError::InvalidPart(format!("part {n} changed during completion"))
+                        })?;
+                        extents.push(Extent {
+                            blob: p.blob,
+                            len: p.size,
+                        });
+                        summaries.push(PartSummary {
+                            part_number: *n,
+                            size: p.size,
+                            etag: p.etag.clone(),
+                            checksum: p.checksum.as_ref().map(|c| c.value.clone()),
+                        });
+                    }
+                    Ok(ObjectVersion {
+                        version_id: None,
+                        is_delete_marker: false,
+                        size: total,
+                        etag: etag_c,
+                        last_modified_ms: now_ms(),
+                        storage_class: up.storage_class.clone(),
+                        owner,
+                        content: up.content.clone(),
+                        user_metadata: up.user_metadata.clone(),
+                        tags: up.tags.clone(),
+                        checksum: checksum_c,
+                        parts: summaries,
+                        data: ObjectData::Extents(extents),
+                        encryption: None,
+                    })
+                },
+            )
+            .await
+            .s3()?;
+        let mut c = checksum::to_dto(version.checksum.as_ref());
+        Ok(S3Response::new(CompleteMultipartUploadOutput {
+            bucket: Some(input.bucket.clone()),
+            key: Some(input.key.clone()),
+            e_tag: Some(etag_dto(&etag)),
+            location: Some(format!("/{}/{}", input.bucket, input.key)),
+            checksum_crc32: c.checksum_crc32.take(),
+            checksum_crc32c: c.checksum_crc32c.take(),
+            checksum_crc64nvme: c.checksum_crc64nvme.take(),
+            checksum_sha1: c.checksum_sha1.take(),
+            checksum_sha256: c.checksum_sha256.take(),
+            checksum_type: c.checksum_type.take(),
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn abort_multipart_upload_impl(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let input = req.input;
+        self.store
+            .abort_upload(&input.bucket, &input.key, &input.upload_id)
+            .await
+            .s3()?;
+        Ok(S3Response::with_status(
+            AbortMultipartUploadOutput::default(),
+            http::StatusCode::NO_CONTENT,
+        ))
+    }
+
+    pub(crate) async fn list_parts_impl(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
+        let input = req.input;
+        let upload = self
+            .store
+            .get_upload(&input.bucket, &input.key, &input.upload_id)
+            .s3()?;
+        let marker = input.part_number_marker.unwrap_or(0).max(0) as u32;
+        let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
+        let (parts, truncated) = self.store.list_parts(&input.upload_id, marker, max).s3()?;
+        let alg = upload.checksum_algorithm.as_deref();
+        let next = parts.last().map(|p| p.part_number as i32);
+        let parts: Vec<Part> = parts
+            .iter()
+            .map(|p| {
+                let mut c = part_checksum_dto(alg, p.checksum.as_ref().map(|c| &c.value));
+                Part {
+                    part_number: Some(p.part_number as i32),
+                    size: Some(p.size as i64),
+                    e_tag: Some(etag_dto(&p.etag)),
+                    last_modified: Some(timestamp(p.last_modified_ms)),
+                    checksum_crc32: c.checksum_crc32.take(),
+                    checksum_crc32c: c.checksum_crc32c.take(),
+                    checksum_crc64nvme: c.checksum_crc64nvme.take(),
+                    checksum_sha1: c.checksum_sha1.take(),
+                    checksum_sha256: c.checksum_sha256.take(),
+                }
+            })
+            .collect();
+        Ok(S3Response::new(ListPartsOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(input.upload_id),
+            part_number_marker: Some(marker as i32),
+            next_part_number_marker: next,
+            max_parts: Some(max as i32),
+            is_truncated: Some(truncated),
+            parts: (!parts.is_empty()).then_some(parts),
+            initiator: Some(Initiator {
+                id: Some(upload.owner.id.clone()),
+                display_name: Some(upload.owner.display_name.clone()),
+            }),
+            owner: Some(owner_dto(&upload.owner)),
+            storage_class: Some(StorageClass::from(upload.storage_class.clone())),
+            checksum_algorithm: upload
+                .checksum_algorithm
+                .clone()
+                .map(ChecksumAlgorithm::from),
+            checksum_type: upload.checksum_type.map(checksum::checksum_type_dto),
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn list_multipart_uploads_impl(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let input = req.input;
+        let max = input.max_uploads.unwrap_or(1000).clamp(0, 1000) as usize;
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let key_marker = input.key_marker.clone().filter(|k| !k.is_empty());
+        let id_marker = input
+            .upload_id_marker
+            .clone()
+            .filter(|k| !k.is_empty() && key_marker.is_some());
+        let page = self
+            .store
+            .list_uploads(
+                &input.bucket,
+                &prefix,
+                input.delimiter.as_deref(),
+                key_marker.as_deref(),
+                id_marker.as_deref(),
+                max,
+            )
+            .s3()?;
+        let (next_key, next_id) = if page.is_truncated {
+            match (page.uploads.last(), page.common_prefixes.last()) {
+                (Some(u), Some(p)) if p.as_str() > u.key.as_str() => (Some(p.clone()), None),
+                (Some(u), _) => (Some(u.key.clone()), Some(u.upload_id.clone())),
+                (None, Some(p)) => (Some(p.clone()), None),
+                (None, None) => (None, None),
+            }
+        } else {
+            (None, None)
+        };
+        let uploads: Vec<s3s::dto::MultipartUpload> = page
+            .uploads
+            .iter()
+            .map(|u| s3s::dto::MultipartUpload {
+                key: Some(u.key.clone()),
+                upload_id: Some(u.upload_id.clone()),
+                initiated: Some(timestamp(u.initiated_ms)),
+                initiator: Some(Initiator {
+                    id: Some(u.owner.id.clone()),
+                    display_name: Some(u.owner.display_name.clone()),
+                }),
+                owner: Some(owner_dto(&u.owner)),
+                storage_class: Some(StorageClass::from(u.storage_class.clone())),
+                checksum_algorithm: u.checksum_algorithm.clone().map(ChecksumAlgorithm::from),
+                checksum_type: u.checksum_type.map(checksum::checksum_type_dto),
+            })
+            .collect();
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: Some(prefix),
+            delimiter: input.delimiter,
+            key_marker: Some(input.key_marker.unwrap_or_default()),
+            upload_id_marker: Some(input.upload_id_marker.unwrap_or_default()),
+            next_key_marker: next_key,
+            next_upload_id_marker: next_id,
+            max_uploads: Some(max as i32),
+            is_truncated: Some(page.is_truncated),
+            uploads: (!uploads.is_empty()).then_some(uploads),
+            common_prefixes: (!page.common_prefixes.is_empty()).then(|| {
+                page.common_prefixes
+                    .into_iter()
+                    .map(|p| CommonPrefix { prefix: Some(p) })
+                    .collect()
+            }),
+            encoding_type: input.encoding_type,
+            ..Default::default()
+        }))
+    }
+}
+
+fn part_sent_checksum<'a>(p: &'a CompletedPart, alg: &str) -> Option<&'a String> {
+    match alg {
+        "CRC32" => p.checksum_crc32.as_ref(),
+        "CRC32C" => p.checksum_crc32c.as_ref(),
+        "CRC64NVME" => p.checksum_crc64nvme.as_ref(),
+        "SHA1" => p.checksum_sha1.as_ref(),
+        "SHA256" => p.checksum_sha256.as_ref(),
+        _ => None,
+    }
+}
+
+/// `bytes=first-last` (inclusive), within the source object.
+fn parse_copy_range(r: &str, size: u64) -> S3Result<(u64, u64)> {
+    let bad = || {
+        s3_error!(
+            InvalidArgument,
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"
+        )
+    };
+    let spec = r.strip_prefix("bytes=").ok_or_else(bad)?;
+    let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+    let first: u64 = a.trim().parse().map_err(|_| bad())?;
+    let last: u64 = b.trim().parse().map_err(|_| bad())?;
+    if first > last {
+        return Err(bad());
+    }
+    if last >= size {
+        return Err(s3_error!(
+            InvalidRange,
+            "The requested range is not satisfiable"
+        ));
+    }
+    Ok((first, last + 1))
+}
+
+#[allow(non_camel_case_types)]
+type ChecksumType_ = s3s::dto::ChecksumType;

@@ -1,0 +1,834 @@
+//! Single-object operations: PUT, GET, HEAD, DELETE, copy, tagging, attributes.
+
+use arca_store::{ChecksumType, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms};
+use s3s::dto::*;
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
+
+use crate::ArcaS3;
+use crate::body::{self, ByteChunks};
+use crate::checksum;
+use crate::common::*;
+use crate::error::StoreResultExt;
+
+/// The write condition a PUT or Complete carries.
+pub fn write_condition(
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+) -> S3Result<WriteCondition> {
+    match (if_match, if_none_match) {
+        (_, Some(c)) if c.is_any() => Ok(WriteCondition::IfAbsent),
+        (_, Some(_)) => Err(s3_error!(
+            NotImplemented,
+            "If-None-Match on writes accepts only *"
+        )),
+        (Some(ETagCondition::Any), None) => Ok(WriteCondition::IfEtag("*".into())),
+        (Some(ETagCondition::ETag(e)), None) => Ok(WriteCondition::IfEtag(e.value().to_string())),
+        (None, None) => Ok(WriteCondition::Always),
+    }
+}
+
+/// A write condition that finds no object fails with 404 NoSuchKey on AWS; a mismatch with 412.
+fn condition_error(e: arca_store::StoreError) -> S3Error {
+    crate::error::store_error(e)
+}
+
+impl ArcaS3 {
+    pub(crate) async fn put_object_impl(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        let trailers = req.trailing_headers.clone();
+        let input = req.input;
+        check_key(&input.key)?;
+        let storage_class = storage_class(input.storage_class.as_ref())?;
+        let user_metadata = user_metadata(input.metadata)?;
+        let tags = parse_tagging_header(input.tagging.as_deref())?;
+        let condition = write_condition(input.if_match.as_ref(), input.if_none_match.as_ref())?;
+        if let Some(len) = input.content_length
+            && len as u64 > MAX_PUT_SIZE
+        {
+            return Err(s3_error!(
+                EntityTooLarge,
+                "Your proposed upload exceeds the maximum allowed object size."
+            ));
+        }
+        let content_md5 = decode_content_md5(input.content_md5.as_deref())?;
+        // Fail fast on a missing bucket before reading the body.
+        self.store.get_bucket(&input.bucket).s3()?;
+
+        let mut declared = Checksum {
+            checksum_crc32: input.checksum_crc32,
+            checksum_crc32c: input.checksum_crc32c,
+            checksum_crc64nvme: input.checksum_crc64nvme,
+            checksum_sha1: input.checksum_sha1,
+            checksum_sha256: input.checksum_sha256,
+            checksum_type: None,
+        };
+        let algorithm =
+            checksum::requested_algorithm(&declared, input.checksum_algorithm.as_ref())?;
+        let chunks = match input.body {
+            Some(b) => body::request_chunks(b),
+            None => futures::stream::empty().boxed_chunks(),
+        };
+        let ingested = body::ingest(
+            &self.store,
+            chunks,
+            checksum::hasher_for(algorithm),
+            MAX_PUT_SIZE,
+        )
+        .await?;
+
+        let verdict = (|| {
+            if let Some(md5) = content_md5
+                && md5 != ingested.md5
+            {
+                return Err(s3_error!(
+                    BadDigest,
+                    "The Content-MD5 you specified did not match what we received."
+                ));
+            }
+            if let Some(len) = input.content_length
+                && len as u64 != ingested.size
+            {
+                return Err(s3_error!(
+                    IncompleteBody,
+                    "You did not provide the number of bytes specified by the Content-Length HTTP header."
+                ));
+            }
+            checksum::merge_trailers(
+                &mut declared,
+                trailers.as_ref().and_then(|t| t.take()).as_ref(),
+            );
+            checksum::verify(&ingested.checksum, &declared, algorithm)
+        })();
+        if let Err(e) = verdict {
+            self.discard(&ingested.data).await;
+            return Err(e);
+        }
+
+        let stored_checksum =
+            checksum::value_of(&ingested.checksum, algorithm).map(|v| ObjectChecksum {
+                algorithm: algorithm.to_string(),
+                value: v.clone(),
+                kind: ChecksumType::FullObject,
+            });
+        let version = ObjectVersion {
+            version_id: None,
+            is_delete_marker: false,
+            size: ingested.size,
+            etag: ingested.etag(),
+            last_modified_ms: now_ms(),
+            storage_class,
+            owner: self.owner.clone(),
+            content: content_headers(
+                input.content_type,
+                input.content_encoding,
+                input.content_disposition,
+                input.content_language,
+                input.cache_control,
+                input.expires,
+            ),
+            user_metadata,
+            tags,
+            checksum: stored_checksum.clone(),
+            parts: Vec::new(),
+            data: ingested.data.clone(),
+            encryption: None,
+        };
+        let etag = version.etag.clone();
+        if let Err(e) = self
+            .store
+            .put_object(&input.bucket, &input.key, version, condition)
+            .await
+        {
+            self.discard(&ingested.data).await;
+            return Err(condition_error(e));
+        }
+        let mut c = checksum::to_dto(stored_checksum.as_ref());
+        Ok(S3Response::new(PutObjectOutput {
+            e_tag: Some(etag_dto(&etag)),
+            checksum_crc32: c.checksum_crc32.take(),
+            checksum_crc32c: c.checksum_crc32c.take(),
+            checksum_crc64nvme: c.checksum_crc64nvme.take(),
+            checksum_sha1: c.checksum_sha1.take(),
+            checksum_sha256: c.checksum_sha256.take(),
+            checksum_type: c.checksum_type.take(),
+            size: Some(ingested.size as i64),
+            ..Default::default()
+        }))
+    }
+
+    /// Returns the blobs of an upload that will not be committed to the GC queue.
+    pub(crate) async fn discard(&self, data: &ObjectData) {
+        if let ObjectData::Extents(extents) = data {
+            for e in extents {
+                let _ = self.store.discard_blob(e.blob).await;
+            }
+        }
+    }
+
+    pub(crate) async fn get_object_impl(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        check_read_conditions(
+            &v,
+            input.if_match.as_ref(),
+            input.if_none_match.as_ref(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        )?;
+        let (start, end, content_range, parts_count) =
+            select_range(&v, input.range, input.part_number)?;
+        let chunks = body::object_stream(&self.store, &v.data, start, end)?;
+        let whole = start == 0 && end == v.size && input.part_number.is_none();
+        let mut c = if whole && input.checksum_mode.is_some() {
+            checksum::to_dto(v.checksum.as_ref())
+        } else {
+            Checksum::default()
+        };
+        let content = &v.content;
+        let out = GetObjectOutput {
+            body: Some(body::response_body(chunks)),
+            content_length: Some((end - start) as i64),
+            content_range,
+            accept_ranges: Some("bytes".into()),
+            e_tag: Some(etag_dto(&v.etag)),
+            last_modified: Some(timestamp(v.last_modified_ms)),
+            metadata: metadata_dto(&v.user_metadata),
+            content_type: input
+                .response_content_type
+                .or_else(|| content.content_type.clone()),
+            content_encoding: input
+                .response_content_encoding
+                .or_else(|| content.content_encoding.clone()),
+            content_disposition: input
+                .response_content_disposition
+                .or_else(|| content.content_disposition.clone()),
+            content_language: input
+                .response_content_language
+                .or_else(|| content.content_language.clone()),
+            cache_control: input
+                .response_cache_control
+                .or_else(|| content.cache_control.clone()),
+            expires: input
+                .response_expires
+                .or_else(|| content.expires.as_deref().and_then(parse_http_date)),
+            storage_class: storage_class_out(&v.storage_class),
+            tag_count: (!v.tags.is_empty()).then_some(v.tags.len() as i32),
+            parts_count,
+            checksum_crc32: c.checksum_crc32.take(),
+            checksum_crc32c: c.checksum_crc32c.take(),
+            checksum_crc64nvme: c.checksum_crc64nvme.take(),
+            checksum_sha1: c.checksum_sha1.take(),
+            checksum_sha256: c.checksum_sha256.take(),
+            checksum_type: c.checksum_type.take(),
+            ..Default::default()
+        };
+        let mut resp = S3Response::new(out);
+        if content_range_is_partial(start, end, v.size, input.part_number) {
+            resp.status = Some(http::StatusCode::PARTIAL_CONTENT);
+        }
+        Ok(resp)
+    }
+
+    pub(crate) async fn head_object_impl(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        check_read_conditions(
+            &v,
+            input.if_match.as_ref(),
+            input.if_none_match.as_ref(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        )?;
+        let (start, end, content_range, parts_count) =
+            select_range(&v, input.range, input.part_number)?;
+        let whole = start == 0 && end == v.size && input.part_number.is_none();
+        let mut c = if whole && input.checksum_mode.is_some() {
+            checksum::to_dto(v.checksum.as_ref())
+        } else {
+            Checksum::default()
+        };
+        let content = &v.content;
+        let out = HeadObjectOutput {
+            content_length: Some((end - start) as i64),
+            content_range,
+            accept_ranges: Some("bytes".into()),
+            e_tag: Some(etag_dto(&v.etag)),
+            last_modified: Some(timestamp(v.last_modified_ms)),
+            metadata: metadata_dto(&v.user_metadata),
+            content_type: input
+                .response_content_type
+                .or_else(|| content.content_type.clone()),
+            content_encoding: input
+                .response_content_encoding
+                .or_else(|| content.content_encoding.clone()),
+            content_disposition: input
+                .response_content_disposition
+                .or_else(|| content.content_disposition.clone()),
+            content_language: input
+                .response_content_language
+                .or_else(|| content.content_language.clone()),
+            cache_control: input
+                .response_cache_control
+                .or_else(|| content.cache_control.clone()),
+            expires: input
+                .response_expires
+                .or_else(|| content.expires.as_deref().and_then(parse_http_date)),
+            storage_class: storage_class_out(&v.storage_class),
+
+            parts_count,
+            checksum_crc32: c.checksum_crc32.take(),
+            checksum_crc32c: c.checksum_crc32c.take(),
+            checksum_crc64nvme: c.checksum_crc64nvme.take(),
+            checksum_sha1: c.checksum_sha1.take(),
+            checksum_sha256: c.checksum_sha256.take(),
+            checksum_type: c.checksum_type.take(),
+            ..Default::default()
+        };
+        let mut resp = S3Response::new(out);
+        if content_range_is_partial(start, end, v.size, input.part_number) {
+            resp.status = Some(http::StatusCode::PARTIAL_CONTENT);
+        }
+        Ok(resp)
+    }
+
+    pub(crate) async fn delete_object_impl(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        if let Some(cond) = &input.if_match {
+            match self.store.get_object(&input.bucket, &input.key) {
+                Ok(v) if etag_matches(cond, &v.etag) => {}
+                Ok(_) => {
+                    return Err(s3_error!(
+                        PreconditionFailed,
+                        "At least one of the pre-conditions you specified did not hold"
+                    ));
+                }
+                Err(e) => return Err(crate::error::store_error(e)),
+            }
+        }
+        self.store
+            .delete_objects(&input.bucket, vec![input.key])
+            .await
+            .s3()?;
+        Ok(S3Response::new(DeleteObjectOutput {
+            version_id: input.version_id,
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn delete_objects_impl(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        let input = req.input;
+        let objects = input.delete.objects;
+        if objects.len() > 1000 {
+            return Err(s3_error!(
+                MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema"
+            ));
+        }
+        let quiet = input.delete.quiet.unwrap_or(false);
+        let mut errors = Vec::new();
+        let mut keys = Vec::new();
+        let mut ids = Vec::new();
+        for o in objects {
+            match check_version_id(o.version_id.as_deref()).and_then(|()| check_key(&o.key)) {
+                Ok(()) => {
+                    keys.push(o.key);
+                    ids.push(o.version_id);
+                }
+                Err(e) => errors.push(Error {
+                    code: Some(e.code().as_str().to_string()),
+                    key: Some(o.key),
+                    message: e.message().map(str::to_string),
+                    version_id: o.version_id,
+                }),
+            }
+        }
+        self.store
+            .delete_objects(&input.bucket, keys.clone())
+            .await
+            .s3()?;
+        let deleted: Vec<DeletedObject> = if quiet {
+            Vec::new()
+        } else {
+            keys.into_iter()
+                .zip(ids)
+                .map(|(key, version_id)| DeletedObject {
+                    key: Some(key),
+                    version_id,
+                    ..Default::default()
+                })
+                .collect()
+        };
+        Ok(S3Response::new(DeleteObjectsOutput {
+            deleted: Some(deleted),
+            errors: (!errors.is_empty()).then_some(errors),
+            ..Default::default()
+        }))
+    }
+
+    pub(crate) async fn copy_object_impl(
+        &self,
+        req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
+        let input = req.input;
+        check_key(&input.key)?;
+        let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
+        check_version_id(src_version.as_deref())?;
+        let src = self.store.get_object(&src_bucket, &src_key).s3()?;
+        check_copy_conditions(
+            &src,
+            input.copy_source_if_match.as_ref(),
+            input.copy_source_if_none_match.as_ref(),
+            input.copy_source_if_modified_since.as_ref(),
+            input.copy_source_if_unmodified_since.as_ref(),
+        )?;
+        if src.size > MAX_PUT_SIZE {
+            return Err(s3_error!(
+                InvalidRequest,
+                "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"
+            ));
+        }
+        let replace_meta = input
+            .metadata_directive
+            .as_ref()
+            .is_some_and(|d| d.as_str() == MetadataDirective::REPLACE);
+        let replace_tags = input
+            .tagging_directive
+            .as_ref()
+            .is_some_and(|d| d.as_str() == TaggingDirective::REPLACE);
+        let storage_class = match &input.storage_class {
+            Some(_) => storage_class(input.storage_class.as_ref())?,
+            None => src.storage_class.clone(),
+        };
+        let same = src_bucket == input.bucket && src_key == input.key;
+        if same
+            && !replace_meta
+            && !replace_tags
+            && input.storage_class.is_none()
+            && input.website_redirect_location.is_none()
+        {
+            return Err(s3_error!(
+                InvalidRequest,
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
+            ));
+        }
+        let (content, user_metadata) = if replace_meta {
+            (
+                content_headers(
+                    input.content_type,
+                    input.content_encoding,
+                    input.content_disposition,
+                    input.content_language,
+                    input.cache_control,
+                    input.expires,
+                ),
+                crate::common::user_metadata(input.metadata)?,
+            )
+        } else {
+            (src.content.clone(), src.user_metadata.clone())
+        };
+        let tags = if replace_tags {
+            parse_tagging_header(input.tagging.as_deref())?
+        } else {
+            src.tags.clone()
+        };
+        let last_modified_ms = now_ms();
+        let etag = src.etag.clone();
+        if same {
+            // Metadata-only change: the bytes (and their blobs) stay where they are.
+            let src_etag = src.etag.clone();
+            self.store
+                .update_object(&input.bucket, &input.key, move |v| {
+                    if v.etag == src_etag {
+                        v.content = content;
+                        v.user_metadata = user_metadata;
+                        v.tags = tags;
+                        v.storage_class = storage_class;
+                        v.last_modified_ms = last_modified_ms;
+                    }
+                })
+                .await
+                .s3()?;
+        } else {
+            self.store.get_bucket(&input.bucket).s3()?;
+            let data = self.copy_bytes(&src, 0, src.size).await?;
+            let version = ObjectVersion {
+                version_id: None,
+                is_delete_marker: false,
+                size: src.size,
+                etag: etag.clone(),
+                last_modified_ms,
+                storage_class,
+                owner: self.owner.clone(),
+                content,
+                user_metadata,
+                tags,
+                checksum: src.checksum.clone(),
+                parts: src.parts.clone(),
+                data: data.clone(),
+                encryption: None,
+            };
+            if let Err(e) = self
+                .store
+                .put_object(&input.bucket, &input.key, version, WriteCondition::Always)
+                .await
+            {
+                self.discard(&data).await;
+                return Err(crate::error::store_error(e));
+            }
+        }
+        let mut c = checksum::to_dto(src.checksum.as_ref());
+        Ok(S3Response::new(CopyObjectOutput {
+            copy_object_result: Some(CopyObjectResult {
+                e_tag: Some(etag_dto(&etag)),
+                last_modified: Some(timestamp(last_modified_ms)),
+                checksum_crc32: c.checksum_crc32.take(),
+                checksum_crc32c: c.checksum_crc32c.take(),
+                checksum_crc64nvme: c.checksum_crc64nvme.take(),
+                checksum_sha1: c.checksum_sha1.take(),
+                checksum_sha256: c.checksum_sha256.take(),
+                checksum_type: c.checksum_type.take(),
+            }),
+            ..Default::default()
+        }))
+    }
+
+    /// Copies object bytes `[start, end)` into new storage (blobs are owned by one record).
+    pub(crate) async fn copy_bytes(
+        &self,
+        src: &ObjectVersion,
+        start: u64,
+        end: u64,
+    ) -> S3Result<ObjectData> {
+        let chunks = body::object_stream(&self.store, &src.data, start, end)?;
+        let ingested = body::ingest(
+            &self.store,
+            chunks,
+            s3s::checksum::ChecksumHasher::default(),
+            u64::MAX,
+        )
+        .await?;
+        Ok(ingested.data)
+    }
+
+    pub(crate) async fn get_object_attributes_impl(
+        &self,
+        req: S3Request<GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        let wants = |a: &str| input.object_attributes.iter().any(|x| x.as_str() == a);
+        let mut out = GetObjectAttributesOutput {
+            last_modified: Some(timestamp(v.last_modified_ms)),
+            ..Default::default()
+        };
+        if wants(ObjectAttributes::ETAG) {
+            out.e_tag = Some(etag_dto(&v.etag));
+        }
+        if wants(ObjectAttributes::OBJECT_SIZE) {
+            out.object_size = Some(v.size as i64);
+        }
+        if wants(ObjectAttributes::STORAGE_CLASS) {
+            out.storage_class = Some(StorageClass::from(v.storage_class.clone()));
+        }
+        if wants(ObjectAttributes::CHECKSUM) && v.checksum.is_some() {
+            out.checksum = Some(checksum::to_dto(v.checksum.as_ref()));
+        }
+        if wants(ObjectAttributes::OBJECT_PARTS) && !v.parts.is_empty() {
+            let marker = input.part_number_marker.unwrap_or(0);
+            let max = input.max_parts.unwrap_or(1000).max(0) as usize;
+            let after: Vec<_> = v
+                .parts
+                .iter()
+                .filter(|p| p.part_number as i32 > marker)
+                .collect();
+            let page: Vec<_> = after.iter().take(max).collect();
+            let alg = v
+                .checksum
+                .as_ref()
+                .map(|c| c.algorithm.as_str())
+                .unwrap_or("");
+            out.object_parts = Some(GetObjectAttributesParts {
+                is_truncated: Some(after.len() > page.len()),
+                max_parts: Some(max as i32),
+                next_part_number_marker: page.last().map(|p| p.part_number as i32),
+                part_number_marker: Some(marker),
+                total_parts_count: Some(v.parts.len() as i32),
+                parts: Some(
+                    page.iter()
+                        .map(|p| {
+                            let mut op = ObjectPart {
+                                part_number: Some(p.part_number as i32),
+                                size: Some(p.size as i64),
+                                ..Default::default()
+                            };
+                            if let Some(c) = &p.checksum {
+                                match alg {
+                                    "CRC32" => op.checksum_crc32 = Some(c.clone()),
+                                    "CRC32C" => op.checksum_crc32c = Some(c.clone()),
+                                    "CRC64NVME" => op.checksum_crc64nvme = Some(c.clone()),
+                                    "SHA1" => op.checksum_sha1 = Some(c.clone()),
+                                    "SHA256" => op.checksum_sha256 = Some(c.clone()),
+                                    _ => {}
+                                }
+                            }
+                            op
+                        })
+                        .collect(),
+                ),
+            });
+        }
+        Ok(S3Response::new(out))
+    }
+
+    pub(crate) async fn put_object_tagging_impl(
+        &self,
+        req: S3Request<PutObjectTaggingInput>,
+    ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        let tags = tags_from_dto(input.tagging, 10)?;
+        self.store
+            .update_object(&input.bucket, &input.key, move |v| v.tags = tags)
+            .await
+            .s3()?;
+        Ok(S3Response::new(PutObjectTaggingOutput {
+            version_id: input.version_id,
+        }))
+    }
+
+    pub(crate) async fn get_object_tagging_impl(
+        &self,
+        req: S3Request<GetObjectTaggingInput>,
+    ) -> S3Result<S3Response<GetObjectTaggingOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        Ok(S3Response::new(GetObjectTaggingOutput {
+            tag_set: tags_dto(&v.tags),
+            version_id: input.version_id,
+        }))
+    }
+
+    pub(crate) async fn delete_object_tagging_impl(
+        &self,
+        req: S3Request<DeleteObjectTaggingInput>,
+    ) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
+        let input = req.input;
+        check_version_id(input.version_id.as_deref())?;
+        self.store
+            .update_object(&input.bucket, &input.key, |v| v.tags.clear())
+            .await
+            .s3()?;
+        Ok(S3Response::new(DeleteObjectTaggingOutput {
+            version_id: input.version_id,
+        }))
+    }
+}
+
+fn storage_class_out(sc: &str) -> Option<StorageClass> {
+    // AWS omits the header for STANDARD.
+    (sc != "STANDARD").then(|| StorageClass::from(sc.to_string()))
+}
+
+fn content_range_is_partial(start: u64, end: u64, size: u64, part_number: Option<i32>) -> bool {
+    part_number.is_some() || start != 0 || end != size
+}
+
+fn decode_content_md5(h: Option<&str>) -> S3Result<Option<[u8; 16]>> {
+    use base64::Engine;
+    let Some(h) = h else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(h)
+        .map_err(|_| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
+    let arr: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
+    Ok(Some(arr))
+}
+
+pub(crate) fn copy_source(cs: &CopySource) -> S3Result<(String, String, Option<String>)> {
+    match cs {
+        CopySource::Bucket {
+            bucket,
+            key,
+            version_id,
+        } => Ok((
+            bucket.to_string(),
+            key.to_string(),
+            version_id.as_ref().map(|v| v.to_string()),
+        )),
+        _ => Err(s3_error!(
+            NotImplemented,
+            "Access point copy sources are not supported"
+        )),
+    }
+}
+
+/// Conditional read headers in AWS's order of precedence (RFC 9110 §13.2.2).
+fn check_read_conditions(
+    v: &ObjectVersion,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+    if_modified_since: Option<&Timestamp>,
+    if_unmodified_since: Option<&Timestamp>,
+) -> S3Result<()> {
+    let modified = whole_seconds(v.last_modified_ms);
+    if let Some(c) = if_match {
+        if !etag_matches(c, &v.etag) {
+            return Err(precondition_failed());
+        }
+    } else if let Some(t) = if_unmodified_since
+        && modified > timestamp_secs(t)
+    {
+        return Err(precondition_failed());
+    }
+    if let Some(c) = if_none_match {
+        if etag_matches(c, &v.etag) {
+            return Err(not_modified(v));
+        }
+    } else if let Some(t) = if_modified_since
+        && modified <= timestamp_secs(t)
+    {
+        return Err(not_modified(v));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_copy_conditions(
+    v: &ObjectVersion,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+    if_modified_since: Option<&Timestamp>,
+    if_unmodified_since: Option<&Timestamp>,
+) -> S3Result<()> {
+    let modified = whole_seconds(v.last_modified_ms);
+    if let Some(c) = if_match {
+        if !etag_matches(c, &v.etag) {
+            return Err(precondition_failed());
+        }
+    } else if let Some(t) = if_unmodified_since
+        && modified > timestamp_secs(t)
+    {
+        return Err(precondition_failed());
+    }
+    if let Some(c) = if_none_match {
+        if etag_matches(c, &v.etag) {
+            return Err(precondition_failed());
+        }
+    } else if let Some(t) = if_modified_since
+        && modified <= timestamp_secs(t)
+    {
+        return Err(precondition_failed());
+    }
+    Ok(())
+}
+
+fn precondition_failed() -> S3Error {
+    s3_error!(
+        PreconditionFailed,
+        "At least one of the pre-conditions you specified did not hold"
+    )
+}
+
+fn not_modified(v: &ObjectVersion) -> S3Error {
+    let mut e = S3Error::new(S3ErrorCode::NotModified);
+    let mut h = http::HeaderMap::new();
+    if let Ok(val) = http::HeaderValue::from_str(&format!("\"{}\"", v.etag)) {
+        h.insert(http::header::ETAG, val);
+    }
+    e.set_headers(h);
+    e
+}
+
+/// Resolves `Range` or `partNumber` to `[start, end)`, a Content-Range value and the part
+/// count AWS reports for part reads.
+fn select_range(
+    v: &ObjectVersion,
+    range: Option<Range>,
+    part_number: Option<i32>,
+) -> S3Result<(u64, u64, Option<String>, Option<i32>)> {
+    if let Some(n) = part_number {
+        if range.is_some() {
+            return Err(s3_error!(
+                InvalidRequest,
+                "Cannot specify both Range header and partNumber query parameter"
+            ));
+        }
+        if n < 1 || n > MAX_PART_NUMBER {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Part number must be an integer between 1 and 10000, inclusive"
+            ));
+        }
+        if v.parts.is_empty() {
+            if n != 1 {
+                return Err(invalid_part_number());
+            }
+            let cr = (v.size > 0).then(|| format!("bytes 0-{}/{}", v.size - 1, v.size));
+            return Ok((0, v.size, cr, Some(1)));
+        }
+        let idx = (n - 1) as usize;
+        if idx >= v.parts.len() {
+            return Err(invalid_part_number());
+        }
+        let start: u64 = v.parts[..idx].iter().map(|p| p.size).sum();
+        let end = start + v.parts[idx].size;
+        let cr = format!("bytes {}-{}/{}", start, end.saturating_sub(1), v.size);
+        return Ok((start, end, Some(cr), Some(v.parts.len() as i32)));
+    }
+    match range {
+        None => Ok((0, v.size, None, None)),
+        Some(r) => {
+            let rr = r.check(v.size).map_err(|_| {
+                let mut e = s3_error!(InvalidRange, "The requested range is not satisfiable");
+                let mut h = http::HeaderMap::new();
+                if let Ok(val) = http::HeaderValue::from_str(&format!("bytes */{}", v.size)) {
+                    h.insert(http::header::CONTENT_RANGE, val);
+                }
+                e.set_headers(h);
+                e
+            })?;
+            let cr = format!("bytes {}-{}/{}", rr.start, rr.end - 1, v.size);
+            Ok((rr.start, rr.end, Some(cr), None))
+        }
+    }
+}
+
+fn invalid_part_number() -> S3Error {
+    custom_error(
+        "InvalidPartNumber",
+        http::StatusCode::RANGE_NOT_SATISFIABLE,
+        "The requested partnumber is not satisfiable".into(),
+    )
+}
+
+trait BoxedChunks {
+    fn boxed_chunks(self) -> ByteChunks;
+}
+
+impl<S> BoxedChunks for S
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, S3Error>> + Send + 'static,
+{
+    fn boxed_chunks(self) -> ByteChunks {
+        futures::StreamExt::boxed(self)
+    }
+}

@@ -1,0 +1,90 @@
+//! The root principal's credentials: from the environment when set, otherwise generated on
+//! first start and kept in the data folder (`root-credentials.toml`, mode 0600).
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The root user's key pair and identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RootCredentials {
+    pub access_key: String,
+    pub secret_key: String,
+    /// Canonical user id (64 hex digits, like AWS's), stable across key rotation.
+    pub owner_id: String,
+}
+
+/// Where the credentials came from; the server prints generated ones once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    Environment,
+    Stored,
+    Generated,
+}
+
+const FILE: &str = "root-credentials.toml";
+
+fn random_string(len: usize, alphabet: &[u8]) -> String {
+    (0..len)
+        .map(|_| alphabet[rand::random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+/// Loads, or creates, the root credentials for `data_dir`. `env` holds explicit keys.
+pub fn load_or_create(
+    data_dir: &Path,
+    env: Option<(String, String)>,
+) -> std::io::Result<(RootCredentials, CredentialSource)> {
+    let path = data_dir.join(FILE);
+    let stored: Option<RootCredentials> = match std::fs::read_to_string(&path) {
+        Ok(s) => Some(toml::from_str(&s).map_err(std::io::Error::other)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let owner_id = stored
+        .as_ref()
+        .map(|c| c.owner_id.clone())
+        .unwrap_or_else(|| random_string(64, b"0123456789abcdef"));
+    let (creds, source) = match (env, stored) {
+        (Some((access_key, secret_key)), _) => (
+            RootCredentials {
+                access_key,
+                secret_key,
+                owner_id,
+            },
+            CredentialSource::Environment,
+        ),
+        (None, Some(c)) => return Ok((c, CredentialSource::Stored)),
+        (None, None) => (
+            RootCredentials {
+                access_key: format!(
+                    "AK{}",
+                    random_string(18, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+                ),
+                secret_key: random_string(
+                    40,
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+                ),
+                owner_id,
+            },
+            CredentialSource::Generated,
+        ),
+    };
+    if source == CredentialSource::Generated {
+        let body = toml::to_string(&creds).map_err(std::io::Error::other)?;
+        let tmp = data_dir.join(format!("{FILE}.tmp"));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(body.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        std::fs::File::open(data_dir)?.sync_all()?;
+    }
+    Ok((creds, source))
+}

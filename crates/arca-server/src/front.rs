@@ -1,0 +1,221 @@
+//! The front door: one service per connection that gives every request an id, answers
+//! `/health`, CORS preflights and CORS response headers, and hands everything else to s3s.
+
+use std::sync::Arc;
+
+use arca_s3::cors;
+use arca_store::Store;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use s3s::Body;
+use s3s::service::S3Service;
+use tracing::Instrument;
+
+use crate::request_id::new_request_id;
+
+/// Shared by every connection.
+pub struct FrontDoor {
+    pub s3: S3Service,
+    pub store: Arc<Store>,
+    /// Base domain for virtual-hosted-style requests.
+    pub domain: Option<String>,
+}
+
+impl FrontDoor {
+    pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+    ) -> Result<Response<Body>, s3s::HttpError> {
+        let id = new_request_id();
+        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+        async move {
+            let started = std::time::Instant::now();
+            let origin = req
+                .headers()
+                .get(http::header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let bucket = self.bucket_of(&req);
+            let method = req.method().clone();
+            let mut resp = if method == Method::GET && req.uri().path() == "/health" {
+                text(StatusCode::OK, "ok\n")
+            } else if method == Method::OPTIONS {
+                self.preflight(&req, bucket.as_deref(), origin.as_deref(), &id)
+            } else {
+                let req = req.map(Body::from);
+                let mut resp = self.s3.call(req).await?;
+                if let (Some(o), Some(b)) = (origin.as_deref(), bucket.as_deref()) {
+                    self.add_cors_headers(&mut resp, b, o, method.as_str());
+                }
+                resp
+            };
+            let h = resp.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                h.insert("x-amz-request-id", v.clone());
+                h.insert("x-amz-id-2", v);
+            }
+            h.insert(http::header::SERVER, HeaderValue::from_static("Arca"));
+            tracing::debug!(
+                status = resp.status().as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "done"
+            );
+            Ok(resp)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The bucket a request addresses: from the Host under `--domain`, else the first path segment.
+    fn bucket_of<B>(&self, req: &Request<B>) -> Option<String> {
+        if let Some(domain) = &self.domain {
+            let host = req.headers().get(http::header::HOST)?.to_str().ok()?;
+            let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+                if p.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    host
+                }
+            });
+            if let Some(b) = host
+                .strip_suffix(domain.as_str())
+                .and_then(|b| b.strip_suffix('.'))
+                && !b.is_empty()
+            {
+                return Some(b.to_string());
+            }
+        }
+        let seg = req.uri().path().trim_start_matches('/').split('/').next()?;
+        (!seg.is_empty()).then(|| percent_decode(seg))
+    }
+
+    fn preflight<B>(
+        &self,
+        req: &Request<B>,
+        bucket: Option<&str>,
+        origin: Option<&str>,
+        id: &str,
+    ) -> Response<Body> {
+        let method = req
+            .headers()
+            .get("access-control-request-method")
+            .and_then(|v| v.to_str().ok());
+        let (Some(bucket), Some(origin), Some(method)) = (bucket, origin, method) else {
+            return s3_error_response(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "Insufficient information. Origin request header needed.",
+                id,
+            );
+        };
+        let requested = req
+            .headers()
+            .get("access-control-request-headers")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let headers: Vec<&str> = requested
+            .as_deref()
+            .map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rules = match self.store.get_bucket(bucket) {
+            Ok(b) => b.cors.unwrap_or_default(),
+            Err(_) => {
+                return s3_error_response(
+                    StatusCode::NOT_FOUND,
+                    "NoSuchBucket",
+                    "The specified bucket does not exist",
+                    id,
+                );
+            }
+        };
+        if rules.is_empty() {
+            return s3_error_response(
+                StatusCode::FORBIDDEN,
+                "AccessForbidden",
+                "CORSResponse: CORS is not enabled for this bucket.",
+                id,
+            );
+        }
+        match cors::matching_rule(&rules, origin, method, &headers) {
+            None => s3_error_response(
+                StatusCode::FORBIDDEN,
+                "AccessForbidden",
+                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+                id,
+            ),
+            Some(rule) => {
+                let mut resp = text(StatusCode::OK, "");
+                for (k, v) in cors::response_headers(rule, origin, requested.as_deref()) {
+                    if let Ok(v) = HeaderValue::from_str(&v) {
+                        resp.headers_mut().insert(k, v);
+                    }
+                }
+                resp
+            }
+        }
+    }
+
+    fn add_cors_headers(
+        &self,
+        resp: &mut Response<Body>,
+        bucket: &str,
+        origin: &str,
+        method: &str,
+    ) {
+        let Ok(b) = self.store.get_bucket(bucket) else {
+            return;
+        };
+        let Some(rules) = b.cors else { return };
+        if let Some(rule) = cors::matching_rule(&rules, origin, method, &[]) {
+            for (k, v) in cors::response_headers(rule, origin, None) {
+                if let Ok(v) = HeaderValue::from_str(&v) {
+                    resp.headers_mut().insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::from(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    r
+}
+
+fn s3_error_response(status: StatusCode, code: &str, message: &str, id: &str) -> Response<Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{id}</RequestId></Error>"
+    );
+    let mut r = Response::new(Body::from(xml));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    r
+}

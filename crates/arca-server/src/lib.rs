@@ -1,0 +1,231 @@
+//! # arca-server
+//!
+//! Arca's front door: binds the listener (plain HTTP or TLS via rustls), serves each
+//! connection with hyper, routes requests ([`front`]) and shuts down gracefully. It wires the
+//! store and the S3 layer together but holds no storage or S3 logic of its own.
+
+pub mod credentials;
+pub mod front;
+mod request_id;
+mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arca_s3::ArcaS3;
+use arca_store::{Owner, Store};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use s3s::auth::SimpleAuth;
+use s3s::host::SingleDomain;
+use s3s::service::S3ServiceBuilder;
+use tokio::net::TcpListener;
+
+use crate::credentials::{CredentialSource, RootCredentials};
+use crate::front::FrontDoor;
+
+/// How long in-flight requests may run after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Everything `arca server` needs to run.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub address: String,
+    pub region: String,
+    pub domain: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Explicit root keys (ARCA_ROOT_ACCESS_KEY / ARCA_ROOT_SECRET_KEY).
+    pub root_keys: Option<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] arca_store::StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("credentials file: {0}")]
+    Credentials(std::io::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("invalid --domain: {0}")]
+    Domain(String),
+}
+
+/// Runs the server until SIGINT or SIGTERM, then drains in-flight requests and returns.
+pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
+    let store = Store::open(&config.data_dir)?;
+    let (creds, source) = credentials::load_or_create(&config.data_dir, config.root_keys.clone())
+        .map_err(ServerError::Credentials)?;
+    let owner = Owner {
+        id: creds.owner_id.clone(),
+        display_name: "root".into(),
+    };
+    let gc = store.spawn_gc();
+
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), &config.region, owner));
+    builder.set_auth(SimpleAuth::from_single(
+        creds.access_key.clone(),
+        creds.secret_key.clone(),
+    ));
+    if let Some(domain) = &config.domain {
+        builder
+            .set_host(SingleDomain::new(domain).map_err(|e| ServerError::Domain(e.to_string()))?);
+    }
+    let front = Arc::new(FrontDoor {
+        s3: builder.build(),
+        store: store.clone(),
+        domain: config.domain.clone(),
+    });
+
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        (None, None) => None,
+        _ => {
+            return Err(ServerError::Tls(
+                "--tls-cert and --tls-key go together".into(),
+            ));
+        }
+    };
+    let listener =
+        TcpListener::bind(&config.address)
+            .await
+            .map_err(|source| ServerError::Bind {
+                address: config.address.clone(),
+                source,
+            })?;
+    let local = listener.local_addr().map_err(|source| ServerError::Bind {
+        address: config.address.clone(),
+        source,
+    })?;
+    announce(local, tls.is_some(), &config, &creds, source);
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut conn_builder = auto::Builder::new(TokioExecutor::new());
+    conn_builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .max_buf_size(64 * 1024);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        // Small responses must leave in one segment, not wait for a delayed ACK.
+        let _ = stream.set_nodelay(true);
+        let front = front.clone();
+        let service = hyper::service::service_fn(move |req| front.clone().handle(req));
+        match &tls {
+            None => {
+                let conn = conn_builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with error");
+                    }
+                });
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let builder = conn_builder.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let stream = match acceptor.accept(stream).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                    };
+                    let conn = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .into_owned();
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!(%peer, error = %e, "connection ended with error");
+                    }
+                });
+            }
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: draining in-flight requests");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("grace period over; closing remaining connections"),
+    }
+    gc.abort();
+    drop(front);
+    // Every acknowledged write is already durable; dropping the store releases the lock.
+    drop(store);
+    Ok(())
+}
+
+fn announce(
+    local: SocketAddr,
+    tls: bool,
+    config: &ServerConfig,
+    creds: &RootCredentials,
+    source: CredentialSource,
+) {
+    let scheme = if tls { "https" } else { "http" };
+    let endpoint = format!("{scheme}://{local}");
+    // Tests and scripts read this line to find the port.
+    println!("arca listening on {endpoint}");
+    println!("  data folder: {}", config.data_dir.display());
+    println!("  region:      {}", config.region);
+    match source {
+        CredentialSource::Generated => {
+            println!(
+                "  root credentials were generated and saved in {}/root-credentials.toml:",
+                config.data_dir.display()
+            );
+            println!("    AWS_ACCESS_KEY_ID={}", creds.access_key);
+            println!("    AWS_SECRET_ACCESS_KEY={}", creds.secret_key);
+        }
+        CredentialSource::Stored => println!(
+            "  root access key: {} (secret in {}/root-credentials.toml)",
+            creds.access_key,
+            config.data_dir.display()
+        ),
+        CredentialSource::Environment => println!(
+            "  root access key: {} (from ARCA_ROOT_ACCESS_KEY)",
+            creds.access_key
+        ),
+    }
+    println!(
+        "  try: AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... aws --endpoint-url {endpoint} --region {} s3 ls",
+        config.region
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,39 @@
+//! # arca-store
+//!
+//! Arca's storage engine: buckets, objects and multipart uploads, durable and crash safe.
+//! It owns the on-disk format and nothing else — it never sees HTTP, credentials or XML.
+//!
+//! Two seams keep it ready to scale out:
+//! - [`MetaStore`](meta::MetaStore): ordered, transactional metadata (redb, group commit);
+//! - [`BlobStore`](blob::BlobStore): immutable, checksummed blob files.
+//!
+//! The invariants (see `docs/storage-format.md`):
+//! 1. blob bytes are fsynced before the record that points at them commits;
+//! 2. a write is acknowledged only after its commit is durable;
+//! 3. a blob is created only after a durable *intent* names it, so a crash at any point
+//!    leaves every blob either referenced, in the GC queue, or named by an intent that the
+//!    next start moves to the GC queue;
+//! 4. every stored byte is covered by a CRC32C that reads verify.
+//!
+//! ```no_run
+//! # async fn demo() -> arca_store::StoreResult<()> {
+//! let store = arca_store::Store::open(std::path::Path::new("./arca-data"))?;
+//! let buckets = store.list_buckets()?;
+//! # Ok(()) }
+//! ```
+
+pub mod blob;
+mod error;
+mod list;
+pub mod meta;
+mod record;
+mod store;
+
+pub use blob::{BlobId, BlobReader, BlobWriter, crc32c};
+pub use error::{StoreError, StoreResult};
+pub use list::{ListEntry, ListPage, ListQuery};
+pub use record::*;
+pub use store::{Store, UploadPage, WriteCondition, now_ms};
+
+/// Objects up to this size live inline in their metadata record.
+pub const INLINE_THRESHOLD: usize = 32 * 1024;

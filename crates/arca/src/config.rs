@@ -1,0 +1,86 @@
+//! `arca server` settings: flags win over `ARCA_*` environment variables, which win over the
+//! optional TOML file (`--config`), which wins over the defaults.
+
+use std::path::PathBuf;
+
+use arca_server::ServerConfig;
+use serde::Deserialize;
+
+#[derive(clap::Args, Debug)]
+pub struct ServerArgs {
+    /// Data folder (default ./arca-data).
+    #[arg(long, env = "ARCA_DATA")]
+    data: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:9000).
+    #[arg(long, env = "ARCA_ADDRESS")]
+    address: Option<String>,
+    /// Region this server reports (default us-east-1).
+    #[arg(long, env = "ARCA_REGION")]
+    region: Option<String>,
+    /// Base domain for virtual-hosted-style requests (bucket.DOMAIN).
+    #[arg(long, env = "ARCA_DOMAIN")]
+    domain: Option<String>,
+    /// PEM certificate chain; enables HTTPS with --tls-key.
+    #[arg(long, env = "ARCA_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    #[arg(long, env = "ARCA_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// TOML file with any of: data, address, region, domain, tls_cert, tls_key.
+    #[arg(long, env = "ARCA_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    address: Option<String>,
+    region: Option<String>,
+    domain: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    pub fn resolve(self) -> Result<ServerConfig, String> {
+        let file: FileConfig = match &self.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let root_keys = match (
+            std::env::var("ARCA_ROOT_ACCESS_KEY"),
+            std::env::var("ARCA_ROOT_SECRET_KEY"),
+        ) {
+            (Ok(a), Ok(s)) if !a.is_empty() && !s.is_empty() => Some((a, s)),
+            (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
+                return Err(
+                    "set both ARCA_ROOT_ACCESS_KEY and ARCA_ROOT_SECRET_KEY, or neither".into(),
+                );
+            }
+            _ => None,
+        };
+        Ok(ServerConfig {
+            data_dir: self
+                .data
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("./arca-data")),
+            address: self
+                .address
+                .or(file.address)
+                .unwrap_or_else(|| "127.0.0.1:9000".into()),
+            region: self
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".into()),
+            domain: self.domain.or(file.domain),
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
+            root_keys,
+        })
+    }
+}
