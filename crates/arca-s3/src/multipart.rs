@@ -347,9 +347,8 @@ impl ArcaS3 {
             stored.into_iter().map(|p| (p.part_number, p)).collect();
 
         // Validate against a snapshot first, for AWS's precise error codes.
-        let mut chosen: Vec<(u32, String)> = Vec::with_capacity(requested.len());
         let mut last = 0i32;
-        for (i, p) in requested.iter().enumerate() {
+        for p in &requested {
             let n = p.part_number.unwrap_or(0);
             if n <= last {
                 return Err(s3_error!(
@@ -358,7 +357,10 @@ impl ArcaS3 {
                 ));
             }
             last = n;
-            let n = n as u32;
+        }
+        let mut chosen: Vec<(u32, String)> = Vec::with_capacity(requested.len());
+        for p in &requested {
+            let n = p.part_number.unwrap_or(0) as u32;
             let want = p
                 .e_tag
                 .as_ref()
@@ -370,12 +372,6 @@ impl ArcaS3 {
                     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."
                 ));
             };
-            if i + 1 < requested.len() && sp.size < MIN_PART_SIZE {
-                return Err(s3_error!(
-                    EntityTooSmall,
-                    "Your proposed upload is smaller than the minimum allowed object size."
-                ));
-            }
             if let (Some(alg), Some(c)) = (upload.checksum_algorithm.as_deref(), &sp.checksum) {
                 let sent = part_sent_checksum(p, alg);
                 if let Some(sent) = sent
@@ -388,6 +384,14 @@ impl ArcaS3 {
                 }
             }
             chosen.push((n, want));
+        }
+        for (n, _) in &chosen[..chosen.len() - 1] {
+            if stored[n].size < MIN_PART_SIZE {
+                return Err(s3_error!(
+                    EntityTooSmall,
+                    "Your proposed upload is smaller than the minimum allowed object size."
+                ));
+            }
         }
         let total: u64 = chosen.iter().map(|(n, _)| stored[n].size).sum();
         if total > MAX_OBJECT_SIZE {

@@ -1,0 +1,203 @@
+//! Starts and stops real servers for the tests.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{Credentials, Region};
+
+pub const ACCESS_KEY: &str = "AKIDARCATEST0000001";
+pub const SECRET_KEY: &str = "arca-test-secret-key-0123456789abcdefghij";
+
+/// A running `arca server` on an ephemeral loopback port.
+pub struct TestServer {
+    child: Option<Child>,
+    pub endpoint: String,
+    pub data: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A fresh server on a new temporary data folder.
+    pub fn start() -> TestServer {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let data = tmp.path().join("data");
+        let mut s = Self::start_on(&data, &[]);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// A server on `data` (kept by the caller), with extra flags.
+    pub fn start_on(data: &Path, extra: &[&str]) -> TestServer {
+        let (child, endpoint) =
+            spawn(data, extra, true).unwrap_or_else(|e| panic!("server did not start: {e}"));
+        TestServer {
+            child: Some(child),
+            endpoint,
+            data: data.to_path_buf(),
+            _tmp: None,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        client_for(&self.endpoint)
+    }
+
+    /// `kill -9`: no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status();
+        c.wait().expect("wait")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.endpoint, path)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Spawns the binary and waits for its "listening" line. With `root_env`, the test keys are
+/// passed through the environment.
+pub fn spawn(data: &Path, extra: &[&str], root_env: bool) -> Result<(Child, String), String> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_arca"));
+    cmd.arg("server")
+        .arg("--data")
+        .arg(data)
+        .arg("--address")
+        .arg("127.0.0.1:0")
+        .args(extra)
+        .env("ARCA_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if root_env {
+        cmd.env("ARCA_ROOT_ACCESS_KEY", ACCESS_KEY)
+            .env("ARCA_ROOT_SECRET_KEY", SECRET_KEY);
+    } else {
+        cmd.env_remove("ARCA_ROOT_ACCESS_KEY")
+            .env_remove("ARCA_ROOT_SECRET_KEY");
+    }
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next();
+    match first {
+        Some(Ok(line)) if line.starts_with("arca listening on ") => {
+            let endpoint = line
+                .trim_start_matches("arca listening on ")
+                .trim()
+                .to_string();
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            if let Some(err) = child.stderr.take() {
+                std::thread::spawn(move || {
+                    for l in BufReader::new(err).lines().map_while(Result::ok) {
+                        eprintln!("[arca] {l}");
+                    }
+                });
+            }
+            Ok((child, endpoint))
+        }
+        _ => {
+            let status = child.wait().map_err(|e| e.to_string())?;
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                use std::io::Read;
+                let _ = e.read_to_string(&mut stderr);
+            }
+            Err(format!("exit {status}: {stderr}"))
+        }
+    }
+}
+
+pub fn client_for(endpoint: &str) -> Client {
+    client_with(endpoint, ACCESS_KEY, SECRET_KEY)
+}
+
+pub fn client_with(endpoint: &str, access: &str, secret: &str) -> Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access, secret, None, None, "arca-test"))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn bytes_of(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+pub async fn get_bytes(c: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    c.get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("get {key}: {e:?}"))
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .into_bytes()
+        .to_vec()
+}
+
+pub async fn make_bucket(c: &Client, name: &str) {
+    c.create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
+}
+
+/// The S3 error code of an SDK error.
+pub fn code<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    e.code()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("<no code: {e:?}>"))
+}
+
+/// HTTP status of an SDK error.
+pub fn status<E>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> u16 {
+    match e {
+        aws_sdk_s3::error::SdkError::ServiceError(s) => s.raw().status().as_u16(),
+        _ => 0,
+    }
+}

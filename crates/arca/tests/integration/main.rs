@@ -1,0 +1,15 @@
+//! Integration tests: a real `arca server` process on a loopback port, driven by the official
+//! AWS SDK for Rust (and plain HTTP where the SDK would hide the bad input).
+//!
+//! One test binary (modules below) keeps link time low on small CI machines.
+
+mod harness;
+
+mod auth;
+mod buckets;
+mod crash;
+mod listing;
+mod multipart;
+mod negative;
+mod objects;
+mod server;
