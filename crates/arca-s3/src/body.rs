@@ -46,28 +46,63 @@ pub fn request_chunks(body: StreamingBlob) -> ByteChunks {
     body.map(|r| r.map_err(body_error)).boxed()
 }
 
-/// An error while reading the request body: a failed chunk signature stays what it is, a
-/// short or broken body is `IncompleteBody`.
+/// An error while reading the request body, as the S3 error AWS would send.
+///
+/// s3s's body-verifying streams (`UploadStream`, `AwsChunkedStream`) live in private modules,
+/// so their errors can only be told apart by their text; s3s is pinned to an exact version and
+/// `body_errors_map_to_s3_codes` below guards the mapping.
 fn body_error(e: s3s::StdError) -> S3Error {
     match e.downcast::<S3Error>() {
         Ok(s3) => *s3,
         Err(other) => {
-            tracing::debug!(error = %other, "request body failed");
-            s3_error!(
-                IncompleteBody,
-                "You did not provide the number of bytes specified by the Content-Length HTTP header."
-            )
+            let text = other.to_string();
+            tracing::debug!(error = %text, "request body failed");
+            body_error_from_text(&text)
         }
     }
 }
 
+fn body_error_from_text(text: &str) -> S3Error {
+    if text.contains("Sha256Mismatch") {
+        crate::common::custom_error(
+            "XAmzContentSHA256Mismatch",
+            http::StatusCode::BAD_REQUEST,
+            "The provided 'x-amz-content-sha256' header does not match what was computed.".into(),
+        )
+    } else if text.contains("SignatureMismatch") {
+        s3_error!(
+            SignatureDoesNotMatch,
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method."
+        )
+    } else if text.contains("FormatError") || text.contains("TooLarge") || text.contains("TooMany") {
+        s3_error!(InvalidRequest, "The aws-chunked request body is malformed.")
+    } else {
+        s3_error!(
+            IncompleteBody,
+            "You did not provide the number of bytes specified by the Content-Length HTTP header."
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_errors_map_to_s3_codes() {
+        let code = |t: &str| body_error_from_text(t).code().as_str().to_string();
+        assert_eq!(code("UploadStreamError: Sha256Mismatch"), "XAmzContentSHA256Mismatch");
+        assert_eq!(
+            code("AwsChunkedStreamError: SignatureMismatch"),
+            "SignatureDoesNotMatch"
+        );
+        assert_eq!(code("AwsChunkedStreamError: FormatError"), "InvalidRequest");
+        assert_eq!(code("UploadStreamError: Incomplete"), "IncompleteBody");
+    }
+}
+
 /// Streams `chunks` into the store (inline or a new blob); at most `limit` bytes.
-pub async fn ingest(
-    store: &Arc<Store>,
-    chunks: ByteChunks,
-    hasher: ChecksumHasher,
-    limit: u64,
-) -> S3Result<Ingested> {
+pub async fn ingest(store: &Arc<Store>, chunks: ByteChunks, hasher: ChecksumHasher, limit: u64) -> S3Result<Ingested> {
     ingest_with(store, chunks, hasher, limit, true).await
 }
 
@@ -183,12 +218,7 @@ async fn write_batch(mut w: BlobWriter, mut buf: Vec<u8>) -> S3Result<(BlobWrite
 
 /// Streams bytes `[start, end)` of an object. Blob files are opened before this returns, so a
 /// concurrent overwrite cannot pull them away from under the response.
-pub fn object_stream(
-    store: &Arc<Store>,
-    data: &ObjectData,
-    start: u64,
-    end: u64,
-) -> S3Result<ByteChunks> {
+pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64) -> S3Result<ByteChunks> {
     match data {
         ObjectData::Inline { bytes, crc32c: crc } => {
             if crc32c(bytes) != *crc {

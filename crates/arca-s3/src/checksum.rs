@@ -14,10 +14,7 @@ pub const ALGORITHMS: [&str; 5] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA2
 /// The algorithm the client wants for this upload: an explicit value header wins, then the
 /// declared algorithm (whose value may arrive in a trailer), then CRC64NVME, which AWS
 /// computes for every new object that has no other checksum.
-pub fn requested_algorithm(
-    declared: &Checksum,
-    algorithm: Option<&ChecksumAlgorithm>,
-) -> S3Result<&'static str> {
+pub fn requested_algorithm(declared: &Checksum, algorithm: Option<&ChecksumAlgorithm>) -> S3Result<&'static str> {
     if let Some(alg) = declared_algorithm(declared) {
         return Ok(alg);
     }
@@ -27,13 +24,7 @@ pub fn requested_algorithm(
             .iter()
             .copied()
             .find(|a| *a == upper)
-            .ok_or_else(|| {
-                s3_error!(
-                    InvalidArgument,
-                    "Invalid checksum algorithm: {}",
-                    alg.as_str()
-                )
-            });
+            .ok_or_else(|| s3_error!(InvalidArgument, "Invalid checksum algorithm: {}", alg.as_str()));
     }
     Ok("CRC64NVME")
 }
@@ -96,12 +87,8 @@ pub fn to_dto(stored: Option<&ObjectChecksum>) -> Checksum {
 
 pub fn checksum_type_dto(kind: ChecksumType) -> s3s::dto::ChecksumType {
     match kind {
-        ChecksumType::FullObject => {
-            s3s::dto::ChecksumType::from_static(s3s::dto::ChecksumType::FULL_OBJECT)
-        }
-        ChecksumType::Composite => {
-            s3s::dto::ChecksumType::from_static(s3s::dto::ChecksumType::COMPOSITE)
-        }
+        ChecksumType::FullObject => s3s::dto::ChecksumType::from_static(s3s::dto::ChecksumType::FULL_OBJECT),
+        ChecksumType::Composite => s3s::dto::ChecksumType::from_static(s3s::dto::ChecksumType::COMPOSITE),
     }
 }
 
@@ -157,11 +144,7 @@ pub fn merge_trailers(declared: &mut Checksum, trailers: Option<&http::HeaderMap
 /// The checksum of a multipart object: for a COMPOSITE type, the checksum of the
 /// concatenated binary part checksums, suffixed `-N`; for FULL_OBJECT CRCs, the CRCs combined
 /// as if computed over the whole object.
-pub fn multipart_checksum(
-    algorithm: &str,
-    kind: ChecksumType,
-    parts: &[(u64, &str)],
-) -> S3Result<ObjectChecksum> {
+pub fn multipart_checksum(algorithm: &str, kind: ChecksumType, parts: &[(u64, &str)]) -> S3Result<ObjectChecksum> {
     let raw: Vec<Vec<u8>> = parts
         .iter()
         .map(|(_, v)| {

@@ -130,16 +130,10 @@ fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
     let mut seen = std::collections::HashSet::new();
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > 128 {
-            return Err(s3_error!(
-                InvalidTag,
-                "The TagKey you have provided is invalid"
-            ));
+            return Err(s3_error!(InvalidTag, "The TagKey you have provided is invalid"));
         }
         if v.chars().count() > 256 {
-            return Err(s3_error!(
-                InvalidTag,
-                "The TagValue you have provided is too long"
-            ));
+            return Err(s3_error!(InvalidTag, "The TagValue you have provided is too long"));
         }
         if k.starts_with("aws:") {
             return Err(s3_error!(
@@ -148,10 +142,7 @@ fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
             ));
         }
         if !seen.insert(k) {
-            return Err(s3_error!(
-                InvalidTag,
-                "Cannot provide multiple Tags with the same key"
-            ));
+            return Err(s3_error!(InvalidTag, "Cannot provide multiple Tags with the same key"));
         }
     }
     Ok(())
@@ -214,10 +205,7 @@ pub fn check_key(key: &str) -> S3Result<()> {
         return Err(s3_error!(KeyTooLongError, "Your key is too long"));
     }
     if key.contains('\0') {
-        return Err(s3_error!(
-            InvalidArgument,
-            "Object key must not contain NUL"
-        ));
+        return Err(s3_error!(InvalidArgument, "Object key must not contain NUL"));
     }
     Ok(())
 }

@@ -16,12 +16,7 @@ fn wildcard(pattern: &str, value: &str) -> bool {
 }
 
 /// The rule that allows a request from `origin` with `method` and `headers`, if any.
-pub fn matching_rule<'a>(
-    rules: &'a [CorsRule],
-    origin: &str,
-    method: &str,
-    headers: &[&str],
-) -> Option<&'a CorsRule> {
+pub fn matching_rule<'a>(rules: &'a [CorsRule], origin: &str, method: &str, headers: &[&str]) -> Option<&'a CorsRule> {
     rules.iter().find(|r| {
         r.allowed_origins.iter().any(|o| wildcard(o, origin))
             && r.allowed_methods.iter().any(|m| m == method)
@@ -32,11 +27,7 @@ pub fn matching_rule<'a>(
 }
 
 /// The Access-Control-* response headers for a matched rule.
-pub fn response_headers(
-    rule: &CorsRule,
-    origin: &str,
-    preflight_headers: Option<&str>,
-) -> Vec<(&'static str, String)> {
+pub fn response_headers(rule: &CorsRule, origin: &str, preflight_headers: Option<&str>) -> Vec<(&'static str, String)> {
     let any_origin = rule.allowed_origins.iter().any(|o| o == "*");
     let mut h = vec![
         (
@@ -47,10 +38,7 @@ pub fn response_headers(
                 origin.to_string()
             },
         ),
-        (
-            "access-control-allow-methods",
-            rule.allowed_methods.join(", "),
-        ),
+        ("access-control-allow-methods", rule.allowed_methods.join(", ")),
         (
             "vary",
             "Origin, Access-Control-Request-Headers, Access-Control-Request-Method".to_string(),
@@ -63,10 +51,7 @@ pub fn response_headers(
         h.push(("access-control-allow-headers", req.to_string()));
     }
     if !rule.expose_headers.is_empty() {
-        h.push((
-            "access-control-expose-headers",
-            rule.expose_headers.join(", "),
-        ));
+        h.push(("access-control-expose-headers", rule.expose_headers.join(", ")));
     }
     if let Some(age) = rule.max_age_seconds {
         h.push(("access-control-max-age", age.to_string()));
@@ -101,8 +86,6 @@ mod tests {
         );
         assert!(matching_rule(&rules, "https://evil.com", "PUT", &[]).is_none());
         assert!(matching_rule(&rules, "https://app.example.com", "DELETE", &[]).is_none());
-        assert!(
-            matching_rule(&rules, "https://app.example.com", "GET", &["authorization"]).is_none()
-        );
+        assert!(matching_rule(&rules, "https://app.example.com", "GET", &["authorization"]).is_none());
     }
 }

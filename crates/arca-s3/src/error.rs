@@ -20,10 +20,7 @@ pub fn store_error(e: StoreError) -> S3Error {
             "The requested bucket name is not available. Please select a different name and try again."
         ),
         StoreError::BucketNotEmpty(_) => {
-            s3_error!(
-                BucketNotEmpty,
-                "The bucket you tried to delete is not empty"
-            )
+            s3_error!(BucketNotEmpty, "The bucket you tried to delete is not empty")
         }
         StoreError::NoSuchKey { .. } => s3_error!(NoSuchKey, "The specified key does not exist."),
         StoreError::NoSuchUpload { .. } => s3_error!(
@@ -39,10 +36,7 @@ pub fn store_error(e: StoreError) -> S3Error {
         StoreError::InvalidPart(why) => S3Error::with_message(S3ErrorCode::InvalidPart, why),
         other => {
             tracing::error!(error = %other, "internal error");
-            s3_error!(
-                InternalError,
-                "We encountered an internal error. Please try again."
-            )
+            s3_error!(InternalError, "We encountered an internal error. Please try again.")
         }
     }
 }

@@ -70,10 +70,7 @@ impl ArcaS3 {
                 .checksum
                 .as_ref()
                 .map(|c| vec![ChecksumAlgorithm::from(c.algorithm.clone())]),
-            checksum_type: v
-                .checksum
-                .as_ref()
-                .map(|c| crate::checksum::checksum_type_dto(c.kind)),
+            checksum_type: v.checksum.as_ref().map(|c| crate::checksum::checksum_type_dto(c.kind)),
             restore_status: None,
         }
     }
@@ -91,12 +88,7 @@ impl ArcaS3 {
                     .decode(t)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| {
-                        s3_error!(
-                            InvalidArgument,
-                            "The continuation token provided is incorrect"
-                        )
-                    })?,
+                    .ok_or_else(|| s3_error!(InvalidArgument, "The continuation token provided is incorrect"))?,
             ),
             None => None,
         };
@@ -115,9 +107,7 @@ impl ArcaS3 {
         let count = page.entries.len();
         for e in page.entries {
             match e {
-                ListEntry::Object { key, version } => {
-                    contents.push(self.object_dto(key, &version, fetch_owner, &enc))
-                }
+                ListEntry::Object { key, version } => contents.push(self.object_dto(key, &version, fetch_owner, &enc)),
                 ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
                     prefix: Some(enc.enc(p)),
                 }),
@@ -164,9 +154,7 @@ impl ArcaS3 {
         let mut prefixes = Vec::new();
         for e in page.entries {
             match e {
-                ListEntry::Object { key, version } => {
-                    contents.push(self.object_dto(key, &version, true, &enc))
-                }
+                ListEntry::Object { key, version } => contents.push(self.object_dto(key, &version, true, &enc)),
                 ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
                     prefix: Some(enc.enc(p)),
                 }),
@@ -237,10 +225,7 @@ impl ArcaS3 {
                         .checksum
                         .as_ref()
                         .map(|c| vec![ChecksumAlgorithm::from(c.algorithm.clone())]),
-                    checksum_type: v
-                        .checksum
-                        .as_ref()
-                        .map(|c| crate::checksum::checksum_type_dto(c.kind)),
+                    checksum_type: v.checksum.as_ref().map(|c| crate::checksum::checksum_type_dto(c.kind)),
                     restore_status: None,
                 }),
                 ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {

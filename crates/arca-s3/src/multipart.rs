@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use arca_store::{
-    ChecksumType, Extent, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord,
-    PartSummary, StoreError, now_ms,
+    ChecksumType, Extent, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord, PartSummary,
+    StoreError, now_ms,
 };
 use md5::{Digest, Md5};
 use s3s::dto::*;
@@ -56,15 +56,10 @@ impl ArcaS3 {
         let input = req.input;
         check_key(&input.key)?;
         let algorithm = match &input.checksum_algorithm {
-            Some(a) => {
-                Some(checksum::requested_algorithm(&Checksum::default(), Some(a))?.to_string())
-            }
+            Some(a) => Some(checksum::requested_algorithm(&Checksum::default(), Some(a))?.to_string()),
             None => None,
         };
-        let kind = match (
-            input.checksum_type.as_ref().map(|t| t.as_str()),
-            algorithm.as_deref(),
-        ) {
+        let kind = match (input.checksum_type.as_ref().map(|t| t.as_str()), algorithm.as_deref()) {
             (Some(ChecksumType_::FULL_OBJECT), Some("SHA1" | "SHA256")) => {
                 return Err(s3_error!(
                     InvalidRequest,
@@ -141,9 +136,7 @@ impl ArcaS3 {
                     .decode(h)
                     .ok()
                     .filter(|b| b.len() == 16)
-                    .ok_or_else(|| {
-                        s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid.")
-                    })?;
+                    .ok_or_else(|| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
                 Some(b)
             }
             None => None,
@@ -186,10 +179,7 @@ impl ArcaS3 {
                     "You did not provide the number of bytes specified by the Content-Length HTTP header."
                 ));
             }
-            checksum::merge_trailers(
-                &mut declared,
-                trailers.as_ref().and_then(|t| t.take()).as_ref(),
-            );
+            checksum::merge_trailers(&mut declared, trailers.as_ref().and_then(|t| t.take()).as_ref());
             if let Some(a) = algorithm {
                 checksum::verify(&ingested.checksum, &declared, a)?;
             }
@@ -329,22 +319,15 @@ impl ArcaS3 {
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)
             .s3()?;
-        let requested: Vec<CompletedPart> = input
-            .multipart_upload
-            .and_then(|m| m.parts)
-            .unwrap_or_default();
+        let requested: Vec<CompletedPart> = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         if requested.is_empty() {
             return Err(s3_error!(
                 MalformedXML,
                 "The XML you provided was not well-formed or did not validate against our published schema"
             ));
         }
-        let (stored, _) = self
-            .store
-            .list_parts(&input.upload_id, 0, usize::MAX)
-            .s3()?;
-        let stored: BTreeMap<u32, PartRecord> =
-            stored.into_iter().map(|p| (p.part_number, p)).collect();
+        let (stored, _) = self.store.list_parts(&input.upload_id, 0, usize::MAX).s3()?;
+        let stored: BTreeMap<u32, PartRecord> = stored.into_iter().map(|p| (p.part_number, p)).collect();
 
         // Validate against a snapshot first, for AWS's precise error codes.
         let mut last = 0i32;
@@ -361,11 +344,7 @@ impl ArcaS3 {
         let mut chosen: Vec<(u32, String)> = Vec::with_capacity(requested.len());
         for p in &requested {
             let n = p.part_number.unwrap_or(0) as u32;
-            let want = p
-                .e_tag
-                .as_ref()
-                .map(|e| e.value().to_string())
-                .unwrap_or_default();
+            let want = p.e_tag.as_ref().map(|e| e.value().to_string()).unwrap_or_default();
             let Some(sp) = stored.get(&n).filter(|sp| sp.etag == want) else {
                 return Err(s3_error!(
                     InvalidPart,
@@ -406,10 +385,7 @@ impl ArcaS3 {
                     .iter()
                     .map(|(n, _)| {
                         let sp = &stored[n];
-                        (
-                            sp.size,
-                            sp.checksum.as_ref().map(|c| c.value.as_str()).unwrap_or(""),
-                        )
+                        (sp.size, sp.checksum.as_ref().map(|c| c.value.as_str()).unwrap_or(""))
                     })
                     .collect();
                 if parts.iter().any(|(_, v)| v.is_empty()) {
@@ -448,52 +424,52 @@ impl ArcaS3 {
         let owner = self.owner.clone();
         let etag_c = etag.clone();
         let checksum_c = checksum.clone();
-        let version = self
-            .store
-            .complete_upload(
-                &input.bucket,
-                &input.key,
-                &input.upload_id,
-                condition,
-                move |up, parts| {
-                    let mut extents = Vec::with_capacity(chosen.len());
-                    let mut summaries = Vec::with_capacity(chosen.len());
-                    for (n, want) in &chosen {
-                        // Re-check inside the commit: a part may have been replaced meanwhile.
-                        let p = parts.get(n).filter(|p| &p.etag == want).ok_or_else(|| {
-                            StoreError::InvalidPart(format!("part {n} changed during completion"))
-                        })?;
-                        extents.push(Extent {
-                            blob: p.blob,
-                            len: p.size,
-                        });
-                        summaries.push(PartSummary {
-                            part_number: *n,
-                            size: p.size,
-                            etag: p.etag.clone(),
-                            checksum: p.checksum.as_ref().map(|c| c.value.clone()),
-                        });
-                    }
-                    Ok(ObjectVersion {
-                        version_id: None,
-                        is_delete_marker: false,
-                        size: total,
-                        etag: etag_c,
-                        last_modified_ms: now_ms(),
-                        storage_class: up.storage_class.clone(),
-                        owner,
-                        content: up.content.clone(),
-                        user_metadata: up.user_metadata.clone(),
-                        tags: up.tags.clone(),
-                        checksum: checksum_c,
-                        parts: summaries,
-                        data: ObjectData::Extents(extents),
-                        encryption: None,
-                    })
-                },
-            )
-            .await
-            .s3()?;
+        let version =
+            self.store
+                .complete_upload(
+                    &input.bucket,
+                    &input.key,
+                    &input.upload_id,
+                    condition,
+                    move |up, parts| {
+                        let mut extents = Vec::with_capacity(chosen.len());
+                        let mut summaries = Vec::with_capacity(chosen.len());
+                        for (n, want) in &chosen {
+                            // Re-check inside the commit: a part may have been replaced meanwhile.
+                            let p = parts.get(n).filter(|p| &p.etag == want).ok_or_else(|| {
+                                StoreError::InvalidPart(format!("part {n} changed during completion"))
+                            })?;
+                            extents.push(Extent {
+                                blob: p.blob,
+                                len: p.size,
+                            });
+                            summaries.push(PartSummary {
+                                part_number: *n,
+                                size: p.size,
+                                etag: p.etag.clone(),
+                                checksum: p.checksum.as_ref().map(|c| c.value.clone()),
+                            });
+                        }
+                        Ok(ObjectVersion {
+                            version_id: None,
+                            is_delete_marker: false,
+                            size: total,
+                            etag: etag_c,
+                            last_modified_ms: now_ms(),
+                            storage_class: up.storage_class.clone(),
+                            owner,
+                            content: up.content.clone(),
+                            user_metadata: up.user_metadata.clone(),
+                            tags: up.tags.clone(),
+                            checksum: checksum_c,
+                            parts: summaries,
+                            data: ObjectData::Extents(extents),
+                            encryption: None,
+                        })
+                    },
+                )
+                .await
+                .s3()?;
         let mut c = checksum::to_dto(version.checksum.as_ref());
         Ok(S3Response::new(CompleteMultipartUploadOutput {
             bucket: Some(input.bucket.clone()),
@@ -571,10 +547,7 @@ impl ArcaS3 {
             }),
             owner: Some(owner_dto(&upload.owner)),
             storage_class: Some(StorageClass::from(upload.storage_class.clone())),
-            checksum_algorithm: upload
-                .checksum_algorithm
-                .clone()
-                .map(ChecksumAlgorithm::from),
+            checksum_algorithm: upload.checksum_algorithm.clone().map(ChecksumAlgorithm::from),
             checksum_type: upload.checksum_type.map(checksum::checksum_type_dto),
             ..Default::default()
         }))
@@ -680,10 +653,7 @@ fn parse_copy_range(r: &str, size: u64) -> S3Result<(u64, u64)> {
         return Err(bad());
     }
     if last >= size {
-        return Err(s3_error!(
-            InvalidRange,
-            "The requested range is not satisfiable"
-        ));
+        return Err(s3_error!(InvalidRange, "The requested range is not satisfiable"));
     }
     Ok((first, last + 1))
 }

@@ -17,10 +17,7 @@ pub fn write_condition(
 ) -> S3Result<WriteCondition> {
     match (if_match, if_none_match) {
         (_, Some(c)) if c.is_any() => Ok(WriteCondition::IfAbsent),
-        (_, Some(_)) => Err(s3_error!(
-            NotImplemented,
-            "If-None-Match on writes accepts only *"
-        )),
+        (_, Some(_)) => Err(s3_error!(NotImplemented, "If-None-Match on writes accepts only *")),
         (Some(ETagCondition::Any), None) => Ok(WriteCondition::IfEtag("*".into())),
         (Some(ETagCondition::ETag(e)), None) => Ok(WriteCondition::IfEtag(e.value().to_string())),
         (None, None) => Ok(WriteCondition::Always),
@@ -64,19 +61,12 @@ impl ArcaS3 {
             checksum_sha256: input.checksum_sha256,
             checksum_type: None,
         };
-        let algorithm =
-            checksum::requested_algorithm(&declared, input.checksum_algorithm.as_ref())?;
+        let algorithm = checksum::requested_algorithm(&declared, input.checksum_algorithm.as_ref())?;
         let chunks = match input.body {
             Some(b) => body::request_chunks(b),
             None => futures::stream::empty().boxed_chunks(),
         };
-        let ingested = body::ingest(
-            &self.store,
-            chunks,
-            checksum::hasher_for(algorithm),
-            MAX_PUT_SIZE,
-        )
-        .await?;
+        let ingested = body::ingest(&self.store, chunks, checksum::hasher_for(algorithm), MAX_PUT_SIZE).await?;
 
         let verdict = (|| {
             if let Some(md5) = content_md5
@@ -95,10 +85,7 @@ impl ArcaS3 {
                     "You did not provide the number of bytes specified by the Content-Length HTTP header."
                 ));
             }
-            checksum::merge_trailers(
-                &mut declared,
-                trailers.as_ref().and_then(|t| t.take()).as_ref(),
-            );
+            checksum::merge_trailers(&mut declared, trailers.as_ref().and_then(|t| t.take()).as_ref());
             checksum::verify(&ingested.checksum, &declared, algorithm)
         })();
         if let Err(e) = verdict {
@@ -106,12 +93,11 @@ impl ArcaS3 {
             return Err(e);
         }
 
-        let stored_checksum =
-            checksum::value_of(&ingested.checksum, algorithm).map(|v| ObjectChecksum {
-                algorithm: algorithm.to_string(),
-                value: v.clone(),
-                kind: ChecksumType::FullObject,
-            });
+        let stored_checksum = checksum::value_of(&ingested.checksum, algorithm).map(|v| ObjectChecksum {
+            algorithm: algorithm.to_string(),
+            value: v.clone(),
+            kind: ChecksumType::FullObject,
+        });
         let version = ObjectVersion {
             version_id: None,
             is_delete_marker: false,
@@ -181,8 +167,7 @@ impl ArcaS3 {
             input.if_modified_since.as_ref(),
             input.if_unmodified_since.as_ref(),
         )?;
-        let (start, end, content_range, parts_count) =
-            select_range(&v, input.range, input.part_number)?;
+        let (start, end, content_range, parts_count) = select_range(&v, input.range, input.part_number)?;
         let chunks = body::object_stream(&self.store, &v.data, start, end)?;
         let whole = start == 0 && end == v.size && input.part_number.is_none();
         let mut c = if whole && input.checksum_mode.is_some() {
@@ -199,9 +184,7 @@ impl ArcaS3 {
             e_tag: Some(etag_dto(&v.etag)),
             last_modified: Some(timestamp(v.last_modified_ms)),
             metadata: metadata_dto(&v.user_metadata),
-            content_type: input
-                .response_content_type
-                .or_else(|| content.content_type.clone()),
+            content_type: input.response_content_type.or_else(|| content.content_type.clone()),
             content_encoding: input
                 .response_content_encoding
                 .or_else(|| content.content_encoding.clone()),
@@ -211,9 +194,7 @@ impl ArcaS3 {
             content_language: input
                 .response_content_language
                 .or_else(|| content.content_language.clone()),
-            cache_control: input
-                .response_cache_control
-                .or_else(|| content.cache_control.clone()),
+            cache_control: input.response_cache_control.or_else(|| content.cache_control.clone()),
             expires: input
                 .response_expires
                 .or_else(|| content.expires.as_deref().and_then(parse_http_date)),
@@ -249,8 +230,7 @@ impl ArcaS3 {
             input.if_modified_since.as_ref(),
             input.if_unmodified_since.as_ref(),
         )?;
-        let (start, end, content_range, parts_count) =
-            select_range(&v, input.range, input.part_number)?;
+        let (start, end, content_range, parts_count) = select_range(&v, input.range, input.part_number)?;
         let whole = start == 0 && end == v.size && input.part_number.is_none();
         let mut c = if whole && input.checksum_mode.is_some() {
             checksum::to_dto(v.checksum.as_ref())
@@ -265,9 +245,7 @@ impl ArcaS3 {
             e_tag: Some(etag_dto(&v.etag)),
             last_modified: Some(timestamp(v.last_modified_ms)),
             metadata: metadata_dto(&v.user_metadata),
-            content_type: input
-                .response_content_type
-                .or_else(|| content.content_type.clone()),
+            content_type: input.response_content_type.or_else(|| content.content_type.clone()),
             content_encoding: input
                 .response_content_encoding
                 .or_else(|| content.content_encoding.clone()),
@@ -277,9 +255,7 @@ impl ArcaS3 {
             content_language: input
                 .response_content_language
                 .or_else(|| content.content_language.clone()),
-            cache_control: input
-                .response_cache_control
-                .or_else(|| content.cache_control.clone()),
+            cache_control: input.response_cache_control.or_else(|| content.cache_control.clone()),
             expires: input
                 .response_expires
                 .or_else(|| content.expires.as_deref().and_then(parse_http_date)),
@@ -319,10 +295,7 @@ impl ArcaS3 {
                 Err(e) => return Err(crate::error::store_error(e)),
             }
         }
-        self.store
-            .delete_objects(&input.bucket, vec![input.key])
-            .await
-            .s3()?;
+        self.store.delete_objects(&input.bucket, vec![input.key]).await.s3()?;
         Ok(S3Response::new(DeleteObjectOutput {
             version_id: input.version_id,
             ..Default::default()
@@ -359,10 +332,7 @@ impl ArcaS3 {
                 }),
             }
         }
-        self.store
-            .delete_objects(&input.bucket, keys.clone())
-            .await
-            .s3()?;
+        self.store.delete_objects(&input.bucket, keys.clone()).await.s3()?;
         let deleted: Vec<DeletedObject> = if quiet {
             Vec::new()
         } else {
@@ -510,20 +480,9 @@ impl ArcaS3 {
     }
 
     /// Copies object bytes `[start, end)` into new storage (blobs are owned by one record).
-    pub(crate) async fn copy_bytes(
-        &self,
-        src: &ObjectVersion,
-        start: u64,
-        end: u64,
-    ) -> S3Result<ObjectData> {
+    pub(crate) async fn copy_bytes(&self, src: &ObjectVersion, start: u64, end: u64) -> S3Result<ObjectData> {
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
-        let ingested = body::ingest(
-            &self.store,
-            chunks,
-            s3s::checksum::ChecksumHasher::default(),
-            u64::MAX,
-        )
-        .await?;
+        let ingested = body::ingest(&self.store, chunks, s3s::checksum::ChecksumHasher::default(), u64::MAX).await?;
         Ok(ingested.data)
     }
 
@@ -554,17 +513,9 @@ impl ArcaS3 {
         if wants(ObjectAttributes::OBJECT_PARTS) && !v.parts.is_empty() {
             let marker = input.part_number_marker.unwrap_or(0);
             let max = input.max_parts.unwrap_or(1000).max(0) as usize;
-            let after: Vec<_> = v
-                .parts
-                .iter()
-                .filter(|p| p.part_number as i32 > marker)
-                .collect();
+            let after: Vec<_> = v.parts.iter().filter(|p| p.part_number as i32 > marker).collect();
             let page: Vec<_> = after.iter().take(max).collect();
-            let alg = v
-                .checksum
-                .as_ref()
-                .map(|c| c.algorithm.as_str())
-                .unwrap_or("");
+            let alg = v.checksum.as_ref().map(|c| c.algorithm.as_str()).unwrap_or("");
             out.object_parts = Some(GetObjectAttributesParts {
                 is_truncated: Some(after.len() > page.len()),
                 max_parts: Some(max as i32),
@@ -675,10 +626,7 @@ pub(crate) fn copy_source(cs: &CopySource) -> S3Result<(String, String, Option<S
             key.to_string(),
             version_id.as_ref().map(|v| v.to_string()),
         )),
-        _ => Err(s3_error!(
-            NotImplemented,
-            "Access point copy sources are not supported"
-        )),
+        _ => Err(s3_error!(NotImplemented, "Access point copy sources are not supported")),
     }
 }
 

@@ -59,14 +59,8 @@ pub fn load_or_create(
         (None, Some(c)) => return Ok((c, CredentialSource::Stored)),
         (None, None) => (
             RootCredentials {
-                access_key: format!(
-                    "AK{}",
-                    random_string(18, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-                ),
-                secret_key: random_string(
-                    40,
-                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-                ),
+                access_key: format!("AK{}", random_string(18, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")),
+                secret_key: random_string(40, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
                 owner_id,
             },
             CredentialSource::Generated,

@@ -19,14 +19,11 @@ pub struct FrontDoor {
     pub s3: S3Service,
     pub store: Arc<Store>,
     /// Base domain for virtual-hosted-style requests.
-    pub domain: Option<String>,
+    pub domain: Option<crate::host::BaseDomain>,
 }
 
 impl FrontDoor {
-    pub async fn handle(
-        self: Arc<Self>,
-        req: Request<Incoming>,
-    ) -> Result<Response<Body>, s3s::HttpError> {
+    pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Body>, s3s::HttpError> {
         let id = new_request_id();
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
         async move {
@@ -40,6 +37,8 @@ impl FrontDoor {
             let method = req.method().clone();
             let mut resp = if method == Method::GET && req.uri().path() == "/health" {
                 text(StatusCode::OK, "ok\n")
+            } else if let Some(resp) = presign_expiry_error(&req, &id) {
+                resp
             } else if method == Method::OPTIONS {
                 self.preflight(&req, bucket.as_deref(), origin.as_deref(), &id)
             } else {
@@ -69,34 +68,17 @@ impl FrontDoor {
 
     /// The bucket a request addresses: from the Host under `--domain`, else the first path segment.
     fn bucket_of<B>(&self, req: &Request<B>) -> Option<String> {
-        if let Some(domain) = &self.domain {
-            let host = req.headers().get(http::header::HOST)?.to_str().ok()?;
-            let host = host.rsplit_once(':').map_or(host, |(h, p)| {
-                if p.chars().all(|c| c.is_ascii_digit()) {
-                    h
-                } else {
-                    host
-                }
-            });
-            if let Some(b) = host
-                .strip_suffix(domain.as_str())
-                .and_then(|b| b.strip_suffix('.'))
-                && !b.is_empty()
-            {
-                return Some(b.to_string());
-            }
+        if let Some(domain) = &self.domain
+            && let Some(host) = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok())
+            && let Some(bucket) = domain.bucket_of(host)
+        {
+            return Some(bucket.to_string());
         }
         let seg = req.uri().path().trim_start_matches('/').split('/').next()?;
         (!seg.is_empty()).then(|| percent_decode(seg))
     }
 
-    fn preflight<B>(
-        &self,
-        req: &Request<B>,
-        bucket: Option<&str>,
-        origin: Option<&str>,
-        id: &str,
-    ) -> Response<Body> {
+    fn preflight<B>(&self, req: &Request<B>, bucket: Option<&str>, origin: Option<&str>, id: &str) -> Response<Body> {
         let method = req
             .headers()
             .get("access-control-request-method")
@@ -116,12 +98,7 @@ impl FrontDoor {
             .map(str::to_string);
         let headers: Vec<&str> = requested
             .as_deref()
-            .map(|s| {
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
+            .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
         let rules = match self.store.get_bucket(bucket) {
             Ok(b) => b.cors.unwrap_or_default(),
@@ -161,13 +138,7 @@ impl FrontDoor {
         }
     }
 
-    fn add_cors_headers(
-        &self,
-        resp: &mut Response<Body>,
-        bucket: &str,
-        origin: &str,
-        method: &str,
-    ) {
+    fn add_cors_headers(&self, resp: &mut Response<Body>, bucket: &str, origin: &str, method: &str) {
         let Ok(b) = self.store.get_bucket(bucket) else {
             return;
         };
@@ -213,9 +184,29 @@ fn s3_error_response(status: StatusCode, code: &str, message: &str, id: &str) ->
     );
     let mut r = Response::new(Body::from(xml));
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/xml"),
-    );
+    r.headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
     r
+}
+
+/// AWS caps presigned URLs at seven days; s3s does not check the upper bound.
+fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>> {
+    const MAX_EXPIRES: u64 = 7 * 24 * 3600;
+    let query = req.uri().query()?;
+    let expires = query.split('&').find_map(|kv| kv.strip_prefix("X-Amz-Expires="))?;
+    match expires.parse::<u64>() {
+        Ok(n) if n <= MAX_EXPIRES => None,
+        Ok(_) => Some(s3_error_response(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+            id,
+        )),
+        Err(_) => Some(s3_error_response(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires should be a number",
+            id,
+        )),
+    }
 }

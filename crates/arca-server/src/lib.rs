@@ -4,8 +4,10 @@
 //! connection with hyper, routes requests ([`front`]) and shuts down gracefully. It wires the
 //! store and the S3 layer together but holds no storage or S3 logic of its own.
 
+mod auth;
 pub mod credentials;
 pub mod front;
+mod host;
 mod request_id;
 mod tls;
 
@@ -18,8 +20,6 @@ use arca_s3::ArcaS3;
 use arca_store::{Owner, Store};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use s3s::auth::SimpleAuth;
-use s3s::host::SingleDomain;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
@@ -47,10 +47,7 @@ pub enum ServerError {
     #[error(transparent)]
     Store(#[from] arca_store::StoreError),
     #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
+    Bind { address: String, source: std::io::Error },
     #[error("credentials file: {0}")]
     Credentials(std::io::Error),
     #[error("TLS: {0}")]
@@ -62,8 +59,8 @@ pub enum ServerError {
 /// Runs the server until SIGINT or SIGTERM, then drains in-flight requests and returns.
 pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let store = Store::open(&config.data_dir)?;
-    let (creds, source) = credentials::load_or_create(&config.data_dir, config.root_keys.clone())
-        .map_err(ServerError::Credentials)?;
+    let (creds, source) =
+        credentials::load_or_create(&config.data_dir, config.root_keys.clone()).map_err(ServerError::Credentials)?;
     let owner = Owner {
         id: creds.owner_id.clone(),
         display_name: "root".into(),
@@ -71,36 +68,32 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let gc = store.spawn_gc();
 
     let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), &config.region, owner));
-    builder.set_auth(SimpleAuth::from_single(
-        creds.access_key.clone(),
-        creds.secret_key.clone(),
-    ));
+    builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
     if let Some(domain) = &config.domain {
-        builder
-            .set_host(SingleDomain::new(domain).map_err(|e| ServerError::Domain(e.to_string()))?);
+        if domain.is_empty() || domain.contains('/') || domain.contains(':') {
+            return Err(ServerError::Domain(domain.clone()));
+        }
+        builder.set_host(host::BaseDomain::new(domain));
     }
     let front = Arc::new(FrontDoor {
         s3: builder.build(),
         store: store.clone(),
-        domain: config.domain.clone(),
+        domain: config.domain.as_deref().map(host::BaseDomain::new),
     });
 
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
         (None, None) => None,
         _ => {
-            return Err(ServerError::Tls(
-                "--tls-cert and --tls-key go together".into(),
-            ));
+            return Err(ServerError::Tls("--tls-cert and --tls-key go together".into()));
         }
     };
-    let listener =
-        TcpListener::bind(&config.address)
-            .await
-            .map_err(|source| ServerError::Bind {
-                address: config.address.clone(),
-                source,
-            })?;
+    let listener = TcpListener::bind(&config.address)
+        .await
+        .map_err(|source| ServerError::Bind {
+            address: config.address.clone(),
+            source,
+        })?;
     let local = listener.local_addr().map_err(|source| ServerError::Bind {
         address: config.address.clone(),
         source,
@@ -156,9 +149,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
                             return;
                         }
                     };
-                    let conn = builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .into_owned();
+                    let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                     if let Err(e) = watcher.watch(conn).await {
                         tracing::debug!(%peer, error = %e, "connection ended with error");
                     }
@@ -179,13 +170,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     Ok(())
 }
 
-fn announce(
-    local: SocketAddr,
-    tls: bool,
-    config: &ServerConfig,
-    creds: &RootCredentials,
-    source: CredentialSource,
-) {
+fn announce(local: SocketAddr, tls: bool, config: &ServerConfig, creds: &RootCredentials, source: CredentialSource) {
     let scheme = if tls { "https" } else { "http" };
     let endpoint = format!("{scheme}://{local}");
     // Tests and scripts read this line to find the port.
@@ -206,10 +191,9 @@ fn announce(
             creds.access_key,
             config.data_dir.display()
         ),
-        CredentialSource::Environment => println!(
-            "  root access key: {} (from ARCA_ROOT_ACCESS_KEY)",
-            creds.access_key
-        ),
+        CredentialSource::Environment => {
+            println!("  root access key: {} (from ARCA_ROOT_ACCESS_KEY)", creds.access_key)
+        }
     }
     println!(
         "  try: AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... aws --endpoint-url {endpoint} --region {} s3 ls",

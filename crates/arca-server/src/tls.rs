@@ -10,9 +10,8 @@ use tokio_rustls::rustls;
 use crate::ServerError;
 
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServerError> {
-    let err = |what: &str, p: &Path, e: &dyn std::fmt::Display| {
-        ServerError::Tls(format!("{what} {}: {e}", p.display()))
-    };
+    let err =
+        |what: &str, p: &Path, e: &dyn std::fmt::Display| ServerError::Tls(format!("{what} {}: {e}", p.display()));
     let certs: Vec<_> = rustls_pemfile::certs(&mut std::io::BufReader::new(
         std::fs::File::open(cert).map_err(|e| err("cannot open", cert, &e))?,
     ))

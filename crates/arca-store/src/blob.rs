@@ -270,9 +270,7 @@ mod tests {
     #[test]
     fn round_trip_across_block_boundaries() {
         let (_d, store) = store();
-        let data: Vec<u8> = (0..(3 * BLOCK_SIZE + 123))
-            .map(|i| (i % 251) as u8)
-            .collect();
+        let data: Vec<u8> = (0..(3 * BLOCK_SIZE + 123)).map(|i| (i % 251) as u8).collect();
         let mut w = store.create(BlobId::random()).unwrap();
         w.write(&data[..1000]).unwrap();
         w.write(&data[1000..]).unwrap();

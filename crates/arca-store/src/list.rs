@@ -56,11 +56,7 @@ impl ListPage {
     }
 }
 
-pub(crate) fn list_objects(
-    txn: &ReadTransaction,
-    bucket: &str,
-    q: &ListQuery,
-) -> StoreResult<ListPage> {
+pub(crate) fn list_objects(txn: &ReadTransaction, bucket: &str, q: &ListQuery) -> StoreResult<ListPage> {
     let table = txn.open_table(OBJECTS).map_err(meta)?;
     let bucket_start = object_key(bucket, "");
     let range_start = object_key(bucket, &q.prefix);
@@ -97,17 +93,13 @@ pub(crate) fn list_objects(
             {
                 let common = &key[..q.prefix.len() + pos + d.len()];
                 // A marker inside this prefix means the prefix was already returned.
-                let already = q
-                    .start_after
-                    .as_deref()
-                    .is_some_and(|s| s.starts_with(common));
+                let already = q.start_after.as_deref().is_some_and(|s| s.starts_with(common));
                 if !already {
                     if page.entries.len() == q.max_keys {
                         page.is_truncated = true;
                         return Ok(page);
                     }
-                    page.entries
-                        .push(ListEntry::CommonPrefix(common.to_string()));
+                    page.entries.push(ListEntry::CommonPrefix(common.to_string()));
                 }
                 // Seek past every key under `common`.
                 lower = prefix_end(&object_key(bucket, common));

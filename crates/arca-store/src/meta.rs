@@ -99,6 +99,16 @@ impl MetaStore {
         rx.await.map_err(|_| StoreError::CommitterGone)?
     }
 
+    /// Runs `f` in a write transaction of its own, now, on the calling thread. Only for
+    /// startup work (recovery) that runs before any request; everything else uses
+    /// [`MetaStore::write`].
+    pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
+        let txn = self.db.begin_write().map_err(meta)?;
+        let out = f(&txn)?;
+        txn.commit().map_err(meta)?;
+        Ok(out)
+    }
+
     /// Runs `f` on a consistent read snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
         let txn = self.db.begin_read().map_err(meta)?;

@@ -13,8 +13,7 @@ use crate::blob::{BlobId, BlobReader, BlobStore, BlobWriter};
 use crate::error::{StoreError, StoreResult, meta};
 use crate::list::{ListPage, ListQuery, list_objects};
 use crate::meta::{
-    BLOB_INTENTS, BUCKETS, GC_QUEUE, MetaStore, OBJECTS, PARTS, UPLOADS, object_key, part_key,
-    prefix_end, upload_key,
+    BLOB_INTENTS, BUCKETS, GC_QUEUE, MetaStore, OBJECTS, PARTS, UPLOADS, object_key, part_key, prefix_end, upload_key,
 };
 use crate::record::{BucketRecord, MultipartUpload, ObjectVersion, PartRecord, decode, encode};
 
@@ -38,17 +37,13 @@ impl WriteCondition {
         match (self, current) {
             (WriteCondition::Always, _) => Ok(()),
             (WriteCondition::IfAbsent, None) => Ok(()),
-            (WriteCondition::IfAbsent, Some(_)) => {
-                Err(StoreError::PreconditionFailed("object exists"))
-            }
+            (WriteCondition::IfAbsent, Some(_)) => Err(StoreError::PreconditionFailed("object exists")),
             (WriteCondition::IfEtag(_), None) => Err(StoreError::NoSuchKey {
                 bucket: String::new(),
                 key: String::new(),
             }),
             (WriteCondition::IfEtag(e), Some(cur)) if e == "*" || *e == cur.etag => Ok(()),
-            (WriteCondition::IfEtag(_), Some(_)) => {
-                Err(StoreError::PreconditionFailed("etag differs"))
-            }
+            (WriteCondition::IfEtag(_), Some(_)) => Err(StoreError::PreconditionFailed("etag differs")),
         }
     }
 }
@@ -103,11 +98,8 @@ impl Store {
             count = pending.len(),
             "reclaiming blobs of writes interrupted by a crash"
         );
-        // Runs before the server accepts requests; a blocking commit is fine here.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .map_err(|e| StoreError::io("runtime", e))?;
-        rt.block_on(self.meta.write(move |txn| {
+        // Runs before the server accepts requests, so it commits directly.
+        self.meta.write_now(move |txn| {
             let mut intents = txn.open_table(BLOB_INTENTS).map_err(meta)?;
             let mut gc = txn.open_table(GC_QUEUE).map_err(meta)?;
             for id in pending {
@@ -115,7 +107,7 @@ impl Store {
                 gc.insert(id, 0).map_err(meta)?;
             }
             Ok(())
-        }))
+        })
     }
 
     // ---------------------------------------------------------------- buckets
@@ -173,8 +165,7 @@ impl Store {
                     None => return Err(StoreError::NoSuchBucket(name)),
                 };
                 f(&mut record);
-                t.insert(name.as_str(), encode(&record)?.as_slice())
-                    .map_err(meta)?;
+                t.insert(name.as_str(), encode(&record)?.as_slice()).map_err(meta)?;
                 Ok(record)
             })
             .await
@@ -204,10 +195,7 @@ impl Store {
                 let uploads: Vec<MultipartUpload> = {
                     let t = txn.open_table(UPLOADS).map_err(meta)?;
                     let mut v = Vec::new();
-                    for r in t
-                        .range::<&[u8]>(start.as_slice()..end.as_slice())
-                        .map_err(meta)?
-                    {
+                    for r in t.range::<&[u8]>(start.as_slice()..end.as_slice()).map_err(meta)? {
                         v.push(decode(r.map_err(meta)?.1.value())?);
                     }
                     v
@@ -232,10 +220,7 @@ impl Store {
     pub fn get_object(&self, bucket: &str, key: &str) -> StoreResult<ObjectVersion> {
         self.meta.read(|txn| {
             let objects = txn.open_table(OBJECTS).map_err(meta)?;
-            if let Some(v) = objects
-                .get(object_key(bucket, key).as_slice())
-                .map_err(meta)?
-            {
+            if let Some(v) = objects.get(object_key(bucket, key).as_slice()).map_err(meta)? {
                 return decode(v.value());
             }
             let buckets = txn.open_table(BUCKETS).map_err(meta)?;
@@ -286,12 +271,7 @@ impl Store {
     }
 
     /// Changes the current version of `key` in place (tags, metadata on self-copy).
-    pub async fn update_object<F>(
-        &self,
-        bucket: &str,
-        key: &str,
-        f: F,
-    ) -> StoreResult<ObjectVersion>
+    pub async fn update_object<F>(&self, bucket: &str, key: &str, f: F) -> StoreResult<ObjectVersion>
     where
         F: FnOnce(&mut ObjectVersion) + Send + 'static,
     {
@@ -314,11 +294,7 @@ impl Store {
     }
 
     /// Deletes the current version of each key in one commit; returns what each key held.
-    pub async fn delete_objects(
-        &self,
-        bucket: &str,
-        keys: Vec<String>,
-    ) -> StoreResult<Vec<Option<ObjectVersion>>> {
+    pub async fn delete_objects(&self, bucket: &str, keys: Vec<String>) -> StoreResult<Vec<Option<ObjectVersion>>> {
         let bucket = bucket.to_string();
         let (removed, freed) = self
             .meta
@@ -328,9 +304,7 @@ impl Store {
                 let mut removed = Vec::with_capacity(keys.len());
                 let mut garbage = Vec::new();
                 for key in keys {
-                    let old = objects
-                        .remove(object_key(&bucket, &key).as_slice())
-                        .map_err(meta)?;
+                    let old = objects.remove(object_key(&bucket, &key).as_slice()).map_err(meta)?;
                     let old: Option<ObjectVersion> = old.map(|v| decode(v.value())).transpose()?;
                     if let Some(o) = &old {
                         garbage.extend(o.blobs());
@@ -398,31 +372,18 @@ impl Store {
                 require_bucket(txn, &upload.bucket)?;
                 let mut t = txn.open_table(UPLOADS).map_err(meta)?;
                 let k = upload_key(&upload.bucket, &upload.key, &upload.upload_id);
-                t.insert(k.as_slice(), encode(&upload)?.as_slice())
-                    .map_err(meta)?;
+                t.insert(k.as_slice(), encode(&upload)?.as_slice()).map_err(meta)?;
                 Ok(())
             })
             .await
     }
 
-    pub fn get_upload(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-    ) -> StoreResult<MultipartUpload> {
-        self.meta
-            .read(|txn| read_upload(txn, bucket, key, upload_id))
+    pub fn get_upload(&self, bucket: &str, key: &str, upload_id: &str) -> StoreResult<MultipartUpload> {
+        self.meta.read(|txn| read_upload(txn, bucket, key, upload_id))
     }
 
     /// Stores (or replaces) one part; a replaced part's blob goes to the GC queue.
-    pub async fn put_part(
-        &self,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-        part: PartRecord,
-    ) -> StoreResult<()> {
+    pub async fn put_part(&self, bucket: &str, key: &str, upload_id: &str, part: PartRecord) -> StoreResult<()> {
         let (bucket, key, upload_id) = (bucket.to_string(), key.to_string(), upload_id.to_string());
         let freed = self
             .meta
@@ -459,21 +420,13 @@ impl Store {
 
     /// Parts of an upload with numbers greater than `after`, at most `max`; and whether more
     /// follow.
-    pub fn list_parts(
-        &self,
-        upload_id: &str,
-        after: u32,
-        max: usize,
-    ) -> StoreResult<(Vec<PartRecord>, bool)> {
+    pub fn list_parts(&self, upload_id: &str, after: u32, max: usize) -> StoreResult<(Vec<PartRecord>, bool)> {
         self.meta.read(|txn| {
             let parts = txn.open_table(PARTS).map_err(meta)?;
             let start = part_key(upload_id, after.saturating_add(1));
             let end = part_key(upload_id, u32::MAX);
             let mut out = Vec::new();
-            for r in parts
-                .range::<&[u8]>(start.as_slice()..=end.as_slice())
-                .map_err(meta)?
-            {
+            for r in parts.range::<&[u8]>(start.as_slice()..=end.as_slice()).map_err(meta)? {
                 if out.len() == max {
                     return Ok((out, true));
                 }
@@ -521,9 +474,7 @@ impl Store {
                     && let Some(pos) = u.key[prefix.len()..].find(d)
                 {
                     let cp = u.key[..prefix.len() + pos + d.len()].to_string();
-                    if last_prefix.as_deref() == Some(cp.as_str())
-                        || key_marker.is_some_and(|m| m.starts_with(&cp))
-                    {
+                    if last_prefix.as_deref() == Some(cp.as_str()) || key_marker.is_some_and(|m| m.starts_with(&cp)) {
                         continue;
                     }
                     if page.uploads.len() + page.common_prefixes.len() == max {
@@ -556,9 +507,7 @@ impl Store {
         build: F,
     ) -> StoreResult<ObjectVersion>
     where
-        F: FnOnce(&MultipartUpload, &BTreeMap<u32, PartRecord>) -> StoreResult<ObjectVersion>
-            + Send
-            + 'static,
+        F: FnOnce(&MultipartUpload, &BTreeMap<u32, PartRecord>) -> StoreResult<ObjectVersion> + Send + 'static,
     {
         let (bucket, key, upload_id) = (bucket.to_string(), key.to_string(), upload_id.to_string());
         let version = self
@@ -629,11 +578,9 @@ impl Store {
         }
         let blobs = self.blobs.clone();
         let ids = due.clone();
-        tokio::task::spawn_blocking(move || {
-            ids.iter().try_for_each(|id| blobs.remove(BlobId(*id)))
-        })
-        .await
-        .map_err(|e| StoreError::io("gc", std::io::Error::other(e)))??;
+        tokio::task::spawn_blocking(move || ids.iter().try_for_each(|id| blobs.remove(BlobId(*id))))
+            .await
+            .map_err(|e| StoreError::io("gc", std::io::Error::other(e)))??;
         let n = due.len();
         self.meta
             .write(move |txn| {
@@ -721,18 +668,10 @@ fn require_bucket(txn: &WriteTransaction, bucket: &str) -> StoreResult<()> {
 
 fn read_object(txn: &WriteTransaction, k: &[u8]) -> StoreResult<Option<ObjectVersion>> {
     let t = txn.open_table(OBJECTS).map_err(meta)?;
-    t.get(k)
-        .map_err(meta)?
-        .map(|v| decode(v.value()))
-        .transpose()
+    t.get(k).map_err(meta)?.map(|v| decode(v.value())).transpose()
 }
 
-fn read_upload(
-    txn: &impl ReadTables,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
-) -> StoreResult<MultipartUpload> {
+fn read_upload(txn: &impl ReadTables, bucket: &str, key: &str, upload_id: &str) -> StoreResult<MultipartUpload> {
     match txn.uploads_get(&upload_key(bucket, key, upload_id))? {
         Some(v) => decode(&v),
         None => Err(StoreError::NoSuchUpload {
@@ -746,10 +685,7 @@ fn read_parts(txn: &WriteTransaction, upload_id: &str) -> StoreResult<BTreeMap<u
     let start = part_key(upload_id, 0);
     let end = part_key(upload_id, u32::MAX);
     let mut parts = BTreeMap::new();
-    for r in t
-        .range::<&[u8]>(start.as_slice()..=end.as_slice())
-        .map_err(meta)?
-    {
+    for r in t.range::<&[u8]>(start.as_slice()..=end.as_slice()).map_err(meta)? {
         let p: PartRecord = decode(r.map_err(meta)?.1.value())?;
         parts.insert(p.part_number, p);
     }
@@ -761,8 +697,7 @@ fn remove_upload(txn: &WriteTransaction, upload: &MultipartUpload) -> StoreResul
     let parts = read_parts(txn, &upload.upload_id)?;
     let mut t = txn.open_table(PARTS).map_err(meta)?;
     for n in parts.keys() {
-        t.remove(part_key(&upload.upload_id, *n).as_slice())
-            .map_err(meta)?;
+        t.remove(part_key(&upload.upload_id, *n).as_slice()).map_err(meta)?;
     }
     drop(t);
     let mut uploads = txn.open_table(UPLOADS).map_err(meta)?;

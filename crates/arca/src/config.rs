@@ -46,8 +46,7 @@ impl ServerArgs {
     pub fn resolve(self) -> Result<ServerConfig, String> {
         let file: FileConfig = match &self.config {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
                 toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => FileConfig::default(),
@@ -58,25 +57,14 @@ impl ServerArgs {
         ) {
             (Ok(a), Ok(s)) if !a.is_empty() && !s.is_empty() => Some((a, s)),
             (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
-                return Err(
-                    "set both ARCA_ROOT_ACCESS_KEY and ARCA_ROOT_SECRET_KEY, or neither".into(),
-                );
+                return Err("set both ARCA_ROOT_ACCESS_KEY and ARCA_ROOT_SECRET_KEY, or neither".into());
             }
             _ => None,
         };
         Ok(ServerConfig {
-            data_dir: self
-                .data
-                .or(file.data)
-                .unwrap_or_else(|| PathBuf::from("./arca-data")),
-            address: self
-                .address
-                .or(file.address)
-                .unwrap_or_else(|| "127.0.0.1:9000".into()),
-            region: self
-                .region
-                .or(file.region)
-                .unwrap_or_else(|| "us-east-1".into()),
+            data_dir: self.data.or(file.data).unwrap_or_else(|| PathBuf::from("./arca-data")),
+            address: self.address.or(file.address).unwrap_or_else(|| "127.0.0.1:9000".into()),
+            region: self.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
             domain: self.domain.or(file.domain),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),

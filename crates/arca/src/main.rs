@@ -5,11 +5,7 @@ mod config;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "arca",
-    version,
-    about = "Arca: a self-hosted, S3-compatible object store"
-)]
+#[command(name = "arca", version, about = "Arca: a self-hosted, S3-compatible object store")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

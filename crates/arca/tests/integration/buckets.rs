@@ -47,12 +47,7 @@ async fn bucket_naming_and_ownership_errors() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "InvalidLocationConstraint");
-    let e = c
-        .delete_bucket()
-        .bucket("missing")
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.delete_bucket().bucket("missing").send().await.unwrap_err();
     assert_eq!(code(&e), "NoSuchBucket");
 }
 
@@ -98,10 +93,7 @@ async fn location_of_bucket_in_non_default_region() {
         .await
         .unwrap();
     let loc = c.get_bucket_location().bucket("euro").send().await.unwrap();
-    assert_eq!(
-        loc.location_constraint(),
-        Some(&BucketLocationConstraint::EuWest1)
-    );
+    assert_eq!(loc.location_constraint(), Some(&BucketLocationConstraint::EuWest1));
 }
 
 #[tokio::test]
@@ -110,10 +102,7 @@ async fn default_region_location_is_empty() {
     let c = s.client();
     make_bucket(&c, "home").await;
     let loc = c.get_bucket_location().bucket("home").send().await.unwrap();
-    assert!(
-        loc.location_constraint().is_none()
-            || loc.location_constraint().unwrap().as_str().is_empty()
-    );
+    assert!(loc.location_constraint().is_none() || loc.location_constraint().unwrap().as_str().is_empty());
 }
 
 #[tokio::test]
@@ -121,12 +110,7 @@ async fn bucket_tagging_round_trip() {
     let s = TestServer::start();
     let c = s.client();
     make_bucket(&c, "tagged").await;
-    let e = c
-        .get_bucket_tagging()
-        .bucket("tagged")
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
     assert_eq!(code(&e), "NoSuchTagSet");
     let tagging = Tagging::builder()
         .tag_set(Tag::builder().key("team").value("storage").build().unwrap())
@@ -139,35 +123,15 @@ async fn bucket_tagging_round_trip() {
         .send()
         .await
         .unwrap();
-    let got = c
-        .get_bucket_tagging()
-        .bucket("tagged")
-        .send()
-        .await
-        .unwrap();
+    let got = c.get_bucket_tagging().bucket("tagged").send().await.unwrap();
     let mut tags: Vec<(String, String)> = got
         .tag_set()
         .iter()
         .map(|t| (t.key().into(), t.value().into()))
         .collect();
     tags.sort();
-    assert_eq!(
-        tags,
-        [
-            ("env".into(), "test".into()),
-            ("team".into(), "storage".into())
-        ]
-    );
-    c.delete_bucket_tagging()
-        .bucket("tagged")
-        .send()
-        .await
-        .unwrap();
-    let e = c
-        .get_bucket_tagging()
-        .bucket("tagged")
-        .send()
-        .await
-        .unwrap_err();
+    assert_eq!(tags, [("env".into(), "test".into()), ("team".into(), "storage".into())]);
+    c.delete_bucket_tagging().bucket("tagged").send().await.unwrap();
+    let e = c.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
     assert_eq!(code(&e), "NoSuchTagSet");
 }

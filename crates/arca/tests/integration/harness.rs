@@ -30,8 +30,7 @@ impl TestServer {
 
     /// A server on `data` (kept by the caller), with extra flags.
     pub fn start_on(data: &Path, extra: &[&str]) -> TestServer {
-        let (child, endpoint) =
-            spawn(data, extra, true).unwrap_or_else(|e| panic!("server did not start: {e}"));
+        let (child, endpoint) = spawn(data, extra, true).unwrap_or_else(|e| panic!("server did not start: {e}"));
         TestServer {
             child: Some(child),
             endpoint,
@@ -55,10 +54,7 @@ impl TestServer {
     /// SIGTERM, then the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut c = self.child.take().expect("running");
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(c.id().to_string())
-            .status();
+        let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
         c.wait().expect("wait")
     }
 
@@ -100,10 +96,7 @@ pub fn spawn(data: &Path, extra: &[&str], root_env: bool) -> Result<(Child, Stri
     let first = lines.next();
     match first {
         Some(Ok(line)) if line.starts_with("arca listening on ") => {
-            let endpoint = line
-                .trim_start_matches("arca listening on ")
-                .trim()
-                .to_string();
+            let endpoint = line.trim_start_matches("arca listening on ").trim().to_string();
             // Keep draining stdout so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines {});
             if let Some(err) = child.stderr.take() {
@@ -144,9 +137,7 @@ pub fn client_with(endpoint: &str, access: &str, secret: &str) -> Client {
 
 /// Deterministic pseudo-random bytes.
 pub fn bytes_of(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     (0..len)
         .map(|_| {
             x ^= x << 13;
@@ -193,11 +184,110 @@ where
 }
 
 /// HTTP status of an SDK error.
-pub fn status<E>(
-    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-) -> u16 {
+pub fn status<E>(e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> u16 {
     match e {
         aws_sdk_s3::error::SdkError::ServiceError(s) => s.raw().status().as_u16(),
         _ => 0,
     }
+}
+
+/// Options for a hand-signed request.
+pub struct Sign<'a> {
+    pub access: &'a str,
+    pub secret: &'a str,
+    pub time: std::time::SystemTime,
+    /// Presign (signature in the query) with this expiry instead of an Authorization header.
+    pub presign: Option<std::time::Duration>,
+    pub unsigned_payload: bool,
+}
+
+impl Default for Sign<'_> {
+    fn default() -> Self {
+        Sign {
+            access: ACCESS_KEY,
+            secret: SECRET_KEY,
+            time: std::time::SystemTime::now(),
+            presign: None,
+            unsigned_payload: false,
+        }
+    }
+}
+
+/// Builds a SigV4-signed request by hand, so tests can send what the SDK never would.
+pub fn signed(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    opts: Sign<'_>,
+) -> http::Request<Vec<u8>> {
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+        UriPathNormalizationMode, sign,
+    };
+    let mut settings = SigningSettings::default();
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    if let Some(exp) = opts.presign {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(exp);
+    }
+    let identity = aws_credential_types::Credentials::new(opts.access, opts.secret, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(opts.time)
+        .settings(settings)
+        .build()
+        .unwrap()
+        .into();
+    let mut req = http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(body.to_vec()).unwrap();
+    let signable_body = if opts.unsigned_payload || opts.presign.is_some() {
+        SignableBody::UnsignedPayload
+    } else {
+        SignableBody::Bytes(body)
+    };
+    let hdrs: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap().to_string()))
+        .collect();
+    let signable = SignableRequest::new(
+        method,
+        url,
+        hdrs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        signable_body,
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut req);
+    req
+}
+
+/// Sends an `http::Request` with reqwest; returns status, headers and body text.
+pub async fn send(req: http::Request<Vec<u8>>) -> (u16, http::HeaderMap, String) {
+    let client = reqwest::Client::new();
+    let (parts, body) = req.into_parts();
+    let mut r = client.request(parts.method, parts.uri.to_string()).body(body);
+    for (k, v) in parts.headers.iter() {
+        r = r.header(k, v);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.text().await.unwrap())
+}
+
+/// The `<Code>` of an S3 error body.
+pub fn xml_code(body: &str) -> &str {
+    body.split("<Code>")
+        .nth(1)
+        .and_then(|s| s.split("</Code>").next())
+        .unwrap_or("")
 }

@@ -33,19 +33,9 @@ async fn delimiter_groups_common_prefixes() {
         ],
     )
     .await;
-    let r = c
-        .list_objects_v2()
-        .bucket("bkt")
-        .delimiter("/")
-        .send()
-        .await
-        .unwrap();
+    let r = c.list_objects_v2().bucket("bkt").delimiter("/").send().await.unwrap();
     let keys: Vec<&str> = r.contents().iter().filter_map(|o| o.key()).collect();
-    let prefixes: Vec<&str> = r
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let prefixes: Vec<&str> = r.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
     assert_eq!(keys, ["a.txt", "zz"]);
     assert_eq!(prefixes, ["photos/", "z/"]);
     assert_eq!(r.key_count(), Some(4));
@@ -58,26 +48,12 @@ async fn delimiter_groups_common_prefixes() {
         .await
         .unwrap();
     let keys: Vec<&str> = r.contents().iter().filter_map(|o| o.key()).collect();
-    let prefixes: Vec<&str> = r
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let prefixes: Vec<&str> = r.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
     assert_eq!(keys, ["photos/top.jpg"]);
     assert_eq!(prefixes, ["photos/2024/", "photos/2025/"]);
     // A multi-character delimiter.
-    let r = c
-        .list_objects_v2()
-        .bucket("bkt")
-        .delimiter("20")
-        .send()
-        .await
-        .unwrap();
-    let prefixes: Vec<&str> = r
-        .common_prefixes()
-        .iter()
-        .filter_map(|p| p.prefix())
-        .collect();
+    let r = c.list_objects_v2().bucket("bkt").delimiter("20").send().await.unwrap();
+    let prefixes: Vec<&str> = r.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
     assert_eq!(prefixes, ["photos/20"]);
 }
 
@@ -108,21 +84,12 @@ async fn pagination_over_2500_keys_v2_and_v1() {
     }
     // V2 with continuation tokens, through the SDK's paginator.
     let mut seen = Vec::new();
-    let mut pages = c
-        .list_objects_v2()
-        .bucket("bkt")
-        .max_keys(1000)
-        .into_paginator()
-        .send();
+    let mut pages = c.list_objects_v2().bucket("bkt").max_keys(1000).into_paginator().send();
     let mut page_count = 0;
     while let Some(p) = pages.next().await {
         let p = p.unwrap();
         page_count += 1;
-        seen.extend(
-            p.contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_string)),
-        );
+        seen.extend(p.contents().iter().filter_map(|o| o.key().map(str::to_string)));
     }
     assert_eq!(page_count, 3);
     assert_eq!(seen, keys);
@@ -185,11 +152,7 @@ async fn delimiter_pagination_returns_each_prefix_once() {
             req = req.continuation_token(t);
         }
         let r = req.send().await.unwrap();
-        entries.extend(
-            r.contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_string)),
-        );
+        entries.extend(r.contents().iter().filter_map(|o| o.key().map(str::to_string)));
         entries.extend(
             r.common_prefixes()
                 .iter()
@@ -248,13 +211,7 @@ async fn list_object_versions_on_unversioned_bucket() {
     let v: Vec<(&str, &str, bool)> = r
         .versions()
         .iter()
-        .map(|v| {
-            (
-                v.key().unwrap(),
-                v.version_id().unwrap(),
-                v.is_latest().unwrap(),
-            )
-        })
+        .map(|v| (v.key().unwrap(), v.version_id().unwrap(), v.is_latest().unwrap()))
         .collect();
     assert_eq!(
         v,

@@ -10,6 +10,6 @@ mod buckets;
 mod crash;
 mod listing;
 mod multipart;
-mod negative;
+pub mod negative;
 mod objects;
 mod server;

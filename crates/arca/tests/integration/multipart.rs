@@ -1,6 +1,4 @@
-use aws_sdk_s3::types::{
-    ChecksumAlgorithm, ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart,
-};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart};
 
 use crate::harness::*;
 
@@ -16,12 +14,7 @@ async fn upload_parts(
     let mut tasks = Vec::new();
     for (i, p) in parts.iter().enumerate() {
         let c = c.clone();
-        let (b, k, id, p) = (
-            bucket.to_string(),
-            key.to_string(),
-            id.to_string(),
-            p.clone(),
-        );
+        let (b, k, id, p) = (bucket.to_string(), key.to_string(), id.to_string(), p.clone());
         tasks.push(tokio::spawn(async move {
             let r = c
                 .upload_part()
@@ -51,11 +44,7 @@ async fn parallel_multipart_upload_and_part_reads() {
     let s = TestServer::start();
     let c = s.client();
     make_bucket(&c, "bkt").await;
-    let parts: Vec<Vec<u8>> = vec![
-        bytes_of(5 * MIB, 1),
-        bytes_of(5 * MIB, 2),
-        bytes_of(1234, 3),
-    ];
+    let parts: Vec<Vec<u8>> = vec![bytes_of(5 * MIB, 1), bytes_of(5 * MIB, 2), bytes_of(1234, 3)];
     let up = c
         .create_multipart_upload()
         .bucket("bkt")
@@ -76,12 +65,7 @@ async fn parallel_multipart_upload_and_part_reads() {
         .await
         .unwrap();
     assert_eq!(listed.parts().len(), 3);
-    let uploads = c
-        .list_multipart_uploads()
-        .bucket("bkt")
-        .send()
-        .await
-        .unwrap();
+    let uploads = c.list_multipart_uploads().bucket("bkt").send().await.unwrap();
     assert_eq!(uploads.uploads().len(), 1);
     let out = c
         .complete_multipart_upload()
@@ -101,25 +85,13 @@ async fn parallel_multipart_upload_and_part_reads() {
     for p in &parts {
         cat.extend_from_slice(&<md5::Md5 as md5::Digest>::digest(p));
     }
-    let want = format!(
-        "\"{}-3\"",
-        hex::encode(<md5::Md5 as md5::Digest>::digest(&cat))
-    );
+    let want = format!("\"{}-3\"", hex::encode(<md5::Md5 as md5::Digest>::digest(&cat)));
     assert_eq!(out.e_tag(), Some(want.as_str()));
     let whole: Vec<u8> = parts.concat();
     assert_eq!(get_bytes(&c, "bkt", "mp").await, whole);
-    let h = c
-        .head_object()
-        .bucket("bkt")
-        .key("mp")
-        .send()
-        .await
-        .unwrap();
+    let h = c.head_object().bucket("bkt").key("mp").send().await.unwrap();
     assert_eq!(h.content_type(), Some("video/mp4"));
-    assert_eq!(
-        h.metadata().unwrap().get("k").map(String::as_str),
-        Some("v")
-    );
+    assert_eq!(h.metadata().unwrap().get("k").map(String::as_str), Some("v"));
     let p2 = c
         .get_object()
         .bucket("bkt")
@@ -130,10 +102,7 @@ async fn parallel_multipart_upload_and_part_reads() {
         .unwrap();
     assert_eq!(p2.parts_count(), Some(3));
     assert_eq!(p2.content_length(), Some(5 * MIB as i64));
-    assert_eq!(
-        p2.body.collect().await.unwrap().into_bytes().as_ref(),
-        &parts[1][..]
-    );
+    assert_eq!(p2.body.collect().await.unwrap().into_bytes().as_ref(), &parts[1][..]);
     let e = c
         .get_object()
         .bucket("bkt")
@@ -156,12 +125,7 @@ async fn parallel_multipart_upload_and_part_reads() {
         r.body.collect().await.unwrap().into_bytes().as_ref(),
         &whole[5 * MIB - 10..5 * MIB + 10]
     );
-    let uploads = c
-        .list_multipart_uploads()
-        .bucket("bkt")
-        .send()
-        .await
-        .unwrap();
+    let uploads = c.list_multipart_uploads().bucket("bkt").send().await.unwrap();
     assert!(uploads.uploads().is_empty());
     let e = c
         .list_parts()
@@ -179,13 +143,7 @@ async fn complete_rejects_bad_part_lists() {
     let s = TestServer::start();
     let c = s.client();
     make_bucket(&c, "bkt").await;
-    let up = c
-        .create_multipart_upload()
-        .bucket("bkt")
-        .key("k")
-        .send()
-        .await
-        .unwrap();
+    let up = c.create_multipart_upload().bucket("bkt").key("k").send().await.unwrap();
     let id = up.upload_id().unwrap();
     let parts = vec![bytes_of(1000, 1), bytes_of(1000, 2)];
     let done = upload_parts(&c, "bkt", "k", id, &parts).await;
@@ -194,18 +152,12 @@ async fn complete_rejects_bad_part_lists() {
             .bucket("bkt")
             .key("k")
             .upload_id(id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(ps))
-                    .build(),
-            )
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(ps)).build())
             .send()
     };
     let e = complete(done.clone()).await.unwrap_err();
     assert_eq!(code(&e), "EntityTooSmall");
-    let e = complete(vec![done[1].clone(), done[0].clone()])
-        .await
-        .unwrap_err();
+    let e = complete(vec![done[1].clone(), done[0].clone()]).await.unwrap_err();
     assert_eq!(code(&e), "InvalidPartOrder");
     let wrong = CompletedPart::builder()
         .part_number(1)
@@ -258,13 +210,7 @@ async fn abort_discards_upload() {
     let s = TestServer::start();
     let c = s.client();
     make_bucket(&c, "bkt").await;
-    let up = c
-        .create_multipart_upload()
-        .bucket("bkt")
-        .key("k")
-        .send()
-        .await
-        .unwrap();
+    let up = c.create_multipart_upload().bucket("bkt").key("k").send().await.unwrap();
     let id = up.upload_id().unwrap();
     upload_parts(&c, "bkt", "k", id, &[bytes_of(100_000, 1)]).await;
     c.abort_multipart_upload()
@@ -283,13 +229,7 @@ async fn abort_discards_upload() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "NoSuchUpload");
-    let e = c
-        .head_object()
-        .bucket("bkt")
-        .key("k")
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.head_object().bucket("bkt").key("k").send().await.unwrap_err();
     assert_eq!(status(&e), 404);
 }
 
@@ -350,11 +290,7 @@ async fn upload_part_copy_with_ranges() {
         .bucket("bkt")
         .key("dst")
         .upload_id(id)
-        .multipart_upload(
-            CompletedMultipartUpload::builder()
-                .set_parts(Some(parts))
-                .build(),
-        )
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
         .send()
         .await
         .unwrap();
@@ -424,11 +360,7 @@ async fn multipart_checksums_composite_and_full_object() {
             .bucket("bkt")
             .key(&key)
             .upload_id(id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(done))
-                    .build(),
-            )
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(done)).build())
             .send()
             .await
             .unwrap();
@@ -449,15 +381,9 @@ async fn multipart_checksums_composite_and_full_object() {
             .map(str::to_string);
         assert!(value.is_some(), "{key}: no checksum returned");
         if kind == ChecksumType::Composite {
-            assert!(
-                value.as_deref().unwrap().ends_with("-2"),
-                "{key}: {value:?}"
-            );
+            assert!(value.as_deref().unwrap().ends_with("-2"), "{key}: {value:?}");
         }
         // Full-object checksums are validated by the SDK against the bytes it receives.
-        assert_eq!(
-            got.body.collect().await.unwrap().into_bytes().len(),
-            5 * MIB + 777
-        );
+        assert_eq!(got.body.collect().await.unwrap().into_bytes().len(), 5 * MIB + 777);
     }
 }

@@ -3,8 +3,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
 use aws_sdk_s3::types::{
-    ChecksumAlgorithm, ChecksumMode, Delete, MetadataDirective, ObjectAttributes, ObjectIdentifier,
-    Tag, Tagging,
+    ChecksumAlgorithm, ChecksumMode, Delete, MetadataDirective, ObjectAttributes, ObjectIdentifier, Tag, Tagging,
 };
 
 use crate::harness::*;
@@ -41,21 +40,12 @@ async fn put_get_head_with_metadata_and_headers() {
         .unwrap();
     assert_eq!(got.content_type(), Some("text/plain"));
     assert_eq!(got.content_encoding(), Some("identity"));
-    assert_eq!(
-        got.content_disposition(),
-        Some("attachment; filename=\"r.txt\"")
-    );
+    assert_eq!(got.content_disposition(), Some("attachment; filename=\"r.txt\""));
     assert_eq!(got.content_language(), Some("en"));
     assert_eq!(got.cache_control(), Some("max-age=60"));
-    assert_eq!(
-        got.metadata().unwrap().get("color").map(String::as_str),
-        Some("blue")
-    );
+    assert_eq!(got.metadata().unwrap().get("color").map(String::as_str), Some("blue"));
     assert_eq!(got.content_length(), Some(10));
-    assert_eq!(
-        got.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"hello arca"
-    );
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"hello arca");
     let head = c
         .head_object()
         .bucket("bkt")
@@ -64,10 +54,7 @@ async fn put_get_head_with_metadata_and_headers() {
         .await
         .unwrap();
     assert_eq!(head.content_length(), Some(10));
-    assert_eq!(
-        head.metadata().unwrap().get("owner").map(String::as_str),
-        Some("ops")
-    );
+    assert_eq!(head.metadata().unwrap().get("owner").map(String::as_str), Some("ops"));
     assert_eq!(head.expires_string(), Some("Wed, 18 May 2033 03:33:20 GMT"));
 }
 
@@ -127,14 +114,7 @@ async fn ranges_suffix_open_and_unsatisfiable() {
         ("bytes=65530-65545", 65_530, 65_546),
         ("bytes=199990-300000", 199_990, 200_000),
     ] {
-        let r = c
-            .get_object()
-            .bucket("bkt")
-            .key("r")
-            .range(range)
-            .send()
-            .await
-            .unwrap();
+        let r = c.get_object().bucket("bkt").key("r").range(range).send().await.unwrap();
         assert_eq!(
             r.content_range(),
             Some(format!("bytes {}-{}/200000", lo, hi - 1).as_str()),
@@ -304,13 +284,7 @@ async fn conditional_writes() {
         .unwrap_err();
     assert_eq!(code(&e), "PreconditionFailed");
     assert_eq!(get_bytes(&c, "bkt", "once").await, b"first");
-    let head = c
-        .head_object()
-        .bucket("bkt")
-        .key("once")
-        .send()
-        .await
-        .unwrap();
+    let head = c.head_object().bucket("bkt").key("once").send().await.unwrap();
     let etag = head.e_tag().unwrap().to_string();
     let e = c
         .put_object()
@@ -357,19 +331,9 @@ async fn delete_and_delete_objects() {
             .await
             .unwrap();
     }
-    c.delete_object()
-        .bucket("bkt")
-        .key("k0")
-        .send()
-        .await
-        .unwrap();
+    c.delete_object().bucket("bkt").key("k0").send().await.unwrap();
     // Deleting a missing key succeeds, as on AWS.
-    c.delete_object()
-        .bucket("bkt")
-        .key("never")
-        .send()
-        .await
-        .unwrap();
+    c.delete_object().bucket("bkt").key("never").send().await.unwrap();
     c.delete_object()
         .bucket("bkt")
         .key("k1")
@@ -389,36 +353,18 @@ async fn delete_and_delete_objects() {
         .objects(ObjectIdentifier::builder().key("missing").build().unwrap())
         .build()
         .unwrap();
-    let out = c
-        .delete_objects()
-        .bucket("bkt")
-        .delete(del)
-        .send()
-        .await
-        .unwrap();
+    let out = c.delete_objects().bucket("bkt").delete(del).send().await.unwrap();
     assert_eq!(out.deleted().len(), 3);
     let quiet = Delete::builder()
         .objects(ObjectIdentifier::builder().key("k4").build().unwrap())
         .quiet(true)
         .build()
         .unwrap();
-    let out = c
-        .delete_objects()
-        .bucket("bkt")
-        .delete(quiet)
-        .send()
-        .await
-        .unwrap();
+    let out = c.delete_objects().bucket("bkt").delete(quiet).send().await.unwrap();
     assert!(out.deleted().is_empty());
     let list = c.list_objects_v2().bucket("bkt").send().await.unwrap();
     assert_eq!(list.key_count(), Some(0));
-    let e = c
-        .get_object()
-        .bucket("bkt")
-        .key("k4")
-        .send()
-        .await
-        .unwrap_err();
+    let e = c.get_object().bucket("bkt").key("k4").send().await.unwrap_err();
     assert_eq!(code(&e), "NoSuchKey");
     let e = c
         .delete_object()
@@ -456,25 +402,11 @@ async fn copy_object_directives_and_conditions() {
         .send()
         .await
         .unwrap();
-    let etag = copied
-        .copy_object_result()
-        .unwrap()
-        .e_tag()
-        .unwrap()
-        .to_string();
+    let etag = copied.copy_object_result().unwrap().e_tag().unwrap().to_string();
     assert_eq!(get_bytes(&c, "dst", "copy").await, data);
-    let h = c
-        .head_object()
-        .bucket("dst")
-        .key("copy")
-        .send()
-        .await
-        .unwrap();
+    let h = c.head_object().bucket("dst").key("copy").send().await.unwrap();
     assert_eq!(h.content_type(), Some("image/png"));
-    assert_eq!(
-        h.metadata().unwrap().get("m").map(String::as_str),
-        Some("1")
-    );
+    assert_eq!(h.metadata().unwrap().get("m").map(String::as_str), Some("1"));
     assert_eq!(h.e_tag(), Some(etag.as_str()));
     c.copy_object()
         .bucket("dst")
@@ -486,18 +418,9 @@ async fn copy_object_directives_and_conditions() {
         .send()
         .await
         .unwrap();
-    let h = c
-        .head_object()
-        .bucket("dst")
-        .key("replaced")
-        .send()
-        .await
-        .unwrap();
+    let h = c.head_object().bucket("dst").key("replaced").send().await.unwrap();
     assert_eq!(h.content_type(), Some("text/plain"));
-    assert_eq!(
-        h.metadata().unwrap().get("m").map(String::as_str),
-        Some("2")
-    );
+    assert_eq!(h.metadata().unwrap().get("m").map(String::as_str), Some("2"));
     // Copy onto itself without changes is illegal; with REPLACE it changes metadata only.
     let e = c
         .copy_object()
@@ -518,10 +441,7 @@ async fn copy_object_directives_and_conditions() {
         .await
         .unwrap();
     let h = c.head_object().bucket("src").key("a").send().await.unwrap();
-    assert_eq!(
-        h.metadata().unwrap().get("m").map(String::as_str),
-        Some("self")
-    );
+    assert_eq!(h.metadata().unwrap().get("m").map(String::as_str), Some("self"));
     assert_eq!(get_bytes(&c, "src", "a").await, data);
     let e = c
         .copy_object()
@@ -573,23 +493,10 @@ async fn object_tagging_and_attributes() {
         .send()
         .await
         .unwrap();
-    let t = c
-        .get_object_tagging()
-        .bucket("bkt")
-        .key("k")
-        .send()
-        .await
-        .unwrap();
-    let mut tags: Vec<(String, String)> = t
-        .tag_set()
-        .iter()
-        .map(|t| (t.key().into(), t.value().into()))
-        .collect();
+    let t = c.get_object_tagging().bucket("bkt").key("k").send().await.unwrap();
+    let mut tags: Vec<(String, String)> = t.tag_set().iter().map(|t| (t.key().into(), t.value().into())).collect();
     tags.sort();
-    assert_eq!(
-        tags,
-        [("a".into(), "1".into()), ("b".into(), "two words".into())]
-    );
+    assert_eq!(tags, [("a".into(), "1".into()), ("b".into(), "two words".into())]);
     let g = c.get_object().bucket("bkt").key("k").send().await.unwrap();
     assert_eq!(g.tag_count(), Some(2));
     c.put_object_tagging()
@@ -616,13 +523,7 @@ async fn object_tagging_and_attributes() {
         1
     );
     let too_many = (0..11).fold(Tagging::builder(), |b, i| {
-        b.tag_set(
-            Tag::builder()
-                .key(format!("k{i}"))
-                .value("v")
-                .build()
-                .unwrap(),
-        )
+        b.tag_set(Tag::builder().key(format!("k{i}")).value("v").build().unwrap())
     });
     let e = c
         .put_object_tagging()
@@ -633,12 +534,7 @@ async fn object_tagging_and_attributes() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "BadRequest");
-    c.delete_object_tagging()
-        .bucket("bkt")
-        .key("k")
-        .send()
-        .await
-        .unwrap();
+    c.delete_object_tagging().bucket("bkt").key("k").send().await.unwrap();
     assert!(
         c.get_object_tagging()
             .bucket("bkt")
@@ -682,8 +578,7 @@ async fn streaming_uploads_with_every_checksum() {
     ] {
         let key = format!("obj-{}", alg.as_str());
         // A ByteStream from a file is sent aws-chunked with a trailing checksum.
-        let path =
-            std::env::temp_dir().join(format!("arca-cs-{}-{}", std::process::id(), alg.as_str()));
+        let path = std::env::temp_dir().join(format!("arca-cs-{}-{}", std::process::id(), alg.as_str()));
         std::fs::write(&path, &data).unwrap();
         let body = ByteStream::from_path(&path).await.unwrap();
         let put = c
@@ -705,25 +600,11 @@ async fn streaming_uploads_with_every_checksum() {
             .await
             .unwrap();
         let (sent, returned) = match alg {
-            ChecksumAlgorithm::Crc32 => (
-                put.checksum_crc32(),
-                got.checksum_crc32().map(str::to_string),
-            ),
-            ChecksumAlgorithm::Crc32C => (
-                put.checksum_crc32_c(),
-                got.checksum_crc32_c().map(str::to_string),
-            ),
-            ChecksumAlgorithm::Crc64Nvme => (
-                put.checksum_crc64_nvme(),
-                got.checksum_crc64_nvme().map(str::to_string),
-            ),
-            ChecksumAlgorithm::Sha1 => {
-                (put.checksum_sha1(), got.checksum_sha1().map(str::to_string))
-            }
-            _ => (
-                put.checksum_sha256(),
-                got.checksum_sha256().map(str::to_string),
-            ),
+            ChecksumAlgorithm::Crc32 => (put.checksum_crc32(), got.checksum_crc32().map(str::to_string)),
+            ChecksumAlgorithm::Crc32C => (put.checksum_crc32_c(), got.checksum_crc32_c().map(str::to_string)),
+            ChecksumAlgorithm::Crc64Nvme => (put.checksum_crc64_nvme(), got.checksum_crc64_nvme().map(str::to_string)),
+            ChecksumAlgorithm::Sha1 => (put.checksum_sha1(), got.checksum_sha1().map(str::to_string)),
+            _ => (put.checksum_sha256(), got.checksum_sha256().map(str::to_string)),
         };
         assert!(sent.is_some(), "{alg:?}: no checksum in PUT response");
         assert_eq!(sent.map(str::to_string), returned, "{alg:?}");
@@ -794,12 +675,7 @@ async fn presigned_get_and_put() {
         .await
         .unwrap();
     let http = reqwest::Client::new();
-    let r = http
-        .put(put.uri())
-        .body("presigned body")
-        .send()
-        .await
-        .unwrap();
+    let r = http.put(put.uri()).body("presigned body").send().await.unwrap();
     assert_eq!(r.status(), 200);
     let get = c
         .get_object()
@@ -812,11 +688,7 @@ async fn presigned_get_and_put() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "presigned body");
     // Tampering with the URL breaks the signature.
-    let r = http
-        .get(get.uri().replace("via-url", "other"))
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(get.uri().replace("via-url", "other")).send().await.unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("SignatureDoesNotMatch"));
 }

@@ -1,0 +1,34 @@
+//! Who may sign requests. Today: the root key pair; IAM users and their keys plug in here.
+
+use s3s::auth::{S3Auth, SecretKey};
+use s3s::{S3Result, s3_error};
+
+/// Looks up the secret for an access key, answering AWS's `InvalidAccessKeyId` for unknown keys
+/// (s3s's own `SimpleAuth` answers `NotSignedUp`).
+pub struct KeyStore {
+    access_key: String,
+    secret_key: SecretKey,
+}
+
+impl KeyStore {
+    pub fn root(access_key: String, secret_key: String) -> Self {
+        KeyStore {
+            access_key,
+            secret_key: SecretKey::from(secret_key),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl S3Auth for KeyStore {
+    async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
+        if access_key == self.access_key {
+            Ok(self.secret_key.clone())
+        } else {
+            Err(s3_error!(
+                InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records."
+            ))
+        }
+    }
+}
