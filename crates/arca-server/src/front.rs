@@ -44,6 +44,9 @@ impl FrontDoor {
             } else {
                 let req = req.map(Body::from);
                 let mut resp = self.s3.call(req).await?;
+                if method == Method::POST && resp.status() == StatusCode::BAD_REQUEST {
+                    resp = post_policy_denial(resp, &id);
+                }
                 if let (Some(o), Some(b)) = (origin.as_deref(), bucket.as_deref()) {
                     self.add_cors_headers(&mut resp, b, o, method.as_str());
                 }
@@ -209,4 +212,25 @@ fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>>
             id,
         )),
     }
+}
+
+/// A browser POST whose form breaks a policy condition is `403 AccessDenied` on AWS ("Invalid
+/// according to Policy"); s3s reports it as `400 InvalidPolicyDocument`.
+fn post_policy_denial(mut resp: Response<Body>, id: &str) -> Response<Body> {
+    let Some(bytes) = resp.body_mut().bytes() else { return resp };
+    let text = String::from_utf8_lossy(&bytes);
+    if text.contains("<Code>InvalidPolicyDocument</Code>") && text.contains("Policy condition") {
+        let detail = text
+            .split("<Message>")
+            .nth(1)
+            .and_then(|m| m.split("</Message>").next())
+            .unwrap_or("");
+        return s3_error_response(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            &format!("Invalid according to Policy: {detail}"),
+            id,
+        );
+    }
+    resp
 }

@@ -1,0 +1,81 @@
+"""Starts one real `arca server` for the client suite and hands out clients for it."""
+
+import os
+import subprocess
+import tempfile
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ACCESS_KEY = "AKIDARCACLIENTS00001"
+SECRET_KEY = "arca-client-suite-secret-0123456789abcdef"
+
+
+def arca_binary():
+    path = os.environ.get("ARCA_BIN")
+    if not path:
+        raise RuntimeError("ARCA_BIN must point at the arca binary (scripts/test sets it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def server():
+    data = tempfile.mkdtemp(prefix="arca-clients-")
+    env = dict(os.environ, ARCA_ROOT_ACCESS_KEY=ACCESS_KEY, ARCA_ROOT_SECRET_KEY=SECRET_KEY, ARCA_LOG="warn")
+    proc = subprocess.Popen(
+        [arca_binary(), "server", "--data", data, "--address", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    line = proc.stdout.readline()
+    assert line.startswith("arca listening on "), line
+    endpoint = line.split()[-1]
+    yield {"endpoint": endpoint, "data": data, "proc": proc}
+    proc.terminate()
+    assert proc.wait(timeout=60) == 0
+
+
+@pytest.fixture(scope="session")
+def s3(server):
+    return boto3.client(
+        "s3",
+        endpoint_url=server["endpoint"],
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+
+
+@pytest.fixture()
+def bucket(s3):
+    name = "t-" + uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def aws(server, tmp_path_factory):
+    """Runs the AWS CLI against the server; returns stdout, raises on failure."""
+    home = tmp_path_factory.mktemp("awshome")
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(home / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
+    )
+
+    def run(*args, check=True):
+        cmd = ["aws", "--endpoint-url", server["endpoint"], *args]
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if check and p.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}")
+        return p
+
+    return run

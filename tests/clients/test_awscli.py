@@ -1,0 +1,89 @@
+"""The AWS CLI (`aws s3` and `aws s3api`) against Arca, unchanged."""
+
+import hashlib
+import json
+import os
+
+
+def write_random(path, size, seed):
+    import random
+
+    rnd = random.Random(seed)
+    with open(path, "wb") as f:
+        remaining = size
+        while remaining:
+            n = min(remaining, 1 << 20)
+            f.write(rnd.randbytes(n))
+            remaining -= n
+
+
+def sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def test_mb_cp_ls_rm_rb(aws, tmp_path):
+    aws("s3", "mb", "s3://cli-basic")
+    small = tmp_path / "small.txt"
+    small.write_text("hello from the aws cli\n")
+    aws("s3", "cp", str(small), "s3://cli-basic/docs/small.txt")
+    big = tmp_path / "big.bin"
+    write_random(big, 100 * 1024 * 1024, 1)
+    aws("s3", "cp", str(big), "s3://cli-basic/big.bin")
+    head = json.loads(aws("s3api", "head-object", "--bucket", "cli-basic", "--key", "big.bin").stdout)
+    assert head["ContentLength"] == 100 * 1024 * 1024
+    assert head["ETag"].strip('"').endswith("-13"), head["ETag"]  # 8 MiB parts
+    back = tmp_path / "big.back"
+    aws("s3", "cp", "s3://cli-basic/big.bin", str(back))
+    assert sha(back) == sha(big)
+    listing = aws("s3", "ls", "--recursive", "s3://cli-basic").stdout
+    assert "docs/small.txt" in listing and "big.bin" in listing
+    top = aws("s3", "ls", "s3://cli-basic/").stdout
+    assert "PRE docs/" in top
+    aws("s3", "rm", "--recursive", "s3://cli-basic/docs/")
+    assert "docs/small.txt" not in aws("s3", "ls", "--recursive", "s3://cli-basic").stdout
+    p = aws("s3", "rb", "s3://cli-basic", check=False)
+    assert p.returncode != 0 and "BucketNotEmpty" in p.stderr
+    aws("s3", "rb", "--force", "s3://cli-basic")
+    assert "cli-basic" not in aws("s3", "ls").stdout
+
+
+def test_sync_both_ways(aws, tmp_path):
+    src = tmp_path / "src"
+    (src / "nested" / "deeper").mkdir(parents=True)
+    for i in range(20):
+        (src / f"f{i}.txt").write_text(f"file {i}\n" * (i + 1))
+    (src / "nested" / "deeper" / "x.bin").write_bytes(os.urandom(300_000))
+    aws("s3", "mb", "s3://cli-sync")
+    aws("s3", "sync", str(src), "s3://cli-sync/backup")
+    again = aws("s3", "sync", str(src), "s3://cli-sync/backup").stdout
+    assert "upload:" not in again, again
+    dst = tmp_path / "dst"
+    aws("s3", "sync", "s3://cli-sync/backup", str(dst))
+    for p in src.rglob("*"):
+        if p.is_file():
+            assert (dst / p.relative_to(src)).read_bytes() == p.read_bytes()
+    (src / "f0.txt").unlink()
+    out = aws("s3", "sync", "--delete", str(src), "s3://cli-sync/backup").stdout
+    assert "delete: s3://cli-sync/backup/f0.txt" in out
+    aws("s3", "rb", "--force", "s3://cli-sync")
+
+
+def test_s3api_errors_and_metadata(aws, tmp_path):
+    aws("s3api", "create-bucket", "--bucket", "cli-api")
+    body = tmp_path / "b.txt"
+    body.write_text("x")
+    aws(
+        "s3api", "put-object", "--bucket", "cli-api", "--key", "k", "--body", str(body),
+        "--metadata", "color=red", "--content-type", "text/plain",
+    )
+    head = json.loads(aws("s3api", "head-object", "--bucket", "cli-api", "--key", "k").stdout)
+    assert head["Metadata"] == {"color": "red"} and head["ContentType"] == "text/plain"
+    p = aws("s3api", "get-object", "--bucket", "cli-api", "--key", "missing", str(tmp_path / "o"), check=False)
+    assert p.returncode != 0 and "NoSuchKey" in p.stderr
+    p = aws("s3api", "create-bucket", "--bucket", "cli-api", check=False)
+    assert "BucketAlreadyOwnedByYou" in p.stderr
+    aws("s3", "rb", "--force", "s3://cli-api")

@@ -1,0 +1,164 @@
+"""boto3 against Arca: presigned URLs and POST forms, CORS, copies, ranges, conditions,
+batch deletes, managed multipart uploads with checksums."""
+
+import hashlib
+import os
+
+import pytest
+import requests
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+
+
+def code(e):
+    return e.response["Error"]["Code"]
+
+
+def test_presigned_get_and_put(s3, bucket):
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
+    assert requests.put(put_url, data=b"presigned!").status_code == 200
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
+    r = requests.get(get_url)
+    assert r.status_code == 200 and r.content == b"presigned!"
+    r = requests.get(get_url.replace("p.txt", "q.txt"))
+    assert r.status_code == 403 and b"SignatureDoesNotMatch" in r.content
+
+
+def test_presigned_post_form_and_policy_violations(s3, bucket):
+    post = s3.generate_presigned_post(
+        bucket,
+        "uploads/hello.txt",
+        Fields={"success_action_status": "201"},
+        Conditions=[
+            ["content-length-range", 1, 1024],
+            ["starts-with", "$key", "uploads/"],
+            {"success_action_status": "201"},
+        ],
+        ExpiresIn=300,
+    )
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", b"form upload")})
+    assert r.status_code == 201, r.text
+    assert s3.get_object(Bucket=bucket, Key="uploads/hello.txt")["Body"].read() == b"form upload"
+    # Too large for content-length-range.
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 2048)})
+    assert r.status_code in (400, 403), r.text
+    assert b"EntityTooLarge" in r.content or b"AccessDenied" in r.content, r.text
+    # Key outside the starts-with condition.
+    fields = dict(post["fields"], key="elsewhere/evil.txt")
+    r = requests.post(post["url"], data=fields, files={"file": ("evil.txt", b"x")})
+    assert r.status_code == 403, r.text
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["uploads/hello.txt"]
+
+
+def test_post_with_redirect(s3, bucket):
+    post = s3.generate_presigned_post(
+        bucket, "r.txt",
+        Fields={"success_action_redirect": "http://127.0.0.1:1/done"},
+        Conditions=[{"success_action_redirect": "http://127.0.0.1:1/done"}],
+    )
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("r.txt", b"redirected")}, allow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["Location"].startswith("http://127.0.0.1:1/done")
+
+
+def test_cors_preflight_and_response_headers(s3, bucket, server):
+    base = f"{server['endpoint']}/{bucket}/obj"
+    r = requests.options(base, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"})
+    assert r.status_code == 403, "no CORS configuration yet"
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["https://app.example.com"],
+                    "AllowedMethods": ["GET", "PUT"],
+                    "AllowedHeaders": ["content-type", "x-amz-*"],
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
+    assert s3.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["MaxAgeSeconds"] == 600
+    r = requests.options(
+        base,
+        headers={
+            "Origin": "https://app.example.com",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type, x-amz-date",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "PUT" in r.headers["Access-Control-Allow-Methods"]
+    assert r.headers["Access-Control-Max-Age"] == "600"
+    r = requests.options(base, headers={"Origin": "https://evil.example.org", "Access-Control-Request-Method": "PUT"})
+    assert r.status_code == 403
+    r = requests.options(base, headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "DELETE"})
+    assert r.status_code == 403
+    s3.put_object(Bucket=bucket, Key="obj", Body=b"x")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "obj"})
+    r = requests.get(url, headers={"Origin": "https://app.example.com"})
+    assert r.headers.get("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert r.headers.get("Access-Control-Expose-Headers") == "ETag"
+    r = requests.get(url, headers={"Origin": "https://evil.example.org"})
+    assert "Access-Control-Allow-Origin" not in r.headers
+    s3.delete_bucket_cors(Bucket=bucket)
+    with pytest.raises(ClientError) as e:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert code(e.value) == "NoSuchCORSConfiguration"
+
+
+def test_copy_ranges_and_conditions(s3, bucket):
+    data = os.urandom(100_000)
+    put = s3.put_object(Bucket=bucket, Key="src", Body=data, Metadata={"a": "1"})
+    s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == data
+    r = s3.get_object(Bucket=bucket, Key="src", Range="bytes=10-19")
+    assert r["ContentRange"] == "bytes 10-19/100000" and r["Body"].read() == data[10:20]
+    assert s3.get_object(Bucket=bucket, Key="src", Range="bytes=-5")["Body"].read() == data[-5:]
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="src", IfNoneMatch=put["ETag"])
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="src", IfMatch='"0123"')
+    assert code(e.value) == "PreconditionFailed"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="src", Range="bytes=200000-")
+    assert code(e.value) == "InvalidRange"
+
+
+def test_delete_objects_batch(s3, bucket):
+    for i in range(30):
+        s3.put_object(Bucket=bucket, Key=f"d/{i}", Body=b"x")
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": f"d/{i}"} for i in range(30)]})
+    assert len(r["Deleted"]) == 30
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "d/none"}], "Quiet": True})
+    assert not r.get("Deleted")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+@pytest.mark.parametrize("algorithm", [None, "CRC32", "SHA256"])
+def test_upload_file_multipart_with_checksums(s3, bucket, tmp_path, algorithm):
+    path = tmp_path / "upload.bin"
+    path.write_bytes(os.urandom(20 * 1024 * 1024 + 123))
+    extra = {"ChecksumAlgorithm": algorithm} if algorithm else {}
+    s3.upload_file(str(path), bucket, "up.bin", ExtraArgs=extra, Config=TransferConfig(multipart_threshold=8 << 20))
+    head = s3.head_object(Bucket=bucket, Key="up.bin", ChecksumMode="ENABLED")
+    assert head["ETag"].strip('"').endswith("-3"), head["ETag"]
+    assert head["ContentLength"] == path.stat().st_size
+    if algorithm:
+        assert f"Checksum{algorithm}" in head, head
+    out = tmp_path / "down.bin"
+    s3.download_file(bucket, "up.bin", str(out))
+    assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest()
+
+
+def test_put_with_checksum_and_bad_digest(s3, bucket):
+    r = s3.put_object(Bucket=bucket, Key="c", Body=b"checked", ChecksumAlgorithm="SHA1")
+    assert "ChecksumSHA1" in r
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="c", Body=b"changed", ChecksumCRC32="AAAAAA==")
+    assert code(e.value) in ("BadDigest", "InvalidRequest")
+    assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"checked"
