@@ -84,23 +84,6 @@ fn body_error_from_text(text: &str) -> S3Error {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn body_errors_map_to_s3_codes() {
-        let code = |t: &str| body_error_from_text(t).code().as_str().to_string();
-        assert_eq!(code("UploadStreamError: Sha256Mismatch"), "XAmzContentSHA256Mismatch");
-        assert_eq!(
-            code("AwsChunkedStreamError: SignatureMismatch"),
-            "SignatureDoesNotMatch"
-        );
-        assert_eq!(code("AwsChunkedStreamError: FormatError"), "InvalidRequest");
-        assert_eq!(code("UploadStreamError: Incomplete"), "IncompleteBody");
-    }
-}
-
 /// Streams `chunks` into the store (inline or a new blob); at most `limit` bytes.
 pub async fn ingest(store: &Arc<Store>, chunks: ByteChunks, hasher: ChecksumHasher, limit: u64) -> S3Result<Ingested> {
     ingest_with(store, chunks, hasher, limit, true).await
@@ -292,5 +275,22 @@ impl futures::Stream for SyncStream {
         let this = self.get_mut();
         let inner = this.0.get_mut().unwrap_or_else(|p| p.into_inner());
         inner.poll_next_unpin(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_errors_map_to_s3_codes() {
+        let code = |t: &str| body_error_from_text(t).code().as_str().to_string();
+        assert_eq!(code("UploadStreamError: Sha256Mismatch"), "XAmzContentSHA256Mismatch");
+        assert_eq!(
+            code("AwsChunkedStreamError: SignatureMismatch"),
+            "SignatureDoesNotMatch"
+        );
+        assert_eq!(code("AwsChunkedStreamError: FormatError"), "InvalidRequest");
+        assert_eq!(code("UploadStreamError: Incomplete"), "IncompleteBody");
     }
 }

@@ -44,7 +44,6 @@ impl ArcaS3 {
         self.store.create_bucket(record).await.s3()?;
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{}", input.bucket)),
-            ..Default::default()
         }))
     }
 

@@ -720,7 +720,7 @@ fn select_range(
                 "Cannot specify both Range header and partNumber query parameter"
             ));
         }
-        if n < 1 || n > MAX_PART_NUMBER {
+        if !(1..=MAX_PART_NUMBER).contains(&n) {
             return Err(s3_error!(
                 InvalidArgument,
                 "Part number must be an integer between 1 and 10000, inclusive"

@@ -217,7 +217,9 @@ fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>>
 /// A browser POST whose form breaks a policy condition is `403 AccessDenied` on AWS ("Invalid
 /// according to Policy"); s3s reports it as `400 InvalidPolicyDocument`.
 fn post_policy_denial(mut resp: Response<Body>, id: &str) -> Response<Body> {
-    let Some(bytes) = resp.body_mut().bytes() else { return resp };
+    let Some(bytes) = resp.body_mut().bytes() else {
+        return resp;
+    };
     let text = String::from_utf8_lossy(&bytes);
     if text.contains("<Code>InvalidPolicyDocument</Code>") && text.contains("Policy condition") {
         let detail = text

@@ -26,6 +26,9 @@ use tokio::net::TcpListener;
 use crate::credentials::{CredentialSource, RootCredentials};
 use crate::front::FrontDoor;
 
+/// Largest browser (POST form) upload; s3s buffers these in memory.
+const POST_OBJECT_MAX_SIZE: u64 = 64 * 1024 * 1024;
+
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -68,6 +71,10 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let gc = store.spawn_gc();
 
     let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), &config.region, owner));
+    let mut s3_config = s3s::config::S3Config::default();
+    // s3s aggregates a browser POST upload in memory before our handler runs; keep that bounded.
+    s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
+    builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
     builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
     if let Some(domain) = &config.domain {
         if domain.is_empty() || domain.contains('/') || domain.contains(':') {

@@ -24,7 +24,7 @@ pub struct ListQuery {
 /// One listed item, in key order.
 #[derive(Debug, Clone)]
 pub enum ListEntry {
-    Object { key: String, version: ObjectVersion },
+    Object { key: String, version: Box<ObjectVersion> },
     CommonPrefix(String),
 }
 
@@ -112,7 +112,7 @@ pub(crate) fn list_objects(txn: &ReadTransaction, bucket: &str, q: &ListQuery) -
             }
             page.entries.push(ListEntry::Object {
                 key: key.to_string(),
-                version: decode(v.value())?,
+                version: Box::new(decode(v.value())?),
             });
         }
         return Ok(page);

@@ -15,6 +15,15 @@ struct Cli {
 enum Command {
     /// Run the S3 server on a data folder.
     Server(config::ServerArgs),
+    /// Load-test any S3 endpoint (put, get, mixed, list, multipart) or run the null server.
+    Bench(arca_bench::BenchArgs),
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,11 +44,7 @@ fn main() -> std::process::ExitCode {
                     return std::process::ExitCode::from(2);
                 }
             };
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            match rt.block_on(arca_server::run(config)) {
+            match runtime().block_on(arca_server::run(config)) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("arca: {e}");
@@ -47,5 +52,12 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
+        Command::Bench(args) => match runtime().block_on(arca_bench::run(args)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("arca bench: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -191,9 +191,9 @@ async fn oversized_headers_are_refused_and_server_survives() {
         .header("x-amz-meta-huge", huge)
         .send()
         .await;
-    match r {
-        Ok(resp) => assert!(resp.status().is_client_error(), "{}", resp.status()),
-        Err(_) => {} // The server may simply close the connection.
+    // The server may also simply close the connection.
+    if let Ok(resp) = r {
+        assert!(resp.status().is_client_error(), "{}", resp.status());
     }
     s.client().head_bucket().bucket("hdr").send().await.unwrap();
 }

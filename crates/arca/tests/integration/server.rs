@@ -26,7 +26,9 @@ async fn health_and_request_ids() {
 async fn second_server_on_same_folder_refuses_to_start() {
     let s = TestServer::start();
     make_bucket(&s.client(), "locked").await;
-    let err = spawn(&s.data, &[], true).err().expect("second start must fail");
+    let err = spawn(&s.data, &[], true)
+        .map(|_| ())
+        .expect_err("second start must fail");
     assert!(err.contains("locked"), "{err}");
     // The first server is unharmed.
     s.client().head_bucket().bucket("locked").send().await.unwrap();

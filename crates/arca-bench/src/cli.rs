@@ -1,0 +1,115 @@
+//! `arca bench …` flags.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::client::S3Client;
+use crate::report::parse_size;
+use crate::workloads::{self, Plan};
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub workload: Workload,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Workload {
+    /// PUT new objects.
+    Put(Common),
+    /// GET random objects from a prepared set.
+    Get(Common),
+    /// 45% GET, 30% HEAD, 15% PUT, 10% DELETE.
+    Mixed(Common),
+    /// ListObjectsV2 over a prepared prefix; reports keys listed per second.
+    List(Common),
+    /// Multipart upload of --size objects in --part-size parts, then parallel ranged download.
+    Multipart(Common),
+    /// An HTTP server that stores nothing: the ceiling to compare against.
+    NullServer {
+        #[arg(long, default_value = "127.0.0.1:9900")]
+        address: String,
+        /// Body size of GET answers.
+        #[arg(long, default_value = "4KiB", value_parser = parse_size)]
+        size: u64,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    #[arg(long, env = "ARCA_BENCH_ENDPOINT", default_value = "http://127.0.0.1:9000")]
+    endpoint: String,
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", default_value = "")]
+    access_key: String,
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", default_value = "", hide_env_values = true)]
+    secret_key: String,
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+    #[arg(long, default_value = "arca-bench")]
+    bucket: String,
+    #[arg(long, short = 'c', default_value_t = 16)]
+    concurrency: usize,
+    /// Object size (4KiB, 1MiB, 256MiB, …).
+    #[arg(long, default_value = "4KiB", value_parser = parse_size)]
+    size: u64,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Objects prepared for get / mixed / list.
+    #[arg(long, default_value_t = 1000)]
+    objects: usize,
+    /// For list: spread objects over this many prefixes (list/pNNNNN/…).
+    #[arg(long, default_value_t = 0)]
+    prefixes: usize,
+    /// For list: delimiter to list with.
+    #[arg(long)]
+    delimiter: Option<String>,
+    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    part_size: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let (name, common) = match args.workload {
+        Workload::NullServer { address, size } => {
+            return crate::null_server::serve(&address, size)
+                .await
+                .map_err(|e| e.to_string());
+        }
+        Workload::Put(c) => ("put", c),
+        Workload::Get(c) => ("get", c),
+        Workload::Mixed(c) => ("mixed", c),
+        Workload::List(c) => ("list", c),
+        Workload::Multipart(c) => ("multipart", c),
+    };
+    let plan = Plan {
+        client: S3Client::new(
+            &common.endpoint,
+            &common.access_key,
+            &common.secret_key,
+            &common.region,
+            common.concurrency * 2,
+        ),
+        endpoint: common.endpoint.clone(),
+        bucket: common.bucket.clone(),
+        concurrency: common.concurrency.max(1),
+        size: common.size,
+        duration: Duration::from_secs_f64(common.duration),
+        objects: common.objects.max(1),
+        prefixes: common.prefixes,
+        part_size: common.part_size.max(1),
+        delimiter: common.delimiter.clone(),
+    };
+    let report = match name {
+        "put" => workloads::put(&plan).await?,
+        "get" => workloads::get(&plan).await?,
+        "mixed" => workloads::mixed(&plan).await?,
+        "list" => workloads::list(&plan).await?,
+        _ => workloads::multipart(&plan).await?,
+    };
+    report.print(common.json);
+    Ok(())
+}

@@ -1,0 +1,435 @@
+//! The workloads. Each prepares what it needs, then runs `concurrency` workers until the
+//! duration is over, each worker keeping its own statistics (no shared lock on the hot path).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rand::Rng;
+
+use crate::client::{S3Client, xml_count, xml_value};
+use crate::report::{OpStats, OpSummary, Report};
+
+/// Settings shared by all workloads.
+#[derive(Clone)]
+pub struct Plan {
+    pub client: S3Client,
+    pub endpoint: String,
+    pub bucket: String,
+    pub concurrency: usize,
+    pub size: u64,
+    pub duration: Duration,
+    /// Objects to prepare for get/mixed/list.
+    pub objects: usize,
+    /// For `list`: spread the objects over this many prefixes (0: one flat prefix).
+    pub prefixes: usize,
+    pub part_size: u64,
+    pub delimiter: Option<String>,
+}
+
+type Stats = BTreeMap<&'static str, OpStats>;
+
+fn payload(size: u64) -> Bytes {
+    let mut v = vec![0u8; size as usize];
+    rand::rng().fill(&mut v[..]);
+    Bytes::from(v)
+}
+
+async fn ensure_bucket(p: &Plan) -> Result<(), String> {
+    match p
+        .client
+        .request("PUT", &format!("/{}", p.bucket), &[], Bytes::new())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(crate::client::ClientError::Status { status: 409, .. }) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Uploads `n` objects named by `name(i)` with `concurrency` in flight.
+async fn prepare(p: &Plan, n: usize, name: impl Fn(usize) -> String + Send + Sync + 'static) -> Result<(), String> {
+    let body = payload(p.size);
+    let name = Arc::new(name);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..p.concurrency.max(1) {
+        let (c, b, body, name, next) = (
+            p.client.clone(),
+            p.bucket.clone(),
+            body.clone(),
+            name.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<(), String>(());
+                }
+                c.request("PUT", &format!("/{b}/{}", name(i)), &[], body.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+async fn run_workers<F, Fut>(p: &Plan, worker: F) -> (Stats, Duration)
+where
+    F: Fn(usize, Instant) -> Fut,
+    Fut: std::future::Future<Output = Stats> + Send + 'static,
+{
+    let started = Instant::now();
+    let deadline = started + p.duration;
+    let tasks: Vec<_> = (0..p.concurrency).map(|w| tokio::spawn(worker(w, deadline))).collect();
+    let mut all = Stats::new();
+    for t in tasks {
+        if let Ok(s) = t.await {
+            for (k, v) in s {
+                all.entry(k).or_default().merge(v);
+            }
+        }
+    }
+    (all, started.elapsed())
+}
+
+fn report(p: &Plan, name: &str, stats: Stats, elapsed: Duration) -> Report {
+    let mut total = OpStats::default();
+    let mut ops = BTreeMap::new();
+    for (k, v) in stats {
+        total.merge(v.clone());
+        ops.insert(k.to_string(), OpSummary::from_stats(v, elapsed));
+    }
+    Report {
+        workload: name.to_string(),
+        endpoint: p.endpoint.clone(),
+        concurrency: p.concurrency,
+        object_size: p.size,
+        seconds: elapsed.as_secs_f64(),
+        ops,
+        total: OpSummary::from_stats(total, elapsed),
+    }
+}
+
+pub async fn put(p: &Plan) -> Result<Report, String> {
+    ensure_bucket(p).await?;
+    let body = payload(p.size);
+    let run = rand::random::<u32>();
+    let (stats, elapsed) = run_workers(p, |w, deadline| {
+        let (c, b, body) = (p.client.clone(), p.bucket.clone(), body.clone());
+        async move {
+            let mut s = OpStats::default();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                match c
+                    .request("PUT", &format!("/{b}/put-{run:08x}/{w}/{n}"), &[], body.clone())
+                    .await
+                {
+                    Ok((_, _, t)) => {
+                        s.record(&t);
+                        s.bytes += body.len() as u64;
+                    }
+                    Err(_) => s.errors += 1,
+                }
+                n += 1;
+            }
+            Stats::from([("PUT", s)])
+        }
+    })
+    .await;
+    Ok(report(p, "put", stats, elapsed))
+}
+
+fn object_name(i: usize) -> String {
+    format!("obj/{i:08}")
+}
+
+pub async fn get(p: &Plan) -> Result<Report, String> {
+    ensure_bucket(p).await?;
+    prepare(p, p.objects, object_name).await?;
+    let objects = p.objects;
+    let (stats, elapsed) = run_workers(p, |_, deadline| {
+        let (c, b) = (p.client.clone(), p.bucket.clone());
+        async move {
+            let mut s = OpStats::default();
+            while Instant::now() < deadline {
+                let i = rand::random_range(0..objects);
+                match c
+                    .request("GET", &format!("/{b}/{}", object_name(i)), &[], Bytes::new())
+                    .await
+                {
+                    Ok((_, _, t)) => {
+                        s.record(&t);
+                        s.bytes += t.bytes;
+                    }
+                    Err(_) => s.errors += 1,
+                }
+            }
+            Stats::from([("GET", s)])
+        }
+    })
+    .await;
+    Ok(report(p, "get", stats, elapsed))
+}
+
+/// 45% GET, 30% HEAD, 15% PUT, 10% DELETE (of objects this worker PUT).
+pub async fn mixed(p: &Plan) -> Result<Report, String> {
+    ensure_bucket(p).await?;
+    prepare(p, p.objects, object_name).await?;
+    let objects = p.objects;
+    let body = payload(p.size);
+    let run = rand::random::<u32>();
+    let (stats, elapsed) = run_workers(p, |w, deadline| {
+        let (c, b, body) = (p.client.clone(), p.bucket.clone(), body.clone());
+        async move {
+            let mut stats = Stats::new();
+            let mut mine: std::collections::VecDeque<String> = Default::default();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let roll = rand::random_range(0..100);
+                let (op, method, key, send): (&'static str, &str, String, Bytes) = if roll < 45 {
+                    ("GET", "GET", object_name(rand::random_range(0..objects)), Bytes::new())
+                } else if roll < 75 {
+                    (
+                        "HEAD",
+                        "HEAD",
+                        object_name(rand::random_range(0..objects)),
+                        Bytes::new(),
+                    )
+                } else if roll < 90 || mine.is_empty() {
+                    n += 1;
+                    let k = format!("mixed-{run:08x}/{w}/{n}");
+                    mine.push_back(k.clone());
+                    ("PUT", "PUT", k, body.clone())
+                } else {
+                    ("DELETE", "DELETE", mine.pop_front().unwrap_or_default(), Bytes::new())
+                };
+                let sent = send.len() as u64;
+                let s = stats.entry(op).or_default();
+                match c.request(method, &format!("/{b}/{key}"), &[], send).await {
+                    Ok((_, _, t)) => {
+                        s.record(&t);
+                        s.bytes += t.bytes + sent;
+                    }
+                    Err(_) => s.errors += 1,
+                }
+            }
+            stats
+        }
+    })
+    .await;
+    Ok(report(p, "mixed", stats, elapsed))
+}
+
+fn list_name(prefixes: usize) -> impl Fn(usize) -> String + Send + Sync + 'static {
+    move |i| {
+        if prefixes == 0 {
+            format!("list/{i:08}")
+        } else {
+            format!("list/p{:05}/k{:07}", i % prefixes, i / prefixes)
+        }
+    }
+}
+
+/// Lists the prepared keys again and again (1000 per page); `items/s` is keys listed per second.
+pub async fn list(p: &Plan) -> Result<Report, String> {
+    ensure_bucket(p).await?;
+    // Reuse an existing population: only upload when the prefix holds fewer keys than asked.
+    let (_, body, _) = p
+        .client
+        .request(
+            "GET",
+            &format!("/{}?list-type=2&prefix=list/&max-keys=1", p.bucket),
+            &[],
+            Bytes::new(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if xml_count(&body, "Key") == 0 {
+        let small = Plan { size: 0, ..p.clone() };
+        prepare(&small, p.objects, list_name(p.prefixes)).await?;
+    }
+    let delimiter = p.delimiter.clone();
+    let (stats, elapsed) = run_workers(p, |_, deadline| {
+        let (c, b, delimiter) = (p.client.clone(), p.bucket.clone(), delimiter.clone());
+        async move {
+            let mut s = OpStats::default();
+            while Instant::now() < deadline {
+                let mut token: Option<String> = None;
+                loop {
+                    let mut q = format!("/{b}?list-type=2&prefix=list/&max-keys=1000");
+                    if let Some(d) = &delimiter {
+                        q.push_str(&format!("&delimiter={}", urlencode(d)));
+                    }
+                    if let Some(t) = &token {
+                        q.push_str(&format!("&continuation-token={}", urlencode(t)));
+                    }
+                    match c.request("GET", &q, &[], Bytes::new()).await {
+                        Ok((_, body, t)) => {
+                            s.record(&t);
+                            s.items += (xml_count(&body, "Key") + xml_count(&body, "CommonPrefixes")) as u64;
+                            token = xml_value(&body, "NextContinuationToken");
+                        }
+                        Err(_) => {
+                            s.errors += 1;
+                            break;
+                        }
+                    }
+                    if token.is_none() || Instant::now() >= deadline {
+                        break;
+                    }
+                }
+            }
+            Stats::from([("LIST", s)])
+        }
+    })
+    .await;
+    Ok(report(p, "list", stats, elapsed))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Uploads objects of `size` in parts of `part_size` (`concurrency` parts in flight), then
+/// downloads them with parallel ranged GETs, until the duration is over.
+pub async fn multipart(p: &Plan) -> Result<Report, String> {
+    ensure_bucket(p).await?;
+    let part = payload(p.part_size);
+    let parts = p.size.div_ceil(p.part_size) as usize;
+    let started = Instant::now();
+    let mut up = OpStats::default();
+    let mut down = OpStats::default();
+    let mut up_time = Duration::ZERO;
+    let mut down_time = Duration::ZERO;
+    let mut round = 0;
+    while round == 0 || started.elapsed() < p.duration {
+        let key = format!("mp-{:08x}/{round}", rand::random::<u32>());
+        let t0 = Instant::now();
+        let (_, body, _) = p
+            .client
+            .request("POST", &format!("/{}/{key}?uploads", p.bucket), &[], Bytes::new())
+            .await
+            .map_err(|e| e.to_string())?;
+        let upload_id = xml_value(&body, "UploadId").ok_or("no UploadId")?;
+        let sem = Arc::new(tokio::sync::Semaphore::new(p.concurrency));
+        let mut tasks = Vec::new();
+        for n in 1..=parts {
+            let len = if n == parts {
+                p.size - p.part_size * (parts as u64 - 1)
+            } else {
+                p.part_size
+            };
+            let (c, b, k, id, data, sem) = (
+                p.client.clone(),
+                p.bucket.clone(),
+                key.clone(),
+                upload_id.clone(),
+                part.slice(..len as usize),
+                sem.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let _permit = sem.acquire().await;
+                let (_, _, t) = c
+                    .request("PUT", &format!("/{b}/{k}?partNumber={n}&uploadId={id}"), &[], data)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>((n, t))
+            }));
+        }
+        let mut xml = String::from("<CompleteMultipartUpload>");
+        let mut done = Vec::new();
+        for t in tasks {
+            let (n, timing) = t.await.map_err(|e| e.to_string())??;
+            up.record(&timing);
+            done.push(n);
+        }
+        done.sort_unstable();
+        // Part ETags are not needed to be read back: ask ListParts for them.
+        let (_, listing, _) = p
+            .client
+            .request(
+                "GET",
+                &format!("/{}/{key}?uploadId={upload_id}", p.bucket),
+                &[],
+                Bytes::new(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&listing).to_string();
+        for (n, chunk) in text.split("<Part>").skip(1).enumerate() {
+            let etag = xml_value(chunk.as_bytes(), "ETag").unwrap_or_default();
+            xml.push_str(&format!(
+                "<Part><PartNumber>{}</PartNumber><ETag>{etag}</ETag></Part>",
+                n + 1
+            ));
+        }
+        xml.push_str("</CompleteMultipartUpload>");
+        p.client
+            .request(
+                "POST",
+                &format!("/{}/{key}?uploadId={upload_id}", p.bucket),
+                &[],
+                Bytes::from(xml),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        up_time += t0.elapsed();
+        up.bytes += p.size;
+
+        let t1 = Instant::now();
+        let mut tasks = Vec::new();
+        for n in 0..parts as u64 {
+            let lo = n * p.part_size;
+            let hi = (lo + p.part_size).min(p.size) - 1;
+            let (c, b, k, sem) = (p.client.clone(), p.bucket.clone(), key.clone(), sem.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = sem.acquire().await;
+                c.request(
+                    "GET",
+                    &format!("/{b}/{k}"),
+                    &[("range", format!("bytes={lo}-{hi}"))],
+                    Bytes::new(),
+                )
+                .await
+                .map_err(|e| e.to_string())
+            }));
+        }
+        for t in tasks {
+            let (_, _, timing) = t.await.map_err(|e| e.to_string())??;
+            down.record(&timing);
+            down.bytes += timing.bytes;
+        }
+        down_time += t1.elapsed();
+        let _ = p
+            .client
+            .request("DELETE", &format!("/{}/{key}", p.bucket), &[], Bytes::new())
+            .await;
+        round += 1;
+    }
+    let mut ops = BTreeMap::new();
+    ops.insert("UPLOAD".to_string(), OpSummary::from_stats(up.clone(), up_time));
+    ops.insert("DOWNLOAD".to_string(), OpSummary::from_stats(down.clone(), down_time));
+    let mut total = up;
+    total.merge(down);
+    Ok(Report {
+        workload: "multipart".into(),
+        endpoint: p.endpoint.clone(),
+        concurrency: p.concurrency,
+        object_size: p.size,
+        seconds: started.elapsed().as_secs_f64(),
+        ops,
+        total: OpSummary::from_stats(total, up_time + down_time),
+    })
+}
