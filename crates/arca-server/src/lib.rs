@@ -8,6 +8,7 @@ mod auth;
 pub mod credentials;
 pub mod front;
 mod host;
+mod memory;
 mod request_id;
 mod tls;
 
@@ -41,6 +42,8 @@ pub struct ServerConfig {
     pub domain: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// Metadata cache size in MiB.
+    pub meta_cache_mib: usize,
     /// Explicit root keys (ARCA_ROOT_ACCESS_KEY / ARCA_ROOT_SECRET_KEY).
     pub root_keys: Option<(String, String)>,
 }
@@ -61,7 +64,10 @@ pub enum ServerError {
 
 /// Runs the server until SIGINT or SIGTERM, then drains in-flight requests and returns.
 pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
-    let store = Store::open(&config.data_dir)?;
+    let options = arca_store::StoreOptions {
+        meta_cache_bytes: config.meta_cache_mib * 1024 * 1024,
+    };
+    let store = Store::open_with(&config.data_dir, &options)?;
     let (creds, source) =
         credentials::load_or_create(&config.data_dir, config.root_keys.clone()).map_err(ServerError::Credentials)?;
     let owner = Owner {
@@ -69,6 +75,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         display_name: "root".into(),
     };
     let gc = store.spawn_gc();
+    let trimmer = memory::spawn_trimmer();
 
     let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), &config.region, owner));
     let mut s3_config = s3s::config::S3Config::default();
@@ -171,6 +178,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("grace period over; closing remaining connections"),
     }
     gc.abort();
+    trimmer.abort();
     drop(front);
     // Every acknowledged write is already durable; dropping the store releases the lock.
     drop(store);

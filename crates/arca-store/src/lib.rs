@@ -33,7 +33,7 @@ pub use blob::{BlobId, BlobReader, BlobWriter, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use record::*;
-pub use store::{Store, UploadPage, WriteCondition, now_ms};
+pub use store::{Store, StoreOptions, UploadPage, WriteCondition, now_ms};
 
 /// Objects up to this size live inline in their metadata record.
 pub const INLINE_THRESHOLD: usize = 32 * 1024;

@@ -48,12 +48,30 @@ type Job = Box<dyn FnOnce(&WriteTransaction) -> (Completion, bool) + Send>;
 /// The metadata database and its commit thread.
 pub struct MetaStore {
     db: Arc<Database>,
-    jobs: mpsc::Sender<Job>,
+    /// `None` only while dropping.
+    jobs: Option<mpsc::Sender<Job>>,
+    committer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for MetaStore {
+    /// Closes the queue, lets the commit thread finish what is queued and waits for it, so
+    /// the database is closed cleanly (no repair pass at the next start).
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.committer.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl MetaStore {
-    pub fn open(path: &Path) -> StoreResult<Self> {
-        let db = Database::create(path).map_err(meta)?;
+    /// Opens (or creates) the database. `cache_bytes` bounds redb's page cache, which is most
+    /// of the server's resident memory (redb's own default is 1 GiB).
+    pub fn open(path: &Path, cache_bytes: usize) -> StoreResult<Self> {
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)
+            .map_err(meta)?;
         let txn = db.begin_write().map_err(meta)?;
         {
             txn.open_table(BUCKETS).map_err(meta)?;
@@ -67,11 +85,15 @@ impl MetaStore {
         let db = Arc::new(db);
         let (tx, rx) = mpsc::channel::<Job>();
         let thread_db = db.clone();
-        std::thread::Builder::new()
+        let committer = std::thread::Builder::new()
             .name("arca-commit".into())
             .spawn(move || commit_loop(&thread_db, rx))
             .map_err(|e| StoreError::io(path, e))?;
-        Ok(MetaStore { db, jobs: tx })
+        Ok(MetaStore {
+            db,
+            jobs: Some(tx),
+            committer: Some(committer),
+        })
     }
 
     /// Runs `f` inside the next group commit and returns its result once that commit is
@@ -95,7 +117,11 @@ impl MetaStore {
             });
             (completion, poisons)
         });
-        self.jobs.send(job).map_err(|_| StoreError::CommitterGone)?;
+        self.jobs
+            .as_ref()
+            .ok_or(StoreError::CommitterGone)?
+            .send(job)
+            .map_err(|_| StoreError::CommitterGone)?;
         rx.await.map_err(|_| StoreError::CommitterGone)?
     }
 

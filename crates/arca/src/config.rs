@@ -26,7 +26,10 @@ pub struct ServerArgs {
     /// PEM private key.
     #[arg(long, env = "ARCA_TLS_KEY")]
     tls_key: Option<PathBuf>,
-    /// TOML file with any of: data, address, region, domain, tls_cert, tls_key.
+    /// Metadata cache in MiB (default 64): most of the server's memory.
+    #[arg(long, env = "ARCA_META_CACHE_MIB")]
+    meta_cache_mib: Option<usize>,
+    /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib.
     #[arg(long, env = "ARCA_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -40,6 +43,7 @@ struct FileConfig {
     domain: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    meta_cache_mib: Option<usize>,
 }
 
 impl ServerArgs {
@@ -68,6 +72,7 @@ impl ServerArgs {
             domain: self.domain.or(file.domain),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
+            meta_cache_mib: self.meta_cache_mib.or(file.meta_cache_mib).unwrap_or(64),
             root_keys,
         })
     }
