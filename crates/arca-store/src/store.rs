@@ -985,7 +985,7 @@ mod tests {
             let mut w = s.begin_blob().await.unwrap();
             w.write(b"never committed").unwrap();
             orphan = w.id();
-            drop(w.finish().unwrap());
+            w.finish().unwrap();
             // No record references it: as if the process died here.
         }
         let s = Store::open(dir.path()).unwrap();
