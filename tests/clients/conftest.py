@@ -20,12 +20,12 @@ def arca_binary():
     return path
 
 
-@pytest.fixture(scope="session")
-def server():
+def start_server(*extra):
+    """Starts `arca server` on a fresh folder and a free loopback port."""
     data = tempfile.mkdtemp(prefix="arca-clients-")
     env = dict(os.environ, ARCA_ROOT_ACCESS_KEY=ACCESS_KEY, ARCA_ROOT_SECRET_KEY=SECRET_KEY, ARCA_LOG="warn")
     proc = subprocess.Popen(
-        [arca_binary(), "server", "--data", data, "--address", "127.0.0.1:0"],
+        [arca_binary(), "server", "--data", data, "--address", "127.0.0.1:0", *extra],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         env=env,
@@ -33,10 +33,19 @@ def server():
     )
     line = proc.stdout.readline()
     assert line.startswith("arca listening on "), line
-    endpoint = line.split()[-1]
-    yield {"endpoint": endpoint, "data": data, "proc": proc}
-    proc.terminate()
-    assert proc.wait(timeout=60) == 0
+    return {"endpoint": line.split()[-1], "data": data, "proc": proc}
+
+
+def stop_server(server):
+    server["proc"].terminate()
+    assert server["proc"].wait(timeout=60) == 0
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = start_server()
+    yield s
+    stop_server(s)
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +80,8 @@ def aws(server, tmp_path_factory):
         AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
     )
 
-    def run(*args, check=True):
-        cmd = ["aws", "--endpoint-url", server["endpoint"], *args]
+    def run(*args, check=True, endpoint=None):
+        cmd = ["aws", "--endpoint-url", endpoint or server["endpoint"], *args]
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if check and p.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}")

@@ -87,3 +87,31 @@ def test_s3api_errors_and_metadata(aws, tmp_path):
     p = aws("s3api", "create-bucket", "--bucket", "cli-api", check=False)
     assert "BucketAlreadyOwnedByYou" in p.stderr
     aws("s3", "rb", "--force", "s3://cli-api")
+
+
+def test_https_with_ca_bundle(aws, tmp_path):
+    import trustme
+
+    from conftest import start_server, stop_server
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert_pem, key_pem, ca_pem = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
+    cert.private_key_pem.write_to_path(str(key_pem))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    tls = start_server("--tls-cert", str(cert_pem), "--tls-key", str(key_pem))
+    try:
+        assert tls["endpoint"].startswith("https://")
+        ep = tls["endpoint"]
+        aws("--ca-bundle", str(ca_pem), "s3", "mb", "s3://tls-bucket", endpoint=ep)
+        body = tmp_path / "secret.txt"
+        body.write_text("over https")
+        aws("--ca-bundle", str(ca_pem), "s3", "cp", str(body), "s3://tls-bucket/secret.txt", endpoint=ep)
+        out = aws("--ca-bundle", str(ca_pem), "s3", "cp", "s3://tls-bucket/secret.txt", "-", endpoint=ep).stdout
+        assert out == "over https"
+        # Without the CA the certificate is (rightly) refused.
+        p = aws("s3", "ls", endpoint=ep, check=False)
+        assert p.returncode != 0 and "SSL" in p.stderr.upper()
+    finally:
+        stop_server(tls)
