@@ -24,10 +24,19 @@ pub async fn serve(address: &str, size: u64) -> std::io::Result<()> {
                 let body = body.clone();
                 async move {
                     let is_get = req.method() == http::Method::GET;
+                    // CreateMultipartUpload needs an upload id for the multipart workload.
+                    let initiate = req.method() == http::Method::POST
+                        && req.uri().query().is_some_and(|q| q.split('&').any(|p| p == "uploads"));
                     // Drain what the client sends, as a store would.
                     let mut incoming = req.into_body();
                     while let Some(Ok(_)) = incoming.frame().await {}
-                    let out = if is_get { (*body).clone() } else { Bytes::new() };
+                    let out = if initiate {
+                        Bytes::from_static(b"<InitiateMultipartUploadResult><UploadId>null</UploadId></InitiateMultipartUploadResult>")
+                    } else if is_get {
+                        (*body).clone()
+                    } else {
+                        Bytes::new()
+                    };
                     let mut resp = http::Response::new(Full::new(out));
                     resp.headers_mut()
                         .insert("etag", http::HeaderValue::from_static("\"0\""));

@@ -160,6 +160,7 @@ fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
                 continue;
             }
         };
+        let started = std::time::Instant::now();
         let mut completions = Vec::with_capacity(jobs.len());
         let mut poisoned = false;
         for job in jobs {
@@ -167,6 +168,7 @@ fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
             poisoned |= poisons;
             completions.push(completion);
         }
+        let applied = started.elapsed();
         let outcome = if poisoned {
             let _ = txn.abort();
             Err("a write in the same batch failed; retry".to_string())
@@ -176,7 +178,12 @@ fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
                 e.to_string()
             })
         };
-        tracing::trace!(batch = completions.len(), "group commit");
+        tracing::trace!(
+            batch = completions.len(),
+            apply_us = applied.as_micros() as u64,
+            commit_us = (started.elapsed() - applied).as_micros() as u64,
+            "group commit"
+        );
         for completion in completions {
             completion(outcome.clone());
         }

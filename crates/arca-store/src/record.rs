@@ -84,7 +84,12 @@ pub struct ObjectChecksum {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ObjectData {
     /// Small objects live inside their metadata record; `crc32c` guards them like blob blocks.
-    Inline { bytes: Vec<u8>, crc32c: u32 },
+    /// (`serde_bytes`: one MessagePack `bin`, not an array of integers.)
+    Inline {
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+        crc32c: u32,
+    },
     /// Larger objects are a sequence of immutable blobs (one for a single PUT, one per part
     /// for a multipart upload).
     Extents(Vec<Extent>),

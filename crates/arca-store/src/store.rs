@@ -265,6 +265,10 @@ impl Store {
         condition: WriteCondition,
     ) -> StoreResult<()> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
+        // Encode here, not in the commit thread: the commit thread's time is everyone's.
+        let record = encode(&version)?;
+        let blobs = version.blobs();
+        drop(version);
         let freed = self
             .meta
             .write(move |txn| {
@@ -275,10 +279,9 @@ impl Store {
                     .check(current.as_ref())
                     .map_err(|e| name_key(e, &bucket, &key))?;
                 let mut objects = txn.open_table(OBJECTS).map_err(meta)?;
-                objects
-                    .insert(k.as_slice(), encode(&version)?.as_slice())
-                    .map_err(meta)?;
-                settle_intents(txn, &version.blobs())?;
+                objects.insert(k.as_slice(), record.as_slice()).map_err(meta)?;
+                drop(objects);
+                settle_intents(txn, &blobs)?;
                 let old = current.map(|c| c.blobs()).unwrap_or_default();
                 queue_garbage(txn, &old)?;
                 Ok(!old.is_empty())

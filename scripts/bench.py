@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Runs `arca bench` against a fresh release server and the null server, side by side, and
+prints the figures next to the issue's targets. Loopback only.
+
+    scripts/bench            # everything except the 1,000,000-key listing
+    scripts/bench --full     # also prepares 1,000,000 keys (1,000 prefixes x 1,000) and lists them
+    scripts/bench --seconds 5
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/arca-target"))
+BIN = os.path.join(TARGET, "release", "arca")
+KEY, SECRET = "benchkey", "benchsecret-0123456789"
+
+
+def start(args, ready_prefix):
+    env = dict(os.environ, ARCA_ROOT_ACCESS_KEY=KEY, ARCA_ROOT_SECRET_KEY=SECRET, ARCA_LOG="warn,s3s=off")
+    p = subprocess.Popen([BIN, *args], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, text=True)
+    line = p.stdout.readline()
+    assert line.startswith(ready_prefix), line
+    return p, line.split()[-1]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bench(endpoint, workload, *flags):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET)
+    out = subprocess.run([BIN, "bench", workload, "--endpoint", endpoint, "--json", *flags], env=env,
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if out.returncode != 0:
+        raise SystemExit(f"bench {workload} failed: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--full", action="store_true")
+    a = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "arca"], cwd=ROOT, check=True,
+                   env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
+    data = tempfile.mkdtemp(prefix="arca-bench-")
+    server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
+    null4k, n4 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "4KiB"], "null server")
+    null1m, n1 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "1MiB"], "null server")
+    null16m, n16 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "16MiB"], "null server")
+    s = str(a.seconds)
+    rows = []
+    try:
+        idle = rss_kib(server.pid)
+
+        def row(name, figure, unit, ceiling, target):
+            frac = f"{figure / ceiling:.0%}" if ceiling else "n/a"
+            rows.append((name, f"{figure:,.0f} {unit}", f"{ceiling:,.0f} {unit}" if ceiling else "n/a", frac, target))
+
+        r = bench(ep, "get", "--size", "4KiB", "-c", "16", "--duration", s, "--objects", "1000", "--bucket", "g4k")
+        c = bench(n4, "get", "--size", "4KiB", "-c", "16", "--duration", s, "--objects", "1", "--bucket", "nul")
+        row("GET 4 KiB, c16", r["total"]["ops_per_s"], "ops/s", c["total"]["ops_per_s"], ">= 20,000")
+        rows.append(("  GET 4 KiB p50 / p99 / TTFB p50", f'{r["total"]["p50_ms"]:.2f} / {r["total"]["p99_ms"]:.2f} / {r["total"]["ttfb_p50_ms"]:.2f} ms', "", "", ""))
+        r = bench(ep, "put", "--size", "4KiB", "-c", "16", "--duration", s, "--bucket", "p4k")
+        c = bench(n4, "put", "--size", "4KiB", "-c", "16", "--duration", s, "--bucket", "nul")
+        row("PUT 4 KiB, c16 (durable)", r["total"]["ops_per_s"], "ops/s", c["total"]["ops_per_s"], ">= 8,000")
+        rows.append(("  PUT 4 KiB p50 / p99", f'{r["total"]["p50_ms"]:.2f} / {r["total"]["p99_ms"]:.2f} ms', "", "", ""))
+        r = bench(ep, "mixed", "--size", "4KiB", "-c", "16", "--duration", s, "--objects", "1000", "--bucket", "m4k")
+        c = bench(n4, "mixed", "--size", "4KiB", "-c", "16", "--duration", s, "--objects", "1", "--bucket", "nul")
+        row("mixed 4 KiB, c16", r["total"]["ops_per_s"], "ops/s", c["total"]["ops_per_s"], ">= 12,000")
+        r = bench(ep, "get", "--size", "1MiB", "-c", "16", "--duration", s, "--objects", "200", "--bucket", "g1m")
+        c = bench(n1, "get", "--size", "1MiB", "-c", "16", "--duration", s, "--objects", "1", "--bucket", "nul")
+        row("GET 1 MiB, c16", r["total"]["mib_per_s"], "MiB/s", c["total"]["mib_per_s"], ">= 1,500")
+        r = bench(ep, "put", "--size", "1MiB", "-c", "16", "--duration", s, "--bucket", "p1m")
+        c = bench(n1, "put", "--size", "1MiB", "-c", "16", "--duration", s, "--bucket", "nul")
+        row("PUT 1 MiB, c16 (durable)", r["total"]["mib_per_s"], "MiB/s", c["total"]["mib_per_s"], ">= 300")
+        peak = [0]
+
+        def sample():
+            peak[0] = max(peak[0], rss_kib(server.pid))
+
+        import threading
+        stop = threading.Event()
+
+        def sampler():
+            while not stop.is_set():
+                sample()
+                time.sleep(0.1)
+
+        t = threading.Thread(target=sampler)
+        t.start()
+        r = bench(ep, "multipart", "--size", "256MiB", "--part-size", "16MiB", "-c", "8", "--duration", s, "--bucket", "bench-mp")
+        stop.set()
+        t.join()
+        c = bench(n16, "multipart", "--size", "256MiB", "--part-size", "16MiB", "-c", "8", "--duration", s, "--bucket", "nul")
+        row("multipart upload 256 MiB / 16 MiB parts, c8", r["ops"]["UPLOAD"]["mib_per_s"], "MiB/s", c["ops"]["UPLOAD"]["mib_per_s"], ">= 300")
+        row("parallel ranged download, c8", r["ops"]["DOWNLOAD"]["mib_per_s"], "MiB/s", c["ops"]["DOWNLOAD"]["mib_per_s"], ">= 1,000")
+        multipart_peak = peak[0]
+        time.sleep(6)
+        after = rss_kib(server.pid)
+        r = bench(ep, "list", "-c", "4", "--duration", s, "--objects", "5000", "--bucket", "l5k")
+        row("ListObjectsV2, prefix of 5,000 keys, c4", r["total"]["items_per_s"], "keys/s", 0, ">= 500,000")
+        if a.full:
+            r = bench(ep, "list", "-c", "4", "--duration", s, "--objects", "1000000", "--prefixes", "1000", "--bucket", "l1m")
+            row("ListObjectsV2, prefix of 1,000,000 keys, c4", r["total"]["items_per_s"], "keys/s", 0, ">= 300,000")
+            r = bench(ep, "list", "-c", "1", "--duration", s, "--objects", "1000000", "--prefixes", "1000", "--bucket", "l1m", "--delimiter", "/")
+            rows.append(("delimiter '/' over 1,000 x 1,000: 1,000 CommonPrefixes", f'p50 {r["total"]["p50_ms"]:.2f} ms, p99 {r["total"]["p99_ms"]:.2f} ms', "", "", "< 50 ms"))
+        rows.append(("server RSS idle (fresh)", f"{idle / 1024:.1f} MiB", "", "", "<= 50 MiB"))
+        rows.append(("server RSS peak under multipart load", f"{multipart_peak / 1024:.1f} MiB", "", "", "<= 200 MiB"))
+        rows.append(("server RSS 6 s after multipart load", f"{after / 1024:.1f} MiB", "", "", "back down"))
+    finally:
+        for p in (server, null4k, null1m, null16m):
+            p.terminate()
+        server.wait(timeout=60)
+    print(f"\n| workload | Arca | null-server ceiling | fraction | target |\n|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
