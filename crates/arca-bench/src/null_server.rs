@@ -31,7 +31,9 @@ pub async fn serve(address: &str, size: u64) -> std::io::Result<()> {
                     let mut incoming = req.into_body();
                     while let Some(Ok(_)) = incoming.frame().await {}
                     let out = if initiate {
-                        Bytes::from_static(b"<InitiateMultipartUploadResult><UploadId>null</UploadId></InitiateMultipartUploadResult>")
+                        Bytes::from_static(
+                            b"<InitiateMultipartUploadResult><UploadId>null</UploadId></InitiateMultipartUploadResult>",
+                        )
                     } else if is_get {
                         (*body).clone()
                     } else {
