@@ -13,3 +13,4 @@ mod multipart;
 pub mod negative;
 mod objects;
 mod server;
+mod streaming;

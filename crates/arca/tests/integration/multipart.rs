@@ -387,3 +387,62 @@ async fn multipart_checksums_composite_and_full_object() {
         assert_eq!(got.body.collect().await.unwrap().into_bytes().len(), 5 * MIB + 777);
     }
 }
+
+#[tokio::test]
+async fn list_multipart_uploads_markers_and_delimiter() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "bkt").await;
+    let mut ids = Vec::new();
+    for key in ["a/1", "a/2", "b", "b", "c/x/1"] {
+        let up = c.create_multipart_upload().bucket("bkt").key(key).send().await.unwrap();
+        ids.push((key.to_string(), up.upload_id().unwrap().to_string()));
+    }
+    let all = c.list_multipart_uploads().bucket("bkt").send().await.unwrap();
+    let keys: Vec<&str> = all.uploads().iter().filter_map(|u| u.key()).collect();
+    assert_eq!(keys, ["a/1", "a/2", "b", "b", "c/x/1"]);
+    let grouped = c
+        .list_multipart_uploads()
+        .bucket("bkt")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = grouped.uploads().iter().filter_map(|u| u.key()).collect();
+    let prefixes: Vec<&str> = grouped.common_prefixes().iter().filter_map(|p| p.prefix()).collect();
+    assert_eq!(keys, ["b", "b"]);
+    assert_eq!(prefixes, ["a/", "c/"]);
+    // Page through one upload at a time with key and upload-id markers.
+    let mut seen = Vec::new();
+    let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
+    loop {
+        let r = c
+            .list_multipart_uploads()
+            .bucket("bkt")
+            .max_uploads(1)
+            .set_key_marker(key_marker.clone())
+            .set_upload_id_marker(id_marker.clone())
+            .send()
+            .await
+            .unwrap();
+        for u in r.uploads() {
+            seen.push((u.key().unwrap().to_string(), u.upload_id().unwrap().to_string()));
+        }
+        if !r.is_truncated().unwrap_or(false) {
+            break;
+        }
+        key_marker = r.next_key_marker().map(str::to_string);
+        id_marker = r.next_upload_id_marker().map(str::to_string);
+    }
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    let prefixed = c
+        .list_multipart_uploads()
+        .bucket("bkt")
+        .prefix("a/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prefixed.uploads().len(), 2);
+}
