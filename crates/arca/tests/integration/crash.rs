@@ -127,6 +127,8 @@ async fn acknowledged_writes_survive_kill_9() {
         acked_total > 20,
         "the load did not get going: {acked_total} acknowledged writes"
     );
+    let in_flight = ledger.values().filter(|h| h.attempts.len() > h.acked).count();
+    eprintln!("crash test: {acked_total} acknowledged writes, {in_flight} in flight at kill -9");
 
     let server = TestServer::start_on(&dir, &[]);
     let c = server.client();
@@ -162,6 +164,11 @@ async fn acknowledged_writes_survive_kill_9() {
         assert!(ledger.contains_key(key), "unknown key listed: {key}");
     }
 
+    eprintln!(
+        "crash test: after restart {} keys listed, {} blob files on disk",
+        listed.len(),
+        walk_files(&dir.join("blobs")).len()
+    );
     // Remove everything; every blob, including those of interrupted writes, must be reclaimed.
     for chunk in listed.chunks(500) {
         let del = Delete::builder()
