@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 
 pub async fn serve(address: &str, size: u64) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
@@ -45,7 +45,8 @@ pub async fn serve(address: &str, size: u64) -> std::io::Result<()> {
                     Ok::<_, Infallible>(resp)
                 }
             });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+            // HTTP/1.1 only, no protocol sniffing: the cheapest server hyper can be.
+            let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });

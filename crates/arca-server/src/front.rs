@@ -35,6 +35,11 @@ impl FrontDoor {
                 .map(str::to_string);
             let bucket = self.bucket_of(&req);
             let method = req.method().clone();
+            let is_attributes = method == Method::GET
+                && req
+                    .uri()
+                    .query()
+                    .is_some_and(|q| q.split('&').any(|p| p == "attributes" || p.starts_with("attributes=")));
             let mut resp = if method == Method::GET && req.uri().path() == "/health" {
                 text(StatusCode::OK, "ok\n")
             } else if let Some(resp) = presign_expiry_error(&req, &id) {
@@ -46,6 +51,9 @@ impl FrontDoor {
                 let mut resp = self.s3.call(req).await?;
                 if method == Method::POST && resp.status() == StatusCode::BAD_REQUEST {
                     resp = post_policy_denial(resp, &id);
+                }
+                if is_attributes && resp.status() == StatusCode::OK {
+                    resp = unquote_attributes_etag(resp);
                 }
                 if let (Some(o), Some(b)) = (origin.as_deref(), bucket.as_deref()) {
                     self.add_cors_headers(&mut resp, b, o, method.as_str());
@@ -233,6 +241,25 @@ fn post_policy_denial(mut resp: Response<Body>, id: &str) -> Response<Body> {
             &format!("Invalid according to Policy: {detail}"),
             id,
         );
+    }
+    resp
+}
+
+/// GetObjectAttributes returns the ETag without quotes on AWS; s3s always quotes ETags.
+fn unquote_attributes_etag(mut resp: Response<Body>) -> Response<Body> {
+    let Some(bytes) = resp.body_mut().bytes() else {
+        return resp;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let fixed = text
+        .replace("<ETag>&quot;", "<ETag>")
+        .replace("&quot;</ETag>", "</ETag>")
+        .replace("<ETag>\"", "<ETag>")
+        .replace("\"</ETag>", "</ETag>");
+    let len = fixed.len();
+    *resp.body_mut() = Body::from(fixed);
+    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+        resp.headers_mut().insert(http::header::CONTENT_LENGTH, v);
     }
     resp
 }

@@ -188,32 +188,34 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
 fn announce(local: SocketAddr, tls: bool, config: &ServerConfig, creds: &RootCredentials, source: CredentialSource) {
     let scheme = if tls { "https" } else { "http" };
     let endpoint = format!("{scheme}://{local}");
-    // Tests and scripts read this line to find the port.
+    let file = config.data_dir.join("root-credentials.toml");
+    // Tests and scripts read this first line to find the port.
     println!("arca listening on {endpoint}");
     println!("  data folder: {}", config.data_dir.display());
     println!("  region:      {}", config.region);
-    match source {
+    let secret = match source {
         CredentialSource::Generated => {
             println!(
-                "  root credentials were generated and saved in {}/root-credentials.toml:",
-                config.data_dir.display()
+                "  root credentials generated and saved in {} (mode 0600)",
+                file.display()
             );
-            println!("    AWS_ACCESS_KEY_ID={}", creds.access_key);
-            println!("    AWS_SECRET_ACCESS_KEY={}", creds.secret_key);
+            creds.secret_key.as_str()
         }
-        CredentialSource::Stored => println!(
-            "  root access key: {} (secret in {}/root-credentials.toml)",
-            creds.access_key,
-            config.data_dir.display()
-        ),
+        CredentialSource::Stored => {
+            println!("  root credentials from {}", file.display());
+            "<secret_key from that file>"
+        }
         CredentialSource::Environment => {
-            println!("  root access key: {} (from ARCA_ROOT_ACCESS_KEY)", creds.access_key)
+            println!("  root credentials from ARCA_ROOT_ACCESS_KEY / ARCA_ROOT_SECRET_KEY");
+            "$ARCA_ROOT_SECRET_KEY"
         }
-    }
+    };
+    println!("  try it:");
     println!(
-        "  try: AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... aws --endpoint-url {endpoint} --region {} s3 ls",
-        config.region
+        "    export AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={secret}",
+        creds.access_key
     );
+    println!("    aws --endpoint-url {endpoint} --region {} s3 ls", config.region);
     use std::io::Write;
     let _ = std::io::stdout().flush();
 }

@@ -446,3 +446,78 @@ async fn list_multipart_uploads_markers_and_delimiter() {
         .unwrap();
     assert_eq!(prefixed.uploads().len(), 2);
 }
+
+#[tokio::test]
+async fn conditional_complete_multipart_upload() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "bkt").await;
+    c.put_object()
+        .bucket("bkt")
+        .key("exists")
+        .body(b"old".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let start = |key: &'static str| {
+        let c = c.clone();
+        async move {
+            let id = c
+                .create_multipart_upload()
+                .bucket("bkt")
+                .key(key)
+                .send()
+                .await
+                .unwrap()
+                .upload_id()
+                .unwrap()
+                .to_string();
+            let done = upload_parts(&c, "bkt", key, &id, &[b"new".to_vec()]).await;
+            (id, CompletedMultipartUpload::builder().set_parts(Some(done)).build())
+        }
+    };
+    let (id, parts) = start("exists").await;
+    let e = c
+        .complete_multipart_upload()
+        .bucket("bkt")
+        .key("exists")
+        .upload_id(&id)
+        .if_none_match("*")
+        .multipart_upload(parts.clone())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "PreconditionFailed");
+    assert_eq!(get_bytes(&c, "bkt", "exists").await, b"old");
+    let etag = c
+        .head_object()
+        .bucket("bkt")
+        .key("exists")
+        .send()
+        .await
+        .unwrap()
+        .e_tag()
+        .unwrap()
+        .to_string();
+    c.complete_multipart_upload()
+        .bucket("bkt")
+        .key("exists")
+        .upload_id(&id)
+        .if_match(&etag)
+        .multipart_upload(parts)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_bytes(&c, "bkt", "exists").await, b"new");
+    let (id, parts) = start("fresh").await;
+    c.complete_multipart_upload()
+        .bucket("bkt")
+        .key("fresh")
+        .upload_id(&id)
+        .if_none_match("*")
+        .multipart_upload(parts)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_bytes(&c, "bkt", "fresh").await, b"new");
+}
