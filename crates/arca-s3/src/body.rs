@@ -37,6 +37,46 @@ impl Ingested {
     pub fn etag(&self) -> String {
         hex::encode(self.md5)
     }
+
+    /// Checks what arrived against what the client declared: Content-MD5, Content-Length and
+    /// the `algorithm` checksum (from a header or an aws-chunked trailer).
+    pub fn verify(
+        &self,
+        content_md5: Option<[u8; 16]>,
+        content_length: Option<i64>,
+        mut declared: Checksum,
+        trailers: Option<&s3s::TrailingHeaders>,
+        algorithm: Option<&str>,
+    ) -> S3Result<()> {
+        if content_md5.is_some_and(|md5| md5 != self.md5) {
+            return Err(s3_error!(
+                BadDigest,
+                "The Content-MD5 you specified did not match what we received."
+            ));
+        }
+        if content_length.is_some_and(|len| len as u64 != self.size) {
+            return Err(s3_error!(
+                IncompleteBody,
+                "You did not provide the number of bytes specified by the Content-Length HTTP header."
+            ));
+        }
+        crate::checksum::merge_trailers(&mut declared, trailers.and_then(|t| t.take()).as_ref());
+        match algorithm {
+            Some(a) => crate::checksum::verify(&self.checksum, &declared, a),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Decodes a Content-MD5 header (base64 of 16 bytes).
+pub fn decode_content_md5(h: Option<&str>) -> S3Result<Option<[u8; 16]>> {
+    use base64::Engine;
+    let Some(h) = h else { return Ok(None) };
+    let invalid = || s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid.");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(h)
+        .map_err(|_| invalid())?;
+    Ok(Some(bytes.try_into().map_err(|_| invalid())?))
 }
 
 /// Anything that yields body chunks: request bodies and copies of stored objects.

@@ -49,6 +49,40 @@ fn part_checksum_dto(alg: Option<&str>, value: Option<&String>) -> Checksum {
 }
 
 impl ArcaS3 {
+    /// Records an ingested blob as part `part_number`; returns its ETag, time and checksum.
+    async fn store_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        ingested: &body::Ingested,
+        algorithm: Option<&str>,
+    ) -> S3Result<(String, i64, Option<String>)> {
+        let ObjectData::Extents(ext) = &ingested.data else {
+            return Err(s3_error!(InternalError, "part was not stored as a blob"));
+        };
+        let value = algorithm.and_then(|a| checksum::value_of(&ingested.checksum, a).cloned());
+        let part = PartRecord {
+            part_number,
+            size: ingested.size,
+            etag: ingested.etag(),
+            last_modified_ms: now_ms(),
+            checksum: value.clone().map(|v| ObjectChecksum {
+                algorithm: algorithm.unwrap_or_default().to_string(),
+                value: v,
+                kind: ChecksumType::FullObject,
+            }),
+            blob: ext[0].blob,
+        };
+        let (etag, time) = (part.etag.clone(), part.last_modified_ms);
+        if let Err(e) = self.store.put_part(bucket, key, upload_id, part).await {
+            self.discard(&ingested.data).await;
+            return Err(crate::error::store_error(e));
+        }
+        Ok((etag, time, value))
+    }
+
     pub(crate) async fn create_multipart_upload_impl(
         &self,
         req: S3Request<CreateMultipartUploadInput>,
@@ -129,19 +163,8 @@ impl ArcaS3 {
                 "Your proposed upload exceeds the maximum allowed object size."
             ));
         }
-        let content_md5 = match input.content_md5.as_deref() {
-            Some(h) => {
-                use base64::Engine;
-                let b = base64::engine::general_purpose::STANDARD
-                    .decode(h)
-                    .ok()
-                    .filter(|b| b.len() == 16)
-                    .ok_or_else(|| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
-                Some(b)
-            }
-            None => None,
-        };
-        let mut declared = Checksum {
+        let content_md5 = body::decode_content_md5(input.content_md5.as_deref())?;
+        let declared = Checksum {
             checksum_crc32: input.checksum_crc32,
             checksum_crc32c: input.checksum_crc32c,
             checksum_crc64nvme: input.checksum_crc64nvme,
@@ -162,58 +185,27 @@ impl ArcaS3 {
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
         let ingested = body::ingest_blob(&self.store, chunks, hasher, MAX_PUT_SIZE).await?;
-        let verdict = (|| {
-            if let Some(md5) = &content_md5
-                && md5.as_slice() != ingested.md5
-            {
-                return Err(s3_error!(
-                    BadDigest,
-                    "The Content-MD5 you specified did not match what we received."
-                ));
-            }
-            if let Some(len) = input.content_length
-                && len as u64 != ingested.size
-            {
-                return Err(s3_error!(
-                    IncompleteBody,
-                    "You did not provide the number of bytes specified by the Content-Length HTTP header."
-                ));
-            }
-            checksum::merge_trailers(&mut declared, trailers.as_ref().and_then(|t| t.take()).as_ref());
-            if let Some(a) = algorithm {
-                checksum::verify(&ingested.checksum, &declared, a)?;
-            }
-            Ok(())
-        })();
+        let verdict = ingested.verify(
+            content_md5,
+            input.content_length,
+            declared,
+            trailers.as_ref(),
+            algorithm,
+        );
         if let Err(e) = verdict {
             self.discard(&ingested.data).await;
             return Err(e);
         }
-        let ObjectData::Extents(ext) = &ingested.data else {
-            return Err(s3_error!(InternalError, "part was not stored as a blob"));
-        };
-        let value = algorithm.and_then(|a| checksum::value_of(&ingested.checksum, a).cloned());
-        let part = PartRecord {
-            part_number,
-            size: ingested.size,
-            etag: ingested.etag(),
-            last_modified_ms: now_ms(),
-            checksum: value.clone().map(|v| ObjectChecksum {
-                algorithm: algorithm.unwrap_or_default().to_string(),
-                value: v,
-                kind: ChecksumType::FullObject,
-            }),
-            blob: ext[0].blob,
-        };
-        let etag = part.etag.clone();
-        if let Err(e) = self
-            .store
-            .put_part(&input.bucket, &input.key, &input.upload_id, part)
-            .await
-        {
-            self.discard(&ingested.data).await;
-            return Err(crate::error::store_error(e));
-        }
+        let (etag, _, value) = self
+            .store_part(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                part_number,
+                &ingested,
+                algorithm,
+            )
+            .await?;
         let mut c = part_checksum_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag_dto(&etag)),
@@ -268,32 +260,16 @@ impl ArcaS3 {
             u64::MAX,
         )
         .await?;
-        let ObjectData::Extents(ext) = &ingested.data else {
-            return Err(s3_error!(InternalError, "part was not stored as a blob"));
-        };
-        let value = algorithm.and_then(|a| checksum::value_of(&ingested.checksum, a).cloned());
-        let last_modified_ms = now_ms();
-        let part = PartRecord {
-            part_number,
-            size: ingested.size,
-            etag: ingested.etag(),
-            last_modified_ms,
-            checksum: value.clone().map(|v| ObjectChecksum {
-                algorithm: algorithm.unwrap_or_default().to_string(),
-                value: v,
-                kind: ChecksumType::FullObject,
-            }),
-            blob: ext[0].blob,
-        };
-        let etag = part.etag.clone();
-        if let Err(e) = self
-            .store
-            .put_part(&input.bucket, &input.key, &input.upload_id, part)
-            .await
-        {
-            self.discard(&ingested.data).await;
-            return Err(crate::error::store_error(e));
-        }
+        let (etag, last_modified_ms, value) = self
+            .store_part(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                part_number,
+                &ingested,
+                algorithm,
+            )
+            .await?;
         let mut c = part_checksum_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {

@@ -1,6 +1,6 @@
 //! Single-object operations: PUT, GET, HEAD, DELETE, copy, tagging, attributes.
 
-use arca_store::{ChecksumType, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms};
+use arca_store::{ChecksumType, ContentHeaders, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms};
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
@@ -29,6 +29,78 @@ fn condition_error(e: arca_store::StoreError) -> S3Error {
     crate::error::store_error(e)
 }
 
+/// The read-side inputs GET and HEAD share.
+struct ReadRequest<'a> {
+    version_id: Option<&'a str>,
+    if_match: Option<&'a ETagCondition>,
+    if_none_match: Option<&'a ETagCondition>,
+    if_modified_since: Option<&'a Timestamp>,
+    if_unmodified_since: Option<&'a Timestamp>,
+    range: Option<Range>,
+    part_number: Option<i32>,
+    checksum_mode: bool,
+}
+
+/// Every header of a GET or HEAD answer, computed once.
+struct ReadHeaders {
+    start: u64,
+    end: u64,
+    partial: bool,
+    content_range: Option<String>,
+    parts_count: Option<i32>,
+    etag: ETag,
+    last_modified: Timestamp,
+    metadata: Option<Metadata>,
+    content_type: Option<String>,
+    content_encoding: Option<String>,
+    content_disposition: Option<String>,
+    content_language: Option<String>,
+    cache_control: Option<String>,
+    expires: Option<Timestamp>,
+    storage_class: Option<StorageClass>,
+    checksum: Checksum,
+}
+
+/// Fills GetObjectOutput or HeadObjectOutput (same field names) from [`ReadHeaders`].
+macro_rules! object_headers {
+    ($out:ident, $h:expr, { $($extra:tt)* }) => {{
+        let h = $h;
+        $out {
+            content_length: Some((h.end - h.start) as i64),
+            content_range: h.content_range,
+            accept_ranges: Some("bytes".into()),
+            e_tag: Some(h.etag),
+            last_modified: Some(h.last_modified),
+            metadata: h.metadata,
+            content_type: h.content_type,
+            content_encoding: h.content_encoding,
+            content_disposition: h.content_disposition,
+            content_language: h.content_language,
+            cache_control: h.cache_control,
+            expires: h.expires,
+            storage_class: h.storage_class,
+            parts_count: h.parts_count,
+            checksum_crc32: h.checksum.checksum_crc32,
+            checksum_crc32c: h.checksum.checksum_crc32c,
+            checksum_crc64nvme: h.checksum.checksum_crc64nvme,
+            checksum_sha1: h.checksum.checksum_sha1,
+            checksum_sha256: h.checksum.checksum_sha256,
+            checksum_type: h.checksum.checksum_type,
+            $($extra)*
+            ..Default::default()
+        }
+    }};
+}
+
+/// 206 for ranges and part reads, 200 otherwise.
+fn with_status<T>(out: T, partial: bool) -> S3Response<T> {
+    let mut resp = S3Response::new(out);
+    if partial {
+        resp.status = Some(http::StatusCode::PARTIAL_CONTENT);
+    }
+    resp
+}
+
 impl ArcaS3 {
     pub(crate) async fn put_object_impl(
         &self,
@@ -49,11 +121,11 @@ impl ArcaS3 {
                 "Your proposed upload exceeds the maximum allowed object size."
             ));
         }
-        let content_md5 = decode_content_md5(input.content_md5.as_deref())?;
+        let content_md5 = body::decode_content_md5(input.content_md5.as_deref())?;
         // Fail fast on a missing bucket before reading the body.
         self.store.get_bucket(&input.bucket).s3()?;
 
-        let mut declared = Checksum {
+        let declared = Checksum {
             checksum_crc32: input.checksum_crc32,
             checksum_crc32c: input.checksum_crc32c,
             checksum_crc64nvme: input.checksum_crc64nvme,
@@ -68,26 +140,13 @@ impl ArcaS3 {
         };
         let ingested = body::ingest(&self.store, chunks, checksum::hasher_for(algorithm), MAX_PUT_SIZE).await?;
 
-        let verdict = (|| {
-            if let Some(md5) = content_md5
-                && md5 != ingested.md5
-            {
-                return Err(s3_error!(
-                    BadDigest,
-                    "The Content-MD5 you specified did not match what we received."
-                ));
-            }
-            if let Some(len) = input.content_length
-                && len as u64 != ingested.size
-            {
-                return Err(s3_error!(
-                    IncompleteBody,
-                    "You did not provide the number of bytes specified by the Content-Length HTTP header."
-                ));
-            }
-            checksum::merge_trailers(&mut declared, trailers.as_ref().and_then(|t| t.take()).as_ref());
-            checksum::verify(&ingested.checksum, &declared, algorithm)
-        })();
+        let verdict = ingested.verify(
+            content_md5,
+            input.content_length,
+            declared,
+            trailers.as_ref(),
+            Some(algorithm),
+        );
         if let Err(e) = verdict {
             self.discard(&ingested.data).await;
             return Err(e);
@@ -157,124 +216,112 @@ impl ArcaS3 {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
-        let input = req.input;
-        check_version_id(input.version_id.as_deref())?;
-        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
-        check_read_conditions(
-            &v,
-            input.if_match.as_ref(),
-            input.if_none_match.as_ref(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
-        )?;
-        let (start, end, content_range, parts_count) = select_range(&v, input.range, input.part_number)?;
-        let chunks = body::object_stream(&self.store, &v.data, start, end)?;
-        let whole = start == 0 && end == v.size && input.part_number.is_none();
-        let mut c = if whole && input.checksum_mode.is_some() {
-            checksum::to_dto(v.checksum.as_ref())
-        } else {
-            Checksum::default()
+        let i = req.input;
+        let read = ReadRequest {
+            version_id: i.version_id.as_deref(),
+            if_match: i.if_match.as_ref(),
+            if_none_match: i.if_none_match.as_ref(),
+            if_modified_since: i.if_modified_since.as_ref(),
+            if_unmodified_since: i.if_unmodified_since.as_ref(),
+            range: i.range,
+            part_number: i.part_number,
+            checksum_mode: i.checksum_mode.is_some(),
         };
-        let content = &v.content;
-        let out = GetObjectOutput {
+        let overrides = ContentHeaders {
+            content_type: i.response_content_type,
+            content_encoding: i.response_content_encoding,
+            content_disposition: i.response_content_disposition,
+            content_language: i.response_content_language,
+            cache_control: i.response_cache_control,
+            expires: i.response_expires.as_ref().map(format_http_date),
+        };
+        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
+        let chunks = body::object_stream(&self.store, &v.data, h.start, h.end)?;
+        let partial = h.partial;
+        let out = object_headers!(GetObjectOutput, h, {
             body: Some(body::response_body(chunks)),
-            content_length: Some((end - start) as i64),
-            content_range,
-            accept_ranges: Some("bytes".into()),
-            e_tag: Some(etag_dto(&v.etag)),
-            last_modified: Some(timestamp(v.last_modified_ms)),
-            metadata: metadata_dto(&v.user_metadata),
-            content_type: input.response_content_type.or_else(|| content.content_type.clone()),
-            content_encoding: input
-                .response_content_encoding
-                .or_else(|| content.content_encoding.clone()),
-            content_disposition: input
-                .response_content_disposition
-                .or_else(|| content.content_disposition.clone()),
-            content_language: input
-                .response_content_language
-                .or_else(|| content.content_language.clone()),
-            cache_control: input.response_cache_control.or_else(|| content.cache_control.clone()),
-            expires: input
-                .response_expires
-                .or_else(|| content.expires.as_deref().and_then(parse_http_date)),
-            storage_class: storage_class_out(&v.storage_class),
             tag_count: (!v.tags.is_empty()).then_some(v.tags.len() as i32),
-            parts_count,
-            checksum_crc32: c.checksum_crc32.take(),
-            checksum_crc32c: c.checksum_crc32c.take(),
-            checksum_crc64nvme: c.checksum_crc64nvme.take(),
-            checksum_sha1: c.checksum_sha1.take(),
-            checksum_sha256: c.checksum_sha256.take(),
-            checksum_type: c.checksum_type.take(),
-            ..Default::default()
-        };
-        let mut resp = S3Response::new(out);
-        if content_range_is_partial(start, end, v.size, input.part_number) {
-            resp.status = Some(http::StatusCode::PARTIAL_CONTENT);
-        }
-        Ok(resp)
+        });
+        Ok(with_status(out, partial))
     }
 
     pub(crate) async fn head_object_impl(
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
-        let input = req.input;
-        check_version_id(input.version_id.as_deref())?;
-        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        let i = req.input;
+        let read = ReadRequest {
+            version_id: i.version_id.as_deref(),
+            if_match: i.if_match.as_ref(),
+            if_none_match: i.if_none_match.as_ref(),
+            if_modified_since: i.if_modified_since.as_ref(),
+            if_unmodified_since: i.if_unmodified_since.as_ref(),
+            range: i.range,
+            part_number: i.part_number,
+            checksum_mode: i.checksum_mode.is_some(),
+        };
+        let overrides = ContentHeaders {
+            content_type: i.response_content_type,
+            content_encoding: i.response_content_encoding,
+            content_disposition: i.response_content_disposition,
+            content_language: i.response_content_language,
+            cache_control: i.response_cache_control,
+            expires: i.response_expires.as_ref().map(format_http_date),
+        };
+        let (_, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
+        let partial = h.partial;
+        Ok(with_status(object_headers!(HeadObjectOutput, h, {}), partial))
+    }
+
+    /// What GET and HEAD share: find the version, check conditions, resolve the range or
+    /// part, and compute every response header.
+    fn prepare_read(
+        &self,
+        bucket: &str,
+        key: &str,
+        r: &ReadRequest<'_>,
+        overrides: ContentHeaders,
+    ) -> S3Result<(ObjectVersion, ReadHeaders)> {
+        check_version_id(r.version_id)?;
+        let v = self.store.get_object(bucket, key).s3()?;
         check_read_conditions(
             &v,
-            input.if_match.as_ref(),
-            input.if_none_match.as_ref(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
+            r.if_match,
+            r.if_none_match,
+            r.if_modified_since,
+            r.if_unmodified_since,
         )?;
-        let (start, end, content_range, parts_count) = select_range(&v, input.range, input.part_number)?;
-        let whole = start == 0 && end == v.size && input.part_number.is_none();
-        let mut c = if whole && input.checksum_mode.is_some() {
+        let (start, end, content_range, parts_count) = select_range(&v, r.range, r.part_number)?;
+        let whole = start == 0 && end == v.size && r.part_number.is_none();
+        let checksum = if whole && r.checksum_mode {
             checksum::to_dto(v.checksum.as_ref())
         } else {
             Checksum::default()
         };
-        let content = &v.content;
-        let out = HeadObjectOutput {
-            content_length: Some((end - start) as i64),
+        let c = &v.content;
+        let h = ReadHeaders {
+            start,
+            end,
+            partial: r.part_number.is_some() || start != 0 || end != v.size,
             content_range,
-            accept_ranges: Some("bytes".into()),
-            e_tag: Some(etag_dto(&v.etag)),
-            last_modified: Some(timestamp(v.last_modified_ms)),
-            metadata: metadata_dto(&v.user_metadata),
-            content_type: input.response_content_type.or_else(|| content.content_type.clone()),
-            content_encoding: input
-                .response_content_encoding
-                .or_else(|| content.content_encoding.clone()),
-            content_disposition: input
-                .response_content_disposition
-                .or_else(|| content.content_disposition.clone()),
-            content_language: input
-                .response_content_language
-                .or_else(|| content.content_language.clone()),
-            cache_control: input.response_cache_control.or_else(|| content.cache_control.clone()),
-            expires: input
-                .response_expires
-                .or_else(|| content.expires.as_deref().and_then(parse_http_date)),
-            storage_class: storage_class_out(&v.storage_class),
-
             parts_count,
-            checksum_crc32: c.checksum_crc32.take(),
-            checksum_crc32c: c.checksum_crc32c.take(),
-            checksum_crc64nvme: c.checksum_crc64nvme.take(),
-            checksum_sha1: c.checksum_sha1.take(),
-            checksum_sha256: c.checksum_sha256.take(),
-            checksum_type: c.checksum_type.take(),
-            ..Default::default()
+            etag: etag_dto(&v.etag),
+            last_modified: timestamp(v.last_modified_ms),
+            metadata: metadata_dto(&v.user_metadata),
+            content_type: overrides.content_type.or_else(|| c.content_type.clone()),
+            content_encoding: overrides.content_encoding.or_else(|| c.content_encoding.clone()),
+            content_disposition: overrides.content_disposition.or_else(|| c.content_disposition.clone()),
+            content_language: overrides.content_language.or_else(|| c.content_language.clone()),
+            cache_control: overrides.cache_control.or_else(|| c.cache_control.clone()),
+            expires: overrides
+                .expires
+                .or_else(|| c.expires.clone())
+                .as_deref()
+                .and_then(parse_http_date),
+            storage_class: storage_class_out(&v.storage_class),
+            checksum,
         };
-        let mut resp = S3Response::new(out);
-        if content_range_is_partial(start, end, v.size, input.part_number) {
-            resp.status = Some(http::StatusCode::PARTIAL_CONTENT);
-        }
-        Ok(resp)
+        Ok((v, h))
     }
 
     pub(crate) async fn delete_object_impl(
@@ -597,22 +644,6 @@ impl ArcaS3 {
 fn storage_class_out(sc: &str) -> Option<StorageClass> {
     // AWS omits the header for STANDARD.
     (sc != "STANDARD").then(|| StorageClass::from(sc.to_string()))
-}
-
-fn content_range_is_partial(start: u64, end: u64, size: u64, part_number: Option<i32>) -> bool {
-    part_number.is_some() || start != 0 || end != size
-}
-
-fn decode_content_md5(h: Option<&str>) -> S3Result<Option<[u8; 16]>> {
-    use base64::Engine;
-    let Some(h) = h else { return Ok(None) };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(h)
-        .map_err(|_| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
-    let arr: [u8; 16] = bytes
-        .try_into()
-        .map_err(|_| s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid."))?;
-    Ok(Some(arr))
 }
 
 pub(crate) fn copy_source(cs: &CopySource) -> S3Result<(String, String, Option<String>)> {

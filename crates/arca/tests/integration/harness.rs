@@ -291,3 +291,28 @@ pub fn xml_code(body: &str) -> &str {
         .and_then(|s| s.split("</Code>").next())
         .unwrap_or("")
 }
+
+/// Writes a signed request's head and then `body` over a raw socket (so the body may be
+/// shorter than its Content-Length), half-closes if `close`, and returns what the server said.
+pub fn raw_exchange(endpoint: &str, req: &http::Request<Vec<u8>>, body: &[u8], close: bool) -> String {
+    use std::io::{Read, Write};
+    let addr = endpoint.trim_start_matches("http://");
+    let mut sock = std::net::TcpStream::connect(addr).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut head = format!("{} {path} HTTP/1.1\r\nhost: {addr}\r\n", req.method());
+    for (k, v) in req.headers() {
+        if k != "host" {
+            head.push_str(&format!("{}: {}\r\n", k, v.to_str().unwrap()));
+        }
+    }
+    head.push_str("\r\n");
+    sock.write_all(head.as_bytes()).unwrap();
+    sock.write_all(body).unwrap();
+    if close {
+        sock.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut buf = vec![0u8; 8192];
+    let n = sock.read(&mut buf).unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n]).to_string()
+}

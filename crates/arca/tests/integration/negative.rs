@@ -1,7 +1,5 @@
 //! Bad input gets AWS's error code and changes nothing.
 
-use std::io::{Read, Write};
-
 use crate::harness::*;
 
 #[tokio::test]
@@ -122,7 +120,7 @@ fn base64_md5(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(<md5::Md5 as md5::Digest>::digest(b))
 }
 
-/// Sends a signed request over a raw socket, writing only `send_bytes` of the body.
+/// Sends a signed PUT whose body stops after `send_bytes` of the declared length.
 fn truncated_put(endpoint: &str, path: &str, body: &[u8], send_bytes: usize) {
     let url = format!("{endpoint}{path}");
     let req = signed(
@@ -135,20 +133,7 @@ fn truncated_put(endpoint: &str, path: &str, body: &[u8], send_bytes: usize) {
             ..Default::default()
         },
     );
-    let addr = endpoint.trim_start_matches("http://");
-    let mut sock = std::net::TcpStream::connect(addr).unwrap();
-    let mut head = format!("PUT {path} HTTP/1.1\r\nhost: {addr}\r\n");
-    for (k, v) in req.headers() {
-        if k != "host" {
-            head.push_str(&format!("{}: {}\r\n", k, v.to_str().unwrap()));
-        }
-    }
-    head.push_str("\r\n");
-    sock.write_all(head.as_bytes()).unwrap();
-    sock.write_all(&body[..send_bytes]).unwrap();
-    sock.shutdown(std::net::Shutdown::Write).unwrap();
-    let mut resp = String::new();
-    let _ = sock.read_to_string(&mut resp);
+    let resp = raw_exchange(endpoint, &req, &body[..send_bytes], true);
     assert!(
         !resp.starts_with("HTTP/1.1 200"),
         "a truncated body was accepted: {resp}"

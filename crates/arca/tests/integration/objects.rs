@@ -783,25 +783,10 @@ async fn declared_oversize_put_is_refused_before_reading() {
             ..Default::default()
         },
     );
-    let addr = s.endpoint.trim_start_matches("http://").to_string();
-    let resp = tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let mut sock = std::net::TcpStream::connect(&addr).unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut head = format!("PUT /bkt/huge HTTP/1.1\r\nhost: {addr}\r\n");
-        for (k, v) in req.headers() {
-            if k != "host" {
-                head.push_str(&format!("{}: {}\r\n", k, v.to_str().unwrap()));
-            }
-        }
-        head.push_str("\r\n");
-        sock.write_all(head.as_bytes()).unwrap();
-        let mut buf = vec![0u8; 4096];
-        let n = sock.read(&mut buf).unwrap_or(0);
-        String::from_utf8_lossy(&buf[..n]).to_string()
-    })
-    .await
-    .unwrap();
+    let endpoint = s.endpoint.clone();
+    let resp = tokio::task::spawn_blocking(move || raw_exchange(&endpoint, &req, b"", false))
+        .await
+        .unwrap();
     assert!(resp.starts_with("HTTP/1.1 400"), "{resp}");
     assert!(resp.contains("EntityTooLarge"), "{resp}");
 }
