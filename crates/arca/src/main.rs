@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    client: arca_client::ClientArgs,
 }
 
 #[derive(Subcommand)]
@@ -17,6 +19,8 @@ enum Command {
     Server(config::ServerArgs),
     /// Load-test any S3 endpoint (put, get, mixed, list, multipart) or run the null server.
     Bench(arca_bench::BenchArgs),
+    #[command(flatten)]
+    Client(arca_client::ClientCommand),
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -52,6 +56,13 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
+        Command::Client(command) => match runtime().block_on(arca_client::run(cli.client, command)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("arca: {e}");
+                std::process::ExitCode::from(e.exit_code())
+            }
+        },
         Command::Bench(args) => match runtime().block_on(arca_bench::run(args)) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {

@@ -7,6 +7,7 @@ mod harness;
 
 mod auth;
 mod buckets;
+mod cli;
 mod crash;
 mod listing;
 mod multipart;

@@ -1,0 +1,663 @@
+//! The client commands and their flags.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use clap::{Args, Subcommand};
+
+use crate::alias::{Alias, Aliases};
+use crate::connect::{ConnectArgs, client};
+use crate::error::{ClientError, sdk};
+use crate::location::{Location, Remote};
+use crate::progress;
+use crate::transfer::{self, TransferOptions};
+
+/// Flags every client command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClientArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// No progress bars and no per-file lines.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// List buckets, or objects and folders (PRE) under a prefix.
+    Ls {
+        target: Option<String>,
+        #[arg(long, short)]
+        recursive: bool,
+        #[arg(long)]
+        human_readable: bool,
+        #[arg(long)]
+        summarize: bool,
+    },
+    /// Copy local→S3, S3→local or S3→S3 (`-` is stdin/stdout).
+    Cp(CpArgs),
+    /// Delete objects (`--recursive`: everything under a prefix, in batches of 1,000).
+    Rm {
+        target: String,
+        #[arg(long, short)]
+        recursive: bool,
+    },
+    /// Make a bucket.
+    Mb { target: String },
+    /// Remove a bucket (`--force` empties it first, multipart uploads included).
+    Rb {
+        target: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print an object to standard output.
+    Cat { target: String },
+    /// Print a presigned URL for GET (default) or PUT.
+    Presign {
+        target: String,
+        /// Seconds the URL stays valid (at most 604800, 7 days).
+        #[arg(long, default_value_t = 3600)]
+        expires_in: u64,
+        /// A URL to upload with (`curl -T file URL`).
+        #[arg(long)]
+        put: bool,
+    },
+    /// Saved endpoints: `alias set NAME URL KEY SECRET`, `alias ls`, `alias rm NAME`.
+    #[command(subcommand)]
+    Alias(AliasCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCommand {
+    Set {
+        name: String,
+        url: String,
+        access_key: String,
+        secret_key: String,
+    },
+    Ls,
+    Rm {
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    pub source: String,
+    pub dest: String,
+    #[arg(long, short)]
+    pub recursive: bool,
+    #[arg(long)]
+    pub content_type: Option<String>,
+    #[arg(long)]
+    pub cache_control: Option<String>,
+    #[arg(long)]
+    pub storage_class: Option<String>,
+    /// KEY=VALUE, repeatable.
+    #[arg(long, value_parser = parse_pair)]
+    pub metadata: Vec<(String, String)>,
+    /// Files at least this big use multipart uploads and parallel ranged downloads.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub multipart_threshold: u64,
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub part_size: u64,
+    /// Parts (or ranges) in flight per file.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Files in flight in a recursive copy.
+    #[arg(long, default_value_t = 16)]
+    pub files: usize,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s}"))
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("bad size: {s}"))?;
+    let mult = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("bad size unit: {s}")),
+    };
+    Ok(n * mult)
+}
+
+/// Runs one client command.
+pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientError> {
+    let mut aliases = Aliases::load()?;
+    match command {
+        ClientCommand::Alias(cmd) => alias(&mut aliases, cmd),
+        ClientCommand::Ls {
+            target,
+            recursive,
+            human_readable,
+            summarize,
+        } => ls(&args, &aliases, target.as_deref(), recursive, human_readable, summarize).await,
+        ClientCommand::Mb { target } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            let mut req = c.create_bucket().bucket(&r.bucket);
+            if let Some(region) = args.connect.region.as_deref().filter(|r| *r != "us-east-1") {
+                req = req.create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+                        .build(),
+                );
+            }
+            req.send().await.map_err(sdk)?;
+            say(&args, format!("make_bucket: {}", r.bucket));
+            Ok(())
+        }
+        ClientCommand::Rb { target, force } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            if force {
+                remove_prefix(&args, &c, &r.bucket, "").await?;
+                abort_uploads(&c, &r.bucket).await?;
+            }
+            c.delete_bucket().bucket(&r.bucket).send().await.map_err(sdk)?;
+            say(&args, format!("remove_bucket: {}", r.bucket));
+            Ok(())
+        }
+        ClientCommand::Rm { target, recursive } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            if recursive {
+                remove_prefix(&args, &c, &r.bucket, &r.key).await
+            } else {
+                c.delete_object()
+                    .bucket(&r.bucket)
+                    .key(&r.key)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                say(&args, format!("delete: {}", r.display()));
+                Ok(())
+            }
+        }
+        ClientCommand::Cat { target } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            transfer::download_stdout(&c, &r.bucket, &r.key).await
+        }
+        ClientCommand::Presign {
+            target,
+            expires_in,
+            put,
+        } => {
+            if expires_in == 0 || expires_in > 604_800 {
+                return Err(ClientError::Usage(
+                    "--expires-in must be between 1 and 604800 seconds (7 days)".into(),
+                ));
+            }
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            let cfg = PresigningConfig::expires_in(Duration::from_secs(expires_in))
+                .map_err(|e| ClientError::Usage(e.to_string()))?;
+            let url = if put {
+                c.put_object()
+                    .bucket(&r.bucket)
+                    .key(&r.key)
+                    .presigned(cfg)
+                    .await
+                    .map_err(sdk)?
+            } else {
+                c.get_object()
+                    .bucket(&r.bucket)
+                    .key(&r.key)
+                    .presigned(cfg)
+                    .await
+                    .map_err(sdk)?
+            };
+            println!("{}", url.uri());
+            Ok(())
+        }
+        ClientCommand::Cp(cp_args) => cp(&args, &aliases, cp_args).await,
+    }
+}
+
+fn say(args: &ClientArgs, line: String) {
+    if !args.quiet {
+        println!("{line}");
+    }
+}
+
+async fn remote(args: &ClientArgs, aliases: &Aliases, target: &str) -> Result<(Client, Remote), ClientError> {
+    match Location::parse(target, aliases) {
+        Location::Remote(r) if !r.bucket.is_empty() => {
+            Ok((client(&args.connect, aliases, r.alias.as_deref()).await?, r))
+        }
+        _ => Err(ClientError::Usage(format!(
+            "{target}: expected s3://bucket[/key] or ALIAS/bucket[/key]"
+        ))),
+    }
+}
+
+fn alias(aliases: &mut Aliases, cmd: AliasCommand) -> Result<(), ClientError> {
+    match cmd {
+        AliasCommand::Set {
+            name,
+            url,
+            access_key,
+            secret_key,
+        } => {
+            if name.contains('/') || name.contains(':') || name.is_empty() {
+                return Err(ClientError::Usage(format!(
+                    "alias names cannot contain / or :, got {name}"
+                )));
+            }
+            aliases.set(
+                &name,
+                Alias {
+                    url,
+                    access_key,
+                    secret_key,
+                },
+            );
+            aliases.save()
+        }
+        AliasCommand::Ls => {
+            for (name, a) in aliases.iter() {
+                println!("{name}\t{}\t{}", a.url, a.access_key);
+            }
+            Ok(())
+        }
+        AliasCommand::Rm { name } => {
+            if !aliases.remove(&name) {
+                return Err(ClientError::Usage(format!("no alias named {name}")));
+            }
+            aliases.save()
+        }
+    }
+}
+
+fn human(n: i64, human_readable: bool) -> String {
+    if !human_readable {
+        return n.to_string();
+    }
+    let units = ["Bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} Bytes")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+fn date(t: Option<&aws_smithy_types::DateTime>) -> String {
+    t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+        .map(|s| s.replace('T', " ").trim_end_matches('Z').chars().take(19).collect())
+        .unwrap_or_default()
+}
+
+async fn ls(
+    args: &ClientArgs,
+    aliases: &Aliases,
+    target: Option<&str>,
+    recursive: bool,
+    human_readable: bool,
+    summarize: bool,
+) -> Result<(), ClientError> {
+    let location = target.map(|t| Location::parse(t, aliases));
+    let r = match location {
+        None => None,
+        Some(Location::Remote(r)) => Some(r),
+        Some(_) => {
+            return Err(ClientError::Usage(
+                "ls takes s3://bucket[/prefix] or ALIAS[/bucket[/prefix]]".into(),
+            ));
+        }
+    };
+    let alias = r.as_ref().and_then(|r| r.alias.clone());
+    let c = client(&args.connect, aliases, alias.as_deref()).await?;
+    let Some(r) = r.filter(|r| !r.bucket.is_empty()) else {
+        let out = c.list_buckets().send().await.map_err(sdk)?;
+        for b in out.buckets() {
+            println!("{} {}", date(b.creation_date()), b.name().unwrap_or_default());
+        }
+        return Ok(());
+    };
+    let (mut count, mut total) = (0u64, 0i64);
+    let mut pages = c
+        .list_objects_v2()
+        .bucket(&r.bucket)
+        .prefix(&r.key)
+        .set_delimiter((!recursive).then(|| "/".to_string()))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk)?;
+        for p in page.common_prefixes() {
+            let name = p.prefix().unwrap_or_default();
+            println!("{:>30} {}", "PRE", name.strip_prefix(r.key.as_str()).unwrap_or(name));
+        }
+        for o in page.contents() {
+            let key = o.key().unwrap_or_default();
+            let shown = if recursive {
+                key
+            } else {
+                key.strip_prefix(r.key.as_str()).unwrap_or(key)
+            };
+            let size = o.size().unwrap_or(0);
+            println!(
+                "{} {:>10} {}",
+                date(o.last_modified()),
+                human(size, human_readable),
+                shown
+            );
+            count += 1;
+            total += size;
+        }
+    }
+    if summarize {
+        println!(
+            "\nTotal Objects: {count}\n   Total Size: {}",
+            human(total, human_readable)
+        );
+    }
+    Ok(())
+}
+
+/// Deletes everything under `prefix` with DeleteObjects, 1,000 keys a request.
+async fn remove_prefix(args: &ClientArgs, c: &Client, bucket: &str, prefix: &str) -> Result<(), ClientError> {
+    let mut pages = c
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk)?;
+        let ids: Vec<ObjectIdentifier> = page
+            .contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = ids.iter().map(|i| i.key().to_string()).collect();
+        let delete = Delete::builder()
+            .set_objects(Some(ids))
+            .quiet(true)
+            .build()
+            .map_err(|e| ClientError::Usage(e.to_string()))?;
+        let out = c
+            .delete_objects()
+            .bucket(bucket)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(sdk)?;
+        if let Some(e) = out.errors().first() {
+            return Err(ClientError::S3 {
+                code: e.code().unwrap_or("Unknown").into(),
+                message: format!("{}: {}", e.key().unwrap_or_default(), e.message().unwrap_or_default()),
+                hint: String::new(),
+            });
+        }
+        for k in keys {
+            say(args, format!("delete: s3://{bucket}/{k}"));
+        }
+    }
+    Ok(())
+}
+
+async fn abort_uploads(c: &Client, bucket: &str) -> Result<(), ClientError> {
+    loop {
+        let out = c.list_multipart_uploads().bucket(bucket).send().await.map_err(sdk)?;
+        if out.uploads().is_empty() {
+            return Ok(());
+        }
+        for u in out.uploads() {
+            c.abort_multipart_upload()
+                .bucket(bucket)
+                .key(u.key().unwrap_or_default())
+                .upload_id(u.upload_id().unwrap_or_default())
+                .send()
+                .await
+                .map_err(sdk)?;
+        }
+    }
+}
+
+async fn cp(args: &ClientArgs, aliases: &Aliases, a: CpArgs) -> Result<(), ClientError> {
+    let opts = TransferOptions {
+        multipart_threshold: a.multipart_threshold,
+        part_size: a.part_size,
+        concurrency: a.concurrency,
+        content_type: a.content_type.clone(),
+        cache_control: a.cache_control.clone(),
+        storage_class: a.storage_class.clone(),
+        metadata: a.metadata.clone(),
+    };
+    let src = Location::parse(&a.source, aliases);
+    let dst = Location::parse(&a.dest, aliases);
+    match (src, dst) {
+        (Location::Stdio, Location::Remote(r)) => {
+            let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
+            transfer::upload_stdin(&c, &r.bucket, &r.key, &opts).await
+        }
+        (Location::Remote(r), Location::Stdio) => {
+            let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
+            transfer::download_stdout(&c, &r.bucket, &r.key).await
+        }
+        (Location::Local(p), Location::Remote(r)) => {
+            let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
+            if a.recursive {
+                upload_tree(args, &c, &p, &r, &opts, a.files).await
+            } else {
+                let key = if r.key.is_empty() || r.key.ends_with('/') {
+                    format!("{}{}", r.key, file_name(&p)?)
+                } else {
+                    r.key.clone()
+                };
+                let size = std::fs::metadata(&p)
+                    .map_err(|e| ClientError::io(p.display(), e))?
+                    .len();
+                let bar = progress::bar(size, args.quiet);
+                transfer::upload_file(&c, &p, &r.bucket, &key, &opts, &bar).await?;
+                bar.finish_and_clear();
+                say(args, format!("upload: {} to s3://{}/{key}", p.display(), r.bucket));
+                Ok(())
+            }
+        }
+        (Location::Remote(r), Location::Local(p)) => {
+            let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
+            if a.recursive {
+                download_tree(args, &c, &r, &p, &opts, a.files).await
+            } else {
+                let target = if p.is_dir() || a.dest.ends_with('/') {
+                    p.join(r.key.rsplit('/').next().unwrap_or(&r.key))
+                } else {
+                    p.clone()
+                };
+                let bar = progress::bar(0, args.quiet);
+                transfer::download_file(&c, &r.bucket, &r.key, &target, &opts, &bar).await?;
+                bar.finish_and_clear();
+                say(args, format!("download: {} to {}", r.display(), target.display()));
+                Ok(())
+            }
+        }
+        (Location::Remote(s), Location::Remote(d)) if s.alias == d.alias && !a.recursive => {
+            let c = client(&args.connect, aliases, s.alias.as_deref()).await?;
+            let key = if d.key.is_empty() || d.key.ends_with('/') {
+                format!("{}{}", d.key, s.key.rsplit('/').next().unwrap_or(&s.key))
+            } else {
+                d.key.clone()
+            };
+            c.copy_object()
+                .bucket(&d.bucket)
+                .key(&key)
+                .copy_source(format!("{}/{}", s.bucket, encode_key(&s.key)))
+                .send()
+                .await
+                .map_err(sdk)?;
+            say(args, format!("copy: {} to s3://{}/{key}", s.display(), d.bucket));
+            Ok(())
+        }
+        _ => Err(ClientError::Usage(
+            "cp supports local→S3, S3→local, S3→S3 on one endpoint, and - for stdin/stdout".into(),
+        )),
+    }
+}
+
+fn encode_key(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn file_name(p: &Path) -> Result<String, ClientError> {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| ClientError::Usage(format!("{}: not a file", p.display())))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ClientError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| ClientError::io(dir.display(), e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| ClientError::io(dir.display(), e))?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| ClientError::io(path.display(), e))?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if ft.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+async fn upload_tree(
+    args: &ClientArgs,
+    c: &Client,
+    root: &Path,
+    r: &Remote,
+    opts: &TransferOptions,
+    files: usize,
+) -> Result<(), ClientError> {
+    let mut paths = Vec::new();
+    walk(root, &mut paths)?;
+    paths.sort();
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress::bar(total, args.quiet);
+    let prefix = if r.key.is_empty() || r.key.ends_with('/') {
+        r.key.clone()
+    } else {
+        format!("{}/", r.key)
+    };
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(files.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for p in paths {
+        let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+        let key = format!("{prefix}{rel}");
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let (c, bucket, opts, bar, quiet) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.quiet);
+        tasks.spawn(async move {
+            let _permit = permit;
+            transfer::upload_file(&c, &p, &bucket, &key, &opts, &bar).await?;
+            if !quiet {
+                bar.suspend(|| println!("upload: {} to s3://{bucket}/{key}", p.display()));
+            }
+            Ok::<_, ClientError>(())
+        });
+    }
+    finish(tasks, &bar).await
+}
+
+async fn download_tree(
+    args: &ClientArgs,
+    c: &Client,
+    r: &Remote,
+    root: &Path,
+    opts: &TransferOptions,
+    files: usize,
+) -> Result<(), ClientError> {
+    let bar = progress::bar(0, args.quiet);
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(files.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pages = c
+        .list_objects_v2()
+        .bucket(&r.bucket)
+        .prefix(&r.key)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk)?;
+        for o in page.contents() {
+            let key = o.key().unwrap_or_default().to_string();
+            let rel = key.strip_prefix(r.key.as_str()).unwrap_or(&key).trim_start_matches('/');
+            // Never write outside the destination folder, whatever the keys say.
+            if rel.is_empty() || rel.split('/').any(|seg| seg == ".." || seg == ".") || key.ends_with('/') {
+                continue;
+            }
+            let target = root.join(rel);
+            bar.inc_length(o.size().unwrap_or(0).max(0) as u64);
+            let permit = limit
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| ClientError::Transport(e.to_string()))?;
+            let (c, bucket, opts, bar, quiet) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.quiet);
+            tasks.spawn(async move {
+                let _permit = permit;
+                transfer::download_file(&c, &bucket, &key, &target, &opts, &bar).await?;
+                if !quiet {
+                    bar.suspend(|| println!("download: s3://{bucket}/{key} to {}", target.display()));
+                }
+                Ok::<_, ClientError>(())
+            });
+        }
+    }
+    finish(tasks, &bar).await
+}
+
+/// Waits for every transfer; reports each failure and fails if any did.
+async fn finish(
+    mut tasks: tokio::task::JoinSet<Result<(), ClientError>>,
+    bar: &indicatif::ProgressBar,
+) -> Result<(), ClientError> {
+    let mut failed = 0;
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                failed += 1;
+                bar.suspend(|| eprintln!("arca: {e}"));
+            }
+            Err(e) => {
+                failed += 1;
+                bar.suspend(|| eprintln!("arca: {e}"));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        return Err(ClientError::Transport(format!("{failed} transfer(s) failed")));
+    }
+    Ok(())
+}

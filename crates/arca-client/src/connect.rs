@@ -1,0 +1,59 @@
+//! Building an S3 client for a location: from an alias, or from the AWS SDK's config chain.
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+
+use crate::alias::Aliases;
+use crate::error::ClientError;
+
+/// Global connection flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConnectArgs {
+    /// Endpoint to use instead of the profile's or AWS's (e.g. http://127.0.0.1:9000).
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Profile in ~/.aws/config and ~/.aws/credentials.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Region (default: the profile's, AWS_REGION, or us-east-1).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+}
+
+/// Makes the client for `alias` (or the default chain when `None`).
+pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) -> Result<Client, ClientError> {
+    if let Some(name) = alias {
+        let a = aliases
+            .get(name)
+            .ok_or_else(|| ClientError::Usage(format!("no alias named {name}")))?;
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&a.url)
+            .region(Region::new(args.region.clone().unwrap_or_else(|| "us-east-1".into())))
+            .credentials_provider(Credentials::new(&a.access_key, &a.secret_key, None, None, "arca-alias"))
+            .force_path_style(true)
+            .build();
+        return Ok(Client::from_conf(conf));
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = &args.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &args.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(e) = &args.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    let sdk = loader.load().await;
+    let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
+    if sdk.region().is_none() {
+        conf = conf.region(Region::new("us-east-1"));
+    }
+    // A custom endpoint (flag, AWS_ENDPOINT_URL or the profile's endpoint_url) is a
+    // self-hosted store: path-style works everywhere, virtual hosts need DNS.
+    if sdk.endpoint_url().is_some() {
+        conf = conf.force_path_style(true);
+    }
+    Ok(Client::from_conf(conf.build()))
+}

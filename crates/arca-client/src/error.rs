@@ -1,0 +1,83 @@
+//! Client errors, with the S3 code and a hint for the usual suspects.
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{code}: {message}{hint}")]
+    S3 {
+        code: String,
+        message: String,
+        hint: String,
+    },
+    #[error("{0}")]
+    Transport(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ClientError {
+    pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> Self {
+        ClientError::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    /// Exit status: 2 for usage errors, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Turns any SDK error into a [`ClientError`] that names the S3 code and suggests a fix.
+pub fn sdk<E, R>(e: SdkError<E, R>) -> ClientError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match &e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            let code = err.code().unwrap_or("Unknown").to_string();
+            let message = err.message().unwrap_or("").to_string();
+            let hint = match code.as_str() {
+                "SignatureDoesNotMatch" => {
+                    " (hint: check the secret key, the region (--region) and this machine's clock)"
+                }
+                "InvalidAccessKeyId" => {
+                    " (hint: the access key is unknown to this endpoint; check --profile or the alias)"
+                }
+                "AccessDenied" => {
+                    " (hint: the credentials in use are not allowed to do this; check --profile or the alias)"
+                }
+                "RequestTimeTooSkewed" => " (hint: this machine's clock is off by more than 15 minutes)",
+                "NoSuchBucket" => " (hint: `arca ls` lists the buckets; `arca mb` creates one)",
+                _ => "",
+            };
+            ClientError::S3 {
+                code,
+                message,
+                hint: hint.to_string(),
+            }
+        }
+        _ => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            ClientError::Transport(text)
+        }
+    }
+}

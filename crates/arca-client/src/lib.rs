@@ -1,0 +1,24 @@
+//! # arca-client
+//!
+//! The client half of the `arca` binary: `ls`, `cp`, `rm`, `mb`, `rb`, `cat`, `presign` and
+//! `alias`, in the spirit of `aws s3`, against Arca or any S3-compatible endpoint.
+//!
+//! Where a command finds its endpoint and credentials ([`connect`]): a saved alias
+//! (`arca alias set NAME URL KEY SECRET`, then `NAME/bucket/key`), or the AWS SDK's own chain
+//! for `s3://bucket/key` — flags (`--endpoint-url`, `--profile`, `--region`), `AWS_*`
+//! variables, `~/.aws/credentials` and `~/.aws/config` (including `endpoint_url`).
+//!
+//! Transfers ([`transfer`]) stream: above the multipart threshold uploads send parts in
+//! parallel and downloads fetch ranges in parallel, with memory bounded by part size ×
+//! concurrency whatever the file size.
+
+pub mod alias;
+pub mod cli;
+pub mod connect;
+mod error;
+mod location;
+mod progress;
+mod transfer;
+
+pub use cli::{ClientArgs, ClientCommand, run};
+pub use error::ClientError;

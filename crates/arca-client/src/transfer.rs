@@ -1,0 +1,446 @@
+//! Uploads and downloads: single requests for small objects, parallel parts and ranges for
+//! large ones, with memory bounded by part size × concurrency.
+
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart, StorageClass};
+use indicatif::ProgressBar;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::error::{ClientError, sdk};
+
+/// Most parts S3 accepts in one upload.
+const MAX_PARTS: u64 = 10_000;
+
+/// How to move bytes, and what to store with them.
+#[derive(Debug, Clone)]
+pub struct TransferOptions {
+    pub multipart_threshold: u64,
+    pub part_size: u64,
+    pub concurrency: usize,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub storage_class: Option<String>,
+    pub metadata: Vec<(String, String)>,
+}
+
+impl TransferOptions {
+    fn part_size_for(&self, size: u64) -> u64 {
+        self.part_size.max(size.div_ceil(MAX_PARTS)).max(5 * 1024 * 1024)
+    }
+}
+
+fn content_type_of(path: &Path, opts: &TransferOptions) -> String {
+    opts.content_type.clone().unwrap_or_else(|| {
+        mime_guess::from_path(path)
+            .first_raw()
+            .unwrap_or("binary/octet-stream")
+            .to_string()
+    })
+}
+
+/// Uploads a local file; every request carries a CRC32 checksum the server verifies.
+pub async fn upload_file(
+    client: &Client,
+    path: &Path,
+    bucket: &str,
+    key: &str,
+    opts: &TransferOptions,
+    bar: &ProgressBar,
+) -> Result<(), ClientError> {
+    let size = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| ClientError::io(path.display(), e))?
+        .len();
+    let content_type = content_type_of(path, opts);
+    if size < opts.multipart_threshold {
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let mut req = client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(body)
+            .content_type(content_type)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .set_cache_control(opts.cache_control.clone())
+            .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from));
+        for (k, v) in &opts.metadata {
+            req = req.metadata(k, v);
+        }
+        req.send().await.map_err(sdk)?;
+        bar.inc(size);
+        return Ok(());
+    }
+    let mut req = client
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .set_cache_control(opts.cache_control.clone())
+        .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from));
+    for (k, v) in &opts.metadata {
+        req = req.metadata(k, v);
+    }
+    let upload_id = req.send().await.map_err(sdk)?.upload_id.unwrap_or_default();
+    let result = upload_parts(client, path, bucket, key, &upload_id, size, opts, bar).await;
+    match result {
+        Ok(parts) => {
+            client
+                .complete_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .send()
+                .await
+                .map_err(sdk)?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = client
+                .abort_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+            Err(e)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn upload_parts(
+    client: &Client,
+    path: &Path,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    size: u64,
+    opts: &TransferOptions,
+    bar: &ProgressBar,
+) -> Result<Vec<CompletedPart>, ClientError> {
+    let part_size = opts.part_size_for(size);
+    let count = size.div_ceil(part_size).max(1);
+    let limit = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..count {
+        // Read a part only once a slot is free: memory stays at part size × concurrency.
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let (client, path, bucket, key, upload_id, bar) = (
+            client.clone(),
+            path.to_path_buf(),
+            bucket.to_string(),
+            key.to_string(),
+            upload_id.to_string(),
+            bar.clone(),
+        );
+        tasks.spawn(async move {
+            let _permit = permit;
+            let offset = n * part_size;
+            let len = part_size.min(size - offset) as usize;
+            let data = tokio::task::spawn_blocking(move || {
+                let f = std::fs::File::open(&path).map_err(|e| ClientError::io(path.display(), e))?;
+                let mut buf = vec![0u8; len];
+                f.read_exact_at(&mut buf, offset)
+                    .map_err(|e| ClientError::io(path.display(), e))?;
+                Ok::<_, ClientError>(buf)
+            })
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))??;
+            let part_number = n as i32 + 1;
+            let out = client
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(part_number)
+                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                .body(ByteStream::from(data))
+                .send()
+                .await
+                .map_err(sdk)?;
+            bar.inc(len as u64);
+            Ok::<_, ClientError>(
+                CompletedPart::builder()
+                    .part_number(part_number)
+                    .set_e_tag(out.e_tag)
+                    .set_checksum_crc32(out.checksum_crc32)
+                    .build(),
+            )
+        });
+    }
+    let mut parts = Vec::with_capacity(count as usize);
+    while let Some(done) = tasks.join_next().await {
+        parts.push(done.map_err(|e| ClientError::Transport(e.to_string()))??);
+    }
+    parts.sort_by_key(|p| p.part_number);
+    Ok(parts)
+}
+
+/// Streams standard input into an object, part by part (size unknown in advance).
+pub async fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions) -> Result<(), ClientError> {
+    let part_size = opts.part_size.max(5 * 1024 * 1024) as usize;
+    let mut stdin = tokio::io::stdin();
+    let mut first = vec![0u8; part_size];
+    let n = read_full(&mut stdin, &mut first).await?;
+    first.truncate(n);
+    if n < part_size {
+        client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(first))
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .set_content_type(opts.content_type.clone())
+            .send()
+            .await
+            .map_err(sdk)?;
+        return Ok(());
+    }
+    let upload_id = client
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .set_content_type(opts.content_type.clone())
+        .send()
+        .await
+        .map_err(sdk)?
+        .upload_id
+        .unwrap_or_default();
+    let mut parts = Vec::new();
+    let mut chunk = first;
+    let mut number = 1;
+    loop {
+        let out = client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(&upload_id)
+            .part_number(number)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .body(ByteStream::from(chunk))
+            .send()
+            .await
+            .map_err(sdk)?;
+        parts.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .set_e_tag(out.e_tag)
+                .set_checksum_crc32(out.checksum_crc32)
+                .build(),
+        );
+        let mut next = vec![0u8; part_size];
+        let n = read_full(&mut stdin, &mut next).await?;
+        if n == 0 {
+            break;
+        }
+        next.truncate(n);
+        chunk = next;
+        number += 1;
+    }
+    client
+        .complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(&upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        .send()
+        .await
+        .map_err(sdk)?;
+    Ok(())
+}
+
+async fn read_full(r: &mut (impl AsyncReadExt + Unpin), buf: &mut [u8]) -> Result<usize, ClientError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = r
+            .read(&mut buf[filled..])
+            .await
+            .map_err(|e| ClientError::io("stdin", e))?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// Downloads an object into `path` (via a temporary file renamed at the end, so a failed
+/// download never leaves a partial file under the final name).
+pub async fn download_file(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    opts: &TransferOptions,
+    bar: &ProgressBar,
+) -> Result<(), ClientError> {
+    let head = client.head_object().bucket(bucket).key(key).send().await.map_err(sdk)?;
+    let size = head.content_length.unwrap_or(0).max(0) as u64;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| ClientError::io(dir.display(), e))?;
+    }
+    let tmp = path.with_file_name(format!(
+        ".{}.arca-part",
+        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+    ));
+    let result = if size < opts.multipart_threshold {
+        download_whole(client, bucket, key, &tmp, bar).await
+    } else {
+        download_ranges(client, bucket, key, &tmp, size, opts, bar).await
+    };
+    match result {
+        Ok(()) => tokio::fs::rename(&tmp, path)
+            .await
+            .map_err(|e| ClientError::io(path.display(), e)),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+async fn download_whole(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    tmp: &Path,
+    bar: &ProgressBar,
+) -> Result<(), ClientError> {
+    // checksum_mode: the SDK verifies the stored full-object checksum as the bytes arrive.
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(sdk)?;
+    let mut file = tokio::fs::File::create(tmp)
+        .await
+        .map_err(|e| ClientError::io(tmp.display(), e))?;
+    let mut body = out.body;
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| ClientError::Transport(e.to_string()))?
+    {
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| ClientError::io(tmp.display(), e))?;
+        bar.inc(chunk.len() as u64);
+    }
+    file.flush().await.map_err(|e| ClientError::io(tmp.display(), e))?;
+    Ok(())
+}
+
+async fn download_ranges(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    tmp: &Path,
+    size: u64,
+    opts: &TransferOptions,
+    bar: &ProgressBar,
+) -> Result<(), ClientError> {
+    let file = std::fs::File::create(tmp).map_err(|e| ClientError::io(tmp.display(), e))?;
+    file.set_len(size).map_err(|e| ClientError::io(tmp.display(), e))?;
+    let file = Arc::new(file);
+    let part = opts.part_size_for(size);
+    let limit = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..size.div_ceil(part) {
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let (client, bucket, key, file, bar, tmp) = (
+            client.clone(),
+            bucket.to_string(),
+            key.to_string(),
+            file.clone(),
+            bar.clone(),
+            tmp.to_path_buf(),
+        );
+        tasks.spawn(async move {
+            let _permit = permit;
+            let lo = n * part;
+            let hi = (lo + part).min(size) - 1;
+            let out = client
+                .get_object()
+                .bucket(bucket)
+                .key(key)
+                .range(format!("bytes={lo}-{hi}"))
+                .send()
+                .await
+                .map_err(sdk)?;
+            let mut body = out.body;
+            let mut at = lo;
+            while let Some(chunk) = body
+                .try_next()
+                .await
+                .map_err(|e| ClientError::Transport(e.to_string()))?
+            {
+                let (f, c, p) = (file.clone(), chunk.clone(), tmp.clone());
+                tokio::task::spawn_blocking(move || {
+                    f.write_all_at(&c, at).map_err(|e| ClientError::io(p.display(), e))
+                })
+                .await
+                .map_err(|e| ClientError::Transport(e.to_string()))??;
+                at += chunk.len() as u64;
+                bar.inc(chunk.len() as u64);
+            }
+            if at != hi + 1 {
+                return Err(ClientError::Transport(format!(
+                    "short range read: {lo}-{hi} ended at {at}"
+                )));
+            }
+            Ok::<_, ClientError>(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.map_err(|e| ClientError::Transport(e.to_string()))??;
+    }
+    Ok(())
+}
+
+/// Streams an object to standard output.
+pub async fn download_stdout(client: &Client, bucket: &str, key: &str) -> Result<(), ClientError> {
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(sdk)?;
+    let mut body = out.body;
+    let mut stdout = tokio::io::stdout();
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| ClientError::Transport(e.to_string()))?
+    {
+        stdout
+            .write_all(&chunk)
+            .await
+            .map_err(|e| ClientError::io("stdout", e))?;
+    }
+    stdout.flush().await.map_err(|e| ClientError::io("stdout", e))
+}
