@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, Delete, ObjectIdentifier};
 use clap::{Args, Subcommand};
 
 use crate::alias::{Alias, Aliases};
+use crate::commands_sync::{Side, SyncRequest};
 use crate::connect::{ConnectArgs, client};
 use crate::error::{ClientError, sdk};
+use crate::filter::{Filters, Rule};
 use crate::location::{Location, Remote};
 use crate::progress;
+use crate::sync::SyncOptions;
 use crate::transfer::{self, TransferOptions};
 
 /// Flags every client command takes.
@@ -39,12 +42,23 @@ pub enum ClientCommand {
     },
     /// Copy local→S3, S3→local or S3→S3 (`-` is stdin/stdout).
     Cp(CpArgs),
+    /// Move: copy, then delete the source.
+    Mv(CpArgs),
+    /// Make a destination match a source: copy what is missing or changed (size and time, or
+    /// `--checksum`), and with `--delete` remove what the source lacks.
+    Sync(SyncArgs),
     /// Delete objects (`--recursive`: everything under a prefix, in batches of 1,000).
     Rm {
         target: String,
         #[arg(long, short)]
         recursive: bool,
+        #[command(flatten)]
+        filters: FilterArgs,
     },
+    /// Every header and metadata entry of an object.
+    Stat { target: String },
+    /// Size and object count per folder under a prefix.
+    Du { target: String },
     /// Make a bucket.
     Mb { target: String },
     /// Remove a bucket (`--force` empties it first, multipart uploads included).
@@ -84,12 +98,121 @@ pub enum AliasCommand {
     },
 }
 
+/// `--include` / `--exclude` (repeatable; the last matching one decides).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Include paths matching this glob (after an --exclude).
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Exclude paths matching this glob.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+}
+
+impl FilterArgs {
+    /// clap keeps each flag's values apart; the rule order comes from the command line.
+    fn filters(&self) -> Filters {
+        if self.include.is_empty() && self.exclude.is_empty() {
+            return Filters::default();
+        }
+        let argv: Vec<String> = std::env::args().collect();
+        let mut rules = Vec::new();
+        let mut i = 0;
+        while i < argv.len() {
+            let a = &argv[i];
+            let (flag, value) = match a.split_once('=') {
+                Some((f, v)) if f == "--include" || f == "--exclude" => (f.to_string(), Some(v.to_string())),
+                _ => (a.clone(), argv.get(i + 1).cloned()),
+            };
+            let consumed = if a.contains('=') { 1 } else { 2 };
+            match (flag.as_str(), value) {
+                ("--include", Some(v)) => {
+                    rules.push(Rule::Include(v));
+                    i += consumed;
+                }
+                ("--exclude", Some(v)) => {
+                    rules.push(Rule::Exclude(v));
+                    i += consumed;
+                }
+                _ => i += 1,
+            }
+        }
+        Filters::new(rules)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    pub source: String,
+    pub dest: String,
+    /// Delete destination files the source does not have.
+    #[arg(long)]
+    pub delete: bool,
+    /// Print the plan without doing it.
+    #[arg(long)]
+    pub dryrun: bool,
+    /// Downloads: copy when times differ at all, not only when the object is newer.
+    #[arg(long)]
+    pub exact_timestamps: bool,
+    /// Compare content (MD5 / multipart ETag) instead of size and time.
+    #[arg(long)]
+    pub checksum: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+}
+
+/// How transfers run.
+#[derive(Debug, Clone, Args)]
+pub struct TransferArgs {
+    /// Files at least this big use multipart uploads and parallel ranged downloads.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub multipart_threshold: u64,
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub part_size: u64,
+    /// Parts (or ranges) in flight per file.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Files in flight in a recursive copy or sync.
+    #[arg(long, default_value_t = 16)]
+    pub files: usize,
+    /// Checksum sent with every upload: CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.
+    #[arg(long, default_value = "CRC32")]
+    pub checksum_algorithm: String,
+}
+
+impl TransferArgs {
+    fn options(&self) -> Result<TransferOptions, ClientError> {
+        let checksum = match self.checksum_algorithm.to_ascii_uppercase().as_str() {
+            "CRC32" => ChecksumAlgorithm::Crc32,
+            "CRC32C" => ChecksumAlgorithm::Crc32C,
+            "CRC64NVME" => ChecksumAlgorithm::Crc64Nvme,
+            "SHA1" => ChecksumAlgorithm::Sha1,
+            "SHA256" => ChecksumAlgorithm::Sha256,
+            other => return Err(ClientError::Usage(format!("unknown checksum algorithm {other}"))),
+        };
+        Ok(TransferOptions {
+            multipart_threshold: self.multipart_threshold,
+            part_size: self.part_size,
+            concurrency: self.concurrency,
+            checksum,
+            ..TransferOptions::default()
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CpArgs {
     pub source: String,
     pub dest: String,
     #[arg(long, short)]
     pub recursive: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Tags in URL query syntax: `team=storage&env=prod`.
+    #[arg(long)]
+    pub tags: Option<String>,
     #[arg(long)]
     pub content_type: Option<String>,
     #[arg(long)]
@@ -99,17 +222,8 @@ pub struct CpArgs {
     /// KEY=VALUE, repeatable.
     #[arg(long, value_parser = parse_pair)]
     pub metadata: Vec<(String, String)>,
-    /// Files at least this big use multipart uploads and parallel ranged downloads.
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    pub multipart_threshold: u64,
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    pub part_size: u64,
-    /// Parts (or ranges) in flight per file.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Files in flight in a recursive copy.
-    #[arg(long, default_value_t = 16)]
-    pub files: usize,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -161,17 +275,21 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
         ClientCommand::Rb { target, force } => {
             let (c, r) = remote(&args, &aliases, &target).await?;
             if force {
-                remove_prefix(&args, &c, &r.bucket, "").await?;
+                remove_prefix(&args, &c, &r.bucket, "", &Filters::default()).await?;
                 abort_uploads(&c, &r.bucket).await?;
             }
             c.delete_bucket().bucket(&r.bucket).send().await.map_err(sdk)?;
             say(&args, format!("remove_bucket: {}", r.bucket));
             Ok(())
         }
-        ClientCommand::Rm { target, recursive } => {
+        ClientCommand::Rm {
+            target,
+            recursive,
+            filters,
+        } => {
             let (c, r) = remote(&args, &aliases, &target).await?;
             if recursive {
-                remove_prefix(&args, &c, &r.bucket, &r.key).await
+                remove_prefix(&args, &c, &r.bucket, &r.key, &filters.filters()).await
             } else {
                 c.delete_object()
                     .bucket(&r.bucket)
@@ -218,7 +336,42 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
             println!("{}", url.uri());
             Ok(())
         }
-        ClientCommand::Cp(cp_args) => cp(&args, &aliases, cp_args).await,
+        ClientCommand::Cp(cp_args) => cp(&args, &aliases, &cp_args).await,
+        ClientCommand::Mv(cp_args) => {
+            cp(&args, &aliases, &cp_args).await?;
+            remove_source(&args, &aliases, &cp_args).await
+        }
+        ClientCommand::Sync(sync_args) => {
+            let source = sync_side(&args, &aliases, &sync_args.source).await?;
+            let dest = sync_side(&args, &aliases, &sync_args.dest).await?;
+            if let (Side::Remote(_, a), Side::Remote(_, b)) = (&source, &dest)
+                && a.alias != b.alias
+            {
+                return Err(ClientError::Usage("S3→S3 sync needs both sides on one endpoint".into()));
+            }
+            let request = SyncRequest {
+                source,
+                dest,
+                filters: sync_args.filters.filters(),
+                options: SyncOptions {
+                    delete: sync_args.delete,
+                    exact_timestamps: sync_args.exact_timestamps,
+                    checksum: sync_args.checksum,
+                },
+                dryrun: sync_args.dryrun,
+                transfer: sync_args.transfer.options()?,
+                files: sync_args.transfer.files,
+            };
+            crate::commands_sync::sync(&args, request).await
+        }
+        ClientCommand::Stat { target } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            stat(&c, &r).await
+        }
+        ClientCommand::Du { target } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            du(&c, &r).await
+        }
     }
 }
 
@@ -370,7 +523,13 @@ async fn ls(
 }
 
 /// Deletes everything under `prefix` with DeleteObjects, 1,000 keys a request.
-async fn remove_prefix(args: &ClientArgs, c: &Client, bucket: &str, prefix: &str) -> Result<(), ClientError> {
+async fn remove_prefix(
+    args: &ClientArgs,
+    c: &Client,
+    bucket: &str,
+    prefix: &str,
+    filters: &Filters,
+) -> Result<(), ClientError> {
     let mut pages = c
         .list_objects_v2()
         .bucket(bucket)
@@ -383,6 +542,7 @@ async fn remove_prefix(args: &ClientArgs, c: &Client, bucket: &str, prefix: &str
             .contents()
             .iter()
             .filter_map(|o| o.key())
+            .filter(|k| filters.allows(k.strip_prefix(prefix).unwrap_or(k).trim_start_matches('/')))
             .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
             .collect();
         if ids.is_empty() {
@@ -433,16 +593,17 @@ async fn abort_uploads(c: &Client, bucket: &str) -> Result<(), ClientError> {
     }
 }
 
-async fn cp(args: &ClientArgs, aliases: &Aliases, a: CpArgs) -> Result<(), ClientError> {
+async fn cp(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), ClientError> {
     let opts = TransferOptions {
-        multipart_threshold: a.multipart_threshold,
-        part_size: a.part_size,
-        concurrency: a.concurrency,
         content_type: a.content_type.clone(),
         cache_control: a.cache_control.clone(),
         storage_class: a.storage_class.clone(),
         metadata: a.metadata.clone(),
+        tags: a.tags.clone(),
+        ..a.transfer.options()?
     };
+    let filters = a.filters.filters();
+    let files = a.transfer.files;
     let src = Location::parse(&a.source, aliases);
     let dst = Location::parse(&a.dest, aliases);
     match (src, dst) {
@@ -457,7 +618,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: CpArgs) -> Result<(), Clien
         (Location::Local(p), Location::Remote(r)) => {
             let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
             if a.recursive {
-                upload_tree(args, &c, &p, &r, &opts, a.files).await
+                upload_tree(args, &c, &p, &r, &opts, files, &filters).await
             } else {
                 let key = if r.key.is_empty() || r.key.ends_with('/') {
                     format!("{}{}", r.key, file_name(&p)?)
@@ -477,7 +638,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: CpArgs) -> Result<(), Clien
         (Location::Remote(r), Location::Local(p)) => {
             let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
             if a.recursive {
-                download_tree(args, &c, &r, &p, &opts, a.files).await
+                download_tree(args, &c, &r, &p, &opts, files, &filters).await
             } else {
                 let target = if p.is_dir() || a.dest.ends_with('/') {
                     p.join(r.key.rsplit('/').next().unwrap_or(&r.key))
@@ -514,7 +675,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: CpArgs) -> Result<(), Clien
     }
 }
 
-fn encode_key(key: &str) -> String {
+pub(crate) fn encode_key(key: &str) -> String {
     key.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
@@ -551,9 +712,11 @@ async fn upload_tree(
     r: &Remote,
     opts: &TransferOptions,
     files: usize,
+    filters: &Filters,
 ) -> Result<(), ClientError> {
     let mut paths = Vec::new();
     walk(root, &mut paths)?;
+    paths.retain(|p| filters.allows(&p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")));
     paths.sort();
     let total: u64 = paths
         .iter()
@@ -596,6 +759,7 @@ async fn download_tree(
     root: &Path,
     opts: &TransferOptions,
     files: usize,
+    filters: &Filters,
 ) -> Result<(), ClientError> {
     let bar = progress::bar(0, args.quiet);
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(files.max(1)));
@@ -613,6 +777,9 @@ async fn download_tree(
             let rel = key.strip_prefix(r.key.as_str()).unwrap_or(&key).trim_start_matches('/');
             // Never write outside the destination folder, whatever the keys say.
             if rel.is_empty() || rel.split('/').any(|seg| seg == ".." || seg == ".") || key.ends_with('/') {
+                continue;
+            }
+            if !filters.allows(rel) {
                 continue;
             }
             let target = root.join(rel);
@@ -660,4 +827,141 @@ async fn finish(
         return Err(ClientError::Transport(format!("{failed} transfer(s) failed")));
     }
     Ok(())
+}
+
+/// After a successful `mv` copy, removes what was copied.
+async fn remove_source(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), ClientError> {
+    match Location::parse(&a.source, aliases) {
+        Location::Local(p) if a.recursive => {
+            let filters = a.filters.filters();
+            let mut paths = Vec::new();
+            walk(&p, &mut paths)?;
+            for f in paths {
+                let rel = f.strip_prefix(&p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+                if filters.allows(&rel) {
+                    std::fs::remove_file(&f).map_err(|e| ClientError::io(f.display(), e))?;
+                }
+            }
+            Ok(())
+        }
+        Location::Local(p) => std::fs::remove_file(&p).map_err(|e| ClientError::io(p.display(), e)),
+        Location::Remote(r) => {
+            let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
+            if a.recursive {
+                remove_prefix(args, &c, &r.bucket, &r.key, &a.filters.filters()).await
+            } else {
+                c.delete_object()
+                    .bucket(&r.bucket)
+                    .key(&r.key)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                Ok(())
+            }
+        }
+        Location::Stdio => Ok(()),
+    }
+}
+
+/// `arca stat`: one line per header, then the user metadata.
+async fn stat(c: &Client, r: &Remote) -> Result<(), ClientError> {
+    let h = c
+        .head_object()
+        .bucket(&r.bucket)
+        .key(&r.key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(sdk)?;
+    let line = |name: &str, v: Option<String>| {
+        if let Some(v) = v {
+            println!("{name:<20} {v}");
+        }
+    };
+    line("Key", Some(r.key.clone()));
+    line("Size", h.content_length().map(|n| n.to_string()));
+    line("ETag", h.e_tag().map(str::to_string));
+    line("Last-Modified", h.last_modified().map(|t| date(Some(t))));
+    line("Content-Type", h.content_type().map(str::to_string));
+    line("Content-Encoding", h.content_encoding().map(str::to_string));
+    line("Content-Disposition", h.content_disposition().map(str::to_string));
+    line("Content-Language", h.content_language().map(str::to_string));
+    line("Cache-Control", h.cache_control().map(str::to_string));
+    line("Expires", h.expires_string().map(str::to_string));
+    line(
+        "Storage-Class",
+        Some(
+            h.storage_class()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "STANDARD".into()),
+        ),
+    );
+    line("Version-Id", h.version_id().map(str::to_string));
+    line("Parts", h.parts_count().map(|n| n.to_string()));
+    line("Checksum-CRC32", h.checksum_crc32().map(str::to_string));
+    line("Checksum-CRC32C", h.checksum_crc32_c().map(str::to_string));
+    line("Checksum-CRC64NVME", h.checksum_crc64_nvme().map(str::to_string));
+    line("Checksum-SHA1", h.checksum_sha1().map(str::to_string));
+    line("Checksum-SHA256", h.checksum_sha256().map(str::to_string));
+    line("Checksum-Type", h.checksum_type().map(|t| t.as_str().to_string()));
+    if let Some(meta) = h.metadata() {
+        let mut meta: Vec<_> = meta.iter().collect();
+        meta.sort();
+        for (k, v) in meta {
+            println!("{:<20} {v}", format!("x-amz-meta-{k}"));
+        }
+    }
+    Ok(())
+}
+
+/// `arca du`: bytes and objects per first-level folder under the prefix, then the total.
+async fn du(c: &Client, r: &Remote) -> Result<(), ClientError> {
+    let prefix = if r.key.is_empty() || r.key.ends_with('/') {
+        r.key.clone()
+    } else {
+        format!("{}/", r.key)
+    };
+    let mut by_folder: std::collections::BTreeMap<String, (i64, u64)> = Default::default();
+    let (mut total, mut count) = (0i64, 0u64);
+    let mut pages = c
+        .list_objects_v2()
+        .bucket(&r.bucket)
+        .prefix(&prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk)?;
+        for o in page.contents() {
+            let key = o.key().unwrap_or_default();
+            let rel = key.strip_prefix(prefix.as_str()).unwrap_or(key);
+            let folder = match rel.split_once('/') {
+                Some((f, _)) => format!("{prefix}{f}/"),
+                None => prefix.clone(),
+            };
+            let size = o.size().unwrap_or(0);
+            let e = by_folder.entry(folder).or_default();
+            e.0 += size;
+            e.1 += 1;
+            total += size;
+            count += 1;
+        }
+    }
+    for (folder, (size, n)) in by_folder {
+        println!("{:>12} {:>8} s3://{}/{folder}", human(size, true), n, r.bucket);
+    }
+    println!("{:>12} {:>8} total", human(total, true), count);
+    Ok(())
+}
+
+async fn sync_side(args: &ClientArgs, aliases: &Aliases, arg: &str) -> Result<Side, ClientError> {
+    match Location::parse(arg, aliases) {
+        Location::Local(p) => Ok(Side::Local(p)),
+        Location::Remote(r) if !r.bucket.is_empty() => Ok(Side::Remote(
+            client(&args.connect, aliases, r.alias.as_deref()).await?,
+            r,
+        )),
+        _ => Err(ClientError::Usage(format!(
+            "{arg}: expected a folder, s3://bucket[/prefix] or ALIAS/bucket[/prefix]"
+        ))),
+    }
 }

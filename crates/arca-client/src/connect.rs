@@ -1,7 +1,12 @@
 //! Building an S3 client for a location: from an alias, or from the AWS SDK's config chain.
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+
+/// Attempts per request: the SDK retries throttling, 5xx and network errors with exponential
+/// backoff and never a 4xx client error.
+const MAX_ATTEMPTS: u32 = 5;
 
 use crate::alias::Aliases;
 use crate::error::ClientError;
@@ -32,6 +37,7 @@ pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) 
             .region(Region::new(args.region.clone().unwrap_or_else(|| "us-east-1".into())))
             .credentials_provider(Credentials::new(&a.access_key, &a.secret_key, None, None, "arca-alias"))
             .force_path_style(true)
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .build();
         return Ok(Client::from_conf(conf));
     }
@@ -46,7 +52,8 @@ pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) 
         loader = loader.endpoint_url(e);
     }
     let sdk = loader.load().await;
-    let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
+    let mut conf =
+        aws_sdk_s3::config::Builder::from(&sdk).retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     if sdk.region().is_none() {
         conf = conf.region(Region::new("us-east-1"));
     }

@@ -14,10 +14,13 @@
 
 pub mod alias;
 pub mod cli;
+mod commands_sync;
 pub mod connect;
 mod error;
+pub mod filter;
 mod location;
 mod progress;
+pub mod sync;
 mod transfer;
 
 pub use cli::{ClientArgs, ClientCommand, run};

@@ -26,10 +26,30 @@ pub struct TransferOptions {
     pub cache_control: Option<String>,
     pub storage_class: Option<String>,
     pub metadata: Vec<(String, String)>,
+    /// `x-amz-tagging` syntax: `k1=v1&k2=v2`.
+    pub tags: Option<String>,
+    /// Sent with every upload and verified by the server.
+    pub checksum: ChecksumAlgorithm,
+}
+
+impl Default for TransferOptions {
+    fn default() -> Self {
+        TransferOptions {
+            multipart_threshold: 8 << 20,
+            part_size: 8 << 20,
+            concurrency: 8,
+            content_type: None,
+            cache_control: None,
+            storage_class: None,
+            metadata: Vec::new(),
+            tags: None,
+            checksum: ChecksumAlgorithm::Crc32,
+        }
+    }
 }
 
 impl TransferOptions {
-    fn part_size_for(&self, size: u64) -> u64 {
+    pub(crate) fn part_size_for(&self, size: u64) -> u64 {
         self.part_size.max(size.div_ceil(MAX_PARTS)).max(5 * 1024 * 1024)
     }
 }
@@ -67,8 +87,9 @@ pub async fn upload_file(
             .key(key)
             .body(body)
             .content_type(content_type)
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .checksum_algorithm(opts.checksum.clone())
             .set_cache_control(opts.cache_control.clone())
+            .set_tagging(opts.tags.clone())
             .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from));
         for (k, v) in &opts.metadata {
             req = req.metadata(k, v);
@@ -82,8 +103,9 @@ pub async fn upload_file(
         .bucket(bucket)
         .key(key)
         .content_type(content_type)
-        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .checksum_algorithm(opts.checksum.clone())
         .set_cache_control(opts.cache_control.clone())
+        .set_tagging(opts.tags.clone())
         .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from));
     for (k, v) in &opts.metadata {
         req = req.metadata(k, v);
@@ -138,13 +160,14 @@ async fn upload_parts(
             .acquire_owned()
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let (client, path, bucket, key, upload_id, bar) = (
+        let (client, path, bucket, key, upload_id, bar, algorithm) = (
             client.clone(),
             path.to_path_buf(),
             bucket.to_string(),
             key.to_string(),
             upload_id.to_string(),
             bar.clone(),
+            opts.checksum.clone(),
         );
         tasks.spawn(async move {
             let _permit = permit;
@@ -166,19 +189,13 @@ async fn upload_parts(
                 .key(key)
                 .upload_id(upload_id)
                 .part_number(part_number)
-                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                .checksum_algorithm(algorithm)
                 .body(ByteStream::from(data))
                 .send()
                 .await
                 .map_err(sdk)?;
             bar.inc(len as u64);
-            Ok::<_, ClientError>(
-                CompletedPart::builder()
-                    .part_number(part_number)
-                    .set_e_tag(out.e_tag)
-                    .set_checksum_crc32(out.checksum_crc32)
-                    .build(),
-            )
+            Ok::<_, ClientError>(completed_part(part_number, out))
         });
     }
     let mut parts = Vec::with_capacity(count as usize);
@@ -202,7 +219,7 @@ pub async fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &Trans
             .bucket(bucket)
             .key(key)
             .body(ByteStream::from(first))
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .checksum_algorithm(opts.checksum.clone())
             .set_content_type(opts.content_type.clone())
             .send()
             .await
@@ -213,7 +230,7 @@ pub async fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &Trans
         .create_multipart_upload()
         .bucket(bucket)
         .key(key)
-        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .checksum_algorithm(opts.checksum.clone())
         .set_content_type(opts.content_type.clone())
         .send()
         .await
@@ -230,18 +247,12 @@ pub async fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &Trans
             .key(key)
             .upload_id(&upload_id)
             .part_number(number)
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .checksum_algorithm(opts.checksum.clone())
             .body(ByteStream::from(chunk))
             .send()
             .await
             .map_err(sdk)?;
-        parts.push(
-            CompletedPart::builder()
-                .part_number(number)
-                .set_e_tag(out.e_tag)
-                .set_checksum_crc32(out.checksum_crc32)
-                .build(),
-        );
+        parts.push(completed_part(number, out));
         let mut next = vec![0u8; part_size];
         let n = read_full(&mut stdin, &mut next).await?;
         if n == 0 {
@@ -443,4 +454,17 @@ pub async fn download_stdout(client: &Client, bucket: &str, key: &str) -> Result
             .map_err(|e| ClientError::io("stdout", e))?;
     }
     stdout.flush().await.map_err(|e| ClientError::io("stdout", e))
+}
+
+/// The CompletedPart for an uploaded part, echoing whichever checksum the server returned.
+fn completed_part(part_number: i32, out: aws_sdk_s3::operation::upload_part::UploadPartOutput) -> CompletedPart {
+    CompletedPart::builder()
+        .part_number(part_number)
+        .set_e_tag(out.e_tag)
+        .set_checksum_crc32(out.checksum_crc32)
+        .set_checksum_crc32_c(out.checksum_crc32_c)
+        .set_checksum_crc64_nvme(out.checksum_crc64_nvme)
+        .set_checksum_sha1(out.checksum_sha1)
+        .set_checksum_sha256(out.checksum_sha256)
+        .build()
 }

@@ -225,3 +225,139 @@ async fn s3_urls_use_the_sdk_chain_and_recursive_copies() {
         assert!(String::from_utf8_lossy(&e.stderr).contains("NoSuchKey"));
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_round_trip_with_deletes_filters_mv_stat_du() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--endpoint-url", ep];
+            all.extend_from_slice(args);
+            arca(h, &all, None)
+        };
+        ok(run(&["mb", "s3://sync"]));
+        let src = h.join("src");
+        for (rel, len) in [
+            ("a.txt", 10usize),
+            ("b/c.txt", 2000),
+            ("b/d.log", 30),
+            ("big.bin", 9 << 20),
+        ] {
+            let p = src.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, bytes_of(len, len as u64)).unwrap();
+        }
+        let srcs = src.to_str().unwrap();
+        let plan = ok(run(&["sync", "--dryrun", srcs, "s3://sync/backup"]));
+        assert_eq!(plan.matches("(dryrun) upload:").count(), 4, "{plan}");
+        assert!(
+            ok(run(&["ls", "--recursive", "s3://sync"])).is_empty(),
+            "dryrun changed nothing"
+        );
+        let first = ok(run(&["sync", srcs, "s3://sync/backup"]));
+        assert_eq!(first.matches("upload:").count(), 4, "{first}");
+        let again = ok(run(&["sync", srcs, "s3://sync/backup"]));
+        assert!(again.trim().is_empty(), "second sync should transfer nothing: {again}");
+        let checked = ok(run(&["sync", "--checksum", srcs, "s3://sync/backup"]));
+        assert!(checked.trim().is_empty(), "checksums agree: {checked}");
+
+        // Change one file, remove another, and sync with --delete.
+        std::fs::write(src.join("a.txt"), b"changed, and longer than before").unwrap();
+        std::fs::remove_file(src.join("b/d.log")).unwrap();
+        let third = ok(run(&["sync", "--delete", srcs, "s3://sync/backup"]));
+        assert!(third.contains("upload:") && third.contains("a.txt"), "{third}");
+        assert!(third.contains("delete: s3://sync/backup/b/d.log"), "{third}");
+        assert_eq!(third.lines().count(), 2, "{third}");
+
+        // Down again into an empty folder, then a no-op second run.
+        let dst = h.join("dst");
+        let down = ok(run(&["sync", "s3://sync/backup", dst.to_str().unwrap()]));
+        assert_eq!(down.matches("download:").count(), 3, "{down}");
+        assert_eq!(
+            std::fs::read(dst.join("a.txt")).unwrap(),
+            b"changed, and longer than before"
+        );
+        assert_eq!(std::fs::read(dst.join("big.bin")).unwrap(), bytes_of(9 << 20, 9 << 20));
+        let again = ok(run(&[
+            "sync",
+            "--exact-timestamps",
+            "s3://sync/backup",
+            dst.to_str().unwrap(),
+        ]));
+        assert!(again.trim().is_empty(), "{again}");
+        // Delete on the local side too.
+        std::fs::write(dst.join("extra.txt"), b"not in s3").unwrap();
+        let cleaned = ok(run(&["sync", "--delete", "s3://sync/backup", dst.to_str().unwrap()]));
+        assert!(
+            cleaned.contains("delete:") && !dst.join("extra.txt").exists(),
+            "{cleaned}"
+        );
+
+        // S3→S3 on one endpoint, with filters: only .txt files.
+        let copied = ok(run(&[
+            "sync",
+            "--exclude",
+            "*",
+            "--include",
+            "*.txt",
+            "s3://sync/backup",
+            "s3://sync/txt-only",
+        ]));
+        assert_eq!(copied.matches("copy:").count(), 2, "{copied}");
+        let listed = ok(run(&["ls", "--recursive", "s3://sync/txt-only/"]));
+        assert!(
+            listed.contains("a.txt") && listed.contains("b/c.txt") && !listed.contains("big.bin"),
+            "{listed}"
+        );
+
+        // cp with tags, metadata and another checksum; stat shows them.
+        let one = h.join("one.txt");
+        std::fs::write(&one, b"tagged").unwrap();
+        ok(run(&[
+            "cp",
+            one.to_str().unwrap(),
+            "s3://sync/one.txt",
+            "--tags",
+            "team=storage",
+            "--metadata",
+            "owner=ops",
+            "--checksum-algorithm",
+            "SHA256",
+        ]));
+        let st = ok(run(&["stat", "s3://sync/one.txt"]));
+        assert!(st.contains("x-amz-meta-owner") && st.contains("ops"), "{st}");
+        assert!(st.contains("Checksum-SHA256"), "{st}");
+        assert!(st.contains("Content-Type") && st.contains("text/plain"), "{st}");
+        let c = client_for(ep);
+        let rt = tokio::runtime::Handle::current();
+        let tags = rt
+            .block_on(c.get_object_tagging().bucket("sync").key("one.txt").send())
+            .unwrap();
+        assert_eq!(tags.tag_set()[0].key(), "team");
+
+        // mv removes the source; du adds things up per folder.
+        ok(run(&["mv", "s3://sync/one.txt", "s3://sync/moved/one.txt"]));
+        let e = run(&["stat", "s3://sync/one.txt"]);
+        assert_eq!(e.status.code(), Some(1));
+        let usage = ok(run(&["du", "s3://sync/backup"]));
+        assert!(
+            usage.contains("s3://sync/backup/b/") && usage.contains("total"),
+            "{usage}"
+        );
+        // rm --recursive honours filters.
+        ok(run(&[
+            "rm",
+            "--recursive",
+            "--exclude",
+            "*",
+            "--include",
+            "*.bin",
+            "s3://sync/backup/",
+        ]));
+        let left = ok(run(&["ls", "--recursive", "s3://sync/backup/"]));
+        assert!(!left.contains("big.bin") && left.contains("a.txt"), "{left}");
+    });
+}

@@ -1,0 +1,317 @@
+//! `arca sync`: make a destination folder or prefix match a source, transferring only what
+//! changed (see [`crate::sync::plan`] for the rules).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_sdk_s3::Client;
+use md5::{Digest, Md5};
+
+use crate::cli::ClientArgs;
+use crate::error::{ClientError, sdk};
+use crate::filter::Filters;
+use crate::location::Remote;
+use crate::sync::{Action, Direction, Entry, SyncOptions, plan};
+use crate::transfer::{self, TransferOptions};
+
+/// One side of a sync.
+pub enum Side {
+    Local(PathBuf),
+    Remote(Client, Remote),
+}
+
+impl Side {
+    fn label(&self, rel: &str) -> String {
+        match self {
+            Side::Local(p) => p.join(rel).display().to_string(),
+            Side::Remote(_, r) => format!("s3://{}/{}", r.bucket, join_key(&r.key, rel)),
+        }
+    }
+}
+
+fn join_key(prefix: &str, rel: &str) -> String {
+    if prefix.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{}/{rel}", prefix.trim_end_matches('/'))
+    }
+}
+
+/// An ETag-style MD5 of a local file: plain for a single PUT, `md5-of-md5s-N` for a file the
+/// transfer code would upload in parts.
+fn local_fingerprint(path: &Path, size: u64, opts: &TransferOptions) -> Result<String, ClientError> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| ClientError::io(path.display(), e))?;
+    let part = if size < opts.multipart_threshold {
+        u64::MAX
+    } else {
+        opts.part_size_for(size)
+    };
+    let mut whole = Md5::new();
+    let mut parts = Vec::new();
+    let mut in_part = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let want = buf.len().min((part - in_part).min(usize::MAX as u64) as usize);
+        let n = f
+            .read(&mut buf[..want])
+            .map_err(|e| ClientError::io(path.display(), e))?;
+        if n == 0 {
+            break;
+        }
+        whole.update(&buf[..n]);
+        in_part += n as u64;
+        if in_part == part {
+            parts.push(std::mem::replace(&mut whole, Md5::new()).finalize());
+            in_part = 0;
+        }
+    }
+    if part == u64::MAX {
+        return Ok(hex::encode(whole.finalize()));
+    }
+    if in_part > 0 {
+        parts.push(whole.finalize());
+    }
+    let mut all = Md5::new();
+    for p in &parts {
+        all.update(p);
+    }
+    Ok(format!("{}-{}", hex::encode(all.finalize()), parts.len()))
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), ClientError> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir == root => return Ok(()),
+        Err(e) => return Err(ClientError::io(dir.display(), e)),
+    };
+    for entry in rd {
+        let entry = entry.map_err(|e| ClientError::io(dir.display(), e))?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| ClientError::io(path.display(), e))?;
+        if ft.is_dir() {
+            walk(root, &path, out)?;
+        } else if ft.is_file() {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
+
+async fn entries(
+    side: &Side,
+    filters: &Filters,
+    checksum: bool,
+    opts: &TransferOptions,
+) -> Result<BTreeMap<String, Entry>, ClientError> {
+    let mut out = BTreeMap::new();
+    match side {
+        Side::Local(root) => {
+            let mut files = Vec::new();
+            walk(root, root, &mut files)?;
+            for (rel, path) in files {
+                if !filters.allows(&rel) {
+                    continue;
+                }
+                let m = std::fs::metadata(&path).map_err(|e| ClientError::io(path.display(), e))?;
+                let modified = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                let fingerprint = if checksum {
+                    Some(local_fingerprint(&path, m.len(), opts)?)
+                } else {
+                    None
+                };
+                out.insert(
+                    rel,
+                    Entry {
+                        size: m.len(),
+                        modified,
+                        fingerprint,
+                    },
+                );
+            }
+        }
+        Side::Remote(c, r) => {
+            let prefix = if r.key.is_empty() || r.key.ends_with('/') {
+                r.key.clone()
+            } else {
+                format!("{}/", r.key)
+            };
+            let mut pages = c
+                .list_objects_v2()
+                .bucket(&r.bucket)
+                .prefix(&prefix)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(sdk)?;
+                for o in page.contents() {
+                    let key = o.key().unwrap_or_default();
+                    let rel = key.strip_prefix(prefix.as_str()).unwrap_or(key);
+                    if rel.is_empty() || key.ends_with('/') || !filters.allows(rel) {
+                        continue;
+                    }
+                    out.insert(
+                        rel.to_string(),
+                        Entry {
+                            size: o.size().unwrap_or(0).max(0) as u64,
+                            modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
+                            fingerprint: o.e_tag().map(|e| e.trim_matches('"').to_string()),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub struct SyncRequest {
+    pub source: Side,
+    pub dest: Side,
+    pub filters: Filters,
+    pub options: SyncOptions,
+    pub dryrun: bool,
+    pub transfer: TransferOptions,
+    pub files: usize,
+}
+
+pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError> {
+    let direction = match (&req.source, &req.dest) {
+        (Side::Local(_), Side::Remote(..)) => Direction::Upload,
+        (Side::Remote(..), Side::Local(_)) => Direction::Download,
+        (Side::Remote(..), Side::Remote(..)) => Direction::Copy,
+        _ => return Err(ClientError::Usage("sync needs at least one S3 side".into())),
+    };
+    let src = entries(&req.source, &req.filters, req.options.checksum, &req.transfer).await?;
+    let dst = entries(&req.dest, &req.filters, req.options.checksum, &req.transfer).await?;
+    let actions = plan(&src, &dst, direction, req.options);
+    let verb = match direction {
+        Direction::Upload => "upload",
+        Direction::Download => "download",
+        Direction::Copy => "copy",
+    };
+    let dry = if req.dryrun { "(dryrun) " } else { "" };
+    let shared = Arc::new(req);
+    let limit = Arc::new(tokio::sync::Semaphore::new(shared.files.max(1)));
+    let bar = crate::progress::bar(0, args.quiet);
+    let mut tasks = tokio::task::JoinSet::new();
+    for action in actions {
+        let line = match &action {
+            Action::Copy(rel) => format!(
+                "{dry}{verb}: {} to {}",
+                shared.source.label(rel),
+                shared.dest.label(rel)
+            ),
+            Action::Delete(rel) => format!("{dry}delete: {}", shared.dest.label(rel)),
+        };
+        if shared.dryrun {
+            println!("{line}");
+            continue;
+        }
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let (shared, bar, quiet, modified) = (
+            shared.clone(),
+            bar.clone(),
+            args.quiet,
+            match &action {
+                Action::Copy(rel) => src.get(rel).map(|e| e.modified),
+                Action::Delete(_) => None,
+            },
+        );
+        tasks.spawn(async move {
+            let _permit = permit;
+            execute(&shared, &action, modified, &bar).await?;
+            if !quiet {
+                bar.suspend(|| println!("{line}"));
+            }
+            Ok::<_, ClientError>(())
+        });
+    }
+    let mut failed = 0;
+    while let Some(done) = tasks.join_next().await {
+        if let Err(e) = done.map_err(|e| ClientError::Transport(e.to_string())).and_then(|r| r) {
+            failed += 1;
+            bar.suspend(|| eprintln!("arca: {e}"));
+        }
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        return Err(ClientError::Transport(format!("{failed} sync action(s) failed")));
+    }
+    Ok(())
+}
+
+async fn execute(
+    req: &SyncRequest,
+    action: &Action,
+    source_modified: Option<i64>,
+    bar: &indicatif::ProgressBar,
+) -> Result<(), ClientError> {
+    match (action, &req.source, &req.dest) {
+        (Action::Copy(rel), Side::Local(root), Side::Remote(c, r)) => {
+            transfer::upload_file(
+                c,
+                &root.join(rel),
+                &r.bucket,
+                &join_key(&r.key, rel),
+                &req.transfer,
+                bar,
+            )
+            .await
+        }
+        (Action::Copy(rel), Side::Remote(c, r), Side::Local(root)) => {
+            let target = root.join(rel);
+            transfer::download_file(c, &r.bucket, &join_key(&r.key, rel), &target, &req.transfer, bar).await?;
+            // The file takes the object's time, so the next sync sees nothing to do.
+            if let Some(secs) = source_modified {
+                let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+                let f = std::fs::File::options()
+                    .write(true)
+                    .open(&target)
+                    .map_err(|e| ClientError::io(target.display(), e))?;
+                f.set_modified(t).map_err(|e| ClientError::io(target.display(), e))?;
+            }
+            Ok(())
+        }
+        (Action::Copy(rel), Side::Remote(c, s), Side::Remote(_, d)) => {
+            let source = format!("{}/{}", s.bucket, crate::cli::encode_key(&join_key(&s.key, rel)));
+            c.copy_object()
+                .bucket(&d.bucket)
+                .key(join_key(&d.key, rel))
+                .copy_source(source)
+                .send()
+                .await
+                .map_err(sdk)?;
+            Ok(())
+        }
+        (Action::Delete(rel), _, Side::Local(root)) => {
+            let p = root.join(rel);
+            std::fs::remove_file(&p).map_err(|e| ClientError::io(p.display(), e))
+        }
+        (Action::Delete(rel), _, Side::Remote(c, r)) => {
+            c.delete_object()
+                .bucket(&r.bucket)
+                .key(join_key(&r.key, rel))
+                .send()
+                .await
+                .map_err(sdk)?;
+            Ok(())
+        }
+        _ => Err(ClientError::Usage("unsupported sync direction".into())),
+    }
+}
