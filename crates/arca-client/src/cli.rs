@@ -82,6 +82,21 @@ pub enum ClientCommand {
     /// Saved endpoints: `alias set NAME URL KEY SECRET`, `alias ls`, `alias rm NAME`.
     #[command(subcommand)]
     Alias(AliasCommand),
+    /// Multipart uploads in progress: `uploads ls s3://bucket[/prefix]`, `uploads abort …`.
+    #[command(subcommand)]
+    Uploads(UploadsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UploadsCommand {
+    /// List uploads in progress under a prefix.
+    Ls { target: String },
+    /// Abort uploads under a prefix (all of them, or one with --upload-id).
+    Abort {
+        target: String,
+        #[arg(long)]
+        upload_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -336,6 +351,7 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
             println!("{}", url.uri());
             Ok(())
         }
+        ClientCommand::Uploads(cmd) => uploads(&args, &aliases, cmd).await,
         ClientCommand::Cp(cp_args) => cp(&args, &aliases, &cp_args).await,
         ClientCommand::Mv(cp_args) => {
             cp(&args, &aliases, &cp_args).await?;
@@ -600,6 +616,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), Clie
         storage_class: a.storage_class.clone(),
         metadata: a.metadata.clone(),
         tags: a.tags.clone(),
+        endpoint: endpoint_label(args, aliases, &a.dest),
         ..a.transfer.options()?
     };
     let filters = a.filters.filters();
@@ -963,5 +980,64 @@ async fn sync_side(args: &ClientArgs, aliases: &Aliases, arg: &str) -> Result<Si
         _ => Err(ClientError::Usage(format!(
             "{arg}: expected a folder, s3://bucket[/prefix] or ALIAS/bucket[/prefix]"
         ))),
+    }
+}
+
+/// Names the endpoint a destination lives on, for resumable-upload state.
+fn endpoint_label(args: &ClientArgs, aliases: &Aliases, dest: &str) -> String {
+    match Location::parse(dest, aliases) {
+        Location::Remote(Remote { alias: Some(a), .. }) => aliases.get(&a).map(|a| a.url.clone()).unwrap_or(a),
+        _ => args
+            .connect
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+            .or_else(|| args.connect.profile.clone().map(|p| format!("profile:{p}")))
+            .unwrap_or_else(|| "default".into()),
+    }
+}
+
+async fn uploads(args: &ClientArgs, aliases: &Aliases, cmd: UploadsCommand) -> Result<(), ClientError> {
+    let (target, only) = match &cmd {
+        UploadsCommand::Ls { target } => (target, None),
+        UploadsCommand::Abort { target, upload_id } => (target, upload_id.clone()),
+    };
+    let (c, r) = remote(args, aliases, target).await?;
+    let mut key_marker: Option<String> = None;
+    let mut id_marker: Option<String> = None;
+    loop {
+        let page = c
+            .list_multipart_uploads()
+            .bucket(&r.bucket)
+            .prefix(&r.key)
+            .set_key_marker(key_marker.clone())
+            .set_upload_id_marker(id_marker.clone())
+            .send()
+            .await
+            .map_err(sdk)?;
+        for u in page.uploads() {
+            let (key, id) = (u.key().unwrap_or_default(), u.upload_id().unwrap_or_default());
+            match &cmd {
+                UploadsCommand::Ls { .. } => println!("{} {id} s3://{}/{key}", date(u.initiated()), r.bucket),
+                UploadsCommand::Abort { .. } => {
+                    if only.as_deref().is_some_and(|o| o != id) {
+                        continue;
+                    }
+                    c.abort_multipart_upload()
+                        .bucket(&r.bucket)
+                        .key(key)
+                        .upload_id(id)
+                        .send()
+                        .await
+                        .map_err(sdk)?;
+                    say(args, format!("abort: {id} s3://{}/{key}", r.bucket));
+                }
+            }
+        }
+        if !page.is_truncated().unwrap_or(false) {
+            return Ok(());
+        }
+        key_marker = page.next_key_marker().map(str::to_string);
+        id_marker = page.next_upload_id_marker().map(str::to_string);
     }
 }

@@ -20,6 +20,7 @@ mod error;
 pub mod filter;
 mod location;
 mod progress;
+pub mod resume;
 pub mod sync;
 mod transfer;
 

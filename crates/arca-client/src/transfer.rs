@@ -12,6 +12,7 @@ use indicatif::ProgressBar;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::{ClientError, sdk};
+use crate::resume;
 
 /// Most parts S3 accepts in one upload.
 const MAX_PARTS: u64 = 10_000;
@@ -30,6 +31,8 @@ pub struct TransferOptions {
     pub tags: Option<String>,
     /// Sent with every upload and verified by the server.
     pub checksum: ChecksumAlgorithm,
+    /// Which endpoint the transfer talks to; names resumable-upload state.
+    pub endpoint: String,
 }
 
 impl Default for TransferOptions {
@@ -44,6 +47,7 @@ impl Default for TransferOptions {
             metadata: Vec::new(),
             tags: None,
             checksum: ChecksumAlgorithm::Crc32,
+            endpoint: "default".into(),
         }
     }
 }
@@ -98,43 +102,160 @@ pub async fn upload_file(
         bar.inc(size);
         return Ok(());
     }
-    let mut req = client
-        .create_multipart_upload()
+    // Resume a previous attempt at this destination if the file is unchanged.
+    let endpoint = opts.endpoint.clone();
+    let part_size = opts.part_size_for(size);
+    let source = std::fs::canonicalize(path).map_err(|e| ClientError::io(path.display(), e))?;
+    let modified_ns = resume::modified_ns(path)?;
+    let previous = resume::load(&endpoint, bucket, key).filter(|s| {
+        s.source == source
+            && s.size == size
+            && s.modified_ns == modified_ns
+            && s.part_size == part_size
+            && s.checksum == opts.checksum.as_str()
+    });
+    let mut reused = Vec::new();
+    let upload_id = match previous {
+        Some(state) => match stored_parts(client, bucket, key, &state.upload_id, path, part_size, size).await {
+            Ok(parts) => {
+                bar.suspend(|| {
+                    eprintln!(
+                        "resuming upload of {} to s3://{bucket}/{key}: {} of {} parts already stored",
+                        path.display(),
+                        parts.len(),
+                        size.div_ceil(part_size)
+                    )
+                });
+                reused = parts;
+                state.upload_id
+            }
+            Err(_) => String::new(),
+        },
+        None => String::new(),
+    };
+    let upload_id = if upload_id.is_empty() {
+        let mut req = client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .checksum_algorithm(opts.checksum.clone())
+            .set_cache_control(opts.cache_control.clone())
+            .set_tagging(opts.tags.clone())
+            .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from));
+        for (k, v) in &opts.metadata {
+            req = req.metadata(k, v);
+        }
+        let id = req.send().await.map_err(sdk)?.upload_id.unwrap_or_default();
+        resume::save(&resume::UploadState {
+            endpoint: endpoint.clone(),
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            upload_id: id.clone(),
+            source,
+            size,
+            modified_ns,
+            part_size,
+            checksum: opts.checksum.as_str().to_string(),
+        })?;
+        id
+    } else {
+        upload_id
+    };
+    let skip: std::collections::HashSet<i32> = reused.iter().filter_map(|p| p.part_number).collect();
+    for p in &reused {
+        let n = p.part_number.unwrap_or(1) as u64;
+        bar.inc(part_size.min(size - (n - 1) * part_size));
+    }
+    let mut parts = upload_parts(client, path, bucket, key, &upload_id, size, opts, bar, &skip)
+        .await
+        .map_err(|e| match e {
+            // The upload stays on the server, and its state here: the same command resumes it.
+            ClientError::Transport(t) => ClientError::Transport(format!(
+                "{t} (the upload is kept: run the same command again to resume, or `arca uploads abort` to discard it)"
+            )),
+            other => other,
+        })?;
+    parts.extend(reused);
+    parts.sort_by_key(|p| p.part_number);
+    client
+        .complete_multipart_upload()
         .bucket(bucket)
         .key(key)
-        .content_type(content_type)
-        .checksum_algorithm(opts.checksum.clone())
-        .set_cache_control(opts.cache_control.clone())
-        .set_tagging(opts.tags.clone())
-        .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from));
-    for (k, v) in &opts.metadata {
-        req = req.metadata(k, v);
-    }
-    let upload_id = req.send().await.map_err(sdk)?.upload_id.unwrap_or_default();
-    let result = upload_parts(client, path, bucket, key, &upload_id, size, opts, bar).await;
-    match result {
-        Ok(parts) => {
-            client
-                .complete_multipart_upload()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-                .send()
-                .await
-                .map_err(sdk)?;
-            Ok(())
+        .upload_id(&upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+        .send()
+        .await
+        .map_err(sdk)?;
+    resume::forget(&endpoint, bucket, key);
+    Ok(())
+}
+
+/// The parts of an earlier attempt that still match the local file (by size and MD5).
+async fn stored_parts(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    path: &Path,
+    part_size: u64,
+    size: u64,
+) -> Result<Vec<CompletedPart>, ClientError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_parts()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .set_part_number_marker(marker.clone())
+            .send()
+            .await
+            .map_err(sdk)?;
+        for p in page.parts() {
+            let n = p.part_number().unwrap_or(0);
+            if n < 1 {
+                continue;
+            }
+            let offset = (n as u64 - 1) * part_size;
+            let want = part_size.min(size.saturating_sub(offset));
+            if p.size().unwrap_or(-1) as u64 != want || offset >= size {
+                continue;
+            }
+            let (path, etag) = (
+                path.to_path_buf(),
+                p.e_tag().unwrap_or_default().trim_matches('"').to_string(),
+            );
+            let same = tokio::task::spawn_blocking(move || {
+                use md5::Digest;
+                let f = std::fs::File::open(&path).ok()?;
+                let mut buf = vec![0u8; want as usize];
+                f.read_exact_at(&mut buf, offset).ok()?;
+                Some(hex::encode(md5::Md5::digest(&buf)) == etag)
+            })
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(false);
+            if same {
+                out.push(
+                    CompletedPart::builder()
+                        .part_number(n)
+                        .set_e_tag(p.e_tag().map(str::to_string))
+                        .set_checksum_crc32(p.checksum_crc32().map(str::to_string))
+                        .set_checksum_crc32_c(p.checksum_crc32_c().map(str::to_string))
+                        .set_checksum_crc64_nvme(p.checksum_crc64_nvme().map(str::to_string))
+                        .set_checksum_sha1(p.checksum_sha1().map(str::to_string))
+                        .set_checksum_sha256(p.checksum_sha256().map(str::to_string))
+                        .build(),
+                );
+            }
         }
-        Err(e) => {
-            let _ = client
-                .abort_multipart_upload()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .send()
-                .await;
-            Err(e)
+        if !page.is_truncated().unwrap_or(false) {
+            return Ok(out);
         }
+        marker = page.next_part_number_marker().map(str::to_string);
     }
 }
 
@@ -148,12 +269,16 @@ async fn upload_parts(
     size: u64,
     opts: &TransferOptions,
     bar: &ProgressBar,
+    skip: &std::collections::HashSet<i32>,
 ) -> Result<Vec<CompletedPart>, ClientError> {
     let part_size = opts.part_size_for(size);
     let count = size.div_ceil(part_size).max(1);
     let limit = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..count {
+        if skip.contains(&(n as i32 + 1)) {
+            continue;
+        }
         // Read a part only once a slot is free: memory stays at part size × concurrency.
         let permit = limit
             .clone()

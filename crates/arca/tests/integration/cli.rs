@@ -361,3 +361,121 @@ async fn sync_round_trip_with_deletes_filters_mv_stat_du() {
         assert!(!left.contains("big.bin") && left.contains("a.txt"), "{left}");
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interrupted_upload_resumes_from_stored_parts() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "resume").await;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_path_buf();
+    let big = h.join("big.bin");
+    let data = bytes_of(200 * 1024 * 1024, 77);
+    std::fs::write(&big, &data).unwrap();
+    let ep = s.endpoint.clone();
+    let args = |big: &Path| {
+        vec![
+            "--endpoint-url".to_string(),
+            ep.clone(),
+            "cp".into(),
+            big.to_str().unwrap().into(),
+            "s3://resume/big.bin".into(),
+            "--part-size".into(),
+            "5MiB".into(),
+            "--concurrency".into(),
+            "1".into(),
+        ]
+    };
+    // First attempt: killed (SIGKILL) once a few parts are stored.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arca"))
+        .args(args(&big))
+        .env("HOME", &h)
+        .env("ARCA_CONFIG_DIR", h.join(".arca"))
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no parts appeared");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the upload finished before it could be interrupted"
+        );
+        let ups = c.list_multipart_uploads().bucket("resume").send().await.unwrap();
+        if let Some(u) = ups.uploads().first() {
+            let parts = c
+                .list_parts()
+                .bucket("resume")
+                .key("big.bin")
+                .upload_id(u.upload_id().unwrap())
+                .send()
+                .await
+                .unwrap();
+            if parts.parts().len() >= 3 {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        status(
+            &c.head_object()
+                .bucket("resume")
+                .key("big.bin")
+                .send()
+                .await
+                .unwrap_err()
+        ),
+        404
+    );
+
+    // The same command again continues from the stored parts.
+    let out = tokio::task::block_in_place(|| {
+        let a = args(&big);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        arca(&h, &refs, None)
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resuming upload") && stderr.contains("parts already stored"),
+        "{stderr}"
+    );
+    let got = get_bytes(&c, "resume", "big.bin").await;
+    assert!(got == data, "resumed upload differs from the file");
+    let ups = c.list_multipart_uploads().bucket("resume").send().await.unwrap();
+    assert!(
+        ups.uploads().is_empty(),
+        "the resumed upload was completed, not duplicated"
+    );
+
+    // An abandoned upload can be listed and aborted.
+    let up = c
+        .create_multipart_upload()
+        .bucket("resume")
+        .key("stale")
+        .send()
+        .await
+        .unwrap();
+    let listed =
+        tokio::task::block_in_place(|| ok(arca(&h, &["--endpoint-url", &ep, "uploads", "ls", "s3://resume"], None)));
+    assert!(
+        listed.contains(up.upload_id().unwrap()) && listed.contains("stale"),
+        "{listed}"
+    );
+    tokio::task::block_in_place(|| {
+        ok(arca(
+            &h,
+            &["--endpoint-url", &ep, "uploads", "abort", "s3://resume"],
+            None,
+        ))
+    });
+    let ups = c.list_multipart_uploads().bucket("resume").send().await.unwrap();
+    assert!(ups.uploads().is_empty());
+}
