@@ -800,7 +800,8 @@ async fn download_tree(
                 continue;
             }
             let target = root.join(rel);
-            bar.inc_length(o.size().unwrap_or(0).max(0) as u64);
+            let size = o.size().unwrap_or(0).max(0) as u64;
+            bar.inc_length(size);
             let permit = limit
                 .clone()
                 .acquire_owned()
@@ -809,7 +810,7 @@ async fn download_tree(
             let (c, bucket, opts, bar, quiet) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.quiet);
             tasks.spawn(async move {
                 let _permit = permit;
-                transfer::download_file(&c, &bucket, &key, &target, &opts, &bar).await?;
+                transfer::download_known_size(&c, &bucket, &key, &target, Some(size), &opts, &bar).await?;
                 if !quiet {
                     bar.suspend(|| println!("download: s3://{bucket}/{key} to {}", target.display()));
                 }

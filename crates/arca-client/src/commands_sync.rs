@@ -229,13 +229,13 @@ pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError
             bar.clone(),
             args.quiet,
             match &action {
-                Action::Copy(rel) => src.get(rel).map(|e| e.modified),
+                Action::Copy(rel) => src.get(rel).cloned(),
                 Action::Delete(_) => None,
             },
         );
         tasks.spawn(async move {
             let _permit = permit;
-            execute(&shared, &action, modified, &bar).await?;
+            execute(&shared, &action, modified.as_ref(), &bar).await?;
             if !quiet {
                 bar.suspend(|| println!("{line}"));
             }
@@ -259,9 +259,11 @@ pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError
 async fn execute(
     req: &SyncRequest,
     action: &Action,
-    source_modified: Option<i64>,
+    source: Option<&Entry>,
     bar: &indicatif::ProgressBar,
 ) -> Result<(), ClientError> {
+    let source_modified = source.map(|e| e.modified);
+    let source_size = source.map(|e| e.size);
     match (action, &req.source, &req.dest) {
         (Action::Copy(rel), Side::Local(root), Side::Remote(c, r)) => {
             transfer::upload_file(
@@ -276,7 +278,9 @@ async fn execute(
         }
         (Action::Copy(rel), Side::Remote(c, r), Side::Local(root)) => {
             let target = root.join(rel);
-            transfer::download_file(c, &r.bucket, &join_key(&r.key, rel), &target, &req.transfer, bar).await?;
+            let size = source_size;
+            transfer::download_known_size(c, &r.bucket, &join_key(&r.key, rel), &target, size, &req.transfer, bar)
+                .await?;
             // The file takes the object's time, so the next sync sees nothing to do.
             if let Some(secs) = source_modified {
                 let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);

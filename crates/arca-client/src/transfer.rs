@@ -14,6 +14,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::error::{ClientError, sdk};
 use crate::resume;
 
+/// Objects up to this size are downloaded into memory and written in one go.
+const SMALL_FILE: u64 = 1 << 20;
+
+/// Bytes written to a file per blocking call during ranged downloads.
+const WRITE_BATCH: usize = 1 << 20;
+
 /// Most parts S3 accepts in one upload.
 const MAX_PARTS: u64 = 10_000;
 
@@ -424,8 +430,29 @@ pub async fn download_file(
     opts: &TransferOptions,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let head = client.head_object().bucket(bucket).key(key).send().await.map_err(sdk)?;
-    let size = head.content_length.unwrap_or(0).max(0) as u64;
+    download_known_size(client, bucket, key, path, None, opts, bar).await
+}
+
+/// Like [`download_file`]; `size`, when a listing already told it, saves a HEAD request.
+pub async fn download_known_size(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    size: Option<u64>,
+    opts: &TransferOptions,
+    bar: &ProgressBar,
+) -> Result<(), ClientError> {
+    let size = match size {
+        Some(s) => s,
+        None => {
+            let head = client.head_object().bucket(bucket).key(key).send().await.map_err(sdk)?;
+            head.content_length.unwrap_or(0).max(0) as u64
+        }
+    };
+    if size <= SMALL_FILE {
+        return download_small(client, bucket, key, path, bar).await;
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(dir)
             .await
@@ -449,6 +476,48 @@ pub async fn download_file(
             Err(e)
         }
     }
+}
+
+/// Small objects: fetched whole (checksum verified by the SDK), then written and renamed into
+/// place in one blocking call — per-file overhead dominates a tree of small files.
+async fn download_small(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    path: &Path,
+    bar: &ProgressBar,
+) -> Result<(), ClientError> {
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(sdk)?;
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| ClientError::Transport(e.to_string()))?
+        .into_bytes();
+    let len = bytes.len() as u64;
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| ClientError::io(dir.display(), e))?;
+        }
+        let tmp = path.with_file_name(format!(
+            ".{}.arca-part",
+            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        ));
+        std::fs::write(&tmp, &bytes).map_err(|e| ClientError::io(tmp.display(), e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(path.display(), e))
+    })
+    .await
+    .map_err(|e| ClientError::Transport(e.to_string()))??;
+    bar.inc(len);
+    Ok(())
 }
 
 async fn download_whole(
@@ -528,19 +597,31 @@ async fn download_ranges(
                 .map_err(sdk)?;
             let mut body = out.body;
             let mut at = lo;
-            while let Some(chunk) = body
-                .try_next()
-                .await
-                .map_err(|e| ClientError::Transport(e.to_string()))?
-            {
-                let (f, c, p) = (file.clone(), chunk.clone(), tmp.clone());
-                tokio::task::spawn_blocking(move || {
-                    f.write_all_at(&c, at).map_err(|e| ClientError::io(p.display(), e))
-                })
-                .await
-                .map_err(|e| ClientError::Transport(e.to_string()))??;
-                at += chunk.len() as u64;
-                bar.inc(chunk.len() as u64);
+            // Network chunks are small; write in 1 MiB batches (one blocking call each).
+            let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+            loop {
+                let chunk = body
+                    .try_next()
+                    .await
+                    .map_err(|e| ClientError::Transport(e.to_string()))?;
+                if let Some(c) = &chunk {
+                    batch.extend_from_slice(c);
+                    bar.inc(c.len() as u64);
+                }
+                if batch.len() >= WRITE_BATCH || (chunk.is_none() && !batch.is_empty()) {
+                    let (f, p) = (file.clone(), tmp.clone());
+                    let n = batch.len() as u64;
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+                    tokio::task::spawn_blocking(move || {
+                        f.write_all_at(&full, at).map_err(|e| ClientError::io(p.display(), e))
+                    })
+                    .await
+                    .map_err(|e| ClientError::Transport(e.to_string()))??;
+                    at += n;
+                }
+                if chunk.is_none() {
+                    break;
+                }
             }
             if at != hi + 1 {
                 return Err(ClientError::Transport(format!(

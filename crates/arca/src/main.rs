@@ -32,10 +32,15 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // The server logs its work; the client speaks only when something is wrong.
+    let default_filter = match cli.command {
+        Command::Server(_) => "info,s3s=off",
+        _ => "error",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ARCA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,s3s=off")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
