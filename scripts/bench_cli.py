@@ -37,6 +37,8 @@ def ensure_tools():
 
 def timed(cmd, env):
     """Runs cmd; returns (seconds, peak RSS of that process in MiB)."""
+    # Flush what earlier steps wrote, so no tool pays for another's disk writeback.
+    os.sync()
     start = time.monotonic()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     _, status, usage = os.wait4(p.pid, 0)

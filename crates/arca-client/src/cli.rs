@@ -14,6 +14,7 @@ use crate::connect::{ConnectArgs, client};
 use crate::error::{ClientError, sdk};
 use crate::filter::{Filters, Rule};
 use crate::location::{Location, Remote};
+use crate::output::{Event, json_line};
 use crate::progress;
 use crate::sync::SyncOptions;
 use crate::transfer::{self, TransferOptions};
@@ -26,6 +27,9 @@ pub struct ClientArgs {
     /// No progress bars and no per-file lines.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// One JSON object per line instead of text (actions, listings, stat, du, errors).
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +63,8 @@ pub enum ClientCommand {
     Stat { target: String },
     /// Size and object count per folder under a prefix.
     Du { target: String },
+    /// Folders and objects under a prefix, drawn as a tree.
+    Tree { target: String },
     /// Make a bucket.
     Mb { target: String },
     /// Remove a bucket (`--force` empties it first, multipart uploads included).
@@ -284,7 +290,7 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
                 );
             }
             req.send().await.map_err(sdk)?;
-            say(&args, format!("make_bucket: {}", r.bucket));
+            say(&args, "make_bucket", None, &r.bucket);
             Ok(())
         }
         ClientCommand::Rb { target, force } => {
@@ -294,7 +300,7 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
                 abort_uploads(&c, &r.bucket).await?;
             }
             c.delete_bucket().bucket(&r.bucket).send().await.map_err(sdk)?;
-            say(&args, format!("remove_bucket: {}", r.bucket));
+            say(&args, "remove_bucket", None, &r.bucket);
             Ok(())
         }
         ClientCommand::Rm {
@@ -312,7 +318,7 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
                     .send()
                     .await
                     .map_err(sdk)?;
-                say(&args, format!("delete: {}", r.display()));
+                say(&args, "delete", None, &r.display());
                 Ok(())
             }
         }
@@ -382,18 +388,28 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
         }
         ClientCommand::Stat { target } => {
             let (c, r) = remote(&args, &aliases, &target).await?;
-            stat(&c, &r).await
+            stat(&args, &c, &r).await
+        }
+        ClientCommand::Tree { target } => {
+            let (c, r) = remote(&args, &aliases, &target).await?;
+            tree(&args, &c, &r).await
         }
         ClientCommand::Du { target } => {
             let (c, r) = remote(&args, &aliases, &target).await?;
-            du(&c, &r).await
+            du(&args, &c, &r).await
         }
     }
 }
 
-fn say(args: &ClientArgs, line: String) {
+fn say(args: &ClientArgs, action: &str, source: Option<&str>, target: &str) {
     if !args.quiet {
-        println!("{line}");
+        let e = Event {
+            action,
+            source,
+            target,
+            dryrun: false,
+        };
+        println!("{}", e.render(args.json));
     }
 }
 
@@ -493,7 +509,11 @@ async fn ls(
     let Some(r) = r.filter(|r| !r.bucket.is_empty()) else {
         let out = c.list_buckets().send().await.map_err(sdk)?;
         for b in out.buckets() {
-            println!("{} {}", date(b.creation_date()), b.name().unwrap_or_default());
+            if args.json {
+                json_line(&serde_json::json!({"type": "bucket", "name": b.name(), "created": date(b.creation_date())}));
+            } else {
+                println!("{} {}", date(b.creation_date()), b.name().unwrap_or_default());
+            }
         }
         return Ok(());
     };
@@ -509,7 +529,12 @@ async fn ls(
         let page = page.map_err(sdk)?;
         for p in page.common_prefixes() {
             let name = p.prefix().unwrap_or_default();
-            println!("{:>30} {}", "PRE", name.strip_prefix(r.key.as_str()).unwrap_or(name));
+            let shown = name.strip_prefix(r.key.as_str()).unwrap_or(name);
+            if args.json {
+                json_line(&serde_json::json!({"type": "prefix", "prefix": name}));
+            } else {
+                println!("{:>30} {shown}", "PRE");
+            }
         }
         for o in page.contents() {
             let key = o.key().unwrap_or_default();
@@ -519,12 +544,23 @@ async fn ls(
                 key.strip_prefix(r.key.as_str()).unwrap_or(key)
             };
             let size = o.size().unwrap_or(0);
-            println!(
-                "{} {:>10} {}",
-                date(o.last_modified()),
-                human(size, human_readable),
-                shown
-            );
+            if args.json {
+                json_line(&serde_json::json!({
+                    "type": "object",
+                    "key": key,
+                    "size": size,
+                    "last_modified": date(o.last_modified()),
+                    "etag": o.e_tag(),
+                    "storage_class": o.storage_class().map(|c| c.as_str()),
+                }));
+            } else {
+                println!(
+                    "{} {:>10} {}",
+                    date(o.last_modified()),
+                    human(size, human_readable),
+                    shown
+                );
+            }
             count += 1;
             total += size;
         }
@@ -585,7 +621,7 @@ async fn remove_prefix(
             });
         }
         for k in keys {
-            say(args, format!("delete: s3://{bucket}/{k}"));
+            say(args, "delete", None, &format!("s3://{bucket}/{k}"));
         }
     }
     Ok(())
@@ -648,7 +684,12 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), Clie
                 let bar = progress::bar(size, args.quiet);
                 transfer::upload_file(&c, &p, &r.bucket, &key, &opts, &bar).await?;
                 bar.finish_and_clear();
-                say(args, format!("upload: {} to s3://{}/{key}", p.display(), r.bucket));
+                say(
+                    args,
+                    "upload",
+                    Some(&p.display().to_string()),
+                    &format!("s3://{}/{key}", r.bucket),
+                );
                 Ok(())
             }
         }
@@ -665,7 +706,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), Clie
                 let bar = progress::bar(0, args.quiet);
                 transfer::download_file(&c, &r.bucket, &r.key, &target, &opts, &bar).await?;
                 bar.finish_and_clear();
-                say(args, format!("download: {} to {}", r.display(), target.display()));
+                say(args, "download", Some(&r.display()), &target.display().to_string());
                 Ok(())
             }
         }
@@ -683,7 +724,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), Clie
                 .send()
                 .await
                 .map_err(sdk)?;
-            say(args, format!("copy: {} to s3://{}/{key}", s.display(), d.bucket));
+            say(args, "copy", Some(&s.display()), &format!("s3://{}/{key}", d.bucket));
             Ok(())
         }
         _ => Err(ClientError::Usage(
@@ -756,12 +797,26 @@ async fn upload_tree(
             .acquire_owned()
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let (c, bucket, opts, bar, quiet) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.quiet);
+        let (c, bucket, opts, bar, quiet, json) = (
+            c.clone(),
+            r.bucket.clone(),
+            opts.clone(),
+            bar.clone(),
+            args.quiet,
+            args.json,
+        );
         tasks.spawn(async move {
             let _permit = permit;
             transfer::upload_file(&c, &p, &bucket, &key, &opts, &bar).await?;
             if !quiet {
-                bar.suspend(|| println!("upload: {} to s3://{bucket}/{key}", p.display()));
+                let (src, dst) = (p.display().to_string(), format!("s3://{bucket}/{key}"));
+                let e = Event {
+                    action: "upload",
+                    source: Some(&src),
+                    target: &dst,
+                    dryrun: false,
+                };
+                bar.suspend(|| println!("{}", e.render(json)));
             }
             Ok::<_, ClientError>(())
         });
@@ -807,12 +862,26 @@ async fn download_tree(
                 .acquire_owned()
                 .await
                 .map_err(|e| ClientError::Transport(e.to_string()))?;
-            let (c, bucket, opts, bar, quiet) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.quiet);
+            let (c, bucket, opts, bar, quiet, json) = (
+                c.clone(),
+                r.bucket.clone(),
+                opts.clone(),
+                bar.clone(),
+                args.quiet,
+                args.json,
+            );
             tasks.spawn(async move {
                 let _permit = permit;
                 transfer::download_known_size(&c, &bucket, &key, &target, Some(size), &opts, &bar).await?;
                 if !quiet {
-                    bar.suspend(|| println!("download: s3://{bucket}/{key} to {}", target.display()));
+                    let (src, dst) = (format!("s3://{bucket}/{key}"), target.display().to_string());
+                    let e = Event {
+                        action: "download",
+                        source: Some(&src),
+                        target: &dst,
+                        dryrun: false,
+                    };
+                    bar.suspend(|| println!("{}", e.render(json)));
                 }
                 Ok::<_, ClientError>(())
             });
@@ -882,7 +951,7 @@ async fn remove_source(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Resu
 }
 
 /// `arca stat`: one line per header, then the user metadata.
-async fn stat(c: &Client, r: &Remote) -> Result<(), ClientError> {
+async fn stat(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError> {
     let h = c
         .head_object()
         .bucket(&r.bucket)
@@ -891,9 +960,16 @@ async fn stat(c: &Client, r: &Remote) -> Result<(), ClientError> {
         .send()
         .await
         .map_err(sdk)?;
+    let fields = std::cell::RefCell::new(serde_json::Map::new());
     let line = |name: &str, v: Option<String>| {
         if let Some(v) = v {
-            println!("{name:<20} {v}");
+            if args.json {
+                fields
+                    .borrow_mut()
+                    .insert(name.to_string(), serde_json::Value::String(v));
+            } else {
+                println!("{name:<20} {v}");
+            }
         }
     };
     line("Key", Some(r.key.clone()));
@@ -926,14 +1002,17 @@ async fn stat(c: &Client, r: &Remote) -> Result<(), ClientError> {
         let mut meta: Vec<_> = meta.iter().collect();
         meta.sort();
         for (k, v) in meta {
-            println!("{:<20} {v}", format!("x-amz-meta-{k}"));
+            line(&format!("x-amz-meta-{k}"), Some(v.clone()));
         }
+    }
+    if args.json {
+        json_line(&serde_json::Value::Object(fields.into_inner()));
     }
     Ok(())
 }
 
 /// `arca du`: bytes and objects per first-level folder under the prefix, then the total.
-async fn du(c: &Client, r: &Remote) -> Result<(), ClientError> {
+async fn du(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError> {
     let prefix = if r.key.is_empty() || r.key.ends_with('/') {
         r.key.clone()
     } else {
@@ -965,9 +1044,19 @@ async fn du(c: &Client, r: &Remote) -> Result<(), ClientError> {
         }
     }
     for (folder, (size, n)) in by_folder {
-        println!("{:>12} {:>8} s3://{}/{folder}", human(size, true), n, r.bucket);
+        if args.json {
+            json_line(
+                &serde_json::json!({"prefix": format!("s3://{}/{folder}", r.bucket), "bytes": size, "objects": n}),
+            );
+        } else {
+            println!("{:>12} {:>8} s3://{}/{folder}", human(size, true), n, r.bucket);
+        }
     }
-    println!("{:>12} {:>8} total", human(total, true), count);
+    if args.json {
+        json_line(&serde_json::json!({"prefix": "total", "bytes": total, "objects": count}));
+    } else {
+        println!("{:>12} {:>8} total", human(total, true), count);
+    }
     Ok(())
 }
 
@@ -1031,7 +1120,7 @@ async fn uploads(args: &ClientArgs, aliases: &Aliases, cmd: UploadsCommand) -> R
                         .send()
                         .await
                         .map_err(sdk)?;
-                    say(args, format!("abort: {id} s3://{}/{key}", r.bucket));
+                    say(args, "abort", Some(id), &format!("s3://{}/{key}", r.bucket));
                 }
             }
         }
@@ -1041,4 +1130,85 @@ async fn uploads(args: &ClientArgs, aliases: &Aliases, cmd: UploadsCommand) -> R
         key_marker = page.next_key_marker().map(str::to_string);
         id_marker = page.next_upload_id_marker().map(str::to_string);
     }
+}
+
+/// A folder of the tree: sub-folders and objects (name → size), both sorted.
+#[derive(Default)]
+struct Folder {
+    folders: std::collections::BTreeMap<String, Folder>,
+    objects: std::collections::BTreeMap<String, i64>,
+}
+
+impl Folder {
+    fn insert(&mut self, rel: &str, size: i64) {
+        match rel.split_once('/') {
+            Some((dir, rest)) if !rest.is_empty() => {
+                self.folders.entry(dir.to_string()).or_default().insert(rest, size)
+            }
+            Some((dir, _)) => {
+                self.folders.entry(dir.to_string()).or_default();
+            }
+            None => {
+                self.objects.insert(rel.to_string(), size);
+            }
+        }
+    }
+
+    fn print(&self, indent: &str) {
+        let total = self.folders.len() + self.objects.len();
+        let entries = self
+            .folders
+            .iter()
+            .map(|(n, f)| (format!("{n}/"), Some(f), 0))
+            .chain(self.objects.iter().map(|(n, s)| (n.clone(), None, *s)));
+        for (i, (name, folder, size)) in entries.enumerate() {
+            let last = i + 1 == total;
+            let (branch, next) = if last {
+                ("└── ", "    ")
+            } else {
+                ("├── ", "│   ")
+            };
+            match folder {
+                Some(f) => {
+                    println!("{indent}{branch}{name}");
+                    f.print(&format!("{indent}{next}"));
+                }
+                None => println!("{indent}{branch}{name} ({})", human(size, true)),
+            }
+        }
+    }
+}
+
+/// `arca tree`: the prefix drawn as folders and objects.
+async fn tree(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError> {
+    let prefix = if r.key.is_empty() || r.key.ends_with('/') {
+        r.key.clone()
+    } else {
+        format!("{}/", r.key)
+    };
+    let mut root = Folder::default();
+    let mut pages = c
+        .list_objects_v2()
+        .bucket(&r.bucket)
+        .prefix(&prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(sdk)?;
+        for o in page.contents() {
+            let key = o.key().unwrap_or_default();
+            let rel = key.strip_prefix(prefix.as_str()).unwrap_or(key);
+            let size = o.size().unwrap_or(0);
+            if args.json {
+                json_line(&serde_json::json!({"path": rel, "size": size}));
+            } else if !rel.is_empty() {
+                root.insert(rel, size);
+            }
+        }
+    }
+    if !args.json {
+        println!("s3://{}/{prefix}", r.bucket);
+        root.print("");
+    }
+    Ok(())
 }

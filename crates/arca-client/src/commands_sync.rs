@@ -12,6 +12,7 @@ use crate::cli::ClientArgs;
 use crate::error::{ClientError, sdk};
 use crate::filter::Filters;
 use crate::location::Remote;
+use crate::output::Event;
 use crate::sync::{Action, Direction, Entry, SyncOptions, plan};
 use crate::transfer::{self, TransferOptions};
 
@@ -201,19 +202,32 @@ pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError
         Direction::Download => "download",
         Direction::Copy => "copy",
     };
-    let dry = if req.dryrun { "(dryrun) " } else { "" };
     let shared = Arc::new(req);
     let limit = Arc::new(tokio::sync::Semaphore::new(shared.files.max(1)));
     let bar = crate::progress::bar(0, args.quiet);
     let mut tasks = tokio::task::JoinSet::new();
     for action in actions {
         let line = match &action {
-            Action::Copy(rel) => format!(
-                "{dry}{verb}: {} to {}",
-                shared.source.label(rel),
-                shared.dest.label(rel)
-            ),
-            Action::Delete(rel) => format!("{dry}delete: {}", shared.dest.label(rel)),
+            Action::Copy(rel) => {
+                let (src, dst) = (shared.source.label(rel), shared.dest.label(rel));
+                Event {
+                    action: verb,
+                    source: Some(&src),
+                    target: &dst,
+                    dryrun: shared.dryrun,
+                }
+                .render(args.json)
+            }
+            Action::Delete(rel) => {
+                let dst = shared.dest.label(rel);
+                Event {
+                    action: "delete",
+                    source: None,
+                    target: &dst,
+                    dryrun: shared.dryrun,
+                }
+                .render(args.json)
+            }
         };
         if shared.dryrun {
             println!("{line}");

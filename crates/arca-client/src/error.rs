@@ -30,6 +30,17 @@ impl ClientError {
         }
     }
 
+    /// The error as one JSON object, for `--json`.
+    pub fn to_json(&self) -> String {
+        let (code, message) = match self {
+            ClientError::S3 { code, message, .. } => (code.as_str(), message.clone()),
+            ClientError::Usage(m) => ("Usage", m.clone()),
+            ClientError::Transport(m) => ("Transport", m.clone()),
+            ClientError::Io { .. } => ("Io", self.to_string()),
+        };
+        serde_json::json!({"error": {"code": code, "message": message, "text": self.to_string()}}).to_string()
+    }
+
     /// Exit status: 2 for usage errors, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -61,13 +61,20 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
-        Command::Client(command) => match runtime().block_on(arca_client::run(cli.client, command)) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("arca: {e}");
-                std::process::ExitCode::from(e.exit_code())
+        Command::Client(command) => {
+            let json = cli.client.json;
+            match runtime().block_on(arca_client::run(cli.client, command)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    if json {
+                        eprintln!("{}", e.to_json());
+                    } else {
+                        eprintln!("arca: {e}");
+                    }
+                    std::process::ExitCode::from(e.exit_code())
+                }
             }
-        },
+        }
         Command::Bench(args) => match runtime().block_on(arca_bench::run(args)) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {

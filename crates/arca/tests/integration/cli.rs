@@ -479,3 +479,56 @@ async fn interrupted_upload_resumes_from_stored_parts() {
     let ups = c.list_multipart_uploads().bucket("resume").send().await.unwrap();
     assert!(ups.uploads().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tree_and_json_output() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    let c = s.client();
+    make_bucket(&c, "shapes").await;
+    for k in ["a.txt", "dir/b.txt", "dir/sub/c.txt", "z.txt"] {
+        c.put_object()
+            .bucket("shapes")
+            .key(k)
+            .body(b"xyz".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--endpoint-url", ep];
+            all.extend_from_slice(args);
+            arca(h, &all, None)
+        };
+        let t = ok(run(&["tree", "s3://shapes"]));
+        let expected = "s3://shapes/\n├── dir/\n│   ├── sub/\n│   │   └── c.txt (3 Bytes)\n│   └── b.txt (3 Bytes)\n├── a.txt (3 Bytes)\n└── z.txt (3 Bytes)\n";
+        assert_eq!(t, expected);
+        // --json: one object per line, parseable.
+        let listed = ok(run(&["--json", "ls", "s3://shapes/"]));
+        let lines: Vec<&str> = listed.lines().collect();
+        assert_eq!(lines.len(), 3, "{listed}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("\"type\":\"prefix\"") && l.contains("\"prefix\":\"dir/\"")),
+            "{listed}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("\"key\":\"a.txt\"") && l.contains("\"size\":3")),
+            "{listed}"
+        );
+        let st = ok(run(&["--json", "stat", "s3://shapes/a.txt"]));
+        assert!(st.trim().starts_with('{') && st.contains("\"Size\":\"3\""), "{st}");
+        let del = ok(run(&["--json", "rm", "s3://shapes/z.txt"]));
+        assert_eq!(del.trim(), r#"{"action":"delete","target":"s3://shapes/z.txt"}"#);
+        let e = run(&["--json", "stat", "s3://shapes/nope"]);
+        assert_eq!(e.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&e.stderr);
+        assert!(err.contains("\"error\"") && err.contains("\"code\""), "{err}");
+    });
+}
