@@ -40,7 +40,7 @@ impl FrontDoor {
                     .uri()
                     .query()
                     .is_some_and(|q| q.split('&').any(|p| p == "attributes" || p.starts_with("attributes=")));
-            let mut resp = if method == Method::GET && req.uri().path() == "/health" {
+            let mut resp = if is_health_check(&req) {
                 text(StatusCode::OK, "ok\n")
             } else if let Some(resp) = presign_expiry_error(&req, &id) {
                 resp
@@ -262,4 +262,13 @@ fn unquote_attributes_etag(mut resp: Response<Body>) -> Response<Body> {
         resp.headers_mut().insert(http::header::CONTENT_LENGTH, v);
     }
     resp
+}
+
+/// `GET /health` without credentials. A signed request for `/health` is a ListObjects on a
+/// bucket named "health" and goes to S3 like any other.
+fn is_health_check<B>(req: &Request<B>) -> bool {
+    req.method() == Method::GET
+        && req.uri().path() == "/health"
+        && req.uri().query().is_none()
+        && !req.headers().contains_key(http::header::AUTHORIZATION)
 }

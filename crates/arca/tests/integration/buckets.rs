@@ -135,3 +135,29 @@ async fn bucket_tagging_round_trip() {
     let e = c.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
     assert_eq!(code(&e), "NoSuchTagSet");
 }
+
+#[tokio::test]
+async fn a_bucket_named_health_still_works() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "health").await;
+    c.put_object()
+        .bucket("health")
+        .key("k")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let listed = c.list_objects().bucket("health").send().await.unwrap();
+    assert_eq!(listed.contents().len(), 1);
+    // Unauthenticated, it is the liveness probe.
+    assert_eq!(
+        reqwest::get(format!("{}/health", s.endpoint))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok\n"
+    );
+}
