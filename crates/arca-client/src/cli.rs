@@ -270,7 +270,53 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 /// Runs one client command.
 pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientError> {
-    let mut aliases = Aliases::load()?;
+    let aliases = Aliases::load()?;
+    let principal = principal(&args, &aliases);
+    run_command(args, aliases, command).await.map_err(|e| match e {
+        // Say which credentials were used when the server refused them.
+        ClientError::S3 { code, message, hint }
+            if matches!(
+                code.as_str(),
+                "AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch"
+            ) =>
+        {
+            ClientError::S3 {
+                code,
+                message,
+                hint: format!("{hint} [credentials: {principal}]"),
+            }
+        }
+        other => other,
+    })
+}
+
+/// Which credentials a command uses, for error messages: an alias's key, or where the SDK
+/// chain will look first. Never the secret.
+fn principal(args: &ClientArgs, aliases: &Aliases) -> String {
+    let alias = std::env::args()
+        .skip(1)
+        .find_map(|a| match Location::parse(&a, aliases) {
+            Location::Remote(Remote { alias: Some(name), .. }) => Some(name),
+            _ => None,
+        });
+    if let Some(name) = alias
+        && let Some(a) = aliases.get(&name)
+    {
+        return format!("access key {} from alias {name}", a.access_key);
+    }
+    if let Ok(key) = std::env::var("AWS_ACCESS_KEY_ID") {
+        return format!("access key {key} from AWS_ACCESS_KEY_ID");
+    }
+    match &args.connect.profile {
+        Some(p) => format!("profile {p}"),
+        None => format!(
+            "profile {}",
+            std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into())
+        ),
+    }
+}
+
+async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientCommand) -> Result<(), ClientError> {
     match command {
         ClientCommand::Alias(cmd) => alias(&mut aliases, cmd),
         ClientCommand::Ls {

@@ -223,6 +223,20 @@ async fn s3_urls_use_the_sdk_chain_and_recursive_copies() {
         let e = arca(h, &["--endpoint-url", ep, "cat", "s3://tree/missing"], None);
         assert_eq!(e.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&e.stderr).contains("NoSuchKey"));
+        // A refused signature names the credentials used (never the secret) and hints at why.
+        ok(arca(
+            h,
+            &["alias", "set", "wrong", ep, ACCESS_KEY, "not-the-secret"],
+            None,
+        ));
+        let e = arca(h, &["ls", "wrong/tree"], None);
+        let err = String::from_utf8_lossy(&e.stderr).to_string();
+        assert_eq!(e.status.code(), Some(1));
+        assert!(err.contains("SignatureDoesNotMatch") && err.contains("hint"), "{err}");
+        assert!(
+            err.contains(ACCESS_KEY) && err.contains("alias wrong") && !err.contains("not-the-secret"),
+            "{err}"
+        );
     });
 }
 
