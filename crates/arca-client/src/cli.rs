@@ -1,6 +1,6 @@
 //! The client commands and their flags.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
@@ -13,8 +13,8 @@ use crate::commands_sync::{Side, SyncRequest};
 use crate::connect::{ConnectArgs, client};
 use crate::error::{ClientError, sdk};
 use crate::filter::{Filters, Rule};
-use crate::location::{Location, Remote};
-use crate::output::{Event, json_line};
+use crate::location::{Location, Remote, folder_prefix, is_safe_relative, local_files};
+use crate::output::{Printer, json_line};
 use crate::progress;
 use crate::sync::SyncOptions;
 use crate::transfer::{self, TransferOptions};
@@ -128,6 +128,15 @@ pub struct FilterArgs {
     /// Exclude paths matching this glob.
     #[arg(long)]
     pub exclude: Vec<String>,
+}
+
+impl ClientArgs {
+    fn printer(&self) -> Printer {
+        Printer {
+            quiet: self.quiet,
+            json: self.json,
+        }
+    }
 }
 
 impl FilterArgs {
@@ -448,15 +457,7 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
 }
 
 fn say(args: &ClientArgs, action: &str, source: Option<&str>, target: &str) {
-    if !args.quiet {
-        let e = Event {
-            action,
-            source,
-            target,
-            dryrun: false,
-        };
-        println!("{}", e.render(args.json));
-    }
+    args.printer().done(None, action, source, target);
 }
 
 async fn remote(args: &ClientArgs, aliases: &Aliases, target: &str) -> Result<(Client, Remote), ClientError> {
@@ -794,21 +795,6 @@ fn file_name(p: &Path) -> Result<String, ClientError> {
         .ok_or_else(|| ClientError::Usage(format!("{}: not a file", p.display())))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ClientError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| ClientError::io(dir.display(), e))?;
-    for entry in rd {
-        let entry = entry.map_err(|e| ClientError::io(dir.display(), e))?;
-        let path = entry.path();
-        let ft = entry.file_type().map_err(|e| ClientError::io(path.display(), e))?;
-        if ft.is_dir() {
-            walk(&path, out)?;
-        } else if ft.is_file() {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 async fn upload_tree(
     args: &ClientArgs,
     c: &Client,
@@ -818,52 +804,34 @@ async fn upload_tree(
     files: usize,
     filters: &Filters,
 ) -> Result<(), ClientError> {
-    let mut paths = Vec::new();
-    walk(root, &mut paths)?;
-    paths.retain(|p| filters.allows(&p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")));
-    paths.sort();
+    let mut paths = local_files(root)?;
+    paths.retain(|(rel, _)| filters.allows(rel));
     let total: u64 = paths
         .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
+        .filter_map(|(_, p)| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
     let bar = progress::bar(total, args.quiet);
-    let prefix = if r.key.is_empty() || r.key.ends_with('/') {
-        r.key.clone()
-    } else {
-        format!("{}/", r.key)
-    };
+    let prefix = folder_prefix(&r.key);
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(files.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    for p in paths {
-        let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+    for (rel, p) in paths {
         let key = format!("{prefix}{rel}");
         let permit = limit
             .clone()
             .acquire_owned()
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let (c, bucket, opts, bar, quiet, json) = (
-            c.clone(),
-            r.bucket.clone(),
-            opts.clone(),
-            bar.clone(),
-            args.quiet,
-            args.json,
-        );
+        let (c, bucket, opts, bar, printer) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.printer());
         tasks.spawn(async move {
             let _permit = permit;
             transfer::upload_file(&c, &p, &bucket, &key, &opts, &bar).await?;
-            if !quiet {
-                let (src, dst) = (p.display().to_string(), format!("s3://{bucket}/{key}"));
-                let e = Event {
-                    action: "upload",
-                    source: Some(&src),
-                    target: &dst,
-                    dryrun: false,
-                };
-                bar.suspend(|| println!("{}", e.render(json)));
-            }
+            printer.done(
+                Some(&bar),
+                "upload",
+                Some(&p.display().to_string()),
+                &format!("s3://{bucket}/{key}"),
+            );
             Ok::<_, ClientError>(())
         });
     }
@@ -894,7 +862,7 @@ async fn download_tree(
             let key = o.key().unwrap_or_default().to_string();
             let rel = key.strip_prefix(r.key.as_str()).unwrap_or(&key).trim_start_matches('/');
             // Never write outside the destination folder, whatever the keys say.
-            if rel.is_empty() || rel.split('/').any(|seg| seg == ".." || seg == ".") || key.ends_with('/') {
+            if !is_safe_relative(rel) || key.ends_with('/') {
                 continue;
             }
             if !filters.allows(rel) {
@@ -908,27 +876,17 @@ async fn download_tree(
                 .acquire_owned()
                 .await
                 .map_err(|e| ClientError::Transport(e.to_string()))?;
-            let (c, bucket, opts, bar, quiet, json) = (
-                c.clone(),
-                r.bucket.clone(),
-                opts.clone(),
-                bar.clone(),
-                args.quiet,
-                args.json,
-            );
+            let (c, bucket, opts, bar, printer) =
+                (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.printer());
             tasks.spawn(async move {
                 let _permit = permit;
                 transfer::download_known_size(&c, &bucket, &key, &target, Some(size), &opts, &bar).await?;
-                if !quiet {
-                    let (src, dst) = (format!("s3://{bucket}/{key}"), target.display().to_string());
-                    let e = Event {
-                        action: "download",
-                        source: Some(&src),
-                        target: &dst,
-                        dryrun: false,
-                    };
-                    bar.suspend(|| println!("{}", e.render(json)));
-                }
+                printer.done(
+                    Some(&bar),
+                    "download",
+                    Some(&format!("s3://{bucket}/{key}")),
+                    &target.display().to_string(),
+                );
                 Ok::<_, ClientError>(())
             });
         }
@@ -967,10 +925,7 @@ async fn remove_source(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Resu
     match Location::parse(&a.source, aliases) {
         Location::Local(p) if a.recursive => {
             let filters = a.filters.filters();
-            let mut paths = Vec::new();
-            walk(&p, &mut paths)?;
-            for f in paths {
-                let rel = f.strip_prefix(&p).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+            for (rel, f) in local_files(&p)? {
                 if filters.allows(&rel) {
                     std::fs::remove_file(&f).map_err(|e| ClientError::io(f.display(), e))?;
                 }
@@ -1059,11 +1014,7 @@ async fn stat(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientErr
 
 /// `arca du`: bytes and objects per first-level folder under the prefix, then the total.
 async fn du(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError> {
-    let prefix = if r.key.is_empty() || r.key.ends_with('/') {
-        r.key.clone()
-    } else {
-        format!("{}/", r.key)
-    };
+    let prefix = folder_prefix(&r.key);
     let mut by_folder: std::collections::BTreeMap<String, (i64, u64)> = Default::default();
     let (mut total, mut count) = (0i64, 0u64);
     let mut pages = c
@@ -1227,11 +1178,7 @@ impl Folder {
 
 /// `arca tree`: the prefix drawn as folders and objects.
 async fn tree(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError> {
-    let prefix = if r.key.is_empty() || r.key.ends_with('/') {
-        r.key.clone()
-    } else {
-        format!("{}/", r.key)
-    };
+    let prefix = folder_prefix(&r.key);
     let mut root = Folder::default();
     let mut pages = c
         .list_objects_v2()

@@ -11,7 +11,7 @@ use md5::{Digest, Md5};
 use crate::cli::ClientArgs;
 use crate::error::{ClientError, sdk};
 use crate::filter::Filters;
-use crate::location::Remote;
+use crate::location::{Remote, folder_prefix, is_safe_relative, local_files};
 use crate::output::Event;
 use crate::sync::{Action, Direction, Entry, SyncOptions, plan};
 use crate::transfer::{self, TransferOptions};
@@ -81,30 +81,6 @@ fn local_fingerprint(path: &Path, size: u64, opts: &TransferOptions) -> Result<S
     Ok(format!("{}-{}", hex::encode(all.finalize()), parts.len()))
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), ClientError> {
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir == root => return Ok(()),
-        Err(e) => return Err(ClientError::io(dir.display(), e)),
-    };
-    for entry in rd {
-        let entry = entry.map_err(|e| ClientError::io(dir.display(), e))?;
-        let path = entry.path();
-        let ft = entry.file_type().map_err(|e| ClientError::io(path.display(), e))?;
-        if ft.is_dir() {
-            walk(root, &path, out)?;
-        } else if ft.is_file() {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, path));
-        }
-    }
-    Ok(())
-}
-
 async fn entries(
     side: &Side,
     filters: &Filters,
@@ -114,8 +90,8 @@ async fn entries(
     let mut out = BTreeMap::new();
     match side {
         Side::Local(root) => {
-            let mut files = Vec::new();
-            walk(root, root, &mut files)?;
+            // A destination folder that does not exist yet is simply empty.
+            let files = if root.exists() { local_files(root)? } else { Vec::new() };
             for (rel, path) in files {
                 if !filters.allows(&rel) {
                     continue;
@@ -143,11 +119,7 @@ async fn entries(
             }
         }
         Side::Remote(c, r) => {
-            let prefix = if r.key.is_empty() || r.key.ends_with('/') {
-                r.key.clone()
-            } else {
-                format!("{}/", r.key)
-            };
+            let prefix = folder_prefix(&r.key);
             let mut pages = c
                 .list_objects_v2()
                 .bucket(&r.bucket)
@@ -194,7 +166,11 @@ pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError
         (Side::Remote(..), Side::Remote(..)) => Direction::Copy,
         _ => return Err(ClientError::Usage("sync needs at least one S3 side".into())),
     };
-    let src = entries(&req.source, &req.filters, req.options.checksum, &req.transfer).await?;
+    let mut src = entries(&req.source, &req.filters, req.options.checksum, &req.transfer).await?;
+    if direction == Direction::Download {
+        // As in `cp --recursive`: keys with `..` or `.` segments are never written as paths.
+        src.retain(|rel, _| is_safe_relative(rel));
+    }
     let dst = entries(&req.dest, &req.filters, req.options.checksum, &req.transfer).await?;
     let actions = plan(&src, &dst, direction, req.options);
     let verb = match direction {

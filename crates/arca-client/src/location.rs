@@ -92,3 +92,70 @@ mod tests {
         assert_eq!(Location::parse("-", &aliases), Location::Stdio);
     }
 }
+
+/// A key prefix as a folder: empty stays empty, anything else ends with `/`.
+pub fn folder_prefix(key: &str) -> String {
+    if key.is_empty() || key.ends_with('/') {
+        key.to_string()
+    } else {
+        format!("{key}/")
+    }
+}
+
+/// Is `rel` (a key relative to the listed prefix) safe to join onto a local folder? Keys may
+/// contain `..` or `.` segments; written as paths they would land outside the destination.
+pub fn is_safe_relative(rel: &str) -> bool {
+    !rel.is_empty() && !rel.starts_with('/') && !rel.split('/').any(|seg| seg == ".." || seg == ".")
+}
+
+/// Every regular file under `root`, as (path relative to root with `/` separators, path),
+/// sorted by relative path.
+pub fn local_files(root: &std::path::Path) -> Result<Vec<(String, PathBuf)>, crate::ClientError> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut Vec<(String, PathBuf)>,
+    ) -> Result<(), crate::ClientError> {
+        let rd = std::fs::read_dir(dir).map_err(|e| crate::ClientError::io(dir.display(), e))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| crate::ClientError::io(dir.display(), e))?;
+            let path = entry.path();
+            let ft = entry
+                .file_type()
+                .map_err(|e| crate::ClientError::io(path.display(), e))?;
+            if ft.is_dir() {
+                walk(root, &path, out)?;
+            } else if ft.is_file() {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((rel, path));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn keys_that_would_escape_the_folder_are_unsafe() {
+        for ok in ["a.txt", "dir/b.txt", "a..b/c", "...", "x/.hidden"] {
+            assert!(is_safe_relative(ok), "{ok}");
+        }
+        for bad in ["", "../x", "a/../../x", "./x", "a/./b", "/abs", "a/.."] {
+            assert!(!is_safe_relative(bad), "{bad}");
+        }
+        assert_eq!(folder_prefix(""), "");
+        assert_eq!(folder_prefix("a"), "a/");
+        assert_eq!(folder_prefix("a/"), "a/");
+    }
+}

@@ -31,3 +31,30 @@ impl Event<'_> {
 pub fn json_line(value: &serde_json::Value) {
     println!("{value}");
 }
+
+/// How a command reports its actions; `Copy` so transfer tasks can carry it.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    pub quiet: bool,
+    pub json: bool,
+}
+
+impl Printer {
+    /// Prints one completed action (nothing with `--quiet`), above the progress bar if any.
+    pub fn done(&self, bar: Option<&indicatif::ProgressBar>, action: &str, source: Option<&str>, target: &str) {
+        if self.quiet {
+            return;
+        }
+        let line = Event {
+            action,
+            source,
+            target,
+            dryrun: false,
+        }
+        .render(self.json);
+        match bar {
+            Some(bar) => bar.suspend(|| println!("{line}")),
+            None => println!("{line}"),
+        }
+    }
+}

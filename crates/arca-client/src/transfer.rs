@@ -478,6 +478,23 @@ pub async fn download_known_size(
     }
 }
 
+/// A whole-object GET whose bytes the SDK checks against the stored full-object checksum
+/// (`x-amz-checksum-mode: ENABLED`) as they arrive.
+async fn get_verified(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, ClientError> {
+    client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .map_err(sdk)
+}
+
 /// Small objects: fetched whole (checksum verified by the SDK), then written and renamed into
 /// place in one blocking call — per-file overhead dominates a tree of small files.
 async fn download_small(
@@ -487,14 +504,7 @@ async fn download_small(
     path: &Path,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let out = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .map_err(sdk)?;
+    let out = get_verified(client, bucket, key).await?;
     let bytes = out
         .body
         .collect()
@@ -527,15 +537,7 @@ async fn download_whole(
     tmp: &Path,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    // checksum_mode: the SDK verifies the stored full-object checksum as the bytes arrive.
-    let out = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .map_err(sdk)?;
+    let out = get_verified(client, bucket, key).await?;
     let mut file = tokio::fs::File::create(tmp)
         .await
         .map_err(|e| ClientError::io(tmp.display(), e))?;
@@ -639,14 +641,7 @@ async fn download_ranges(
 
 /// Streams an object to standard output.
 pub async fn download_stdout(client: &Client, bucket: &str, key: &str) -> Result<(), ClientError> {
-    let out = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-        .map_err(sdk)?;
+    let out = get_verified(client, bucket, key).await?;
     let mut body = out.body;
     let mut stdout = tokio::io::stdout();
     while let Some(chunk) = body

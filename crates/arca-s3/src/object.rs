@@ -61,6 +61,33 @@ struct ReadHeaders {
     checksum: Checksum,
 }
 
+/// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
+/// (same field names).
+macro_rules! read_request {
+    ($i:ident) => {
+        (
+            ReadRequest {
+                version_id: $i.version_id.as_deref(),
+                if_match: $i.if_match.as_ref(),
+                if_none_match: $i.if_none_match.as_ref(),
+                if_modified_since: $i.if_modified_since.as_ref(),
+                if_unmodified_since: $i.if_unmodified_since.as_ref(),
+                range: $i.range,
+                part_number: $i.part_number,
+                checksum_mode: $i.checksum_mode.is_some(),
+            },
+            ContentHeaders {
+                content_type: $i.response_content_type,
+                content_encoding: $i.response_content_encoding,
+                content_disposition: $i.response_content_disposition,
+                content_language: $i.response_content_language,
+                cache_control: $i.response_cache_control,
+                expires: $i.response_expires.as_ref().map(format_http_date),
+            },
+        )
+    };
+}
+
 /// Fills GetObjectOutput or HeadObjectOutput (same field names) from [`ReadHeaders`].
 macro_rules! object_headers {
     ($out:ident, $h:expr, { $($extra:tt)* }) => {{
@@ -217,24 +244,7 @@ impl ArcaS3 {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let i = req.input;
-        let read = ReadRequest {
-            version_id: i.version_id.as_deref(),
-            if_match: i.if_match.as_ref(),
-            if_none_match: i.if_none_match.as_ref(),
-            if_modified_since: i.if_modified_since.as_ref(),
-            if_unmodified_since: i.if_unmodified_since.as_ref(),
-            range: i.range,
-            part_number: i.part_number,
-            checksum_mode: i.checksum_mode.is_some(),
-        };
-        let overrides = ContentHeaders {
-            content_type: i.response_content_type,
-            content_encoding: i.response_content_encoding,
-            content_disposition: i.response_content_disposition,
-            content_language: i.response_content_language,
-            cache_control: i.response_cache_control,
-            expires: i.response_expires.as_ref().map(format_http_date),
-        };
+        let (read, overrides) = read_request!(i);
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         let chunks = body::object_stream(&self.store, &v.data, h.start, h.end)?;
         let partial = h.partial;
@@ -250,24 +260,7 @@ impl ArcaS3 {
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         let i = req.input;
-        let read = ReadRequest {
-            version_id: i.version_id.as_deref(),
-            if_match: i.if_match.as_ref(),
-            if_none_match: i.if_none_match.as_ref(),
-            if_modified_since: i.if_modified_since.as_ref(),
-            if_unmodified_since: i.if_unmodified_since.as_ref(),
-            range: i.range,
-            part_number: i.part_number,
-            checksum_mode: i.checksum_mode.is_some(),
-        };
-        let overrides = ContentHeaders {
-            content_type: i.response_content_type,
-            content_encoding: i.response_content_encoding,
-            content_disposition: i.response_content_disposition,
-            content_language: i.response_content_language,
-            cache_control: i.response_cache_control,
-            expires: i.response_expires.as_ref().map(format_http_date),
-        };
+        let (read, overrides) = read_request!(i);
         let (_, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         let partial = h.partial;
         Ok(with_status(object_headers!(HeadObjectOutput, h, {}), partial))

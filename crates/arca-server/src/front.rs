@@ -86,7 +86,11 @@ impl FrontDoor {
             return Some(bucket.to_string());
         }
         let seg = req.uri().path().trim_start_matches('/').split('/').next()?;
-        (!seg.is_empty()).then(|| percent_decode(seg))
+        (!seg.is_empty()).then(|| {
+            percent_encoding::percent_decode_str(seg)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
     }
 
     fn preflight<B>(&self, req: &Request<B>, bucket: Option<&str>, origin: Option<&str>, id: &str) -> Response<Body> {
@@ -162,25 +166,6 @@ impl FrontDoor {
             }
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Body> {

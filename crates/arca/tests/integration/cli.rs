@@ -286,10 +286,24 @@ async fn sync_round_trip_with_deletes_filters_mv_stat_du() {
         assert!(third.contains("delete: s3://sync/backup/b/d.log"), "{third}");
         assert_eq!(third.lines().count(), 2, "{third}");
 
-        // Down again into an empty folder, then a no-op second run.
+        // Down again into an empty folder, then a no-op second run. A key that would climb
+        // out of the folder is never written as a path.
+        let c = client_for(ep);
+        let rt = tokio::runtime::Handle::current();
+        rt.block_on(
+            c.put_object()
+                .bucket("sync")
+                .key("backup/../escape.txt")
+                .body(b"x".to_vec().into())
+                .send(),
+        )
+        .unwrap();
         let dst = h.join("dst");
         let down = ok(run(&["sync", "s3://sync/backup", dst.to_str().unwrap()]));
         assert_eq!(down.matches("download:").count(), 3, "{down}");
+        assert!(!h.join("escape.txt").exists() && !down.contains("escape"), "{down}");
+        rt.block_on(c.delete_object().bucket("sync").key("backup/../escape.txt").send())
+            .unwrap();
         assert_eq!(
             std::fs::read(dst.join("a.txt")).unwrap(),
             b"changed, and longer than before"
