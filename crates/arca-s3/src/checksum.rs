@@ -70,17 +70,27 @@ pub fn value_of<'a>(c: &'a Checksum, algorithm: &str) -> Option<&'a String> {
 
 /// Fills a [`Checksum`] with one stored value.
 pub fn to_dto(stored: Option<&ObjectChecksum>) -> Checksum {
+    match stored {
+        Some(s) => Checksum {
+            checksum_type: Some(checksum_type_dto(s.kind)),
+            ..value_dto(Some(&s.algorithm), Some(&s.value))
+        },
+        None => Checksum::default(),
+    }
+}
+
+/// A [`Checksum`] with `value` in the field of `algorithm` (empty if either is missing).
+pub fn value_dto(algorithm: Option<&str>, value: Option<&String>) -> Checksum {
     let mut c = Checksum::default();
-    if let Some(s) = stored {
-        let v = Some(s.value.clone());
-        match s.algorithm.as_str() {
+    if let (Some(a), Some(v)) = (algorithm, value) {
+        let v = Some(v.clone());
+        match a {
             "CRC32" => c.checksum_crc32 = v,
             "CRC32C" => c.checksum_crc32c = v,
             "CRC64NVME" => c.checksum_crc64nvme = v,
             "SHA1" => c.checksum_sha1 = v,
             _ => c.checksum_sha256 = v,
         }
-        c.checksum_type = Some(checksum_type_dto(s.kind));
     }
     c
 }

@@ -33,21 +33,6 @@ fn new_upload_id() -> String {
     format!("{:013x}{:016x}", now_ms(), rand::random::<u64>())
 }
 
-fn part_checksum_dto(alg: Option<&str>, value: Option<&String>) -> Checksum {
-    let mut c = Checksum::default();
-    if let (Some(a), Some(v)) = (alg, value) {
-        let v = Some(v.clone());
-        match a {
-            "CRC32" => c.checksum_crc32 = v,
-            "CRC32C" => c.checksum_crc32c = v,
-            "CRC64NVME" => c.checksum_crc64nvme = v,
-            "SHA1" => c.checksum_sha1 = v,
-            _ => c.checksum_sha256 = v,
-        }
-    }
-    c
-}
-
 impl ArcaS3 {
     /// Records an ingested blob as part `part_number`; returns its ETag, time and checksum.
     async fn store_part(
@@ -206,7 +191,7 @@ impl ArcaS3 {
                 algorithm,
             )
             .await?;
-        let mut c = part_checksum_dto(algorithm, value.as_ref());
+        let mut c = checksum::value_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag_dto(&etag)),
             checksum_crc32: c.checksum_crc32.take(),
@@ -270,7 +255,7 @@ impl ArcaS3 {
                 algorithm,
             )
             .await?;
-        let mut c = part_checksum_dto(algorithm, value.as_ref());
+        let mut c = checksum::value_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(etag_dto(&etag)),
@@ -494,7 +479,7 @@ impl ArcaS3 {
         let parts: Vec<Part> = parts
             .iter()
             .map(|p| {
-                let mut c = part_checksum_dto(alg, p.checksum.as_ref().map(|c| &c.value));
+                let mut c = checksum::value_dto(alg, p.checksum.as_ref().map(|c| &c.value));
                 Part {
                     part_number: Some(p.part_number as i32),
                     size: Some(p.size as i64),

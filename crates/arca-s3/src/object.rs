@@ -555,7 +555,7 @@ impl ArcaS3 {
             let max = input.max_parts.unwrap_or(1000).max(0) as usize;
             let after: Vec<_> = v.parts.iter().filter(|p| p.part_number as i32 > marker).collect();
             let page: Vec<_> = after.iter().take(max).collect();
-            let alg = v.checksum.as_ref().map(|c| c.algorithm.as_str()).unwrap_or("");
+            let alg = v.checksum.as_ref().map(|c| c.algorithm.as_str());
             out.object_parts = Some(GetObjectAttributesParts {
                 is_truncated: Some(after.len() > page.len()),
                 max_parts: Some(max as i32),
@@ -565,22 +565,16 @@ impl ArcaS3 {
                 parts: Some(
                     page.iter()
                         .map(|p| {
-                            let mut op = ObjectPart {
+                            let c = checksum::value_dto(alg, p.checksum.as_ref());
+                            ObjectPart {
                                 part_number: Some(p.part_number as i32),
                                 size: Some(p.size as i64),
-                                ..Default::default()
-                            };
-                            if let Some(c) = &p.checksum {
-                                match alg {
-                                    "CRC32" => op.checksum_crc32 = Some(c.clone()),
-                                    "CRC32C" => op.checksum_crc32c = Some(c.clone()),
-                                    "CRC64NVME" => op.checksum_crc64nvme = Some(c.clone()),
-                                    "SHA1" => op.checksum_sha1 = Some(c.clone()),
-                                    "SHA256" => op.checksum_sha256 = Some(c.clone()),
-                                    _ => {}
-                                }
+                                checksum_crc32: c.checksum_crc32,
+                                checksum_crc32c: c.checksum_crc32c,
+                                checksum_crc64nvme: c.checksum_crc64nvme,
+                                checksum_sha1: c.checksum_sha1,
+                                checksum_sha256: c.checksum_sha256,
                             }
-                            op
                         })
                         .collect(),
                 ),
