@@ -33,7 +33,12 @@ impl FrontDoor {
                 .get(http::header::ORIGIN)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let bucket = self.bucket_of(&req);
+            // Only CORS needs the bucket name; most requests carry no Origin.
+            let bucket = if origin.is_some() || req.method() == Method::OPTIONS {
+                self.bucket_of(&req)
+            } else {
+                None
+            };
             let method = req.method().clone();
             let is_attributes = method == Method::GET
                 && req
