@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart, StorageClass};
 use indicatif::ProgressBar;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -285,7 +285,7 @@ async fn upload_parts(
         if skip.contains(&(n as i32 + 1)) {
             continue;
         }
-        // Read a part only once a slot is free: memory stays at part size × concurrency.
+        // Start a part only once a slot is free: at most `concurrency` parts in flight.
         let permit = limit
             .clone()
             .acquire_owned()
@@ -304,15 +304,16 @@ async fn upload_parts(
             let _permit = permit;
             let offset = n * part_size;
             let len = part_size.min(size - offset) as usize;
-            let data = tokio::task::spawn_blocking(move || {
-                let f = std::fs::File::open(&path).map_err(|e| ClientError::io(path.display(), e))?;
-                let mut buf = vec![0u8; len];
-                f.read_exact_at(&mut buf, offset)
-                    .map_err(|e| ClientError::io(path.display(), e))?;
-                Ok::<_, ClientError>(buf)
-            })
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))??;
+            // Streamed from the file, not read into memory first: the SDK then sends it
+            // aws-chunked with the checksum in a trailer, so neither side hashes the part
+            // twice (no SHA-256 payload hash) and memory stays at a few buffers per part.
+            let body = ByteStream::read_from()
+                .path(&path)
+                .offset(offset)
+                .length(Length::Exact(len as u64))
+                .build()
+                .await
+                .map_err(|e| ClientError::io(path.display(), std::io::Error::other(e)))?;
             let part_number = n as i32 + 1;
             let out = client
                 .upload_part()
@@ -321,7 +322,7 @@ async fn upload_parts(
                 .upload_id(upload_id)
                 .part_number(part_number)
                 .checksum_algorithm(algorithm)
-                .body(ByteStream::from(data))
+                .body(body)
                 .send()
                 .await
                 .map_err(sdk)?;

@@ -4,28 +4,33 @@
 //! never modified; it is deleted only by the GC worker once no record references it.
 //!
 //! ## Format
-//! A blob file is a sequence of blocks. Each block holds up to [`BLOCK_SIZE`] bytes of object
-//! data followed by the CRC32C of those bytes (4 bytes, little endian). Only the last block may
-//! be short. Every read verifies the CRC of each block it touches, so a flipped bit becomes an
-//! error, never wrong bytes. Block `i` starts at file offset `i * (BLOCK_SIZE + 4)`.
+//! A blob file is a sequence of [`FRAME_SIZE`] (64 KiB) frames. Each frame holds
+//! [`FRAME_DATA`] bytes of object data followed by the CRC32C of those bytes (4 bytes, little
+//! endian); only the last frame may be short. Frame `i` starts at file offset
+//! `i * FRAME_SIZE`. Every read verifies the CRC of each frame it touches, so a flipped bit
+//! becomes an error, never wrong bytes.
+//!
+//! Frames are a power of two long so that whole frames can be written with `O_DIRECT`
+//! (see [`crate::frame_buffer`]); where the filesystem refuses `O_DIRECT` (tmpfs, some
+//! overlays) the same bytes go through the page cache instead.
 //!
 //! Files live at `blobs/<first two hex digits>/<32 hex digits>`; the fan-out keeps directories
 //! small and all 256 of them are created (and fsynced) when the store is opened.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StoreError, StoreResult};
+use crate::frame_buffer::FrameBuffer;
+pub use crate::frame_buffer::{FRAME_DATA, FRAME_SIZE};
 
-/// Object bytes per block.
-pub const BLOCK_SIZE: usize = 64 * 1024;
-const FRAMED_BLOCK: u64 = BLOCK_SIZE as u64 + 4;
+/// Frames staged per write: 1 MiB, large enough that a direct write keeps the device busy.
+const FRAMES_PER_WRITE: usize = 16;
 
 /// A blob's name: 128 random bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,10 +73,13 @@ impl FromStr for BlobId {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Whether new blobs are written with `O_DIRECT` (false where the filesystem refuses it).
+    direct: bool,
 }
 
 impl BlobStore {
-    /// Opens (creating if needed) the blob directory and its 256 fan-out folders.
+    /// Opens (creating if needed) the blob directory and its 256 fan-out folders, and finds
+    /// out whether its filesystem takes `O_DIRECT` writes.
     pub fn open(root: impl Into<PathBuf>) -> StoreResult<Self> {
         let root = root.into();
         for i in 0..=255u8 {
@@ -79,7 +87,21 @@ impl BlobStore {
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
         sync_dir(&root)?;
-        Ok(BlobStore { root })
+        let direct = direct_writes_work(&root);
+        tracing::debug!(direct, "blob writes");
+        Ok(BlobStore { root, direct })
+    }
+
+    /// Like [`BlobStore::open`], but never uses `O_DIRECT` (tests of the fallback path).
+    pub fn open_buffered(root: impl Into<PathBuf>) -> StoreResult<Self> {
+        let mut store = Self::open(root)?;
+        store.direct = false;
+        Ok(store)
+    }
+
+    /// Whether new blobs bypass the page cache.
+    pub fn writes_direct(&self) -> bool {
+        self.direct
     }
 
     pub fn path(&self, id: BlobId) -> PathBuf {
@@ -94,13 +116,15 @@ impl BlobStore {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .custom_flags(if self.direct { libc::O_DIRECT } else { 0 })
             .open(&path)
             .map_err(|e| StoreError::io(&path, e))?;
         Ok(BlobWriter {
             id,
             path,
-            file: std::io::BufWriter::with_capacity(4 * FRAMED_BLOCK as usize, file),
-            block: Vec::with_capacity(BLOCK_SIZE),
+            file,
+            staged: FrameBuffer::new(FRAMES_PER_WRITE),
+            written: 0,
             len: 0,
         })
     }
@@ -123,12 +147,15 @@ impl BlobStore {
     }
 }
 
-/// Streams object bytes into a new blob file, framing them into checksummed blocks.
+/// Streams object bytes into a new blob file, framing them into checksummed frames.
 pub struct BlobWriter {
     id: BlobId,
     path: PathBuf,
-    file: std::io::BufWriter<File>,
-    block: Vec<u8>,
+    file: File,
+    staged: FrameBuffer,
+    /// File bytes written so far (always a whole number of frames until `finish`).
+    written: u64,
+    /// Object bytes taken so far.
     len: u64,
 }
 
@@ -149,37 +176,38 @@ impl BlobWriter {
     pub fn write(&mut self, mut data: &[u8]) -> StoreResult<()> {
         self.len += data.len() as u64;
         while !data.is_empty() {
-            let room = BLOCK_SIZE - self.block.len();
-            let take = room.min(data.len());
-            self.block.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.block.len() == BLOCK_SIZE {
-                self.flush_block()?;
+            let took = self.staged.push(data);
+            data = &data[took..];
+            if self.staged.is_full() {
+                self.write_staged()?;
             }
         }
         Ok(())
     }
 
-    fn flush_block(&mut self) -> StoreResult<()> {
-        let crc = crc32c(&self.block);
+    fn write_staged(&mut self) -> StoreResult<()> {
+        let frames = self.staged.frames();
         self.file
-            .write_all(&self.block)
-            .and_then(|()| self.file.write_all(&crc.to_le_bytes()))
+            .write_all_at(frames, self.written)
             .map_err(|e| StoreError::io(&self.path, e))?;
-        self.block.clear();
+        self.written += frames.len() as u64;
+        self.staged.clear();
         Ok(())
     }
 
-    /// Writes the last block and makes the file durable (file fsync, then its directory).
+    /// Writes the last frames and makes the file durable (file, then its directory).
     pub fn finish(mut self) -> StoreResult<(BlobId, u64)> {
-        if !self.block.is_empty() {
-            self.flush_block()?;
+        let io = |e| StoreError::io(&self.path, e);
+        if !self.staged.is_empty() {
+            let (bytes, exact) = self.staged.seal();
+            self.file.write_all_at(bytes, self.written).map_err(io)?;
+            if exact < bytes.len() {
+                // The padding that made the write aligned is not part of the blob.
+                self.file.set_len(self.written + exact as u64).map_err(io)?;
+            }
         }
-        let file = self
-            .file
-            .into_inner()
-            .map_err(|e| StoreError::io(&self.path, e.into_error()))?;
-        file.sync_all().map_err(|e| StoreError::io(&self.path, e))?;
+        // fdatasync: the file is new, so its size and extents are flushed with the data.
+        self.file.sync_data().map_err(io)?;
         if let Some(dir) = self.path.parent() {
             sync_dir(dir)?;
         }
@@ -200,12 +228,12 @@ impl BlobReader {
         if len == 0 {
             return Ok(Vec::new());
         }
-        let first = start / BLOCK_SIZE as u64;
-        let last = (start + len as u64 - 1) / BLOCK_SIZE as u64;
-        let blocks = (last - first + 1) as usize;
-        let mut framed = vec![0u8; blocks * FRAMED_BLOCK as usize];
+        let first = start / FRAME_DATA as u64;
+        let last = (start + len as u64 - 1) / FRAME_DATA as u64;
+        let frames = (last - first + 1) as usize;
+        let mut framed = vec![0u8; frames * FRAME_SIZE];
         let mut filled = 0;
-        let offset = first * FRAMED_BLOCK;
+        let offset = first * FRAME_SIZE as u64;
         while filled < framed.len() {
             let n = self
                 .file
@@ -217,8 +245,8 @@ impl BlobReader {
             filled += n;
         }
         framed.truncate(filled);
-        let mut out = Vec::with_capacity(blocks * BLOCK_SIZE);
-        for (i, chunk) in framed.chunks(FRAMED_BLOCK as usize).enumerate() {
+        let mut out = Vec::with_capacity(frames * FRAME_DATA);
+        for (i, chunk) in framed.chunks(FRAME_SIZE).enumerate() {
             let block_no = first + i as u64;
             if chunk.len() < 4 {
                 return Err(self.corrupt(block_no));
@@ -229,7 +257,7 @@ impl BlobReader {
             }
             out.extend_from_slice(data);
         }
-        let skip = (start - first * BLOCK_SIZE as u64) as usize;
+        let skip = (start - first * FRAME_DATA as u64) as usize;
         if out.len() < skip + len {
             // The file is shorter than the record says: truncated on disk.
             return Err(self.corrupt(last));
@@ -239,16 +267,36 @@ impl BlobReader {
         Ok(out)
     }
 
-    fn corrupt(&self, block: u64) -> StoreError {
+    fn corrupt(&self, frame: u64) -> StoreError {
         StoreError::Corrupt {
             blob: self.id.to_string(),
-            block,
+            frame,
         }
     }
 }
 
 pub fn crc32c(data: &[u8]) -> u32 {
     crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data) as u32
+}
+
+/// Tries one aligned `O_DIRECT` write in `root`: some filesystems refuse the flag at open
+/// (tmpfs), others only at the first write.
+fn direct_writes_work(root: &Path) -> bool {
+    let probe = root.join(".direct-probe");
+    let attempt = || -> std::io::Result<()> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&probe)?;
+        let mut frame = FrameBuffer::new(1);
+        frame.push(b"probe");
+        file.write_all_at(frame.seal().0, 0)
+    };
+    let works = attempt().is_ok();
+    let _ = std::fs::remove_file(&probe);
+    works
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> StoreResult<()> {
@@ -261,57 +309,77 @@ pub(crate) fn sync_dir(dir: &Path) -> StoreResult<()> {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, BlobStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
-        (dir, store)
+    /// Both write paths: `O_DIRECT` where the test folder's filesystem takes it, and buffered.
+    fn stores() -> Vec<(tempfile::TempDir, BlobStore)> {
+        let direct = tempfile::tempdir().unwrap();
+        let buffered = tempfile::tempdir().unwrap();
+        let d = BlobStore::open(direct.path().join("blobs")).unwrap();
+        let b = BlobStore::open_buffered(buffered.path().join("blobs")).unwrap();
+        vec![(direct, d), (buffered, b)]
+    }
+
+    fn write_blob(store: &BlobStore, chunks: &[&[u8]]) -> BlobId {
+        let mut w = store.create(BlobId::random()).unwrap();
+        for c in chunks {
+            w.write(c).unwrap();
+        }
+        w.finish().unwrap().0
     }
 
     #[test]
-    fn round_trip_across_block_boundaries() {
-        let (_d, store) = store();
-        let data: Vec<u8> = (0..(3 * BLOCK_SIZE + 123)).map(|i| (i % 251) as u8).collect();
-        let mut w = store.create(BlobId::random()).unwrap();
-        w.write(&data[..1000]).unwrap();
-        w.write(&data[1000..]).unwrap();
-        let (id, len) = w.finish().unwrap();
-        assert_eq!(len, data.len() as u64);
-        let r = store.open_reader(id).unwrap();
-        assert_eq!(r.read(0, data.len()).unwrap(), data);
-        let s = BLOCK_SIZE - 10;
-        assert_eq!(r.read(s as u64, 20).unwrap(), &data[s..s + 20]);
-        let s = data.len() - 5;
-        assert_eq!(r.read(s as u64, 5).unwrap(), &data[s..]);
+    fn round_trip_across_frame_and_write_boundaries() {
+        for (_d, store) in stores() {
+            // Longer than one staged write (16 frames), ending in a short frame.
+            let data: Vec<u8> = (0..(17 * FRAME_DATA + 123)).map(|i| (i % 251) as u8).collect();
+            let id = write_blob(&store, &[&data[..1000], &data[1000..]]);
+            let file_len = std::fs::metadata(store.path(id)).unwrap().len();
+            assert_eq!(file_len, (17 * FRAME_SIZE + 123 + 4) as u64, "no padding left behind");
+            let r = store.open_reader(id).unwrap();
+            assert_eq!(r.read(0, data.len()).unwrap(), data);
+            let s = FRAME_DATA - 10;
+            assert_eq!(r.read(s as u64, 20).unwrap(), &data[s..s + 20]);
+            let s = data.len() - 5;
+            assert_eq!(r.read(s as u64, 5).unwrap(), &data[s..]);
+        }
+    }
+
+    #[test]
+    fn exact_frame_multiples_and_tiny_blobs_round_trip() {
+        for (_d, store) in stores() {
+            for size in [0, 1, FRAME_DATA, 16 * FRAME_DATA, 16 * FRAME_DATA + 1] {
+                let data = vec![(size % 256) as u8; size];
+                let id = write_blob(&store, &[&data]);
+                let r = store.open_reader(id).unwrap();
+                assert_eq!(r.read(0, size).unwrap(), data, "size {size}");
+            }
+        }
     }
 
     #[test]
     fn flipped_bit_is_detected() {
-        let (_d, store) = store();
-        let mut w = store.create(BlobId::random()).unwrap();
-        w.write(&vec![7u8; BLOCK_SIZE + 10]).unwrap();
-        let (id, _) = w.finish().unwrap();
-        let path = store.path(id);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes[BLOCK_SIZE + 4 + 3] ^= 1;
-        std::fs::write(&path, bytes).unwrap();
-        let r = store.open_reader(id).unwrap();
-        assert!(r.read(0, 10).is_ok(), "first block is intact");
-        assert!(matches!(
-            r.read(BLOCK_SIZE as u64, 5),
-            Err(StoreError::Corrupt { block: 1, .. })
-        ));
+        for (_d, store) in stores() {
+            let id = write_blob(&store, &[&vec![7u8; FRAME_DATA + 10]]);
+            let path = store.path(id);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[FRAME_SIZE + 3] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+            let r = store.open_reader(id).unwrap();
+            assert!(r.read(0, 10).is_ok(), "first frame is intact");
+            assert!(matches!(
+                r.read(FRAME_DATA as u64, 5),
+                Err(StoreError::Corrupt { frame: 1, .. })
+            ));
+        }
     }
 
     #[test]
     fn truncated_file_is_detected() {
-        let (_d, store) = store();
-        let mut w = store.create(BlobId::random()).unwrap();
-        w.write(&vec![1u8; 2 * BLOCK_SIZE]).unwrap();
-        let (id, _) = w.finish().unwrap();
-        let path = store.path(id);
-        let f = OpenOptions::new().write(true).open(&path).unwrap();
-        f.set_len(FRAMED_BLOCK + 100).unwrap();
-        let r = store.open_reader(id).unwrap();
-        assert!(r.read(0, 2 * BLOCK_SIZE).is_err());
+        for (_d, store) in stores() {
+            let id = write_blob(&store, &[&vec![1u8; 2 * FRAME_DATA]]);
+            let f = OpenOptions::new().write(true).open(store.path(id)).unwrap();
+            f.set_len(FRAME_SIZE as u64 + 100).unwrap();
+            let r = store.open_reader(id).unwrap();
+            assert!(r.read(0, 2 * FRAME_DATA).is_err());
+        }
     }
 }

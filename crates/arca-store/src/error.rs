@@ -22,8 +22,8 @@ pub enum StoreError {
     PreconditionFailed(&'static str),
     #[error("invalid part: {0}")]
     InvalidPart(String),
-    #[error("stored bytes of blob {blob} are corrupt at block {block}")]
-    Corrupt { blob: String, block: u64 },
+    #[error("stored bytes of blob {blob} are corrupt at frame {frame}")]
+    Corrupt { blob: String, frame: u64 },
     #[error("metadata store: {0}")]
     Meta(#[from] redb::Error),
     #[error("record decode: {0}")]
@@ -38,6 +38,11 @@ pub enum StoreError {
     },
     #[error("data folder {0} is locked by another running arca process")]
     Locked(PathBuf),
+    #[error(
+        "data folder format {found} is not the format this arca reads ({expected}); \
+         it was written by an earlier development build"
+    )]
+    UnsupportedFormat { found: u32, expected: u32 },
     #[error("the commit thread has stopped")]
     CommitterGone,
     #[error("a batch-mate's commit failed: {0}")]

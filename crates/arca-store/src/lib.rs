@@ -24,6 +24,7 @@
 
 pub mod blob;
 mod error;
+mod frame_buffer;
 mod list;
 pub mod meta;
 mod record;

@@ -23,6 +23,7 @@
 //! | `parts` | upload id `\0` part number (u32 big endian) | [`PartRecord`](crate::PartRecord) |
 //! | `blob_intents` | blob id | ms when the write started |
 //! | `gc_queue` | blob id | ms when it became garbage |
+//! | `store_info` | `"format"` | the data folder's format version ([`FORMAT_VERSION`]) |
 
 use std::path::Path;
 use std::sync::Arc;
@@ -38,6 +39,11 @@ pub(crate) const UPLOADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("
 pub(crate) const PARTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("parts");
 pub(crate) const BLOB_INTENTS: TableDefinition<u128, i64> = TableDefinition::new("blob_intents");
 pub(crate) const GC_QUEUE: TableDefinition<u128, i64> = TableDefinition::new("gc_queue");
+pub(crate) const STORE_INFO: TableDefinition<&str, u32> = TableDefinition::new("store_info");
+
+/// Version of the data folder's format (records and blob files). A folder of another version
+/// is refused at start rather than misread. 2: blob frames of 64 KiB (data + CRC32C).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Most writes one commit takes; bounds the latency a batch adds to its first member.
 const MAX_BATCH: usize = 512;

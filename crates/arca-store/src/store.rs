@@ -13,7 +13,8 @@ use crate::blob::{BlobId, BlobReader, BlobStore, BlobWriter};
 use crate::error::{StoreError, StoreResult, meta};
 use crate::list::{ListPage, ListQuery, list_objects};
 use crate::meta::{
-    BLOB_INTENTS, BUCKETS, GC_QUEUE, MetaStore, OBJECTS, PARTS, UPLOADS, object_key, part_key, prefix_end, upload_key,
+    BLOB_INTENTS, BUCKETS, FORMAT_VERSION, GC_QUEUE, MetaStore, OBJECTS, PARTS, STORE_INFO, UPLOADS, object_key,
+    part_key, prefix_end, upload_key,
 };
 use crate::record::{BucketRecord, MultipartUpload, ObjectVersion, PartRecord, decode, encode};
 
@@ -92,6 +93,7 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock = take_lock(dir)?;
         let meta = MetaStore::open(&dir.join("meta.redb"), options.meta_cache_bytes)?;
+        check_format(&meta)?;
         let blobs = BlobStore::open(dir.join("blobs"))?;
         let store = Store {
             meta,
@@ -654,6 +656,30 @@ impl Store {
     }
 }
 
+/// Stamps a new data folder with [`FORMAT_VERSION`]; refuses one stamped with another, or an
+/// unstamped one that already holds buckets (written before the stamp existed).
+fn check_format(meta_store: &MetaStore) -> StoreResult<()> {
+    meta_store.write_now(|txn| {
+        let mut info = txn.open_table(STORE_INFO).map_err(meta)?;
+        let found = info.get("format").map_err(meta)?.map(|v| v.value());
+        let found = match found {
+            Some(v) => v,
+            None if txn.open_table(BUCKETS).map_err(meta)?.is_empty().map_err(meta)? => {
+                info.insert("format", FORMAT_VERSION).map_err(meta)?;
+                FORMAT_VERSION
+            }
+            None => 1,
+        };
+        if found != FORMAT_VERSION {
+            return Err(StoreError::UnsupportedFormat {
+                found,
+                expected: FORMAT_VERSION,
+            });
+        }
+        Ok(())
+    })
+}
+
 fn take_lock(dir: &Path) -> StoreResult<File> {
     use std::os::unix::io::AsRawFd;
     let path = dir.join("LOCK");
@@ -663,22 +689,12 @@ fn take_lock(dir: &Path) -> StoreResult<File> {
         .write(true)
         .open(&path)
         .map_err(|e| StoreError::io(&path, e))?;
-    // SAFETY-free: flock on our own descriptor.
-    let rc = flock_exclusive_nonblocking(file.as_raw_fd());
+    // SAFETY: flock only reads its two integer arguments; the descriptor is ours and open.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
     if rc != 0 {
         return Err(StoreError::Locked(dir.to_path_buf()));
     }
     Ok(file)
-}
-
-fn flock_exclusive_nonblocking(fd: i32) -> i32 {
-    unsafe extern "C" {
-        fn flock(fd: i32, operation: i32) -> i32;
-    }
-    const LOCK_EX: i32 = 2;
-    const LOCK_NB: i32 = 4;
-    // SAFETY: flock only reads its two integer arguments.
-    unsafe { flock(fd, LOCK_EX | LOCK_NB) }
 }
 
 fn require_bucket(txn: &WriteTransaction, bucket: &str) -> StoreResult<()> {
@@ -1003,6 +1019,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let _s = Store::open(dir.path()).unwrap();
         assert!(matches!(Store::open(dir.path()), Err(StoreError::Locked(_))));
+    }
+
+    #[tokio::test]
+    async fn a_folder_of_another_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        // Reopening our own format works.
+        drop(Store::open(dir.path()).unwrap());
+        {
+            let db = redb::Database::open(dir.path().join("meta.redb")).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(STORE_INFO).unwrap().insert("format", 1).unwrap();
+            txn.commit().unwrap();
+        }
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::UnsupportedFormat {
+                found: 1,
+                expected: FORMAT_VERSION
+            })
+        ));
     }
 
     #[tokio::test]
