@@ -23,6 +23,20 @@ pub struct ConnectArgs {
     /// Region (default: the profile's, AWS_REGION, or us-east-1).
     #[arg(long, global = true)]
     pub region: Option<String>,
+    /// PEM file of the certificate authorities to trust over HTTPS instead of the system's
+    /// (default: AWS_CA_BUNDLE).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+}
+
+impl ConnectArgs {
+    fn ca_bundle(&self) -> Option<std::path::PathBuf> {
+        self.ca_bundle.clone().or_else(|| {
+            std::env::var_os("AWS_CA_BUNDLE")
+                .filter(|v| !v.is_empty())
+                .map(Into::into)
+        })
+    }
 }
 
 /// Makes the client for `alias` (or the default chain when `None`).
@@ -31,15 +45,17 @@ pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) 
         let a = aliases
             .get(name)
             .ok_or_else(|| ClientError::Usage(format!("no alias named {name}")))?;
-        let conf = aws_sdk_s3::Config::builder()
+        let mut conf = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .endpoint_url(&a.url)
             .region(Region::new(args.region.clone().unwrap_or_else(|| "us-east-1".into())))
             .credentials_provider(Credentials::new(&a.access_key, &a.secret_key, None, None, "arca-alias"))
             .force_path_style(true)
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-            .build();
-        return Ok(Client::from_conf(conf));
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(bundle) = args.ca_bundle() {
+            conf = conf.http_client(crate::trust::https_client_trusting(&bundle)?);
+        }
+        return Ok(Client::from_conf(conf.build()));
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = &args.profile {
@@ -50,6 +66,9 @@ pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) 
     }
     if let Some(e) = &args.endpoint_url {
         loader = loader.endpoint_url(e);
+    }
+    if let Some(bundle) = args.ca_bundle() {
+        loader = loader.http_client(crate::trust::https_client_trusting(&bundle)?);
     }
     let sdk = loader.load().await;
     let mut conf =

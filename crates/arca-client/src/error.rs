@@ -88,6 +88,12 @@ where
                 text = format!("{text}: {s}");
                 source = s.source();
             }
+            if text.contains("invalid peer certificate") {
+                text.push_str(
+                    " (hint: the server's certificate is not signed by a trusted authority; \
+                     pass --ca-bundle FILE or set AWS_CA_BUNDLE)",
+                );
+            }
             ClientError::Transport(text)
         }
     }

