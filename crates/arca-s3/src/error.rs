@@ -51,3 +51,32 @@ impl<T> StoreResultExt<T> for Result<T, StoreError> {
         self.map_err(store_error)
     }
 }
+
+/// AWS's message for an error code, for errors that reach the wire without one (s3s raises
+/// some of its own — routing, signature and body checks — with a code only).
+pub fn default_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AccessDenied" => "Access Denied",
+        "EntityTooLarge" => "Your proposed upload exceeds the maximum allowed object size.",
+        "IncompleteBody" => "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        "InternalError" => "We encountered an internal error. Please try again.",
+        "InvalidAccessKeyId" => "The AWS Access Key Id you provided does not exist in our records.",
+        "InvalidArgument" => "Invalid Argument",
+        "InvalidBucketName" => "The specified bucket is not valid.",
+        "InvalidRange" => "The requested range is not satisfiable",
+        "InvalidRequest" => "Invalid Request",
+        "InvalidURI" => "Couldn't parse the specified URI.",
+        "KeyTooLongError" => "Your key is too long",
+        "MalformedXML" => "The XML you provided was not well-formed or did not validate against our published schema",
+        "MethodNotAllowed" => "The specified method is not allowed against this resource.",
+        "MissingContentLength" => "You must provide the Content-Length HTTP header.",
+        "NoSuchBucket" => "The specified bucket does not exist",
+        "NoSuchKey" => "The specified key does not exist.",
+        "NotImplemented" => "A header you provided implies functionality that is not implemented",
+        "SignatureDoesNotMatch" => {
+            "The request signature we calculated does not match the signature you provided. \
+             Check your key and signing method."
+        }
+        _ => return None,
+    })
+}

@@ -60,6 +60,9 @@ impl FrontDoor {
                 if is_attributes && resp.status() == StatusCode::OK {
                     resp = unquote_attributes_etag(resp);
                 }
+                if resp.status().is_client_error() || resp.status().is_server_error() {
+                    resp = complete_error_body(resp, &id);
+                }
                 if let (Some(o), Some(b)) = (origin.as_deref(), bucket.as_deref()) {
                     self.add_cors_headers(&mut resp, b, o, method.as_str());
                 }
@@ -231,6 +234,39 @@ fn post_policy_denial(mut resp: Response<Body>, id: &str) -> Response<Body> {
             &format!("Invalid according to Policy: {detail}"),
             id,
         );
+    }
+    resp
+}
+
+/// AWS error bodies always carry a Message and the RequestId; s3s leaves out the RequestId,
+/// and the Message of errors it raises with a code only (`InvalidBucketName`, …).
+fn complete_error_body(mut resp: Response<Body>, id: &str) -> Response<Body> {
+    let Some(bytes) = resp.body_mut().bytes() else {
+        return resp;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let Some(code) = text
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code.to_string())
+    else {
+        return resp;
+    };
+    let mut fixed = text.into_owned();
+    if !fixed.contains("<Message>")
+        && let Some(message) = arca_s3::error::default_message(&code)
+    {
+        fixed = fixed.replacen("</Code>", &format!("</Code><Message>{message}</Message>"), 1);
+    }
+    if !fixed.contains("<RequestId>")
+        && let Some(at) = fixed.rfind("</Error>")
+    {
+        fixed.insert_str(at, &format!("<RequestId>{id}</RequestId><HostId>{id}</HostId>"));
+    }
+    let len = fixed.len();
+    *resp.body_mut() = Body::from(fixed);
+    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+        resp.headers_mut().insert(http::header::CONTENT_LENGTH, v);
     }
     resp
 }

@@ -242,3 +242,26 @@ pub fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Errors s3s raises by code alone (a bucket name it cannot route) still carry AWS's message,
+/// and every error body names the request id its headers carry.
+#[tokio::test]
+async fn error_bodies_have_a_message_and_the_request_id() {
+    let s = TestServer::start();
+    for bucket in ["b", "a..b", "Upper-Case"] {
+        let req = signed("PUT", &s.url(&format!("/{bucket}")), &[], b"", Sign::default());
+        let (st, headers, text) = send(req).await;
+        assert_eq!((st, xml_code(&text)), (400, "InvalidBucketName"), "{text}");
+        assert!(
+            text.contains("<Message>The specified bucket is not valid.</Message>"),
+            "{text}"
+        );
+        let id = headers["x-amz-request-id"].to_str().unwrap();
+        assert!(text.contains(&format!("<RequestId>{id}</RequestId>")), "{text}");
+    }
+    let (st, headers, text) = send(signed("GET", &s.url("/nobucket/k"), &[], b"", Sign::default())).await;
+    assert_eq!((st, xml_code(&text)), (404, "NoSuchBucket"), "{text}");
+    let id = headers["x-amz-request-id"].to_str().unwrap();
+    assert!(text.contains(&format!("<RequestId>{id}</RequestId>")), "{text}");
+    assert_eq!(text.matches("<Message>").count(), 1, "{text}");
+}
