@@ -437,7 +437,10 @@ pub async fn download_file(
     opts: &TransferOptions,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    download_known_size(client, bucket, key, path, None, opts, bar).await
+    let head = client.head_object().bucket(bucket).key(key).send().await.map_err(sdk)?;
+    let size = head.content_length.unwrap_or(0).max(0) as u64;
+    bar.set_length(size);
+    download_known_size(client, bucket, key, path, Some(size), opts, bar).await
 }
 
 /// Like [`download_file`]; `size`, when a listing already told it, saves a HEAD request.

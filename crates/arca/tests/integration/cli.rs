@@ -640,3 +640,49 @@ async fn https_with_a_private_ca_bundle() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("junk.pem"));
     });
 }
+
+/// On a terminal, a transfer draws a progress bar (bytes of the total, rate, ETA) and clears
+/// it when done; `--quiet` draws nothing. The terminal is a pseudo-terminal from `script`.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_bar_on_a_terminal() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let big = h.join("big.bin");
+    std::fs::write(&big, bytes_of(40 * 1024 * 1024, 5)).unwrap();
+    let on_terminal = |args: &str| -> String {
+        let line = format!("'{}' --endpoint-url {} {args}", env!("CARGO_BIN_EXE_arca"), s.endpoint);
+        let out = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env("HOME", h)
+            .env("ARCA_CONFIG_DIR", h.join(".arca"))
+            .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("CI")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    tokio::task::block_in_place(|| {
+        on_terminal("mb s3://bars");
+        let big = big.to_str().unwrap();
+        // One part in flight, so the bar is drawn many times however fast the machine.
+        let up = on_terminal(&format!("cp --concurrency 1 '{big}' s3://bars/big.bin"));
+        assert!(up.contains("/40.00 MiB") && up.contains("eta"), "no bar drawn: {up:?}");
+        assert!(up.contains("\u{1b}[2K"), "the bar is cleared: {up:?}");
+        assert!(up.contains("upload: "), "{up:?}");
+
+        let back = h.join("back.bin");
+        let down = on_terminal(&format!("cp --concurrency 1 s3://bars/big.bin '{}'", back.display()));
+        assert!(
+            down.contains("/40.00 MiB"),
+            "the download bar knows its total: {down:?}"
+        );
+
+        let quiet = on_terminal(&format!("cp -q '{big}' s3://bars/quiet.bin"));
+        assert!(!quiet.contains("eta"), "--quiet draws nothing: {quiet:?}");
+    });
+}
