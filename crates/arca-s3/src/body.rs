@@ -4,7 +4,7 @@
 //! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
 //! that does a blob get started, fed in batches of [`WRITE_BATCH`] from a blocking thread.
 //!
-//! Download: a producer task reads a few blocks at a time (each CRC-verified) and hands them
+//! Download: a producer task reads a few frames at a time (each CRC-verified) and hands them
 //! to the response through a channel of depth 2, so a slow client holds at most a few hundred
 //! KiB of server memory.
 

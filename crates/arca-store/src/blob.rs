@@ -215,14 +215,14 @@ impl BlobWriter {
     }
 }
 
-/// Random-access reads of one blob with CRC verification of every block touched.
+/// Random-access reads of one blob with CRC verification of every frame touched.
 pub struct BlobReader {
     id: BlobId,
     file: File,
 }
 
 impl BlobReader {
-    /// Reads object bytes `[start, start + len)`. `len` should be a few blocks at most; callers
+    /// Reads object bytes `[start, start + len)`. `len` should be a few frames at most; callers
     /// stream larger ranges as a sequence of such reads.
     pub fn read(&self, start: u64, len: usize) -> StoreResult<Vec<u8>> {
         if len == 0 {
@@ -247,13 +247,13 @@ impl BlobReader {
         framed.truncate(filled);
         let mut out = Vec::with_capacity(frames * FRAME_DATA);
         for (i, chunk) in framed.chunks(FRAME_SIZE).enumerate() {
-            let block_no = first + i as u64;
+            let frame_no = first + i as u64;
             if chunk.len() < 4 {
-                return Err(self.corrupt(block_no));
+                return Err(self.corrupt(frame_no));
             }
             let (data, crc) = chunk.split_at(chunk.len() - 4);
             if crc32c(data).to_le_bytes() != crc {
-                return Err(self.corrupt(block_no));
+                return Err(self.corrupt(frame_no));
             }
             out.extend_from_slice(data);
         }

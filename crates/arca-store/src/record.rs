@@ -83,7 +83,7 @@ pub struct ObjectChecksum {
 /// Where an object's bytes live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ObjectData {
-    /// Small objects live inside their metadata record; `crc32c` guards them like blob blocks.
+    /// Small objects live inside their metadata record; `crc32c` guards them like blob frames.
     /// (`serde_bytes`: one MessagePack `bin`, not an array of integers.)
     Inline {
         #[serde(with = "serde_bytes")]

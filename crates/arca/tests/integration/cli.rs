@@ -686,3 +686,126 @@ async fn progress_bar_on_a_terminal() {
         assert!(!quiet.contains("eta"), "--quiet draws nothing: {quiet:?}");
     });
 }
+
+/// What the fault-injecting proxy does with one incoming connection.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Reads the request, answers with this status and S3 error code, closes.
+    Answer(u16, &'static str),
+    /// Accepts and closes without a word: a network error.
+    Drop,
+}
+
+/// A loopback proxy in front of a real server: each new connection takes the next fault from
+/// `faults`; once they are used up, connections are forwarded untouched. Returns the proxy's
+/// endpoint and a count of faults served.
+async fn faulty_proxy(upstream: &str, faults: Vec<Fault>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    tokio::spawn(async move {
+        let faults = std::sync::Mutex::new(faults.into_iter());
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            let fault = faults.lock().unwrap().next();
+            let upstream = upstream.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                match fault {
+                    None => {
+                        let mut up = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+                        let _ = tokio::io::copy_bidirectional(&mut conn, &mut up).await;
+                    }
+                    Some(Fault::Drop) => {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        drop(conn);
+                    }
+                    Some(Fault::Answer(status, code)) => {
+                        // Read the whole request (head, then Content-Length bytes) so that
+                        // closing does not reset the connection under the client's feet.
+                        let mut buf = Vec::new();
+                        let mut chunk = [0u8; 8192];
+                        let head_end = loop {
+                            let n = conn.read(&mut chunk).await.unwrap_or(0);
+                            if n == 0 {
+                                return;
+                            }
+                            buf.extend_from_slice(&chunk[..n]);
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        while buf.len() < head_end + len {
+                            let n = conn.read(&mut chunk).await.unwrap_or(0);
+                            if n == 0 {
+                                break;
+                            }
+                            buf.extend_from_slice(&chunk[..n]);
+                        }
+                        let body = format!("<Error><Code>{code}</Code><Message>injected</Message></Error>");
+                        let resp = format!(
+                            "HTTP/1.1 {status} Injected\r\nContent-Type: application/xml\r\n\
+                             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let _ = conn.write_all(resp.as_bytes()).await;
+                        let _ = conn.shutdown().await;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), served)
+}
+
+/// Throttling (503 SlowDown), server errors and dropped connections are retried with backoff;
+/// a 4xx is final at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_throttling_and_network_errors_never_4xx() {
+    use std::sync::atomic::Ordering;
+    let s = TestServer::start();
+    make_bucket(&s.client(), "retry").await;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let file = h.join("f.txt");
+    std::fs::write(&file, "survives a bad network\n").unwrap();
+
+    let faults = vec![
+        Fault::Answer(503, "SlowDown"),
+        Fault::Drop,
+        Fault::Answer(500, "InternalError"),
+    ];
+    let (proxy, served) = faulty_proxy(&s.endpoint, faults).await;
+    tokio::task::block_in_place(|| {
+        let f = file.to_str().unwrap();
+        ok(arca(h, &["--endpoint-url", &proxy, "cp", f, "s3://retry/f.txt"], None));
+    });
+    assert_eq!(served.load(Ordering::SeqCst), 3, "every fault was met and retried past");
+    assert_eq!(
+        get_bytes(&s.client(), "retry", "f.txt").await,
+        b"survives a bad network\n"
+    );
+
+    let (proxy, served) = faulty_proxy(&s.endpoint, vec![Fault::Answer(403, "AccessDenied")]).await;
+    let out = tokio::task::block_in_place(|| arca(h, &["--endpoint-url", &proxy, "cat", "s3://retry/f.txt"], None));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a 403 is not retried into the working upstream"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AccessDenied"));
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
