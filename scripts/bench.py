@@ -10,6 +10,7 @@ prints the figures next to the issue's targets. Loopback only.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,7 @@ def main():
         for p in (server, null4k, null1m, null16m):
             p.terminate()
         server.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
     print(f"\n| workload | Arca | null-server ceiling | fraction | target |\n|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")

@@ -4,13 +4,13 @@
 //! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
 //! that does a blob get started, fed in batches of [`WRITE_BATCH`] from a blocking thread.
 //!
-//! Download: a producer task reads a few frames at a time (each CRC-verified) and hands them
+//! Download: a producer task reads four frames at a time (each CRC-verified) and hands them
 //! to the response through a channel of depth 2, so a slow client holds at most a few hundred
 //! KiB of server memory.
 
 use std::sync::Arc;
 
-use arca_store::{BlobWriter, Extent, INLINE_THRESHOLD, ObjectData, Store, crc32c};
+use arca_store::{BlobWriter, Extent, FRAME_DATA, INLINE_THRESHOLD, ObjectData, Store, crc32c};
 use bytes::Bytes;
 use futures::StreamExt;
 use md5::{Digest, Md5};
@@ -22,8 +22,9 @@ use crate::error::StoreResultExt;
 
 /// Bytes handed to the blob writer per blocking call.
 const WRITE_BATCH: usize = 1024 * 1024;
-/// Bytes read from a blob per blocking call on the way out.
-const READ_CHUNK: usize = 256 * 1024;
+/// Blob frames read per blocking call on the way out (~256 KiB). Each read ends on a frame
+/// boundary, so consecutive reads never fetch (and verify) the same frame twice.
+const READ_FRAMES: u64 = 4;
 
 /// What an upload produced.
 pub struct Ingested {
@@ -267,16 +268,17 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
                 let reader = store.open_blob(e.blob).s3()?;
                 plan.push((reader, start.max(lo) - lo, end.min(hi) - lo));
             }
-            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, S3Error>>(2);
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Bytes>, S3Error>>(2);
             tokio::spawn(async move {
                 for (reader, mut pos, stop) in plan {
                     let reader = Arc::new(reader);
                     while pos < stop {
-                        let n = READ_CHUNK.min((stop - pos) as usize);
+                        let frame_end = (pos / FRAME_DATA as u64 + READ_FRAMES) * FRAME_DATA as u64;
+                        let n = (frame_end.min(stop) - pos) as usize;
                         let r = reader.clone();
                         let read = tokio::task::spawn_blocking(move || r.read(pos, n)).await;
                         let item = match read {
-                            Ok(Ok(v)) => Ok(Bytes::from(v)),
+                            Ok(Ok(pieces)) => Ok(pieces),
                             Ok(Err(e)) => Err(crate::error::store_error(e)),
                             Err(e) => Err(s3_error!(InternalError, "reader panicked: {e}")),
                         };
@@ -293,8 +295,14 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
     }
 }
 
-fn tokio_stream_from(mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, S3Error>>) -> ByteChunks {
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+/// The pieces of each read, one after another.
+fn tokio_stream_from(mut rx: tokio::sync::mpsc::Receiver<Result<Vec<Bytes>, S3Error>>) -> ByteChunks {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+        .flat_map(|read| match read {
+            Ok(pieces) => futures::stream::iter(pieces.into_iter().map(Ok).collect::<Vec<_>>()),
+            Err(e) => futures::stream::iter(vec![Err(e)]),
+        })
+        .boxed()
 }
 
 /// Wraps a chunk stream as a response body with a known length.

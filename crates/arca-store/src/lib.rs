@@ -24,13 +24,12 @@
 
 pub mod blob;
 mod error;
-mod frame_buffer;
 mod list;
 pub mod meta;
 mod record;
 mod store;
 
-pub use blob::{BlobId, BlobReader, BlobWriter, crc32c};
+pub use blob::{BlobId, BlobReader, BlobWriter, FRAME_DATA, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use record::*;

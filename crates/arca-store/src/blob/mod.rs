@@ -10,27 +10,42 @@
 //! `i * FRAME_SIZE`. Every read verifies the CRC of each frame it touches, so a flipped bit
 //! becomes an error, never wrong bytes.
 //!
-//! Frames are a power of two long so that whole frames can be written with `O_DIRECT`
-//! (see [`crate::frame_buffer`]); where the filesystem refuses `O_DIRECT` (tmpfs, some
-//! overlays) the same bytes go through the page cache instead.
+//! ## The page cache
+//! The first [`CACHED_PREFIX`] bytes of every blob file (1 MiB) are written and read through
+//! the page cache; the rest bypasses it with `O_DIRECT`, where the filesystem allows it (tmpfs
+//! and some overlays do not, and then everything is cached). So objects up to about 1 MiB —
+//! most web assets and documents — stay in memory for the next read, and the start of every
+//! large object is there too (fast first byte), while the bulk of large objects streams
+//! between the network and the disk without the page cache's copies ([`direct_io`] says what
+//! those cost). Reads follow the same split, so the bytes past the prefix, which never enter
+//! the cache, are not pulled into it by reading them either. Frames are a power of two long so
+//! that whole frames are aligned for `O_DIRECT`.
 //!
 //! Files live at `blobs/<first two hex digits>/<32 hex digits>`; the fan-out keeps directories
 //! small and all 256 of them are created (and fsynced) when the store is opened.
 
+mod direct_io;
+mod frame_buffer;
+mod reader;
+mod writer;
+
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StoreError, StoreResult};
-use crate::frame_buffer::FrameBuffer;
-pub use crate::frame_buffer::{FRAME_DATA, FRAME_SIZE};
+pub use frame_buffer::{FRAME_DATA, FRAME_SIZE};
+pub use reader::BlobReader;
+pub use writer::BlobWriter;
 
 /// Frames staged per write: 1 MiB, large enough that a direct write keeps the device busy.
 const FRAMES_PER_WRITE: usize = 16;
+
+/// File bytes of every blob that go through the page cache (one staged write).
+pub const CACHED_PREFIX: u64 = (FRAMES_PER_WRITE * FRAME_SIZE) as u64;
 
 /// A blob's name: 128 random bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -73,7 +88,8 @@ impl FromStr for BlobId {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
-    /// Whether new blobs are written with `O_DIRECT` (false where the filesystem refuses it).
+    /// Whether blob bytes past [`CACHED_PREFIX`] bypass the page cache (false where the
+    /// filesystem refuses `O_DIRECT`).
     direct: bool,
 }
 
@@ -87,8 +103,8 @@ impl BlobStore {
             std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
         sync_dir(&root)?;
-        let direct = direct_writes_work(&root);
-        tracing::debug!(direct, "blob writes");
+        let direct = direct_io::supported(&root);
+        tracing::debug!(direct, "blob bytes past the first MiB bypass the page cache");
         Ok(BlobStore { root, direct })
     }
 
@@ -99,8 +115,8 @@ impl BlobStore {
         Ok(store)
     }
 
-    /// Whether new blobs bypass the page cache.
-    pub fn writes_direct(&self) -> bool {
+    /// Whether blob bytes past [`CACHED_PREFIX`] bypass the page cache.
+    pub fn bypasses_cache(&self) -> bool {
         self.direct
     }
 
@@ -116,17 +132,9 @@ impl BlobStore {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .custom_flags(if self.direct { libc::O_DIRECT } else { 0 })
             .open(&path)
             .map_err(|e| StoreError::io(&path, e))?;
-        Ok(BlobWriter {
-            id,
-            path,
-            file,
-            staged: FrameBuffer::new(FRAMES_PER_WRITE),
-            written: 0,
-            len: 0,
-        })
+        Ok(BlobWriter::new(id, path, file, self.direct))
     }
 
     /// Removes a blob file; a missing file is not an error (GC may run twice after a crash).
@@ -143,160 +151,12 @@ impl BlobStore {
     pub fn open_reader(&self, id: BlobId) -> StoreResult<BlobReader> {
         let path = self.path(id);
         let file = File::open(&path).map_err(|e| StoreError::io(&path, e))?;
-        Ok(BlobReader { id, file })
-    }
-}
-
-/// Streams object bytes into a new blob file, framing them into checksummed frames.
-pub struct BlobWriter {
-    id: BlobId,
-    path: PathBuf,
-    file: File,
-    staged: FrameBuffer,
-    /// File bytes written so far (always a whole number of frames until `finish`).
-    written: u64,
-    /// Object bytes taken so far.
-    len: u64,
-}
-
-impl BlobWriter {
-    pub fn id(&self) -> BlobId {
-        self.id
-    }
-
-    /// Object bytes written so far.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn write(&mut self, mut data: &[u8]) -> StoreResult<()> {
-        self.len += data.len() as u64;
-        while !data.is_empty() {
-            let took = self.staged.push(data);
-            data = &data[took..];
-            if self.staged.is_full() {
-                self.write_staged()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn write_staged(&mut self) -> StoreResult<()> {
-        let frames = self.staged.frames();
-        self.file
-            .write_all_at(frames, self.written)
-            .map_err(|e| StoreError::io(&self.path, e))?;
-        self.written += frames.len() as u64;
-        self.staged.clear();
-        Ok(())
-    }
-
-    /// Writes the last frames and makes the file durable (file, then its directory).
-    pub fn finish(mut self) -> StoreResult<(BlobId, u64)> {
-        let io = |e| StoreError::io(&self.path, e);
-        if !self.staged.is_empty() {
-            let (bytes, exact) = self.staged.seal();
-            self.file.write_all_at(bytes, self.written).map_err(io)?;
-            if exact < bytes.len() {
-                // The padding that made the write aligned is not part of the blob.
-                self.file.set_len(self.written + exact as u64).map_err(io)?;
-            }
-        }
-        // fdatasync: the file is new, so its size and extents are flushed with the data.
-        self.file.sync_data().map_err(io)?;
-        if let Some(dir) = self.path.parent() {
-            sync_dir(dir)?;
-        }
-        Ok((self.id, self.len))
-    }
-}
-
-/// Random-access reads of one blob with CRC verification of every frame touched.
-pub struct BlobReader {
-    id: BlobId,
-    file: File,
-}
-
-impl BlobReader {
-    /// Reads object bytes `[start, start + len)`. `len` should be a few frames at most; callers
-    /// stream larger ranges as a sequence of such reads.
-    pub fn read(&self, start: u64, len: usize) -> StoreResult<Vec<u8>> {
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let first = start / FRAME_DATA as u64;
-        let last = (start + len as u64 - 1) / FRAME_DATA as u64;
-        let frames = (last - first + 1) as usize;
-        let mut framed = vec![0u8; frames * FRAME_SIZE];
-        let mut filled = 0;
-        let offset = first * FRAME_SIZE as u64;
-        while filled < framed.len() {
-            let n = self
-                .file
-                .read_at(&mut framed[filled..], offset + filled as u64)
-                .map_err(|e| StoreError::io(self.id.to_string(), e))?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
-        }
-        framed.truncate(filled);
-        let mut out = Vec::with_capacity(frames * FRAME_DATA);
-        for (i, chunk) in framed.chunks(FRAME_SIZE).enumerate() {
-            let frame_no = first + i as u64;
-            if chunk.len() < 4 {
-                return Err(self.corrupt(frame_no));
-            }
-            let (data, crc) = chunk.split_at(chunk.len() - 4);
-            if crc32c(data).to_le_bytes() != crc {
-                return Err(self.corrupt(frame_no));
-            }
-            out.extend_from_slice(data);
-        }
-        let skip = (start - first * FRAME_DATA as u64) as usize;
-        if out.len() < skip + len {
-            // The file is shorter than the record says: truncated on disk.
-            return Err(self.corrupt(last));
-        }
-        out.truncate(skip + len);
-        out.drain(..skip);
-        Ok(out)
-    }
-
-    fn corrupt(&self, frame: u64) -> StoreError {
-        StoreError::Corrupt {
-            blob: self.id.to_string(),
-            frame,
-        }
+        Ok(BlobReader::new(id, path, file, self.direct))
     }
 }
 
 pub fn crc32c(data: &[u8]) -> u32 {
     crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data) as u32
-}
-
-/// Tries one aligned `O_DIRECT` write in `root`: some filesystems refuse the flag at open
-/// (tmpfs), others only at the first write.
-fn direct_writes_work(root: &Path) -> bool {
-    let probe = root.join(".direct-probe");
-    let attempt = || -> std::io::Result<()> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(&probe)?;
-        let mut frame = FrameBuffer::new(1);
-        frame.push(b"probe");
-        file.write_all_at(frame.seal().0, 0)
-    };
-    let works = attempt().is_ok();
-    let _ = std::fs::remove_file(&probe);
-    works
 }
 
 pub(crate) fn sync_dir(dir: &Path) -> StoreResult<()> {
@@ -318,6 +178,10 @@ mod tests {
         vec![(direct, d), (buffered, b)]
     }
 
+    fn read(r: &BlobReader, start: u64, len: usize) -> StoreResult<Vec<u8>> {
+        Ok(r.read(start, len)?.concat())
+    }
+
     fn write_blob(store: &BlobStore, chunks: &[&[u8]]) -> BlobId {
         let mut w = store.create(BlobId::random()).unwrap();
         for c in chunks {
@@ -335,11 +199,28 @@ mod tests {
             let file_len = std::fs::metadata(store.path(id)).unwrap().len();
             assert_eq!(file_len, (17 * FRAME_SIZE + 123 + 4) as u64, "no padding left behind");
             let r = store.open_reader(id).unwrap();
-            assert_eq!(r.read(0, data.len()).unwrap(), data);
+            assert_eq!(read(&r, 0, data.len()).unwrap(), data);
             let s = FRAME_DATA - 10;
-            assert_eq!(r.read(s as u64, 20).unwrap(), &data[s..s + 20]);
+            assert_eq!(read(&r, s as u64, 20).unwrap(), &data[s..s + 20]);
             let s = data.len() - 5;
-            assert_eq!(r.read(s as u64, 5).unwrap(), &data[s..]);
+            assert_eq!(read(&r, s as u64, 5).unwrap(), &data[s..]);
+        }
+    }
+
+    #[test]
+    fn cold_reads_come_from_the_disk_through_both_paths() {
+        use std::os::unix::io::AsRawFd;
+        for (_d, store) in stores() {
+            // 3 MiB: a cached prefix and a bypassing rest.
+            let data: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
+            let id = write_blob(&store, &[&data]);
+            let f = File::open(store.path(id)).unwrap();
+            // SAFETY: fadvise only reads its integer arguments; the descriptor is open.
+            unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+            let r = store.open_reader(id).unwrap();
+            assert_eq!(read(&r, 0, data.len()).unwrap(), data);
+            let s = 2 * 1024 * 1024 + 17;
+            assert_eq!(read(&r, s as u64, 100_000).unwrap(), &data[s..s + 100_000]);
         }
     }
 
@@ -350,7 +231,7 @@ mod tests {
                 let data = vec![(size % 256) as u8; size];
                 let id = write_blob(&store, &[&data]);
                 let r = store.open_reader(id).unwrap();
-                assert_eq!(r.read(0, size).unwrap(), data, "size {size}");
+                assert_eq!(read(&r, 0, size).unwrap(), data, "size {size}");
             }
         }
     }
@@ -364,9 +245,9 @@ mod tests {
             bytes[FRAME_SIZE + 3] ^= 1;
             std::fs::write(&path, bytes).unwrap();
             let r = store.open_reader(id).unwrap();
-            assert!(r.read(0, 10).is_ok(), "first frame is intact");
+            assert!(read(&r, 0, 10).is_ok(), "first frame is intact");
             assert!(matches!(
-                r.read(FRAME_DATA as u64, 5),
+                read(&r, FRAME_DATA as u64, 5),
                 Err(StoreError::Corrupt { frame: 1, .. })
             ));
         }
@@ -379,7 +260,7 @@ mod tests {
             let f = OpenOptions::new().write(true).open(store.path(id)).unwrap();
             f.set_len(FRAME_SIZE as u64 + 100).unwrap();
             let r = store.open_reader(id).unwrap();
-            assert!(r.read(0, 2 * FRAME_DATA).is_err());
+            assert!(read(&r, 0, 2 * FRAME_DATA).is_err());
         }
     }
 }

@@ -6,7 +6,7 @@
 //! kernel then moves them to the device without copying them through the page cache (on the
 //! machines we measured, that copy cost more CPU than everything else on the upload path).
 
-use crate::blob::crc32c;
+use super::crc32c;
 
 /// Bytes of one frame on disk. A power of two, so full frames always start and end on
 /// sector and page boundaries.

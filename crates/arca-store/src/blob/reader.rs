@@ -1,0 +1,121 @@
+//! BlobReader: random-access reads of one blob, CRC-verified frame by frame.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+use super::direct_io::{self, AlignedBuf, DIRECT_ALIGN};
+use super::{BlobId, CACHED_PREFIX, FRAME_DATA, FRAME_SIZE, crc32c};
+use crate::error::{StoreError, StoreResult};
+
+pub struct BlobReader {
+    id: BlobId,
+    path: PathBuf,
+    file: File,
+    /// Whether reads past [`CACHED_PREFIX`] that miss the page cache may bypass it.
+    may_bypass: bool,
+    /// The `O_DIRECT` descriptor for those reads, opened on first need (`None` if it failed).
+    direct: OnceLock<Option<File>>,
+}
+
+impl BlobReader {
+    pub(super) fn new(id: BlobId, path: PathBuf, file: File, may_bypass: bool) -> Self {
+        if may_bypass {
+            // Kernel readahead on the cached descriptor would pull the rest of the file into
+            // the page cache behind our back.
+            direct_io::no_readahead(&file);
+        }
+        BlobReader {
+            id,
+            path,
+            file,
+            may_bypass,
+            direct: OnceLock::new(),
+        }
+    }
+
+    /// Reads object bytes `[start, start + len)` as pieces in order: one per frame touched,
+    /// each a slice of one read buffer (no copy). `len` should be a few frames at most;
+    /// callers stream larger ranges as a sequence of such reads.
+    pub fn read(&self, start: u64, len: usize) -> StoreResult<Vec<Bytes>> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let first = start / FRAME_DATA as u64;
+        let last = (start + len as u64 - 1) / FRAME_DATA as u64;
+        let frames = (last - first + 1) as usize;
+        let framed = self.read_frames(first * FRAME_SIZE as u64, frames * FRAME_SIZE)?;
+        // Object bytes still to skip (in the first frame) and to take.
+        let mut skip = (start - first * FRAME_DATA as u64) as usize;
+        let mut want = len;
+        let mut pieces = Vec::with_capacity(frames);
+        for (i, at) in (0..framed.len()).step_by(FRAME_SIZE).enumerate() {
+            let frame_no = first + i as u64;
+            let chunk = &framed[at..framed.len().min(at + FRAME_SIZE)];
+            if chunk.len() < 4 {
+                return Err(self.corrupt(frame_no));
+            }
+            let data_len = chunk.len() - 4;
+            if crc32c(&chunk[..data_len]).to_le_bytes() != chunk[data_len..] {
+                return Err(self.corrupt(frame_no));
+            }
+            let from = skip.min(data_len);
+            let to = data_len.min(from + want);
+            skip -= from;
+            want -= to - from;
+            if to > from {
+                pieces.push(framed.slice(at + from..at + to));
+            }
+        }
+        if want > 0 {
+            // The file is shorter than the record says: truncated on disk.
+            return Err(self.corrupt(last));
+        }
+        Ok(pieces)
+    }
+
+    /// Reads up to `size` file bytes at `offset` (both frame-aligned); fewer only at the end of
+    /// the file. Inside [`CACHED_PREFIX`] through the page cache, beyond it around it: those
+    /// bytes were written around it too, so the cache would hold nothing of them anyway.
+    fn read_frames(&self, offset: u64, size: usize) -> StoreResult<Bytes> {
+        let mut buf = AlignedBuf::new(size);
+        let mem = buf.as_mut_slice();
+        let mut filled = 0;
+        while filled < size {
+            let pos = offset + filled as u64;
+            // Direct transfers need aligned offsets; a read ends mid-page only at end of file.
+            let direct = (pos >= CACHED_PREFIX && filled % DIRECT_ALIGN == 0)
+                .then(|| self.direct_file())
+                .flatten();
+            let n = match direct {
+                Some(f) => f.read_at(&mut mem[filled..], pos),
+                None => self.file.read_at(&mut mem[filled..], pos),
+            }
+            .map_err(|e| StoreError::io(&self.path, e))?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        Ok(buf.freeze(filled))
+    }
+
+    fn direct_file(&self) -> Option<&File> {
+        if !self.may_bypass {
+            return None;
+        }
+        self.direct
+            .get_or_init(|| direct_io::open_for_reading(&self.path).ok())
+            .as_ref()
+    }
+
+    fn corrupt(&self, frame: u64) -> StoreError {
+        StoreError::Corrupt {
+            blob: self.id.to_string(),
+            frame,
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! BlobWriter: streams object bytes into a new blob file as checksummed frames.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+
+use super::frame_buffer::FrameBuffer;
+use super::{BlobId, CACHED_PREFIX, FRAMES_PER_WRITE, direct_io, sync_dir};
+use crate::error::{StoreError, StoreResult};
+
+pub struct BlobWriter {
+    id: BlobId,
+    path: PathBuf,
+    file: File,
+    staged: FrameBuffer,
+    /// File bytes written so far (always a whole number of frames until `finish`).
+    written: u64,
+    /// Object bytes taken so far.
+    len: u64,
+    /// Whether writes past [`CACHED_PREFIX`] may bypass the page cache.
+    may_bypass: bool,
+    /// Whether the descriptor is in `O_DIRECT` mode now.
+    direct: bool,
+}
+
+impl BlobWriter {
+    /// A writer for the new, empty, buffered `file`.
+    pub(super) fn new(id: BlobId, path: PathBuf, file: File, may_bypass: bool) -> Self {
+        BlobWriter {
+            id,
+            path,
+            file,
+            staged: FrameBuffer::new(FRAMES_PER_WRITE),
+            written: 0,
+            len: 0,
+            may_bypass,
+            direct: false,
+        }
+    }
+
+    pub fn id(&self) -> BlobId {
+        self.id
+    }
+
+    /// Object bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn write(&mut self, mut data: &[u8]) -> StoreResult<()> {
+        self.len += data.len() as u64;
+        while !data.is_empty() {
+            let took = self.staged.push(data);
+            data = &data[took..];
+            if self.staged.is_full() {
+                self.write_staged()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_staged(&mut self) -> StoreResult<()> {
+        let frames = self.staged.frames();
+        self.file
+            .write_all_at(frames, self.written)
+            .map_err(|e| StoreError::io(&self.path, e))?;
+        self.written += frames.len() as u64;
+        self.staged.clear();
+        if self.may_bypass && !self.direct && self.written >= CACHED_PREFIX {
+            match direct_io::switch_to_direct(&self.file) {
+                Ok(()) => self.direct = true,
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot switch a blob to O_DIRECT; it stays cached");
+                    self.may_bypass = false;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the last frames and makes the file durable (file, then its directory).
+    pub fn finish(mut self) -> StoreResult<(BlobId, u64)> {
+        let io = |e| StoreError::io(&self.path, e);
+        if !self.staged.is_empty() {
+            let (bytes, exact) = self.staged.seal();
+            if self.direct {
+                // O_DIRECT writes whole aligned blocks; the padding is cut off again below.
+                self.file.write_all_at(bytes, self.written).map_err(io)?;
+                if exact < bytes.len() {
+                    self.file.set_len(self.written + exact as u64).map_err(io)?;
+                }
+            } else {
+                self.file.write_all_at(&bytes[..exact], self.written).map_err(io)?;
+            }
+        }
+        // fdatasync: the file is new, so its size and extents are flushed with the data.
+        self.file.sync_data().map_err(io)?;
+        if let Some(dir) = self.path.parent() {
+            sync_dir(dir)?;
+        }
+        Ok((self.id, self.len))
+    }
+}
