@@ -309,9 +309,11 @@ async fn upload_parts(
             let _permit = permit;
             let offset = n * part_size;
             let len = part_size.min(size - offset) as usize;
-            // Streamed from the file, not read into memory first: the SDK then sends it
-            // aws-chunked with the checksum in a trailer, so neither side hashes the part
-            // twice (no SHA-256 payload hash) and memory stays at a few buffers per part.
+            // Streamed from the file, not read into memory first, so memory stays at a few
+            // buffers per part. The SDK sends it aws-chunked with the checksum in a trailer:
+            // over https unsigned (TLS and the checksum protect it), over http with chunk
+            // signatures. (Reading parts whole and sending them unsigned over https was
+            // measured too: 20% less client CPU, the same time, 200 MiB of RSS.)
             let body = ByteStream::read_from()
                 .path(&path)
                 .offset(offset)
