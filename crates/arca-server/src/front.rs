@@ -52,8 +52,13 @@ impl FrontDoor {
             } else if method == Method::OPTIONS {
                 self.preflight(&req, bucket.as_deref(), origin.as_deref(), &id)
             } else {
-                let req = req.map(Body::from);
+                let (parts, incoming) = req.into_parts();
+                let (body, handle) = crate::request_body::shared(incoming);
+                let req = Request::from_parts(parts, Body::http_body(body));
                 let mut resp = self.s3.call(req).await?;
+                if resp.status().is_client_error() || resp.status().is_server_error() {
+                    handle.drain();
+                }
                 if method == Method::POST && resp.status() == StatusCode::BAD_REQUEST {
                     resp = post_policy_denial(resp, &id);
                 }

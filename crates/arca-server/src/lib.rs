@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod front;
 mod host;
 mod memory;
+mod request_body;
 mod request_id;
 mod tls;
 

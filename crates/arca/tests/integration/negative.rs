@@ -265,3 +265,46 @@ async fn error_bodies_have_a_message_and_the_request_id() {
     assert!(text.contains(&format!("<RequestId>{id}</RequestId>")), "{text}");
     assert_eq!(text.matches("<Message>").count(), 1, "{text}");
 }
+
+/// An error s3s raises before reading the body (an invalid bucket name, a bad signature)
+/// still reaches a client that is busy sending a large body: the server reads the rest
+/// instead of resetting the connection under it (which clients report as a broken pipe).
+#[test]
+fn early_errors_reach_a_client_still_sending_its_body() {
+    use std::io::{Read, Write};
+    let s = TestServer::start();
+    let body = vec![7u8; 24 << 20];
+    for (path, secret, code) in [
+        ("/ab/k", SECRET_KEY, "InvalidBucketName"),
+        ("/nobucket/k", "not-the-secret", "SignatureDoesNotMatch"),
+    ] {
+        let req = signed(
+            "PUT",
+            &s.url(path),
+            &[("content-length", &body.len().to_string())],
+            &body,
+            Sign {
+                secret,
+                unsigned_payload: true,
+                ..Default::default()
+            },
+        );
+        let addr = s.endpoint.trim_start_matches("http://").to_string();
+        let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+        sock.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let mut head = format!("PUT {path} HTTP/1.1\r\nhost: {addr}\r\n");
+        for (k, v) in req.headers() {
+            if k != "host" {
+                head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
+            }
+        }
+        head.push_str("\r\n");
+        sock.write_all(head.as_bytes()).unwrap();
+        // All of it must go: a reset here is the bug.
+        sock.write_all(&body).expect("the server stopped reading mid-body");
+        let mut resp = vec![0u8; 4096];
+        let n = sock.read(&mut resp).expect("the connection was reset");
+        let text = String::from_utf8_lossy(&resp[..n]);
+        assert!(text.contains(&format!("<Code>{code}</Code>")), "{text}");
+    }
+}
