@@ -15,12 +15,6 @@ fn arca(home: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
 /// Like [`arca`], with extra environment variables (`None` removes one).
 fn arca_with(home: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, Option<&str>)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_arca"));
-    for (k, v) in env {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
     cmd.args(args)
         .env("HOME", home)
         .env("ARCA_CONFIG_DIR", home.join(".arca"))
@@ -32,6 +26,12 @@ fn arca_with(home: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, Opt
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
     let mut child = cmd.spawn().unwrap();
     if let Some(data) = stdin {
         let mut s = child.stdin.take().unwrap();
@@ -808,4 +808,70 @@ async fn retries_throttling_and_network_errors_never_4xx() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("AccessDenied"));
     assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+/// `--profile` reads keys from ~/.aws/credentials and the endpoint from ~/.aws/config; `mb
+/// --region`, `cp --storage-class/--cache-control/--content-type` and `ls --human-readable`
+/// do what they say.
+#[tokio::test(flavor = "multi_thread")]
+async fn profiles_regions_and_object_options() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let s = TestServer::start_on(&h.join("data"), &["--region", "eu-west-1"]);
+    std::fs::create_dir_all(h.join(".aws")).unwrap();
+    std::fs::write(
+        h.join(".aws/config"),
+        format!("[profile lab]\nregion = eu-west-1\nendpoint_url = {}\n", s.endpoint),
+    )
+    .unwrap();
+    std::fs::write(
+        h.join(".aws/credentials"),
+        format!("[lab]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"),
+    )
+    .unwrap();
+    // Nothing from the environment: keys and endpoint come from the profile alone.
+    let no_env = [
+        ("AWS_ACCESS_KEY_ID", None),
+        ("AWS_SECRET_ACCESS_KEY", None),
+        ("AWS_REGION", None),
+        ("AWS_CONFIG_FILE", None),
+        ("AWS_SHARED_CREDENTIALS_FILE", None),
+    ];
+    let file = h.join("page.bin");
+    std::fs::write(&file, bytes_of(1536, 9)).unwrap();
+    tokio::task::block_in_place(|| {
+        let lab = |args: &[&str]| {
+            let mut all = vec!["--profile", "lab"];
+            all.extend_from_slice(args);
+            ok(arca_with(h, &all, None, &no_env))
+        };
+        lab(&["mb", "--region", "eu-west-1", "s3://regional"]);
+        // A region the server does not serve is refused, so the flag really is sent.
+        let elsewhere = ["--profile", "lab", "mb", "--region", "us-west-2", "s3://elsewhere"];
+        let out = arca_with(h, &elsewhere, None, &no_env);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("InvalidLocationConstraint"));
+        lab(&[
+            "cp",
+            "--storage-class",
+            "STANDARD_IA",
+            "--cache-control",
+            "max-age=60",
+            "--content-type",
+            "text/x-lab",
+            file.to_str().unwrap(),
+            "s3://regional/page.bin",
+        ]);
+        let listed = lab(&["ls", "--human-readable", "s3://regional/"]);
+        assert!(listed.contains("1.5 KiB") && listed.contains("page.bin"), "{listed}");
+        // Without the profile there are no credentials at all.
+        let out = arca_with(h, &["ls", "s3://regional/"], None, &no_env);
+        assert_ne!(out.status.code(), Some(0));
+    });
+    let c = s.client();
+    let loc = c.get_bucket_location().bucket("regional").send().await.unwrap();
+    assert_eq!(loc.location_constraint().map(|l| l.as_str()), Some("eu-west-1"));
+    let head = c.head_object().bucket("regional").key("page.bin").send().await.unwrap();
+    assert_eq!(head.storage_class().map(|c| c.as_str()), Some("STANDARD_IA"));
+    assert_eq!(head.cache_control(), Some("max-age=60"));
+    assert_eq!(head.content_type(), Some("text/x-lab"));
 }
