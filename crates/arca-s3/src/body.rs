@@ -273,8 +273,12 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
                 for (reader, mut pos, stop) in plan {
                     let reader = Arc::new(reader);
                     while pos < stop {
-                        let frame_end = (pos / FRAME_DATA as u64 + READ_FRAMES) * FRAME_DATA as u64;
-                        let n = (frame_end.min(stop) - pos) as usize;
+                        let mut end = (pos / FRAME_DATA as u64 + READ_FRAMES) * FRAME_DATA as u64;
+                        if stop.saturating_sub(end) < FRAME_DATA as u64 {
+                            // A last sliver (a 1 MiB object's final 64 bytes) joins this read.
+                            end = stop;
+                        }
+                        let n = (end.min(stop) - pos) as usize;
                         let r = reader.clone();
                         let read = tokio::task::spawn_blocking(move || r.read(pos, n)).await;
                         let item = match read {
