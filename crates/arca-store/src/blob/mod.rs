@@ -222,6 +222,9 @@ mod tests {
             assert_eq!(read(&r, 0, data.len()).unwrap(), data);
             let s = 2 * 1024 * 1024 + 17;
             assert_eq!(read(&r, s as u64, 100_000).unwrap(), &data[s..s + 100_000]);
+            // Across the end of the cached prefix: one read, two paths.
+            let s = 1024 * 1024 - 5000;
+            assert_eq!(read(&r, s as u64, 200_000).unwrap(), &data[s..s + 200_000]);
         }
     }
 

@@ -92,7 +92,15 @@ impl BlobReader {
                 .flatten();
             let n = match direct {
                 Some(f) => f.read_at(&mut mem[filled..], pos),
-                None => self.file.read_at(&mut mem[filled..], pos),
+                None => {
+                    // A cached read stops at the prefix, so it pulls nothing past it in.
+                    let end = if pos < CACHED_PREFIX && self.may_bypass {
+                        filled + (CACHED_PREFIX - pos).min((size - filled) as u64) as usize
+                    } else {
+                        size
+                    };
+                    self.file.read_at(&mut mem[filled..end], pos)
+                }
             }
             .map_err(|e| StoreError::io(&self.path, e))?;
             if n == 0 {
