@@ -268,8 +268,13 @@ fn complete_error_body(mut resp: Response<Body>, id: &str) -> Response<Body> {
     {
         fixed.insert_str(at, &format!("<RequestId>{id}</RequestId><HostId>{id}</HostId>"));
     }
-    let len = fixed.len();
-    *resp.body_mut() = Body::from(fixed);
+    with_body(resp, fixed)
+}
+
+/// `resp` with `body` in place of its own, and the Content-Length to match.
+fn with_body(mut resp: Response<Body>, body: String) -> Response<Body> {
+    let len = body.len();
+    *resp.body_mut() = Body::from(body);
     if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
         resp.headers_mut().insert(http::header::CONTENT_LENGTH, v);
     }
@@ -287,12 +292,7 @@ fn unquote_attributes_etag(mut resp: Response<Body>) -> Response<Body> {
         .replace("&quot;</ETag>", "</ETag>")
         .replace("<ETag>\"", "<ETag>")
         .replace("\"</ETag>", "</ETag>");
-    let len = fixed.len();
-    *resp.body_mut() = Body::from(fixed);
-    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
-        resp.headers_mut().insert(http::header::CONTENT_LENGTH, v);
-    }
-    resp
+    with_body(resp, fixed)
 }
 
 /// `GET /health` without credentials. A signed request for `/health` is a ListObjects on a

@@ -109,15 +109,11 @@ impl BlobStore {
     }
 
     /// Like [`BlobStore::open`], but never uses `O_DIRECT` (tests of the fallback path).
-    pub fn open_buffered(root: impl Into<PathBuf>) -> StoreResult<Self> {
+    #[cfg(test)]
+    pub(crate) fn open_buffered(root: impl Into<PathBuf>) -> StoreResult<Self> {
         let mut store = Self::open(root)?;
         store.direct = false;
         Ok(store)
-    }
-
-    /// Whether blob bytes past [`CACHED_PREFIX`] bypass the page cache.
-    pub fn bypasses_cache(&self) -> bool {
-        self.direct
     }
 
     pub fn path(&self, id: BlobId) -> PathBuf {
