@@ -811,8 +811,8 @@ async fn retries_throttling_and_network_errors_never_4xx() {
 }
 
 /// `--profile` reads keys from ~/.aws/credentials and the endpoint from ~/.aws/config; `mb
-/// --region`, `cp --storage-class/--cache-control/--content-type` and `ls --human-readable`
-/// do what they say.
+/// --region`, `cp --storage-class/--cache-control/--content-type/--metadata` (from a file and
+/// from standard input) and `ls --human-readable` do what they say.
 #[tokio::test(flavor = "multi_thread")]
 async fn profiles_regions_and_object_options() {
     let home = tempfile::tempdir().unwrap();
@@ -861,6 +861,25 @@ async fn profiles_regions_and_object_options() {
             file.to_str().unwrap(),
             "s3://regional/page.bin",
         ]);
+        // The same options on an object streamed from standard input.
+        ok(arca_with(
+            h,
+            &[
+                "--profile",
+                "lab",
+                "cp",
+                "--storage-class",
+                "STANDARD_IA",
+                "--cache-control",
+                "no-cache",
+                "--metadata",
+                "origin=pipe",
+                "-",
+                "s3://regional/piped",
+            ],
+            Some(b"from a pipe"),
+            &no_env,
+        ));
         let listed = lab(&["ls", "--human-readable", "s3://regional/"]);
         assert!(listed.contains("1.5 KiB") && listed.contains("page.bin"), "{listed}");
         // Without the profile there are no credentials at all.
@@ -874,4 +893,11 @@ async fn profiles_regions_and_object_options() {
     assert_eq!(head.storage_class().map(|c| c.as_str()), Some("STANDARD_IA"));
     assert_eq!(head.cache_control(), Some("max-age=60"));
     assert_eq!(head.content_type(), Some("text/x-lab"));
+    let piped = c.head_object().bucket("regional").key("piped").send().await.unwrap();
+    assert_eq!(piped.storage_class().map(|c| c.as_str()), Some("STANDARD_IA"));
+    assert_eq!(piped.cache_control(), Some("no-cache"));
+    assert_eq!(
+        piped.metadata().and_then(|m| m.get("origin")).map(String::as_str),
+        Some("pipe")
+    );
 }
