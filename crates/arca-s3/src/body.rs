@@ -2,7 +2,8 @@
 //!
 //! Upload: bytes are hashed (MD5 for the ETag, plus the requested checksum) as they arrive;
 //! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
-//! that does a blob get started, fed in batches of [`WRITE_BATCH`] from a blocking thread.
+//! that does a blob get started. Bytes are framed straight into the blob writer's 1 MiB
+//! staging buffer as they arrive; each full buffer is written from a blocking thread.
 //!
 //! Download: a producer task reads four frames at a time (each CRC-verified) and hands them
 //! to the response through a channel of depth 2, so a slow client holds at most a few hundred
@@ -10,7 +11,7 @@
 
 use std::sync::Arc;
 
-use arca_store::{BlobWriter, Extent, FRAME_DATA, INLINE_THRESHOLD, ObjectData, Store, crc32c};
+use arca_store::{BlobId, BlobWriter, Extent, FRAME_DATA, INLINE_THRESHOLD, ObjectData, Store, crc32c};
 use bytes::Bytes;
 use futures::StreamExt;
 use md5::{Digest, Md5};
@@ -20,8 +21,6 @@ use s3s::{S3Error, S3Result, s3_error};
 
 use crate::error::StoreResultExt;
 
-/// Bytes handed to the blob writer per blocking call.
-const WRITE_BATCH: usize = 1024 * 1024;
 /// Blob frames read per blocking call on the way out (~256 KiB). Each read ends on a frame
 /// boundary, so consecutive reads never fetch (and verify) the same frame twice.
 const READ_FRAMES: u64 = 4;
@@ -151,7 +150,8 @@ async fn ingest_with(
     let mut size = 0u64;
     let mut inline: Vec<u8> = Vec::new();
     let mut writer: Option<BlobWriter> = None;
-    let mut pending: Vec<u8> = Vec::new();
+    // The blob being written, if any: what to discard if anything fails, writer or not.
+    let mut blob: Option<BlobId> = None;
     let result: S3Result<()> = async {
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;
@@ -168,46 +168,41 @@ async fn ingest_with(
                 inline.extend_from_slice(&chunk);
                 continue;
             }
-            if writer.is_none() {
-                writer = Some(store.begin_blob().await.s3()?);
-                pending = std::mem::take(&mut inline);
-                pending.reserve(WRITE_BATCH);
-            }
-            pending.extend_from_slice(&chunk);
-            if pending.len() >= WRITE_BATCH {
-                let w = writer.take().expect("writer");
-                let (w, buf) = write_batch(w, std::mem::take(&mut pending)).await?;
-                writer = Some(w);
-                pending = buf;
-            }
+            let mut w = match writer.take() {
+                Some(w) => w,
+                None => {
+                    let w = store.begin_blob().await.s3()?;
+                    blob = Some(w.id());
+                    feed(w, &std::mem::take(&mut inline)).await?
+                }
+            };
+            w = feed(w, &chunk).await?;
+            writer = Some(w);
         }
         if writer.is_none() && !inline_ok {
-            writer = Some(store.begin_blob().await.s3()?);
+            let w = store.begin_blob().await.s3()?;
+            blob = Some(w.id());
+            writer = Some(w);
         }
         Ok(())
     }
     .await;
     let data = match (result, writer) {
-        (Err(e), Some(w)) => {
-            let id = w.id();
-            drop(w);
-            let _ = store.discard_blob(id).await;
+        (Err(e), _) => {
+            if let Some(id) = blob {
+                let _ = store.discard_blob(id).await;
+            }
             return Err(e);
         }
-        (Err(e), None) => return Err(e),
         (Ok(()), None) => ObjectData::Inline {
             crc32c: crc32c(&inline),
             bytes: inline,
         },
         (Ok(()), Some(w)) => {
             let id = w.id();
-            let finished = tokio::task::spawn_blocking(move || {
-                let mut w = w;
-                w.write(&pending)?;
-                w.finish()
-            })
-            .await
-            .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"));
+            let finished = tokio::task::spawn_blocking(move || w.finish())
+                .await
+                .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"));
             match finished {
                 Ok(Ok((blob, len))) => ObjectData::Extents(vec![Extent { blob, len }]),
                 Ok(Err(e)) => {
@@ -229,15 +224,22 @@ async fn ingest_with(
     })
 }
 
-async fn write_batch(mut w: BlobWriter, mut buf: Vec<u8>) -> S3Result<(BlobWriter, Vec<u8>)> {
-    tokio::task::spawn_blocking(move || {
-        w.write(&buf)?;
-        buf.clear();
-        Ok((w, buf))
-    })
-    .await
-    .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"))?
-    .s3()
+/// Frames `data` into the writer's staging buffer on this task and writes each buffer that
+/// fills (1 MiB) from a blocking thread: the bytes are copied once, into their frames.
+async fn feed(mut w: BlobWriter, mut data: &[u8]) -> S3Result<BlobWriter> {
+    loop {
+        let took = w.stage(data);
+        data = &data[took..];
+        if w.needs_flush() {
+            w = tokio::task::spawn_blocking(move || w.flush().map(|()| w))
+                .await
+                .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"))?
+                .s3()?;
+        }
+        if data.is_empty() {
+            return Ok(w);
+        }
+    }
 }
 
 /// Streams bytes `[start, end)` of an object. Blob files are opened before this returns, so a

@@ -51,13 +51,32 @@ impl BlobWriter {
         self.len == 0
     }
 
+    /// Frames as much of `data` as fits in the staging buffer, without I/O; returns how many
+    /// bytes it took. Fewer than `data.len()` means the buffer is full: [`Self::flush`] it.
+    /// Cheap enough for an async task; only `flush` and `finish` touch the disk.
+    pub fn stage(&mut self, data: &[u8]) -> usize {
+        let took = self.staged.push(data);
+        self.len += took as u64;
+        took
+    }
+
+    /// Whether the staging buffer is full and waits for [`Self::flush`].
+    pub fn needs_flush(&self) -> bool {
+        self.staged.is_full()
+    }
+
+    /// Writes the full staging buffer to the file (blocking I/O).
+    pub fn flush(&mut self) -> StoreResult<()> {
+        self.write_staged()
+    }
+
+    /// Stages and flushes all of `data` (blocking I/O).
     pub fn write(&mut self, mut data: &[u8]) -> StoreResult<()> {
-        self.len += data.len() as u64;
         while !data.is_empty() {
-            let took = self.staged.push(data);
+            let took = self.stage(data);
             data = &data[took..];
-            if self.staged.is_full() {
-                self.write_staged()?;
+            if self.needs_flush() {
+                self.flush()?;
             }
         }
         Ok(())
