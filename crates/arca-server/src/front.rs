@@ -228,11 +228,7 @@ fn post_policy_denial(mut resp: Response<Body>, id: &str) -> Response<Body> {
     };
     let text = String::from_utf8_lossy(&bytes);
     if text.contains("<Code>InvalidPolicyDocument</Code>") && text.contains("Policy condition") {
-        let detail = text
-            .split("<Message>")
-            .nth(1)
-            .and_then(|m| m.split("</Message>").next())
-            .unwrap_or("");
+        let detail = xml_element(&text, "Message").unwrap_or("");
         return s3_error_response(
             StatusCode::FORBIDDEN,
             "AccessDenied",
@@ -250,11 +246,7 @@ fn complete_error_body(mut resp: Response<Body>, id: &str) -> Response<Body> {
         return resp;
     };
     let text = String::from_utf8_lossy(&bytes);
-    let Some(code) = text
-        .split_once("<Code>")
-        .and_then(|(_, rest)| rest.split_once("</Code>"))
-        .map(|(code, _)| code.to_string())
-    else {
+    let Some(code) = xml_element(&text, "Code").map(str::to_string) else {
         return resp;
     };
     let mut fixed = text.into_owned();
@@ -269,6 +261,12 @@ fn complete_error_body(mut resp: Response<Body>, id: &str) -> Response<Body> {
         fixed.insert_str(at, &format!("<RequestId>{id}</RequestId><HostId>{id}</HostId>"));
     }
     with_body(resp, fixed)
+}
+
+/// The text of the first `<name>` element of an error body.
+fn xml_element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let (_, rest) = xml.split_once(&format!("<{name}>"))?;
+    rest.split_once(&format!("</{name}>")).map(|(text, _)| text)
 }
 
 /// `resp` with `body` in place of its own, and the Content-Length to match.
