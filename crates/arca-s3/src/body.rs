@@ -1,6 +1,7 @@
 //! Moving object bytes between HTTP bodies and the store, streaming, with bounded memory.
 //!
-//! Upload: bytes are hashed (MD5 for the ETag, plus the requested checksum) as they arrive;
+//! Upload: bytes are hashed (MD5 for the ETag, in SIMD lanes shared with other uploads once
+//! the body is large, see [`crate::md5_lanes`]; plus the requested checksum) as they arrive;
 //! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
 //! that does a blob get started. Bytes are framed straight into the blob writer's 1 MiB
 //! staging buffer as they arrive; each full buffer is written from a blocking thread.
@@ -11,15 +12,15 @@
 
 use std::sync::Arc;
 
-use arca_store::{BlobId, BlobWriter, Extent, FRAME_DATA, INLINE_THRESHOLD, ObjectData, Store, crc32c};
+use arca_store::{BlobId, BlobWriter, Extent, FRAME_DATA, HeadCaching, INLINE_THRESHOLD, ObjectData, Store, crc32c};
 use bytes::Bytes;
 use futures::StreamExt;
-use md5::{Digest, Md5};
 use s3s::checksum::ChecksumHasher;
 use s3s::dto::{Checksum, StreamingBlob};
 use s3s::{S3Error, S3Result, s3_error};
 
 use crate::error::StoreResultExt;
+use crate::md5_lanes::EtagMd5;
 
 /// Blob frames read per blocking call on the way out (~256 KiB). Each read ends on a frame
 /// boundary, so consecutive reads never fetch (and verify) the same frame twice.
@@ -126,17 +127,37 @@ fn body_error_from_text(text: &str) -> S3Error {
 
 /// Streams `chunks` into the store (inline or a new blob); at most `limit` bytes.
 pub async fn ingest(store: &Arc<Store>, chunks: ByteChunks, hasher: ChecksumHasher, limit: u64) -> S3Result<Ingested> {
-    ingest_with(store, chunks, hasher, limit, true).await
+    ingest_with(store, chunks, hasher, limit, true, HeadCaching::Cached).await
 }
 
-/// Like [`ingest`], but always into a blob (multipart parts become extents).
+/// Like [`ingest`], but always into a blob (multipart parts become extents); `head` says
+/// whether the blob starts its object (part 1) or continues it.
 pub async fn ingest_blob(
     store: &Arc<Store>,
     chunks: ByteChunks,
     hasher: ChecksumHasher,
     limit: u64,
+    head: HeadCaching,
 ) -> S3Result<Ingested> {
-    ingest_with(store, chunks, hasher, limit, false).await
+    ingest_with(store, chunks, hasher, limit, false, head).await
+}
+
+/// How a part's blob is cached: only part 1 starts an object.
+pub fn part_head_caching(part_number: u32) -> HeadCaching {
+    if part_number == 1 {
+        HeadCaching::Cached
+    } else {
+        HeadCaching::Uncached
+    }
+}
+
+/// How the blob of an object's `index`th extent is read: as [`part_head_caching`] wrote it.
+fn extent_head_caching(index: usize) -> HeadCaching {
+    if index == 0 {
+        HeadCaching::Cached
+    } else {
+        HeadCaching::Uncached
+    }
 }
 
 async fn ingest_with(
@@ -145,8 +166,9 @@ async fn ingest_with(
     mut hasher: ChecksumHasher,
     limit: u64,
     inline_ok: bool,
+    head: HeadCaching,
 ) -> S3Result<Ingested> {
-    let mut md5 = Md5::new();
+    let mut md5 = EtagMd5::new();
     let mut size = 0u64;
     let mut inline: Vec<u8> = Vec::new();
     let mut writer: Option<BlobWriter> = None;
@@ -162,7 +184,7 @@ async fn ingest_with(
                     "Your proposed upload exceeds the maximum allowed object size."
                 ));
             }
-            md5.update(&chunk);
+            md5.update(&chunk).await;
             hasher.update(&chunk);
             if writer.is_none() && inline_ok && inline.len() + chunk.len() <= INLINE_THRESHOLD {
                 inline.extend_from_slice(&chunk);
@@ -171,7 +193,7 @@ async fn ingest_with(
             let mut w = match writer.take() {
                 Some(w) => w,
                 None => {
-                    let w = store.begin_blob().await.s3()?;
+                    let w = store.begin_blob(head).await.s3()?;
                     blob = Some(w.id());
                     feed(w, &std::mem::take(&mut inline)).await?
                 }
@@ -180,7 +202,7 @@ async fn ingest_with(
             writer = Some(w);
         }
         if writer.is_none() && !inline_ok {
-            let w = store.begin_blob().await.s3()?;
+            let w = store.begin_blob(head).await.s3()?;
             blob = Some(w.id());
             writer = Some(w);
         }
@@ -219,7 +241,7 @@ async fn ingest_with(
     Ok(Ingested {
         data,
         size,
-        md5: md5.finalize().into(),
+        md5: md5.finish().await,
         checksum: hasher.finalize(),
     })
 }
@@ -261,13 +283,13 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
             // (reader, first byte in this extent, end byte in this extent)
             let mut plan = Vec::new();
             let mut offset = 0u64;
-            for e in extents {
+            for (index, e) in extents.iter().enumerate() {
                 let (lo, hi) = (offset, offset + e.len);
                 offset = hi;
                 if hi <= start || lo >= end || e.len == 0 {
                     continue;
                 }
-                let reader = store.open_blob(e.blob).s3()?;
+                let reader = store.open_blob(e.blob, extent_head_caching(index)).s3()?;
                 plan.push((reader, start.max(lo) - lo, end.min(hi) - lo));
             }
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Bytes>, S3Error>>(2);

@@ -14,6 +14,7 @@ mod common;
 pub mod cors;
 pub mod error;
 mod listing;
+pub mod md5_lanes;
 mod multipart;
 mod object;
 

@@ -7,7 +7,7 @@ use arca_store::{
     ChecksumType, Extent, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord, PartSummary,
     StoreError, now_ms,
 };
-use md5::{Digest, Md5};
+use md5_many::Md5State;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
@@ -169,7 +169,8 @@ impl ArcaS3 {
             Some(b) => body::request_chunks(b),
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
-        let ingested = body::ingest_blob(&self.store, chunks, hasher, MAX_PUT_SIZE).await?;
+        let head = body::part_head_caching(part_number);
+        let ingested = body::ingest_blob(&self.store, chunks, hasher, MAX_PUT_SIZE, head).await?;
         let verdict = ingested.verify(
             content_md5,
             input.content_length,
@@ -243,6 +244,7 @@ impl ArcaS3 {
             chunks,
             algorithm.map(checksum::hasher_for).unwrap_or_default(),
             u64::MAX,
+            body::part_head_caching(part_number),
         )
         .await?;
         let (etag, last_modified_ms, value) = self
@@ -377,9 +379,10 @@ impl ArcaS3 {
                 ));
             }
         }
-        let mut md5 = Md5::new();
+        // S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the part count.
+        let mut md5 = Md5State::new();
         for (_, etag) in &chosen {
-            md5.update(hex::decode(etag).unwrap_or_default());
+            md5.update(&hex::decode(etag).unwrap_or_default());
         }
         let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
         let owner = self.owner.clone();

@@ -29,7 +29,7 @@ pub mod meta;
 mod record;
 mod store;
 
-pub use blob::{BlobId, BlobReader, BlobWriter, FRAME_DATA, crc32c};
+pub use blob::{BlobId, BlobReader, BlobWriter, FRAME_DATA, HeadCaching, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use record::*;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
-use crate::blob::{BlobId, BlobReader, BlobStore, BlobWriter};
+use crate::blob::{BlobId, BlobReader, BlobStore, BlobWriter, HeadCaching};
 use crate::error::{StoreError, StoreResult, meta};
 use crate::list::{ListPage, ListQuery, list_objects};
 use crate::meta::{
@@ -361,7 +361,7 @@ impl Store {
 
     /// Records the intent to write a new blob (durably), then creates its file. If the
     /// process dies before a record references the blob, the next start reclaims it.
-    pub async fn begin_blob(&self) -> StoreResult<BlobWriter> {
+    pub async fn begin_blob(&self, head: HeadCaching) -> StoreResult<BlobWriter> {
         let id = BlobId::random();
         self.meta
             .write(move |txn| {
@@ -370,7 +370,7 @@ impl Store {
                 Ok(())
             })
             .await?;
-        self.blobs.create(id)
+        self.blobs.create(id, head)
     }
 
     /// Gives up on a blob whose upload failed (bad digest, client went away).
@@ -385,8 +385,8 @@ impl Store {
         Ok(())
     }
 
-    pub fn open_blob(&self, id: BlobId) -> StoreResult<BlobReader> {
-        self.blobs.open_reader(id)
+    pub fn open_blob(&self, id: BlobId, head: HeadCaching) -> StoreResult<BlobReader> {
+        self.blobs.open_reader(id, head)
     }
 
     // ---------------------------------------------------------------- multipart
@@ -957,7 +957,7 @@ mod tests {
     }
 
     async fn blob(s: &Store, bytes: &[u8]) -> Extent {
-        let mut w = s.begin_blob().await.unwrap();
+        let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
         w.write(bytes).unwrap();
         let (blob, len) = w.finish().unwrap();
         Extent { blob, len }
@@ -1001,7 +1001,7 @@ mod tests {
         let orphan;
         {
             let s = Store::open(dir.path()).unwrap();
-            let mut w = s.begin_blob().await.unwrap();
+            let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
             w.write(b"never committed").unwrap();
             orphan = w.id();
             w.finish().unwrap();

@@ -7,22 +7,26 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
+#[cfg(doc)]
+use super::CACHED_PREFIX;
 use super::direct_io::{self, AlignedBuf, DIRECT_ALIGN};
-use super::{BlobId, CACHED_PREFIX, FRAME_DATA, FRAME_SIZE, crc32c};
+use super::{BlobId, FRAME_DATA, FRAME_SIZE, crc32c};
 use crate::error::{StoreError, StoreResult};
 
 pub struct BlobReader {
     id: BlobId,
     path: PathBuf,
     file: File,
-    /// Whether reads past [`CACHED_PREFIX`] that miss the page cache may bypass it.
+    /// Whether reads past `cached_prefix` may bypass the page cache.
     may_bypass: bool,
+    /// File bytes read through the page cache: [`CACHED_PREFIX`] or 0, as the blob was written.
+    cached_prefix: u64,
     /// The `O_DIRECT` descriptor for those reads, opened on first need (`None` if it failed).
     direct: OnceLock<Option<File>>,
 }
 
 impl BlobReader {
-    pub(super) fn new(id: BlobId, path: PathBuf, file: File, may_bypass: bool) -> Self {
+    pub(super) fn new(id: BlobId, path: PathBuf, file: File, may_bypass: bool, cached_prefix: u64) -> Self {
         if may_bypass {
             // Kernel readahead on the cached descriptor would pull the rest of the file into
             // the page cache behind our back.
@@ -33,6 +37,7 @@ impl BlobReader {
             path,
             file,
             may_bypass,
+            cached_prefix,
             direct: OnceLock::new(),
         }
     }
@@ -78,7 +83,7 @@ impl BlobReader {
     }
 
     /// Reads up to `size` file bytes at `offset` (both frame-aligned); fewer only at the end of
-    /// the file. Inside [`CACHED_PREFIX`] through the page cache, beyond it around it: those
+    /// the file. Inside the cached prefix through the page cache, beyond it around it: those
     /// bytes were written around it too, so the cache would hold nothing of them anyway.
     fn read_frames(&self, offset: u64, size: usize) -> StoreResult<Bytes> {
         let mut buf = AlignedBuf::new(size);
@@ -87,15 +92,15 @@ impl BlobReader {
         while filled < size {
             let pos = offset + filled as u64;
             // Direct transfers need aligned offsets; a read ends mid-page only at end of file.
-            let direct = (pos >= CACHED_PREFIX && filled % DIRECT_ALIGN == 0)
+            let direct = (pos >= self.cached_prefix && filled % DIRECT_ALIGN == 0)
                 .then(|| self.direct_file())
                 .flatten();
             let n = match direct {
                 Some(f) => f.read_at(&mut mem[filled..], pos),
                 None => {
                     // A cached read stops at the prefix, so it pulls nothing past it in.
-                    let end = if pos < CACHED_PREFIX && self.may_bypass {
-                        filled + (CACHED_PREFIX - pos).min((size - filled) as u64) as usize
+                    let end = if pos < self.cached_prefix && self.may_bypass {
+                        filled + (self.cached_prefix - pos).min((size - filled) as u64) as usize
                     } else {
                         size
                     };

@@ -4,8 +4,10 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
+#[cfg(doc)]
+use super::CACHED_PREFIX;
 use super::frame_buffer::FrameBuffer;
-use super::{BlobId, CACHED_PREFIX, FRAMES_PER_WRITE, direct_io, sync_dir};
+use super::{BlobId, FRAMES_PER_WRITE, direct_io, sync_dir};
 use crate::error::{StoreError, StoreResult};
 
 pub struct BlobWriter {
@@ -17,15 +19,17 @@ pub struct BlobWriter {
     written: u64,
     /// Object bytes taken so far.
     len: u64,
-    /// Whether writes past [`CACHED_PREFIX`] may bypass the page cache.
+    /// Whether writes past `cached_prefix` may bypass the page cache.
     may_bypass: bool,
+    /// File bytes written through the page cache before bypassing it: [`CACHED_PREFIX`] or 0.
+    cached_prefix: u64,
     /// Whether the descriptor is in `O_DIRECT` mode now.
     direct: bool,
 }
 
 impl BlobWriter {
     /// A writer for the new, empty, buffered `file`.
-    pub(super) fn new(id: BlobId, path: PathBuf, file: File, may_bypass: bool) -> Self {
+    pub(super) fn new(id: BlobId, path: PathBuf, file: File, may_bypass: bool, cached_prefix: u64) -> Self {
         BlobWriter {
             id,
             path,
@@ -34,6 +38,7 @@ impl BlobWriter {
             written: 0,
             len: 0,
             may_bypass,
+            cached_prefix,
             direct: false,
         }
     }
@@ -82,11 +87,11 @@ impl BlobWriter {
         Ok(())
     }
 
-    /// Writes a full staging buffer. The first goes through the page cache; later ones bypass
-    /// it. (Switching only here, never for the short tail, keeps a blob just over 1 MiB from
-    /// paying a padded direct write for its last few bytes.)
+    /// Writes a full staging buffer. Those inside the cached prefix go through the page cache;
+    /// later ones bypass it. (Switching only here, never for the short tail, keeps a blob just
+    /// over the prefix from paying a padded direct write for its last few bytes.)
     fn write_staged(&mut self) -> StoreResult<()> {
-        if self.may_bypass && !self.direct && self.written >= CACHED_PREFIX {
+        if self.may_bypass && !self.direct && self.written >= self.cached_prefix {
             match direct_io::switch_to_direct(&self.file) {
                 Ok(()) => self.direct = true,
                 Err(e) => {
