@@ -29,6 +29,7 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServerError> {
         .with_no_client_auth()
         .with_single_cert(certs, key_der)
         .map_err(|e| ServerError::Tls(e.to_string()))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only, like S3 (see the connection builder in lib.rs for why not h2).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -130,6 +130,39 @@ async fn https_with_rustls() {
         .await
         .unwrap();
     assert_eq!(get_bytes(&c, "secure", "k").await, b"over tls");
+
+    // HTTP/1.1 only, as S3: a client offering h2 first is answered in HTTP/1.1.
+    let endpoint = s.endpoint.clone();
+    let pem = cert.cert.pem();
+    tokio::task::spawn_blocking(move || alpn_answer(&endpoint, &pem))
+        .await
+        .unwrap();
+}
+
+/// Connects offering ALPN `h2, http/1.1`; checks the server picks HTTP/1.1 and speaks it.
+fn alpn_answer(endpoint: &str, ca_pem: &str) {
+    use rustls::pki_types::pem::PemObject;
+    use std::io::{Read, Write};
+    let mut roots = rustls::RootCertStore::empty();
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap();
+    roots.add(der).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let addr = endpoint.trim_start_matches("https://");
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, std::net::TcpStream::connect(addr).unwrap());
+    tls.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = tls.read_to_string(&mut answer);
+    assert_eq!(tls.conn.alpn_protocol(), Some(&b"http/1.1"[..]));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[tokio::test]
