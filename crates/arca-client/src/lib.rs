@@ -19,6 +19,7 @@ pub mod connect;
 mod error;
 pub mod filter;
 mod location;
+mod new_file;
 mod output;
 mod progress;
 pub mod resume;
