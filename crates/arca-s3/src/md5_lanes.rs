@@ -34,6 +34,10 @@ pub const LANE_THRESHOLD: u64 = 256 * 1024;
 /// memory an upload's queued chunks can hold.
 pub const MAX_QUEUED: usize = 4 * 1024 * 1024;
 
+/// Bytes all the uploads on one hashing thread may have queued together: with many uploads
+/// in flight on a busy machine, this and not [`MAX_QUEUED`] bounds the memory they hold.
+const MAX_QUEUED_PER_THREAD: usize = 32 * 1024 * 1024;
+
 /// Bytes hashed per lane per `update_many` call, at most: lanes that join later get a turn soon.
 const MAX_STEP: usize = 256 * 1024;
 
@@ -41,7 +45,8 @@ const MAX_STEP: usize = 256 * 1024;
 /// Uploads do not wait meanwhile (they may run [`MAX_QUEUED`] ahead); only the hash does.
 const LINGER: Duration = Duration::from_millis(4);
 
-/// Queued bytes that end the wait early: a lane this far ahead is hashed now.
+/// Queued bytes that end the wait early: a lane this far ahead is hashed now (and all lanes,
+/// when the thread's uploads together have three quarters of [`MAX_QUEUED_PER_THREAD`] queued).
 const PRESSURE: usize = MAX_QUEUED / 4;
 
 /// The MD5 of an upload's body: inline on the request's task while the body is small, then
@@ -105,6 +110,7 @@ impl Md5Lanes {
         let services = (0..threads.max(1))
             .map(|i| {
                 let service = Arc::new(Service {
+                    room: Semaphore::new(MAX_QUEUED_PER_THREAD),
                     board: Mutex::new(Board {
                         width: engine.lanes(),
                         ..Board::default()
@@ -189,18 +195,25 @@ impl LaneMd5 {
         if chunk.is_empty() {
             return;
         }
-        // The semaphore is never closed, so acquiring fails only if it were.
-        if let Ok(taken) = self.room.acquire_many(chunk.len() as u32).await {
+        // The semaphores are never closed, so acquiring fails only if they were. The lane's
+        // first, so that one upload waiting on its own hash holds none of the thread's room.
+        let len = chunk.len() as u32;
+        if let Ok(taken) = self.room.acquire_many(len).await {
             taken.forget();
         }
+        if let Ok(taken) = self.service.room.acquire_many(len).await {
+            taken.forget();
+        }
+        let crowded = self.service.room.available_permits() < MAX_QUEUED_PER_THREAD / 4;
         let mut board = self.service.board();
         let Some(lane) = board.lanes.get_mut(&self.id) else {
+            self.service.room.add_permits(len as usize);
             return;
         };
         let was_empty = lane.queue.is_empty();
         lane.queued += chunk.len();
         lane.queue.push_back(chunk);
-        let pressed = lane.queued >= PRESSURE;
+        let pressed = lane.queued >= PRESSURE || crowded;
         if was_empty {
             board.ready += 1;
         }
@@ -252,9 +265,11 @@ impl Drop for LaneMd5 {
         match board.lanes.get_mut(&self.id) {
             Some(lane) if lane.busy => lane.abandoned = true,
             Some(lane) => {
-                if !lane.queue.is_empty() {
+                let queued = lane.queued;
+                if queued > 0 {
                     board.ready -= 1;
                 }
+                self.service.room.add_permits(queued);
                 board.lanes.remove(&self.id);
             }
             None => {}
@@ -264,6 +279,8 @@ impl Drop for LaneMd5 {
 
 /// One hashing thread and the lanes it serves.
 struct Service {
+    /// Bytes its lanes may still queue, of [`MAX_QUEUED_PER_THREAD`].
+    room: Semaphore,
     board: Mutex<Board>,
     work: Condvar,
 }
@@ -396,7 +413,14 @@ impl Service {
                 lane.state = job.state;
                 lane.busy = false;
                 lane.room.add_permits(job.hashed);
+                self.room.add_permits(job.hashed);
                 if lane.abandoned {
+                    // Nobody will hash what it left: give back the room those bytes held.
+                    let left: usize = job.leftover().map(|c| c.len()).sum();
+                    self.room.add_permits(left + lane.queued);
+                    if !lane.queue.is_empty() {
+                        board.ready -= 1;
+                    }
                     board.lanes.remove(&job.id);
                     continue;
                 }
@@ -589,6 +613,29 @@ mod tests {
         }
     }
 
+    /// More uploads than the thread has room for (16 lanes x 4 MiB > 32 MiB): they take turns
+    /// and all finish, with the right digests and all room given back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn uploads_beyond_the_threads_room_take_turns() {
+        let lanes = Arc::new(Md5Lanes::new(1));
+        let mut tasks = Vec::new();
+        for i in 0..16u8 {
+            let lanes = Arc::clone(&lanes);
+            tasks.push(tokio::spawn(async move {
+                let chunks: Vec<Bytes> = (0..8u8).map(|j| Bytes::from(vec![i ^ j; 1 << 20])).collect();
+                let mut lane = lanes.adopt(Md5State::new());
+                for c in &chunks {
+                    lane.update(c.clone()).await;
+                }
+                assert_eq!(lane.finish().await, reference(&chunks));
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(lanes.services[0].room.available_permits(), MAX_QUEUED_PER_THREAD);
+    }
+
     #[tokio::test]
     async fn etag_md5_moves_to_a_lane_past_the_threshold() {
         let body: Vec<Bytes> = (0..40u8).map(|i| Bytes::from(vec![i; 10_000])).collect();
@@ -618,6 +665,8 @@ mod tests {
         let service = &lanes.services[0];
         for _ in 0..100 {
             if service.board().lanes.is_empty() {
+                // And every byte of room the lanes held is back.
+                assert_eq!(service.room.available_permits(), MAX_QUEUED_PER_THREAD);
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
