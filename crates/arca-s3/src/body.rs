@@ -209,24 +209,35 @@ async fn ingest_with(
         Ok(())
     }
     .await;
-    let data = match (result, writer) {
+    // A hash that could not be computed fails the upload like a failed write would.
+    let digest = match result {
+        Ok(()) => md5.finish().await.map_err(|e| {
+            tracing::error!(error = %e, "upload failed");
+            s3_error!(InternalError, "We encountered an internal error. Please try again.")
+        }),
+        Err(e) => Err(e),
+    };
+    let (digest, data) = match (digest, writer) {
         (Err(e), _) => {
             if let Some(id) = blob {
                 let _ = store.discard_blob(id).await;
             }
             return Err(e);
         }
-        (Ok(()), None) => ObjectData::Inline {
-            crc32c: crc32c(&inline),
-            bytes: inline,
-        },
-        (Ok(()), Some(w)) => {
+        (Ok(digest), None) => (
+            digest,
+            ObjectData::Inline {
+                crc32c: crc32c(&inline),
+                bytes: inline,
+            },
+        ),
+        (Ok(digest), Some(w)) => {
             let id = w.id();
             let finished = tokio::task::spawn_blocking(move || w.finish())
                 .await
                 .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"));
             match finished {
-                Ok(Ok((blob, len))) => ObjectData::Extents(vec![Extent { blob, len }]),
+                Ok(Ok((blob, len))) => (digest, ObjectData::Extents(vec![Extent { blob, len }])),
                 Ok(Err(e)) => {
                     let _ = store.discard_blob(id).await;
                     return Err(crate::error::store_error(e));
@@ -241,7 +252,7 @@ async fn ingest_with(
     Ok(Ingested {
         data,
         size,
-        md5: md5.finish().await,
+        md5: digest,
         checksum: hasher.finalize(),
     })
 }

@@ -73,9 +73,9 @@ impl EtagMd5 {
         }
     }
 
-    pub async fn finish(self) -> [u8; 16] {
+    pub async fn finish(self) -> Result<[u8; 16], HashFailed> {
         match self {
-            EtagMd5::Inline(state) => state.finalize(),
+            EtagMd5::Inline(state) => Ok(state.finalize()),
             EtagMd5::Lane(lane) => lane.finish().await,
         }
     }
@@ -86,6 +86,12 @@ impl Default for EtagMd5 {
         EtagMd5::new()
     }
 }
+
+/// The hashing thread failed (panicked) while it held this upload's bytes; the upload must
+/// fail rather than wait forever or carry a wrong ETag.
+#[derive(Debug, thiserror::Error)]
+#[error("the MD5 of this upload could not be computed")]
+pub struct HashFailed;
 
 /// The hashing threads. Uploads are spread over them round-robin.
 pub struct Md5Lanes {
@@ -111,6 +117,8 @@ impl Md5Lanes {
             .map(|i| {
                 let service = Arc::new(Service {
                     room: Semaphore::new(MAX_QUEUED_PER_THREAD),
+                    #[cfg(test)]
+                    fail_next_round: std::sync::atomic::AtomicBool::new(false),
                     board: Mutex::new(Board {
                         width: engine.lanes(),
                         ..Board::default()
@@ -228,18 +236,16 @@ impl LaneMd5 {
     }
 
     /// The digest of everything queued, once the thread has hashed it.
-    pub async fn finish(mut self) -> [u8; 16] {
+    pub async fn finish(mut self) -> Result<[u8; 16], HashFailed> {
         self.finished = true;
         let waiting = {
             let mut board = self.service.board();
-            let lane = board
-                .lanes
-                .get_mut(&self.id)
-                .expect("a lane lives until it is finished");
+            // Gone only if the thread failed while hashing it.
+            let lane = board.lanes.get_mut(&self.id).ok_or(HashFailed)?;
             if !lane.busy && lane.queue.is_empty() {
                 let state = lane.state;
                 board.lanes.remove(&self.id);
-                return state.finalize();
+                return Ok(state.finalize());
             }
             let (tx, rx) = oneshot::channel();
             lane.finish = Some(tx);
@@ -249,9 +255,8 @@ impl LaneMd5 {
             }
             rx
         };
-        waiting
-            .await
-            .expect("the hashing thread answers every lane it was asked to finish")
+        // The sender is dropped unanswered only if the thread failed while hashing it.
+        waiting.await.map_err(|_| HashFailed)
     }
 }
 
@@ -281,6 +286,9 @@ impl Drop for LaneMd5 {
 struct Service {
     /// Bytes its lanes may still queue, of [`MAX_QUEUED_PER_THREAD`].
     room: Semaphore,
+    /// Tests: make the next round panic, as a bug in the hash would.
+    #[cfg(test)]
+    fail_next_round: std::sync::atomic::AtomicBool,
     board: Mutex<Board>,
     work: Condvar,
 }
@@ -404,7 +412,18 @@ impl Service {
                     });
                 }
             }
-            hash_together(engine, &mut jobs);
+            #[cfg(test)]
+            if self.fail_next_round.swap(false, Ordering::SeqCst) {
+                // A position past the chunk's end: hashing it panics.
+                if let Some(job) = jobs.first_mut() {
+                    job.offset = usize::MAX;
+                }
+            }
+            let hashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hash_together(engine, &mut jobs)));
+            if hashed.is_err() {
+                self.fail(&mut jobs);
+                continue;
+            }
             let mut board = self.board();
             for job in jobs.drain(..) {
                 let Some(lane) = board.lanes.get_mut(&job.id) else {
@@ -437,6 +456,26 @@ impl Service {
                     // The upload may have gone away meanwhile; then nobody wants the digest.
                     let _ = lane.finish.expect("checked above").send(lane.state.finalize());
                 }
+            }
+        }
+    }
+}
+
+impl Service {
+    /// After a panic while hashing `jobs`: their lanes are dropped, so their uploads fail
+    /// ([`HashFailed`]) instead of waiting forever, and the room their bytes held is freed.
+    /// The thread goes on serving the others.
+    fn fail(&self, jobs: &mut Vec<Job>) {
+        tracing::error!(uploads = jobs.len(), "MD5 hashing panicked; those uploads fail");
+        let mut board = self.board();
+        for job in jobs.drain(..) {
+            let Some(lane) = board.lanes.remove(&job.id) else {
+                continue;
+            };
+            let held: usize = job.chunks.iter().map(Bytes::len).sum();
+            self.room.add_permits(held + lane.queued);
+            if lane.queued > 0 {
+                board.ready -= 1;
             }
         }
     }
@@ -605,7 +644,7 @@ mod tests {
                         tokio::task::yield_now().await;
                     }
                 }
-                assert_eq!(lane.finish().await, reference(&chunks), "seed {seed}");
+                assert_eq!(lane.finish().await.unwrap(), reference(&chunks), "seed {seed}");
             }));
         }
         for t in tasks {
@@ -627,7 +666,7 @@ mod tests {
                 for c in &chunks {
                     lane.update(c.clone()).await;
                 }
-                assert_eq!(lane.finish().await, reference(&chunks));
+                assert_eq!(lane.finish().await.unwrap(), reference(&chunks));
             }));
         }
         for t in tasks {
@@ -644,12 +683,33 @@ mod tests {
             md5.update(c).await;
         }
         assert!(matches!(md5, EtagMd5::Lane(_)), "400 kB is past the 256 KiB threshold");
-        assert_eq!(md5.finish().await, reference(&body));
+        assert_eq!(md5.finish().await.unwrap(), reference(&body));
 
         let mut small = EtagMd5::new();
         small.update(&Bytes::from_static(b"hello")).await;
         assert!(matches!(small, EtagMd5::Inline(_)));
-        assert_eq!(small.finish().await, reference(&[Bytes::from_static(b"hello")]));
+        assert_eq!(
+            small.finish().await.unwrap(),
+            reference(&[Bytes::from_static(b"hello")])
+        );
+    }
+
+    /// A panic on the hashing thread fails the uploads it held (no hang, no wrong digest) and
+    /// the thread goes on hashing for later uploads.
+    #[tokio::test]
+    async fn a_failed_round_fails_its_uploads_and_the_thread_lives_on() {
+        let lanes = Md5Lanes::new(1);
+        let mut doomed = lanes.adopt(Md5State::new());
+        lanes.services[0].fail_next_round.store(true, Ordering::SeqCst);
+        doomed.update(Bytes::from(vec![3u8; 100_000])).await;
+        assert!(doomed.finish().await.is_err());
+        let mut next = lanes.adopt(Md5State::new());
+        next.update(Bytes::from(vec![4u8; 100_000])).await;
+        assert_eq!(
+            next.finish().await.unwrap(),
+            reference(&[Bytes::from(vec![4u8; 100_000])])
+        );
+        assert_eq!(lanes.services[0].room.available_permits(), MAX_QUEUED_PER_THREAD);
     }
 
     /// An upload that fails mid-way drops its lane; the thread forgets it and serves others.
@@ -661,7 +721,10 @@ mod tests {
         drop(gone);
         let mut kept = lanes.adopt(Md5State::new());
         kept.update(Bytes::from(vec![2u8; 1 << 20])).await;
-        assert_eq!(kept.finish().await, reference(&[Bytes::from(vec![2u8; 1 << 20])]));
+        assert_eq!(
+            kept.finish().await.unwrap(),
+            reference(&[Bytes::from(vec![2u8; 1 << 20])])
+        );
         let service = &lanes.services[0];
         for _ in 0..100 {
             if service.board().lanes.is_empty() {
