@@ -26,6 +26,11 @@ use crate::md5_lanes::EtagMd5;
 /// boundary, so consecutive reads never fetch (and verify) the same frame twice.
 const READ_FRAMES: u64 = 4;
 
+/// A range of at most this many frames (~1 MiB) is read in one blocking call: for small
+/// objects the thread hop, not the bytes, is the cost, and 1 MiB per response is still a
+/// bounded buffer.
+const WHOLE_READ_FRAMES: u64 = 16;
+
 /// What an upload produced.
 pub struct Ingested {
     pub data: ObjectData,
@@ -309,7 +314,8 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
                     let reader = Arc::new(reader);
                     while pos < stop {
                         let mut end = (pos / FRAME_DATA as u64 + READ_FRAMES) * FRAME_DATA as u64;
-                        if stop.saturating_sub(end) < FRAME_DATA as u64 {
+                        let whole = stop - pos <= WHOLE_READ_FRAMES * FRAME_DATA as u64;
+                        if whole || stop.saturating_sub(end) < FRAME_DATA as u64 {
                             // A last sliver (a 1 MiB object's final 64 bytes) joins this read.
                             end = stop;
                         }
