@@ -199,8 +199,9 @@ pub struct TransferArgs {
     /// Files at least this big use multipart uploads and parallel ranged downloads.
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     pub multipart_threshold: u64,
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    pub part_size: u64,
+    /// Multipart part size (default: 8 MiB up to 256 MiB files, then a 32nd of the file, at most 64 MiB).
+    #[arg(long, value_parser = parse_size)]
+    pub part_size: Option<u64>,
     /// Parts (or ranges) in flight per file.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,

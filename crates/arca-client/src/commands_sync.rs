@@ -39,16 +39,12 @@ fn join_key(prefix: &str, rel: &str) -> String {
     }
 }
 
-/// An ETag-style MD5 of a local file: plain for a single PUT, `md5-of-md5s-N` for a file the
-/// transfer code would upload in parts.
-fn local_fingerprint(path: &Path, size: u64, opts: &TransferOptions) -> Result<String, ClientError> {
+/// An ETag-style MD5 of a local file: plain when `part` is `None` (a single PUT), else
+/// `md5-of-part-md5s-N` for parts of that size.
+fn local_fingerprint(path: &Path, part: Option<u64>) -> Result<String, ClientError> {
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|e| ClientError::io(path.display(), e))?;
-    let part = if size < opts.multipart_threshold {
-        u64::MAX
-    } else {
-        opts.part_size_for(size)
-    };
+    let part = part.unwrap_or(u64::MAX);
     let mut whole = Md5::new();
     let mut parts = Vec::new();
     let mut in_part = 0u64;
@@ -81,11 +77,30 @@ fn local_fingerprint(path: &Path, size: u64, opts: &TransferOptions) -> Result<S
     Ok(format!("{}-{}", hex::encode(all.finalize()), parts.len()))
 }
 
+/// The part size an object with ETag `etag` and `size` bytes was uploaded in, as far as its
+/// ETag tells: `None` for a single PUT (no `-N`), else the first common part size that gives
+/// N parts — ours for that size, the AWS CLI's 8 MiB, rclone's 5 MiB, then other MiB powers
+/// of two — so that `--checksum` matches objects whichever tool uploaded them.
+fn part_size_of(etag: &str, size: u64, opts: &TransferOptions) -> Option<u64> {
+    let (_, count) = etag.rsplit_once('-')?;
+    let count: u64 = count.parse().ok()?;
+    const MIB: u64 = 1 << 20;
+    let ours = opts.part_size_for(size);
+    [ours, 8 * MIB, 5 * MIB, 16 * MIB, 32 * MIB, 64 * MIB, 128 * MIB]
+        .into_iter()
+        .find(|&p| size.div_ceil(p) == count)
+        .or(Some(ours))
+}
+
+/// Lists one side. With `--checksum`, a local file is fingerprinted only if `other` (the
+/// other side, listed first) has the same name at the same size — otherwise the size alone
+/// decides — and in the parts its ETag says.
 async fn entries(
     side: &Side,
     filters: &Filters,
     checksum: bool,
     opts: &TransferOptions,
+    other: Option<&BTreeMap<String, Entry>>,
 ) -> Result<BTreeMap<String, Entry>, ClientError> {
     let mut out = BTreeMap::new();
     match side {
@@ -103,10 +118,12 @@ async fn entries(
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                     .map(|d| d.as_secs() as i64)
                     .unwrap_or(0);
-                let fingerprint = if checksum {
-                    Some(local_fingerprint(&path, m.len(), opts)?)
-                } else {
-                    None
+                let twin = other
+                    .and_then(|o| o.get(&rel))
+                    .filter(|o| checksum && o.size == m.len());
+                let fingerprint = match twin.and_then(|o| o.fingerprint.as_deref()) {
+                    Some(etag) => Some(local_fingerprint(&path, part_size_of(etag, m.len(), opts))?),
+                    None => None,
                 };
                 out.insert(
                     rel,
@@ -166,12 +183,20 @@ pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError
         (Side::Remote(..), Side::Remote(..)) => Direction::Copy,
         _ => return Err(ClientError::Usage("sync needs at least one S3 side".into())),
     };
-    let mut src = entries(&req.source, &req.filters, req.options.checksum, &req.transfer).await?;
-    if direction == Direction::Download {
-        // As in `cp --recursive`: keys with `..` or `.` segments are never written as paths.
-        src.retain(|rel, _| is_safe_relative(rel));
-    }
-    let dst = entries(&req.dest, &req.filters, req.options.checksum, &req.transfer).await?;
+    let (checksum, filters, opts) = (req.options.checksum, &req.filters, &req.transfer);
+    // The remote side first: a local file's fingerprint follows its object's part size.
+    let (src, dst) = if direction == Direction::Upload {
+        let dst = entries(&req.dest, filters, checksum, opts, None).await?;
+        (entries(&req.source, filters, checksum, opts, Some(&dst)).await?, dst)
+    } else {
+        let mut src = entries(&req.source, filters, checksum, opts, None).await?;
+        if direction == Direction::Download {
+            // As in `cp --recursive`: keys with `..` or `.` segments are never written as paths.
+            src.retain(|rel, _| is_safe_relative(rel));
+        }
+        let dst = entries(&req.dest, filters, checksum, opts, Some(&src)).await?;
+        (src, dst)
+    };
     let actions = plan(&src, &dst, direction, req.options);
     let verb = match direction {
         Direction::Upload => "upload",
@@ -307,5 +332,39 @@ async fn execute(
             Ok(())
         }
         _ => Err(ClientError::Usage("unsupported sync direction".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn part_size_is_read_off_the_etag_part_count() {
+        let opts = TransferOptions::default();
+        let gib = 1024 * MIB;
+        // Ours (32 MiB for 1 GiB), the AWS CLI's 8 MiB, rclone's 5 MiB.
+        assert_eq!(part_size_of("abc-32", gib, &opts), Some(32 * MIB));
+        assert_eq!(part_size_of("abc-128", gib, &opts), Some(8 * MIB));
+        assert_eq!(part_size_of("abc-205", gib, &opts), Some(5 * MIB));
+        // A single PUT: the whole file's MD5.
+        assert_eq!(part_size_of("0123abcd", gib, &opts), None);
+        // A count no common size explains: ours, and the fingerprint will simply differ.
+        assert_eq!(part_size_of("abc-3", gib, &opts), Some(32 * MIB));
+    }
+
+    #[test]
+    fn local_fingerprint_matches_s3_etags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let data: Vec<u8> = (0..(11 * MIB as usize + 5)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let md5 = |b: &[u8]| <Md5 as md5::Digest>::digest(b);
+        assert_eq!(local_fingerprint(&path, None).unwrap(), hex::encode(md5(&data)));
+        let (a, b) = data.split_at(8 * MIB as usize);
+        let want = format!("{}-2", hex::encode(md5(&[md5(a), md5(b)].concat())));
+        assert_eq!(local_fingerprint(&path, Some(8 * MIB)).unwrap(), want);
     }
 }

@@ -27,7 +27,8 @@ const MAX_PARTS: u64 = 10_000;
 #[derive(Debug, Clone)]
 pub struct TransferOptions {
     pub multipart_threshold: u64,
-    pub part_size: u64,
+    /// `None`: [`default_part_size`] for each file.
+    pub part_size: Option<u64>,
     pub concurrency: usize,
     pub content_type: Option<String>,
     pub cache_control: Option<String>,
@@ -45,7 +46,7 @@ impl Default for TransferOptions {
     fn default() -> Self {
         TransferOptions {
             multipart_threshold: 8 << 20,
-            part_size: 8 << 20,
+            part_size: None,
             concurrency: 8,
             content_type: None,
             cache_control: None,
@@ -59,9 +60,28 @@ impl Default for TransferOptions {
 }
 
 impl TransferOptions {
+    /// The part size for a file of `size` bytes: the one asked for, else the default for that
+    /// size; never below S3's 5 MiB minimum or so small that it takes over 10,000 parts.
     pub(crate) fn part_size_for(&self, size: u64) -> u64 {
-        self.part_size.max(size.div_ceil(MAX_PARTS)).max(5 * 1024 * 1024)
+        self.part_size
+            .unwrap_or_else(|| default_part_size(size))
+            .max(size.div_ceil(MAX_PARTS))
+            .max(MIN_PART)
     }
+}
+
+/// Smallest part S3 accepts (except the last).
+pub(crate) const MIN_PART: u64 = 5 << 20;
+
+/// Part size when none is given: 8 MiB (the AWS CLI's) for files up to 256 MiB; above that a
+/// 32nd of the file, in whole MiB, at most 64 MiB. Every part costs a request, a signature,
+/// and on the server an fsync and a metadata commit, so a large file is cheaper in fewer
+/// parts; 32 of them still keep 8 in flight four times over. (A 1 GiB upload over HTTP on the
+/// benchmark machine: 1.76–2.00 s in 8 MiB parts, 1.59–1.61 s in 32 MiB parts.) Streaming
+/// keeps memory at a few buffers per part in flight whatever the part size.
+pub(crate) fn default_part_size(size: u64) -> u64 {
+    const MIB: u64 = 1 << 20;
+    (size.div_ceil(32).div_ceil(MIB) * MIB).clamp(8 * MIB, 64 * MIB)
 }
 
 fn content_type_of(path: &Path, opts: &TransferOptions) -> String {
@@ -351,7 +371,8 @@ async fn upload_parts(
 
 /// Streams standard input into an object, part by part (size unknown in advance).
 pub async fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions) -> Result<(), ClientError> {
-    let part_size = opts.part_size.max(5 * 1024 * 1024) as usize;
+    // Size unknown: parts of the size asked for, else 8 MiB (each is buffered in memory).
+    let part_size = opts.part_size.unwrap_or(8 << 20).max(MIN_PART) as usize;
     let mut stdin = tokio::io::stdin();
     let mut first = vec![0u8; part_size];
     let n = read_full(&mut stdin, &mut first).await?;
@@ -689,4 +710,30 @@ fn completed_part(part_number: i32, out: aws_sdk_s3::operation::upload_part::Upl
         .set_checksum_sha1(out.checksum_sha1)
         .set_checksum_sha256(out.checksum_sha256)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    #[test]
+    fn default_part_size_grows_with_the_file_within_bounds() {
+        assert_eq!(default_part_size(0), 8 * MIB);
+        assert_eq!(default_part_size(200 * MIB), 8 * MIB);
+        assert_eq!(default_part_size(256 * MIB), 8 * MIB);
+        assert_eq!(default_part_size(1024 * MIB), 32 * MIB);
+        assert_eq!(default_part_size(1024 * MIB + 1), 33 * MIB);
+        assert_eq!(default_part_size(100 * 1024 * MIB), 64 * MIB);
+        let opts = TransferOptions::default();
+        // 5 TiB in 64 MiB parts would be 81,920 parts: the 10,000-part limit wins.
+        let huge = 5 * 1024 * 1024 * MIB;
+        assert!(huge.div_ceil(opts.part_size_for(huge)) <= MAX_PARTS);
+        let fixed = TransferOptions {
+            part_size: Some(6 * MIB),
+            ..TransferOptions::default()
+        };
+        assert_eq!(fixed.part_size_for(1024 * MIB), 6 * MIB);
+    }
 }

@@ -251,6 +251,40 @@ async fn s3_urls_use_the_sdk_chain_and_recursive_copies() {
     });
 }
 
+/// `sync --checksum` reads the part size off each object's ETag, so a file uploaded in parts
+/// of another size (here 5 MiB, rclone's) still matches, and a same-size change does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_checksum_follows_the_objects_part_size() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| {
+            let mut all = vec!["--endpoint-url", ep];
+            all.extend_from_slice(args);
+            arca(h, &all, None)
+        };
+        ok(run(&["mb", "s3://sums"]));
+        let dir = h.join("d");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("eleven.bin");
+        std::fs::write(&file, bytes_of(11 << 20, 11)).unwrap();
+        let (f, d) = (file.to_str().unwrap(), dir.to_str().unwrap());
+        ok(run(&["cp", "--part-size", "5MiB", f, "s3://sums/d/eleven.bin"]));
+        let etag = ok(run(&["stat", "s3://sums/d/eleven.bin"]));
+        assert!(etag.contains("-3\""), "three 5 MiB parts: {etag}");
+        let checked = ok(run(&["sync", "--checksum", d, "s3://sums/d"]));
+        assert!(checked.trim().is_empty(), "same bytes, other part size: {checked}");
+        // Same size, one byte changed: the checksum sees it (times and sizes would not).
+        let mut changed = bytes_of(11 << 20, 11);
+        changed[6 << 20] ^= 1;
+        std::fs::write(&file, changed).unwrap();
+        let resync = ok(run(&["sync", "--checksum", d, "s3://sums/d"]));
+        assert!(resync.contains("upload:") && resync.contains("eleven.bin"), "{resync}");
+    });
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_round_trip_with_deletes_filters_mv_stat_du() {
     let s = TestServer::start();
