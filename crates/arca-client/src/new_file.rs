@@ -4,7 +4,16 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::io::AsRawFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where a download to `path` is written before it is renamed into place: a hidden name
+/// beside it (`.NAME.arca-part`), so the rename stays within one folder and filesystem.
+pub fn temporary_path(path: &Path) -> PathBuf {
+    path.with_file_name(format!(
+        ".{}.arca-part",
+        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+    ))
+}
 
 /// Writes `bytes` to an unnamed file in `path`'s folder (`O_TMPFILE`) and links it in as
 /// `path`: one change to the folder instead of a temporary name's create and rename. False

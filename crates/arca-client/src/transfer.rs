@@ -489,10 +489,7 @@ pub async fn download_known_size(
             .await
             .map_err(|e| ClientError::io(dir.display(), e))?;
     }
-    let tmp = path.with_file_name(format!(
-        ".{}.arca-part",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-    ));
+    let tmp = crate::new_file::temporary_path(path);
     let result = if size < opts.multipart_threshold {
         download_whole(client, bucket, key, &tmp, bar).await
     } else {
@@ -553,10 +550,7 @@ async fn download_small(
         if crate::new_file::link_complete(&path, &bytes) {
             return Ok(());
         }
-        let tmp = path.with_file_name(format!(
-            ".{}.arca-part",
-            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-        ));
+        let tmp = crate::new_file::temporary_path(&path);
         std::fs::write(&tmp, &bytes).map_err(|e| ClientError::io(tmp.display(), e))?;
         std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(path.display(), e))
     })

@@ -147,24 +147,6 @@ pub async fn ingest_blob(
     ingest_with(store, chunks, hasher, limit, false, head).await
 }
 
-/// How a part's blob is cached: only part 1 starts an object.
-pub fn part_head_caching(part_number: u32) -> HeadCaching {
-    if part_number == 1 {
-        HeadCaching::Cached
-    } else {
-        HeadCaching::Uncached
-    }
-}
-
-/// How the blob of an object's `index`th extent is read: as [`part_head_caching`] wrote it.
-fn extent_head_caching(index: usize) -> HeadCaching {
-    if index == 0 {
-        HeadCaching::Cached
-    } else {
-        HeadCaching::Uncached
-    }
-}
-
 async fn ingest_with(
     store: &Arc<Store>,
     mut chunks: ByteChunks,
@@ -305,7 +287,8 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
                 if hi <= start || lo >= end || e.len == 0 {
                     continue;
                 }
-                let reader = store.open_blob(e.blob, extent_head_caching(index)).s3()?;
+                // Read as written: the first extent is part 1 (or the only blob).
+                let reader = store.open_blob(e.blob, HeadCaching::for_blob(index == 0)).s3()?;
                 plan.push((reader, start.max(lo) - lo, end.min(hi) - lo));
             }
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Bytes>, S3Error>>(2);

@@ -269,14 +269,7 @@ impl Drop for LaneMd5 {
         let mut board = self.service.board();
         match board.lanes.get_mut(&self.id) {
             Some(lane) if lane.busy => lane.abandoned = true,
-            Some(lane) => {
-                let queued = lane.queued;
-                if queued > 0 {
-                    board.ready -= 1;
-                }
-                self.service.room.add_permits(queued);
-                board.lanes.remove(&self.id);
-            }
+            Some(_) => self.service.forget_lane(&mut board, self.id, 0),
             None => {}
         }
     }
@@ -436,11 +429,7 @@ impl Service {
                 if lane.abandoned {
                     // Nobody will hash what it left: give back the room those bytes held.
                     let left: usize = job.leftover().map(|c| c.len()).sum();
-                    self.room.add_permits(left + lane.queued);
-                    if !lane.queue.is_empty() {
-                        board.ready -= 1;
-                    }
-                    board.lanes.remove(&job.id);
+                    self.forget_lane(&mut board, job.id, left);
                     continue;
                 }
                 // What this round left over goes back in front of what arrived meanwhile.
@@ -459,9 +448,7 @@ impl Service {
             }
         }
     }
-}
 
-impl Service {
     /// After a panic while hashing `jobs`: their lanes are dropped, so their uploads fail
     /// ([`HashFailed`]) instead of waiting forever, and the room their bytes held is freed.
     /// The thread goes on serving the others.
@@ -469,14 +456,20 @@ impl Service {
         tracing::error!(uploads = jobs.len(), "MD5 hashing panicked; those uploads fail");
         let mut board = self.board();
         for job in jobs.drain(..) {
-            let Some(lane) = board.lanes.remove(&job.id) else {
-                continue;
-            };
+            // None of the round's chunks gave their room back yet.
             let held: usize = job.chunks.iter().map(Bytes::len).sum();
-            self.room.add_permits(held + lane.queued);
+            self.forget_lane(&mut board, job.id, held);
+        }
+    }
+
+    /// Removes lane `id` (if still there) and gives back the room held by its queue and by
+    /// `held` more of its bytes taken out of the queue for a round.
+    fn forget_lane(&self, board: &mut Board, id: u64, held: usize) {
+        if let Some(lane) = board.lanes.remove(&id) {
             if lane.queued > 0 {
                 board.ready -= 1;
             }
+            self.room.add_permits(held + lane.queued);
         }
     }
 }
@@ -520,9 +513,10 @@ fn hash_together(engine: Md5Many, jobs: &mut [Job]) {
                     .unwrap_or(0)
                     .min(MAX_STEP);
                 // md5-many is fast only in lock step over whole SIMD registers (8 lanes with
-                // AVX2, 16 with AVX-512; two registers interleaved are faster still); any other count takes a generic
-                // path several times slower than scalar. So fill the registers: a padding lane
-                // hashes a copy of a real lane's input into a state nobody reads.
+                // AVX2, 16 with AVX-512; two registers interleaved are faster still); any
+                // other count takes a generic path several times slower than scalar. So fill
+                // the registers: a padding lane hashes a copy of a real lane's input into a
+                // state nobody reads.
                 let width = engine.lanes();
                 for group in active.chunks(2 * width) {
                     let padded = group.len().div_ceil(width) * width;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use arca_store::{
-    ChecksumType, Extent, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord, PartSummary,
-    StoreError, now_ms,
+    ChecksumType, Extent, HeadCaching, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord,
+    PartSummary, StoreError, now_ms,
 };
 use md5_many::Md5State;
 use s3s::dto::*;
@@ -169,7 +169,7 @@ impl ArcaS3 {
             Some(b) => body::request_chunks(b),
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
-        let head = body::part_head_caching(part_number);
+        let head = HeadCaching::for_blob(part_number == 1);
         let ingested = body::ingest_blob(&self.store, chunks, hasher, MAX_PUT_SIZE, head).await?;
         let verdict = ingested.verify(
             content_md5,
@@ -244,7 +244,7 @@ impl ArcaS3 {
             chunks,
             algorithm.map(checksum::hasher_for).unwrap_or_default(),
             u64::MAX,
-            body::part_head_caching(part_number),
+            HeadCaching::for_blob(part_number == 1),
         )
         .await?;
         let (etag, last_modified_ms, value) = self

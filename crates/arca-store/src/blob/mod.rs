@@ -61,6 +61,16 @@ pub enum HeadCaching {
 }
 
 impl HeadCaching {
+    /// Cached for a blob that starts its object (a single blob, multipart part 1, an
+    /// object's first extent), uncached for one that continues it.
+    pub fn for_blob(starts_object: bool) -> HeadCaching {
+        if starts_object {
+            HeadCaching::Cached
+        } else {
+            HeadCaching::Uncached
+        }
+    }
+
     /// File bytes at the start of the blob that go through the page cache.
     fn cached_prefix(self) -> u64 {
         match self {

@@ -12,6 +12,13 @@ fn arca(home: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     arca_with(home, args, stdin, &[])
 }
 
+/// Runs `arca --endpoint-url ENDPOINT ARGS` as [`arca`] does.
+fn arca_at(home: &Path, endpoint: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--endpoint-url", endpoint];
+    all.extend_from_slice(args);
+    arca(home, &all, None)
+}
+
 /// Like [`arca`], with extra environment variables (`None` removes one).
 fn arca_with(home: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, Option<&str>)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_arca"));
@@ -260,11 +267,7 @@ async fn sync_checksum_follows_the_objects_part_size() {
     let h = home.path();
     let ep = s.endpoint.as_str();
     tokio::task::block_in_place(|| {
-        let run = |args: &[&str]| {
-            let mut all = vec!["--endpoint-url", ep];
-            all.extend_from_slice(args);
-            arca(h, &all, None)
-        };
+        let run = |args: &[&str]| arca_at(h, ep, args);
         ok(run(&["mb", "s3://sums"]));
         let dir = h.join("d");
         std::fs::create_dir_all(&dir).unwrap();
@@ -292,11 +295,7 @@ async fn sync_round_trip_with_deletes_filters_mv_stat_du() {
     let h = home.path();
     let ep = s.endpoint.as_str();
     tokio::task::block_in_place(|| {
-        let run = |args: &[&str]| {
-            let mut all = vec!["--endpoint-url", ep];
-            all.extend_from_slice(args);
-            arca(h, &all, None)
-        };
+        let run = |args: &[&str]| arca_at(h, ep, args);
         ok(run(&["mb", "s3://sync"]));
         let src = h.join("src");
         for (rel, len) in [
@@ -571,11 +570,7 @@ async fn tree_and_json_output() {
             .unwrap();
     }
     tokio::task::block_in_place(|| {
-        let run = |args: &[&str]| {
-            let mut all = vec!["--endpoint-url", ep];
-            all.extend_from_slice(args);
-            arca(h, &all, None)
-        };
+        let run = |args: &[&str]| arca_at(h, ep, args);
         let t = ok(run(&["tree", "s3://shapes"]));
         let expected = "s3://shapes/\n├── dir/\n│   ├── sub/\n│   │   └── c.txt (3 Bytes)\n│   └── b.txt (3 Bytes)\n├── a.txt (3 Bytes)\n└── z.txt (3 Bytes)\n";
         assert_eq!(t, expected);
