@@ -120,7 +120,7 @@ impl PostPolicy {
     pub(crate) fn validate_conditions_only(
         &self,
         multipart: &Multipart,
-        file_size: u64,
+        file_size: Option<u64>,
         url_bucket: Option<&str>,
     ) -> S3Result<()> {
         // Check all conditions against form fields
@@ -172,7 +172,7 @@ impl PostPolicy {
     fn validate_condition(
         condition: &PostPolicyCondition,
         multipart: &Multipart,
-        file_size: u64,
+        file_size: Option<u64>,
         url_bucket: Option<&str>,
     ) -> S3Result<()> {
         match condition {
@@ -200,7 +200,11 @@ impl PostPolicy {
                     ));
                 }
             }
+            // ARCA PATCH: the file streams to the store after these checks, so its size is
+            // not known yet (`None`); the stream itself enforces the range (see `ops`).
+            PostPolicyCondition::ContentLengthRange { .. } if file_size.is_none() => {}
             PostPolicyCondition::ContentLengthRange { min, max } => {
+                let file_size = file_size.unwrap_or_default();
                 if file_size > *max {
                     return Err(s3_error!(EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size."));
                 }
@@ -777,7 +781,7 @@ mod tests {
 
         // No bucket in form fields, but url_bucket matches
         let multipart = create_test_multipart(vec![("key", "mykey")], None);
-        let result = policy.validate_conditions_only(&multipart, 0, Some("mybucket"));
+        let result = policy.validate_conditions_only(&multipart, Some(0), Some("mybucket"));
         assert!(result.is_ok());
     }
 
@@ -904,7 +908,7 @@ mod tests {
 
         // "success_action_status" is NOT in the policy but IS in form fields
         let multipart = create_test_multipart(vec![("key", "mykey"), ("success_action_status", "200")], None);
-        let err = policy.validate_conditions_only(&multipart, 0, Some("mybucket")).unwrap_err();
+        let err = policy.validate_conditions_only(&multipart, Some(0), Some("mybucket")).unwrap_err();
         assert!(matches!(err.code(), S3ErrorCode::AccessDenied));
         assert!(
             err.message().unwrap_or("").contains("success_action_status"),
@@ -927,7 +931,7 @@ mod tests {
 
         // SigV4 exempt fields
         let multipart = create_test_multipart(vec![("key", "mykey"), ("policy", "abc"), ("x-amz-signature", "sig123")], None);
-        let result = policy.validate_conditions_only(&multipart, 0, Some("mybucket"));
+        let result = policy.validate_conditions_only(&multipart, Some(0), Some("mybucket"));
         assert!(result.is_ok(), "SigV4 exempt fields should not be rejected");
 
         // SigV2 exempt fields
@@ -940,7 +944,7 @@ mod tests {
             ],
             None,
         );
-        let result_v2 = policy.validate_conditions_only(&multipart_v2, 0, Some("mybucket"));
+        let result_v2 = policy.validate_conditions_only(&multipart_v2, Some(0), Some("mybucket"));
         assert!(result_v2.is_ok(), "SigV2 exempt fields should not be rejected");
     }
 
@@ -969,7 +973,7 @@ mod tests {
             ],
             None,
         );
-        let result = policy.validate_conditions_only(&multipart, 0, Some("mybucket"));
+        let result = policy.validate_conditions_only(&multipart, Some(0), Some("mybucket"));
         assert!(result.is_ok(), "encryption exception fields should not be rejected");
     }
 
@@ -987,7 +991,7 @@ mod tests {
         let policy = PostPolicy::from_json(json).unwrap();
 
         let multipart = create_test_multipart(vec![("key", "mykey"), ("success_action_status", "200")], None);
-        let result = policy.validate_conditions_only(&multipart, 0, Some("mybucket"));
+        let result = policy.validate_conditions_only(&multipart, Some(0), Some("mybucket"));
         assert!(result.is_ok(), "field covered by starts-with should be accepted");
     }
 
@@ -1004,7 +1008,7 @@ mod tests {
         let policy = PostPolicy::from_json(json).unwrap();
 
         let multipart = create_test_multipart(vec![("key", "mykey"), ("x-ignore-custom", "anything")], None);
-        let result = policy.validate_conditions_only(&multipart, 0, Some("mybucket"));
+        let result = policy.validate_conditions_only(&multipart, Some(0), Some("mybucket"));
         assert!(result.is_ok(), "x-ignore- fields should not be rejected");
     }
 }

@@ -11,6 +11,7 @@ use crate::utils::SyncBoxFuture;
 
 use hyper::HeaderMap;
 use hyper::http::{HeaderName, HeaderValue};
+use subtle::ConstantTimeEq;
 use std::fmt::{self, Debug};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -144,7 +145,8 @@ fn check_signature(ctx: &SignatureCtx, expected_signature: &[u8], chunk_data: &[
 
     let chunk_signature = sig_v4::calculate_signature(&string_to_sign, &ctx.secret_key, &ctx.amz_date, &ctx.region, &ctx.service);
 
-    (chunk_signature.as_bytes() == expected_signature).then(|| chunk_signature.into())
+    // ARCA PATCH: constant-time comparison.
+    bool::from(chunk_signature.as_bytes().ct_eq(expected_signature)).then(|| chunk_signature.into())
 }
 
 impl AwsChunkedStream {
@@ -182,7 +184,9 @@ impl AwsChunkedStream {
                 loop {
                     let meta = {
                         match Self::read_meta_bytes(body.as_mut(), prev_bytes, &mut buf).await {
-                            None => break,
+                            // ARCA PATCH: a stream always ends with its zero-length chunk
+                            // (which breaks out below); EOF before it is a truncated body.
+                            None => return Err(AwsChunkedStreamError::Incomplete),
                             Some(Err(e)) => return Err(AwsChunkedStreamError::Underlying(e)),
                             Some(Ok(remaining_bytes)) => prev_bytes = remaining_bytes,
                         }
@@ -325,7 +329,8 @@ impl AwsChunkedStream {
                 create_trailer_string_to_sign(&ctx.amz_date, &ctx.region, &ctx.service, &ctx.prev_signature, &canonical_trailers);
             let trailer_signature =
                 sig_v4::calculate_signature(&string_to_sign, &ctx.secret_key, &ctx.amz_date, &ctx.region, &ctx.service);
-            if trailer_signature.as_bytes() != provided.as_slice() {
+            // ARCA PATCH: constant-time comparison.
+            if !bool::from(trailer_signature.as_bytes().ct_eq(provided.as_slice())) {
                 return Some(Err(AwsChunkedStreamError::SignatureMismatch));
             }
         } else if !unsigned {

@@ -118,27 +118,8 @@ pub enum MultipartError {
     TotalSizeTooLarge(usize, usize),
     #[error("MultipartError: TooManyParts: part count {0} exceeds limit of {1}")]
     TooManyParts(usize, usize),
-    #[error("MultipartError: FileTooLarge: file size {0} bytes exceeds limit of {1} bytes")]
-    FileTooLarge(u64, u64),
 }
 
-/// Aggregates a file stream into a Vec<Bytes> with a size limit.
-/// Returns error if the total size exceeds the limit.
-pub async fn aggregate_file_stream_limited(mut stream: FileStream, max_size: u64) -> Result<Vec<Bytes>, MultipartError> {
-    use futures::stream::StreamExt;
-    let mut vec = Vec::new();
-    let mut total_size: u64 = 0;
-
-    while let Some(result) = stream.next().await {
-        let bytes = result.map_err(|e| MultipartError::Underlying(Box::new(e)))?;
-        total_size = total_size.saturating_add(bytes.len() as u64);
-        if total_size > max_size {
-            return Err(MultipartError::FileTooLarge(total_size, max_size));
-        }
-        vec.push(bytes);
-    }
-    Ok(vec)
-}
 
 /// transform multipart
 /// # Errors
@@ -151,182 +132,212 @@ pub async fn transform_multipart<S>(
 where
     S: Stream<Item = Result<Bytes, StdError>> + Send + Sync + 'static,
 {
-    let mut buf = Vec::new();
-
     let mut body = Box::pin(body_stream);
-
-    let mut pat: Box<[u8]> = {
-        let mut v = Vec::with_capacity(boundary.len().saturating_add(4));
-        v.extend_from_slice(b"--");
-        v.extend_from_slice(boundary);
-        v.extend_from_slice(b"\r\n");
-        v.into()
-    };
-
-    let mut fields = Vec::new();
-    let mut total_fields_size: usize = 0;
-    let mut parts_count: usize = 0;
-
+    let mut form = FormParser::new(boundary, limits);
     loop {
-        // copy bytes to buf
-        match body.as_mut().next().await {
-            None => return Err(MultipartError::InvalidFormat),
-            Some(Err(e)) => return Err(MultipartError::Underlying(e)),
-            Some(Ok(bytes)) => {
-                // Check if adding these bytes would exceed reasonable buffer size
-                if buf.len().saturating_add(bytes.len()) > limits.max_fields_size {
-                    return Err(MultipartError::TotalSizeTooLarge(
-                        buf.len().saturating_add(bytes.len()),
-                        limits.max_fields_size,
-                    ));
-                }
-                buf.extend_from_slice(&bytes);
-            }
-        }
-
-        // try to parse
-        match try_parse(body, pat, &buf, &mut fields, boundary, &mut total_fields_size, &mut parts_count, limits) {
-            Err((b, p)) => {
-                body = b;
-                pat = p;
-            }
-            Ok(ans) => return ans,
-        }
-    }
-}
-
-/// try to parse data buffer, pat: b"--{boundary}\r\n"
-#[allow(clippy::type_complexity)]
-#[allow(clippy::too_many_arguments)]
-fn try_parse<S>(
-    body: Pin<Box<S>>,
-    pat: Box<[u8]>,
-    buf: &'_ [u8],
-    fields: &'_ mut Vec<(String, String)>,
-    boundary: &'_ [u8],
-    total_fields_size: &'_ mut usize,
-    parts_count: &'_ mut usize,
-    limits: MultipartLimits,
-) -> Result<Result<Multipart, MultipartError>, (Pin<Box<S>>, Box<[u8]>)>
-where
-    S: Stream<Item = Result<Bytes, StdError>> + Send + Sync + 'static,
-{
-    #[allow(clippy::indexing_slicing)]
-    let pat_without_crlf = &pat[..pat.len().wrapping_sub(2)];
-
-    fields.clear();
-    // Reset counters since we're re-parsing from scratch
-    *total_fields_size = 0;
-    *parts_count = 0;
-
-    let mut lines = CrlfLines { slice: buf };
-
-    // first line
-    match lines.next_line() {
-        None => return Err((body, pat)),
-        Some(&[]) => {
-            // first boundary
-            match lines.next_line() {
-                None => return Err((body, pat)),
-                Some(line) => {
-                    if line != pat_without_crlf {
-                        return Ok(Err(MultipartError::InvalidFormat));
-                    }
-                }
-            }
-        }
-        Some(line) => {
-            if line != pat_without_crlf {
-                return Ok(Err(MultipartError::InvalidFormat));
-            }
-        }
-    }
-
-    let mut headers = [httparse::EMPTY_HEADER; 2];
-    loop {
-        // Check parts count limit
-        *parts_count += 1;
-        if *parts_count > limits.max_parts {
-            return Ok(Err(MultipartError::TooManyParts(*parts_count, limits.max_parts)));
-        }
-
-        let (idx, parsed_headers) = match httparse::parse_headers(lines.slice, &mut headers) {
-            Ok(httparse::Status::Complete(ans)) => ans,
-            Ok(_) => return Err((body, pat)),
-            Err(_) => return Ok(Err(MultipartError::InvalidFormat)),
-        };
-        lines.slice = lines.slice.split_at(idx).1;
-
-        let mut content_disposition_bytes = None;
-        let mut content_type_bytes = None;
-        for header in parsed_headers {
-            if header.name.eq_ignore_ascii_case("Content-Disposition") {
-                content_disposition_bytes = Some(header.value);
-            } else if header.name.eq_ignore_ascii_case("Content-Type") {
-                content_type_bytes = Some(header.value);
-            } else {
-                continue;
-            }
-        }
-
-        let content_disposition = match content_disposition_bytes.map(parse_content_disposition) {
-            None => return Err((body, pat)),
-            Some(Err(_)) => return Ok(Err(MultipartError::InvalidFormat)),
-            Some(Ok((_, c))) => c,
-        };
-        if content_disposition.name.eq_ignore_ascii_case("file") {
-            let content_type = match content_type_bytes.map(std::str::from_utf8) {
-                None => None,
-                Some(Err(_)) => return Ok(Err(MultipartError::InvalidFormat)),
-                Some(Ok(s)) => Some(s),
-            };
-            let remaining_bytes = if lines.slice.is_empty() {
-                None
-            } else {
-                Some(Bytes::copy_from_slice(lines.slice))
-            };
-            let file_stream = FileStream::new(body, boundary, remaining_bytes);
-            let file_name = content_disposition.filename.unwrap_or(content_disposition.name);
-            let file = File {
-                name: file_name.to_owned(),
-                content_type: content_type.map(str::to_owned),
-                stream: Some(file_stream),
-            };
-
-            let mut fields = mem::take(fields);
+        if let Some(file) = form.advance()? {
+            let FilePart { name, content_type, rest } = file;
+            let file_stream = FileStream::new(body, boundary, rest);
+            let mut fields = mem::take(&mut form.fields);
             for x in &mut fields {
                 x.0.make_ascii_lowercase();
             }
             fields.sort_by(|lhs, rhs| lhs.0.as_str().cmp(rhs.0.as_str()));
-
-            return Ok(Ok(Multipart { fields, file }));
+            let file = File {
+                name,
+                content_type,
+                stream: Some(file_stream),
+            };
+            return Ok(Multipart { fields, file });
         }
+        // Everything buffered precedes the file: that is what the fields limit bounds.
+        if form.buf.len() > limits.max_fields_size {
+            return Err(MultipartError::TotalSizeTooLarge(form.buf.len(), limits.max_fields_size));
+        }
+        match body.as_mut().next().await {
+            None => return Err(MultipartError::InvalidFormat),
+            Some(Err(e)) => return Err(MultipartError::Underlying(e)),
+            Some(Ok(bytes)) => form.buf.extend_from_slice(&bytes),
+        }
+    }
+}
 
-        let value = match lines.split_to(pat_without_crlf) {
-            None => return Err((body, pat)),
-            Some(b) => {
-                #[allow(clippy::indexing_slicing)]
-                let b = &b[..b.len().saturating_sub(2)];
+/// The part named `file`, found: its name and type, and the bytes of it already read.
+struct FilePart {
+    name: String,
+    content_type: Option<String>,
+    rest: Option<Bytes>,
+}
 
-                // Check per-field size limit
-                if b.len() > limits.max_field_size {
-                    return Ok(Err(MultipartError::FieldTooLarge(b.len(), limits.max_field_size)));
+/// Where the form parser stands.
+enum FormState {
+    /// Before the first boundary line.
+    Preamble,
+    /// Reading a part's header block, which starts at `pos`.
+    Headers,
+    /// Reading the value of field `name`, which starts at `pos`.
+    Value { name: String },
+}
+
+/// ARCA PATCH: an incremental parser for the fields that precede the file. Upstream re-parsed
+/// the whole buffer each time a chunk arrived, so a form sent in small pieces cost time
+/// quadratic in its size. Here every byte is scanned a bounded number of times: `scan` is
+/// where the next search for a terminator resumes.
+struct FormParser {
+    buf: Vec<u8>,
+    /// Start of what is not parsed yet.
+    pos: usize,
+    /// Where the search for the current terminator resumes (never before `pos`).
+    scan: usize,
+    state: FormState,
+    /// `\r\n--{boundary}`
+    delimiter: Box<[u8]>,
+    fields: Vec<(String, String)>,
+    total_fields_size: usize,
+    parts_count: usize,
+    limits: MultipartLimits,
+}
+
+impl FormParser {
+    fn new(boundary: &[u8], limits: MultipartLimits) -> Self {
+        let mut delimiter = Vec::with_capacity(boundary.len().saturating_add(4));
+        delimiter.extend_from_slice(b"\r\n--");
+        delimiter.extend_from_slice(boundary);
+        Self {
+            buf: Vec::new(),
+            pos: 0,
+            scan: 0,
+            state: FormState::Preamble,
+            delimiter: delimiter.into(),
+            fields: Vec::new(),
+            total_fields_size: 0,
+            parts_count: 0,
+            limits,
+        }
+    }
+
+    /// Parses as far as the buffer allows: `Some` once the file part's headers are read.
+    fn advance(&mut self) -> Result<Option<FilePart>, MultipartError> {
+        loop {
+            match mem::replace(&mut self.state, FormState::Preamble) {
+                FormState::Preamble => {
+                    // An optional empty line, then `--{boundary}\r\n`.
+                    let boundary_line = self.delimiter.get(2..).unwrap_or_default();
+                    let rest = self.buf.get(self.pos..).unwrap_or_default();
+                    if rest == b"\r" {
+                        return Ok(None);
+                    }
+                    let rest = rest.strip_prefix(b"\r\n".as_slice()).unwrap_or(rest);
+                    let skipped = self.buf.len() - self.pos - rest.len();
+                    let need = boundary_line.len() + 2;
+                    if rest.len() < need {
+                        if !boundary_line.starts_with(rest.get(..rest.len().min(boundary_line.len())).unwrap_or_default()) {
+                            return Err(MultipartError::InvalidFormat);
+                        }
+                        return Ok(None);
+                    }
+                    if rest.get(..boundary_line.len()) != Some(boundary_line) || rest.get(boundary_line.len()..need) != Some(b"\r\n") {
+                        return Err(MultipartError::InvalidFormat);
+                    }
+                    self.start_part(self.pos + skipped + need)?;
                 }
-
-                // Check total fields size limit
-                *total_fields_size = total_fields_size.saturating_add(b.len());
-                if *total_fields_size > limits.max_fields_size {
-                    return Ok(Err(MultipartError::TotalSizeTooLarge(*total_fields_size, limits.max_fields_size)));
+                FormState::Headers => {
+                    if self.buf.get(self.pos..self.pos + 2) == Some(b"\r\n") {
+                        // A part without headers has no name.
+                        return Err(MultipartError::InvalidFormat);
+                    }
+                    let Some(end) = self.find(b"\r\n\r\n") else {
+                        self.state = FormState::Headers;
+                        return Ok(None);
+                    };
+                    let block = self.buf.get(self.pos..end + 4).unwrap_or_default();
+                    let mut headers = [httparse::EMPTY_HEADER; 4];
+                    let parsed = match httparse::parse_headers(block, &mut headers) {
+                        Ok(httparse::Status::Complete((_, parsed))) => parsed,
+                        _ => return Err(MultipartError::InvalidFormat),
+                    };
+                    let header = |name: &str| parsed.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value);
+                    let disposition = header("Content-Disposition").ok_or(MultipartError::InvalidFormat)?;
+                    let (_, disposition) = parse_content_disposition(disposition).map_err(|_| MultipartError::InvalidFormat)?;
+                    let content_type = header("Content-Type")
+                        .map(|v| std::str::from_utf8(v).map(str::to_owned))
+                        .transpose()
+                        .map_err(|_| MultipartError::InvalidFormat)?;
+                    let name = disposition.name.to_owned();
+                    let file_name = disposition.filename.map(str::to_owned);
+                    let value_start = end + 4;
+                    if name.eq_ignore_ascii_case("file") {
+                        let rest = self.buf.get(value_start..).unwrap_or_default();
+                        return Ok(Some(FilePart {
+                            name: file_name.unwrap_or(name),
+                            content_type,
+                            rest: (!rest.is_empty()).then(|| Bytes::copy_from_slice(rest)),
+                        }));
+                    }
+                    self.pos = value_start;
+                    self.scan = value_start;
+                    self.state = FormState::Value { name };
                 }
-
-                match std::str::from_utf8(b) {
-                    Err(_) => return Ok(Err(MultipartError::InvalidFormat)),
-                    Ok(s) => s,
+                FormState::Value { name } => {
+                    let delimiter = self.delimiter.clone();
+                    let Some(end) = self.find(&delimiter) else {
+                        let len = self.buf.len().saturating_sub(self.pos);
+                        if len > self.limits.max_field_size.saturating_add(delimiter.len()) {
+                            return Err(MultipartError::FieldTooLarge(len, self.limits.max_field_size));
+                        }
+                        self.state = FormState::Value { name };
+                        return Ok(None);
+                    };
+                    // After the delimiter: `\r\n` (another part) or `--` (the form ends).
+                    let after = end + delimiter.len();
+                    match self.buf.get(after..after + 2) {
+                        None => {
+                            self.scan = end;
+                            self.state = FormState::Value { name };
+                            return Ok(None);
+                        }
+                        Some(b"\r\n") => {}
+                        // The form ended (or is malformed) before any file.
+                        Some(_) => return Err(MultipartError::InvalidFormat),
+                    }
+                    let value = self.buf.get(self.pos..end).unwrap_or_default();
+                    if value.len() > self.limits.max_field_size {
+                        return Err(MultipartError::FieldTooLarge(value.len(), self.limits.max_field_size));
+                    }
+                    self.total_fields_size = self.total_fields_size.saturating_add(value.len());
+                    if self.total_fields_size > self.limits.max_fields_size {
+                        return Err(MultipartError::TotalSizeTooLarge(self.total_fields_size, self.limits.max_fields_size));
+                    }
+                    let value = std::str::from_utf8(value).map_err(|_| MultipartError::InvalidFormat)?;
+                    self.fields.push((name, value.to_owned()));
+                    self.start_part(after + 2)?;
                 }
             }
-        };
+        }
+    }
 
-        fields.push((content_disposition.name.to_owned(), value.to_owned()));
+    /// A new part's header block starts at `at`.
+    fn start_part(&mut self, at: usize) -> Result<(), MultipartError> {
+        self.parts_count += 1;
+        if self.parts_count > self.limits.max_parts {
+            return Err(MultipartError::TooManyParts(self.parts_count, self.limits.max_parts));
+        }
+        self.pos = at;
+        self.scan = at;
+        self.state = FormState::Headers;
+        Ok(())
+    }
+
+    /// The offset of `pat` at or after `scan`; when absent, `scan` moves to where a match
+    /// could still begin, so no byte is searched again.
+    fn find(&mut self, pat: &[u8]) -> Option<usize> {
+        let from = self.scan.max(self.pos);
+        let hay = self.buf.get(from..).unwrap_or_default();
+        if let Some(i) = memchr::memmem::find(hay, pat) {
+            return Some(from + i);
+        }
+        self.scan = self.buf.len().saturating_sub(pat.len().saturating_sub(1)).max(self.pos);
+        None
     }
 }
 
@@ -430,12 +441,12 @@ impl FileStream {
                             None => return Err(FileStreamError::Incomplete),
                             Some(Err(e)) => return Err(FileStreamError::Underlying(e)),
                             Some(Ok(b)) => {
-                                // Check buffer size limit before extending
-                                if buf.len().saturating_add(b.len()) > MAX_BOUNDARY_BUFFER_SIZE {
-                                    return Err(FileStreamError::BoundaryBufferTooLarge(
-                                        buf.len().saturating_add(b.len()),
-                                        MAX_BOUNDARY_BUFFER_SIZE,
-                                    ));
+                                // ARCA PATCH: `buf` holds only a partial delimiter (shorter than
+                                // the pattern); the chunk joined to it may be of any size. Upstream
+                                // bounded the sum, so a file whose chunk happened to end in `\r`
+                                // failed whenever the next chunk was over 64 KiB.
+                                if buf.len() > MAX_BOUNDARY_BUFFER_SIZE {
+                                    return Err(FileStreamError::BoundaryBufferTooLarge(buf.len(), MAX_BOUNDARY_BUFFER_SIZE));
                                 }
                                 buf.extend_from_slice(&b);
                             }
@@ -485,11 +496,13 @@ impl ByteStream for FileStream {
 }
 
 /// CRLF lines
+#[cfg(test)]
 struct CrlfLines<'a> {
     /// slice
     slice: &'a [u8],
 }
 
+#[cfg(test)]
 impl<'a> CrlfLines<'a> {
     /// poll next line
     fn next_line(&mut self) -> Option<&'a [u8]> {
@@ -995,5 +1008,73 @@ mod tests {
         }
 
         assert!(errored, "Should have received BoundaryBufferTooLarge error");
+    }
+}
+
+/// ARCA PATCH: the file of a browser POST upload as it streams to the handler, held to the
+/// size the policy allows. Upstream read the whole file into memory (up to 64 MiB) before
+/// the access check; this stream is only read by the handler, after every check passed.
+pub struct PostFileStream {
+    inner: FileStream,
+    read: u64,
+    min: u64,
+    max: u64,
+    done: bool,
+}
+
+impl PostFileStream {
+    /// The file, which must be at least `min` and at most `max` bytes long.
+    #[must_use]
+    pub fn new(inner: FileStream, min: u64, max: u64) -> Self {
+        Self {
+            inner,
+            read: 0,
+            min,
+            max,
+            done: false,
+        }
+    }
+}
+
+impl Stream for PostFileStream {
+    type Item = Result<Bytes, StdError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let next = match Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(next) => next,
+        };
+        let item = match next {
+            Some(Ok(bytes)) => {
+                self.read = self.read.saturating_add(bytes.len() as u64);
+                if self.read > self.max {
+                    Err(crate::s3_error!(EntityTooLarge, "Your proposed upload exceeds the maximum allowed size").into())
+                } else {
+                    Ok(bytes)
+                }
+            }
+            Some(Err(e)) => Err(e.into()),
+            None if self.read < self.min => {
+                Err(crate::s3_error!(EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size").into())
+            }
+            None => {
+                self.done = true;
+                return Poll::Ready(None);
+            }
+        };
+        if item.is_err() {
+            self.done = true;
+        }
+        Poll::Ready(Some(item))
+    }
+}
+
+impl ByteStream for PostFileStream {
+    fn remaining_length(&self) -> crate::stream::RemainingLength {
+        crate::stream::RemainingLength::unknown()
     }
 }

@@ -8,7 +8,6 @@ use crate::path::S3Path;
 use crate::post_policy::PostPolicy;
 use crate::protocol::TrailingHeaders;
 use crate::region::Region;
-use crate::stream::VecByteStream;
 
 use hyper::HeaderMap;
 use hyper::Method;
@@ -31,7 +30,7 @@ pub(crate) struct S3Extensions {
     pub qs: Option<OrderedQs>,
 
     pub multipart: Option<Multipart>,
-    pub vec_stream: Option<VecByteStream>,
+    pub post_file: Option<crate::http::PostFileStream>,
 
     pub credentials: Option<Credentials>,
     pub region: Option<Region>,

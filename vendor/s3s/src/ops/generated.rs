@@ -5575,13 +5575,11 @@ impl PutObject {
         let bucket = http::unwrap_bucket(req);
         let key = http::parse_field_value(&m, "key")?.ok_or_else(|| invalid_request!("missing key"))?;
 
-        let vec_stream = req.s3ext.vec_stream.take().expect("missing vec stream");
+        // ARCA PATCH: the file streams (its length is unknown until it has been read).
+        let file = req.s3ext.post_file.take().ok_or_else(|| invalid_request!("missing file"))?;
+        let content_length = None;
 
-        let content_length = i64::try_from(vec_stream.exact_remaining_length())
-            .map_err(|e| s3_error!(e, InvalidArgument, "content-length overflow"))?;
-        let content_length = (content_length != 0).then_some(content_length);
-
-        let body: Option<StreamingBlob> = Some(StreamingBlob::new(vec_stream));
+        let body: Option<StreamingBlob> = Some(StreamingBlob::new(file));
 
         let acl: Option<ObjectCannedACL> = http::parse_field_value(&m, "x-amz-acl")?;
 

@@ -522,42 +522,22 @@ async fn prepare(req: &mut Request, ccx: &CallContext<'_>) -> S3Result<Prepare> 
                         None
                     };
 
-                    // Determine file size limit: use stricter of policy max or config max
+                    // ARCA PATCH: nothing of the file is read here. The policy's conditions
+                    // are checked now, the access check follows, and only the handler reads
+                    // the file — as a stream held to the policy's content-length-range (and
+                    // the configured maximum), never buffered whole.
                     let config = ccx.config.snapshot();
-                    let max_file_size = if let Some(ref pol) = policy {
-                        if let Some((_, max)) = pol.content_length_range() {
-                            // Use the minimum of policy max and config max to prevent resource exhaustion
-                            // Note: policy min is validated later in policy.validate()
-                            std::cmp::min(max, config.post_object_max_file_size)
-                        } else {
-                            config.post_object_max_file_size
-                        }
-                    } else {
-                        config.post_object_max_file_size
+                    let (min_file_size, max_file_size) = match policy.as_ref().and_then(PostPolicy::content_length_range) {
+                        Some((min, max)) => (min, max.min(config.post_object_max_file_size)),
+                        None => (0, config.post_object_max_file_size),
                     };
+                    let file_stream = multipart.take_file_stream().ok_or_else(|| invalid_request!("missing file"))?;
+                    req.s3ext.post_file = Some(http::PostFileStream::new(file_stream, min_file_size, max_file_size));
 
-                    // Aggregate file stream with size limit to get known length
-                    // This is required because downstream handlers (like s3s-proxy) need content-length
-                    let file_stream = multipart.take_file_stream().expect("missing file stream");
-                    let vec_bytes = http::aggregate_file_stream_limited(file_stream, max_file_size)
-                        .await
-                        .map_err(|e| match e {
-                            http::MultipartError::FileTooLarge(..) => {
-                                s3_error!(EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.")
-                            }
-                            other => invalid_request!(other, "failed to read file stream"),
-                        })?;
-                    // Use saturating_add to prevent overflow in release builds (security-relevant for content-length-range validation)
-                    let file_size: u64 = vec_bytes.iter().map(|b| b.len() as u64).fold(0u64, u64::saturating_add);
-                    let vec_stream = crate::stream::VecByteStream::new(vec_bytes);
-                    req.s3ext.vec_stream = Some(vec_stream);
-
-                    // Validate the policy conditions (if policy exists)
-                    // Note: expiration was already checked above before reading the file
                     // Pass the URL bucket so that the "bucket" condition can be validated
                     // even when clients (like boto3) don't include it in form fields.
                     if let Some(policy) = policy {
-                        policy.validate_conditions_only(multipart, file_size, Some(bucket))?;
+                        policy.validate_conditions_only(multipart, None, Some(bucket))?;
                         req.s3ext.post_policy = Some(policy);
                     }
 

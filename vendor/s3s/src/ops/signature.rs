@@ -116,6 +116,11 @@ struct SignatureVerificationContext<'a> {
 }
 
 fn sig_v4_signatures_match(actual_signature: &str, expected_signature: &str) -> bool {
+    signatures_match(actual_signature, expected_signature)
+}
+
+/// ARCA PATCH: every signature comparison (SigV2 and SigV4) is constant-time.
+fn signatures_match(actual_signature: &str, expected_signature: &str) -> bool {
     actual_signature.as_bytes().ct_eq(expected_signature.as_bytes()).into()
 }
 
@@ -128,6 +133,43 @@ fn validate_sig_v4_clock_skew(amz_date: &AmzDate, now: time::OffsetDateTime, con
         return Err(s3_error!(RequestTimeTooSkewed, "request time is too far from server time"));
     }
 
+    Ok(())
+}
+
+/// ARCA PATCH: what is not signed cannot be trusted. `host` must be signed (or a request
+/// signed for one bucket replays onto another under virtual-hosted addressing) and so must
+/// every `x-amz-*` header present (or an unsigned `x-amz-copy-source` turns a presigned PUT
+/// into a copy of any object the signer can read). AWS answers the same way.
+fn require_signed_headers<S: AsRef<str>>(hs: &OrderedHeaders<'_>, signed: &[S]) -> S3Result<()> {
+    let is_signed = |name: &str| signed.iter().any(|s| s.as_ref().eq_ignore_ascii_case(name));
+    if !is_signed("host") {
+        return Err(s3_error!(AccessDenied, "There were headers present in the request which were not signed"));
+    }
+    let unsigned = hs
+        .as_ref()
+        .iter()
+        .any(|&(name, _)| name.starts_with("x-amz-") && !is_signed(name));
+    if unsigned {
+        return Err(s3_error!(AccessDenied, "There were headers present in the request which were not signed"));
+    }
+    Ok(())
+}
+
+/// ARCA PATCH: SigV2 header auth carries the request time in `x-amz-date` (which then replaces
+/// `Date` in the string to sign) or `Date`. Upstream only required one to be present, so a
+/// signed request could be replayed forever; AWS refuses a missing or unreadable date, and a
+/// date more than the allowed skew (15 minutes) away from the server's clock.
+fn validate_sig_v2_date(hs: &OrderedHeaders<'_>, now: time::OffsetDateTime, config: &S3Config) -> S3Result<()> {
+    let invalid = || s3_error!(AccessDenied, "AWS authentication requires a valid Date or x-amz-date header");
+    let raw = hs.get_unique("x-amz-date").or_else(|| hs.get_unique("date")).ok_or_else(invalid)?;
+    let time = sig_v2::parse_http_date(raw).ok_or_else(invalid)?;
+    let max_skew_time = time::Duration::seconds(i64::from(config.presigned_url_max_skew_time_secs));
+    if (now - time).abs() > max_skew_time {
+        return Err(s3_error!(
+            RequestTimeTooSkewed,
+            "The difference between the request time and the current time is too large."
+        ));
+    }
     Ok(())
 }
 
@@ -145,7 +187,7 @@ impl SignatureVerificationContext<'_> {
         }
 
         if !has_unencoded_reserved_path_char(self.raw_uri_path) {
-            debug!(?signature, expected=?self.expected_signature, "signature mismatch");
+            debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
 
@@ -155,7 +197,7 @@ impl SignatureVerificationContext<'_> {
             sig_v4::calculate_signature(&string_to_sign, self.secret_key, self.amz_date, self.region, self.service);
 
         if !sig_v4_signatures_match(&raw_signature, self.expected_signature) {
-            debug!(?signature, ?raw_signature, expected=?self.expected_signature, "signature mismatch");
+            debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
 
@@ -165,6 +207,18 @@ impl SignatureVerificationContext<'_> {
 
 impl SignatureContext<'_> {
     pub async fn check(&mut self) -> S3Result<Option<CredentialsExt>> {
+        // ARCA PATCH: a request names one way of authenticating. Upstream picked one and
+        // ignored the other, so what was verified was not always what was routed.
+        let query_auth = self
+            .qs
+            .is_some_and(|qs| ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "Signature", "AWSAccessKeyId"].iter().any(|p| qs.has(p)));
+        if query_auth && self.hs.get_unique(crate::header::AUTHORIZATION).is_some() {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"
+            ));
+        }
+
         if self.req_method == Method::POST
             && let Some(ref mime) = self.mime
             && mime.type_() == mime::MULTIPART
@@ -206,10 +260,15 @@ impl SignatureContext<'_> {
             };
             http::transform_multipart(body, boundary.as_str().as_bytes(), limits)
                 .await
-                .map_err(|e| s3_error!(e, MalformedPOSTRequest))?
+                .map_err(|e| match e {
+                    // ARCA PATCH: AWS's own code for fields before the file that are too large.
+                    http::MultipartError::TotalSizeTooLarge(..) | http::MultipartError::FieldTooLarge(..) => s3_error!(
+                        MaxPostPreDataLengthExceededError,
+                        "Your POST request fields preceding the upload file were too large."
+                    ),
+                    e => s3_error!(e, MalformedPOSTRequest),
+                })?
         };
-
-        debug!(?multipart);
 
         if multipart.find_field_value("x-amz-signature").is_some() {
             debug!("checking post signature v4");
@@ -318,7 +377,7 @@ impl SignatureContext<'_> {
 
         let expected_signature = info.x_amz_signature;
         if !sig_v4_signatures_match(&signature, expected_signature) {
-            debug!(?signature, expected=?expected_signature, "signature mismatch");
+            debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
 
@@ -399,6 +458,8 @@ impl SignatureContext<'_> {
                 service,
             ));
         }
+
+        require_signed_headers(&self.hs, &presigned_url.signed_headers)?;
 
         let expected_signature = presigned_url.signature;
         let headers = self.hs.find_multiple_with_on_missing(&presigned_url.signed_headers, |name| {
@@ -506,8 +567,7 @@ impl SignatureContext<'_> {
         let method = &self.req_method;
         let query_strings: &[(String, String)] = self.qs.as_ref().map_or(&[], AsRef::as_ref);
 
-        // FIXME: throw error if any signed header is not in the request
-        // `host` header need to be special handled
+        require_signed_headers(&self.hs, &authorization.signed_headers)?;
 
         // here requires that `auth.signed_headers` is sorted
         let headers = self.hs.find_multiple_with_on_missing(&authorization.signed_headers, |name| {
@@ -655,10 +715,7 @@ impl SignatureContext<'_> {
     pub async fn v2_check_header_auth(&mut self, auth_v2: AuthorizationV2<'_>) -> S3Result<CredentialsExt> {
         let method = &self.req_method;
 
-        let date = self.hs.get_unique("date").or_else(|| self.hs.get_unique("x-amz-date"));
-        if date.is_none() {
-            return Err(invalid_request!("missing date"));
-        }
+        validate_sig_v2_date(&self.hs, time::OffsetDateTime::now_utc(), &self.config.snapshot())?;
 
         let auth = require_auth(self.auth)?;
         let access_key = auth_v2.access_key;
@@ -671,14 +728,13 @@ impl SignatureContext<'_> {
             self.qs,
             &self.hs,
             self.vh_bucket,
-        );
+        )
+        .map_err(|e| s3_error!(InvalidArgument, "{e}"))?;
         let signature = sig_v2::calculate_signature(&secret_key, &string_to_sign);
 
-        debug!(?string_to_sign, "sig_v2 header_auth");
-
         let expected_signature = auth_v2.signature;
-        if signature != expected_signature {
-            debug!(?signature, expected=?expected_signature, "signature mismatch");
+        if !signatures_match(&signature, &expected_signature) {
+            debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
 
@@ -707,8 +763,8 @@ impl SignatureContext<'_> {
         let signature = sig_v2::calculate_signature(&secret_key, string_to_sign);
 
         let expected_signature = info.signature;
-        if signature != expected_signature {
-            debug!(?signature, expected=?expected_signature, "signature mismatch");
+        if !signatures_match(&signature, &expected_signature) {
+            debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
 
@@ -740,12 +796,13 @@ impl SignatureContext<'_> {
             self.qs,
             &self.hs,
             self.vh_bucket,
-        );
+        )
+        .map_err(|e| s3_error!(InvalidArgument, "{e}"))?;
         let signature = sig_v2::calculate_signature(&secret_key, &string_to_sign);
 
         let expected_signature = presigned_url.signature;
-        if signature != expected_signature {
-            debug!(?signature, expected=?expected_signature, "signature mismatch");
+        if !signatures_match(&signature, &expected_signature) {
+            debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
 

@@ -15,22 +15,33 @@ pub fn calculate_signature(secret_key: &SecretKey, string_to_sign: &str) -> Stri
     base64(hmac_sha1(secret_key.expose(), string_to_sign))
 }
 
+/// ARCA PATCH: every query parameter that selects an operation (s3s routes on each of these)
+/// is part of the string to sign. Upstream signs only the classic list, so a presigned
+/// `PutObject` URL with `&tagging` appended was routed as `PutObjectTagging` unsigned.
 const INCLUDED_QUERY: &[&str] = &[
     "accelerate",
     "acl",
     "analytics",
+    "attributes",
     "cors",
     "defaultObjectAcl",
     "delete",
+    "encryption",
+    "intelligent-tiering",
     "inventory",
+    "legal-hold",
     "lifecycle",
     "location",
     "logging",
+    "metadataTable",
     "metrics",
     "notification",
     "object-lock",
+    "ownershipControls",
     "partNumber",
     "policy",
+    "policyStatus",
+    "publicAccessBlock",
     "replication",
     "requestPayment",
     "response-cache-control",
@@ -40,8 +51,10 @@ const INCLUDED_QUERY: &[&str] = &[
     "response-content-type",
     "response-expires",
     "restore",
+    "retention",
     "select",
     "select-type",
+    "session",
     "storageClass",
     "tagging",
     "torrent",
@@ -52,6 +65,35 @@ const INCLUDED_QUERY: &[&str] = &[
     "versions",
     "website",
 ];
+
+/// ARCA PATCH: a sub-resource given more than once (`?tagging&tagging`) cannot be signed
+/// unambiguously (upstream left it out of the string to sign while the router still saw it).
+#[derive(Debug, thiserror::Error)]
+#[error("the query parameter '{0}' is repeated")]
+pub struct RepeatedSubresource(pub &'static str);
+
+/// ARCA PATCH: the first repeated sub-resource of a query, if any.
+#[must_use]
+pub fn repeated_subresource(qs: Option<&OrderedQs>) -> Option<&'static str> {
+    let qs = qs?;
+    INCLUDED_QUERY.iter().copied().find(|q| qs.get_all(q).nth(1).is_some())
+}
+
+/// ARCA PATCH: the time of a SigV2 request: an HTTP date (`Tue, 27 Mar 2007 19:36:42 +0000`
+/// or `... GMT`, as `Date` and most `x-amz-date` values are) or ISO 8601 basic
+/// (`20070327T193642Z`, as some clients send in `x-amz-date`).
+#[must_use]
+pub fn parse_http_date(s: &str) -> Option<time::OffsetDateTime> {
+    use time::format_description::well_known::Rfc2822;
+    let s = s.trim();
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc2822) {
+        return Some(t);
+    }
+    if let Some(rest) = s.strip_suffix(" GMT").or_else(|| s.strip_suffix(" UTC")) {
+        return time::OffsetDateTime::parse(&format!("{rest} +0000"), &Rfc2822).ok();
+    }
+    crate::sig_v4::AmzDate::parse(s).ok()?.to_time()
+}
 
 #[derive(Debug, Clone, Copy)]
 pub enum Mode {
@@ -66,7 +108,10 @@ pub fn create_string_to_sign(
     qs: Option<&OrderedQs>,
     headers: &OrderedHeaders<'_>,
     virtual_host_bucket: Option<&str>,
-) -> String {
+) -> Result<String, RepeatedSubresource> {
+    if let Some(name) = repeated_subresource(qs) {
+        return Err(RepeatedSubresource(name));
+    }
     let mut ans = String::with_capacity(256);
 
     {
@@ -169,7 +214,7 @@ pub fn create_string_to_sign(
         }
     }
 
-    ans
+    Ok(ans)
 }
 
 #[cfg(test)]
@@ -197,7 +242,7 @@ mod tests {
             let qs = None;
             let vh_bucket = Some("awsexamplebucket1");
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -225,7 +270,7 @@ mod tests {
             let qs = None;
             let vh_bucket = Some("awsexamplebucket1");
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -250,7 +295,7 @@ mod tests {
             let qs = None;
             let vh_bucket = Some("awsexamplebucket1");
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -275,7 +320,7 @@ mod tests {
             let headers = OrderedHeaders::from_slice_unchecked(&[("date", "Tue, 27 Mar 2007 19:44:46 +0000")]);
             let vh_bucket = Some("awsexamplebucket1");
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, Some(&qs), &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, Some(&qs), &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -303,7 +348,7 @@ mod tests {
             let qs = None;
             let vh_bucket = None;
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -343,7 +388,7 @@ mod tests {
             let qs = None;
             let vh_bucket = Some("static.example.com");
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -373,7 +418,7 @@ mod tests {
             let qs = None;
             let vh_bucket = None;
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -398,7 +443,7 @@ mod tests {
             let qs = None;
             let vh_bucket = None;
 
-            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -432,7 +477,7 @@ mod tests {
             let presigned_url = super::super::PresignedUrlV2::parse(&qs).unwrap();
             assert_eq!(presigned_url.access_key, access_key);
 
-            let string_to_sign = create_string_to_sign(Mode::PresignedUrl, method, uri_path, Some(&qs), &headers, vh_bucket);
+            let string_to_sign = create_string_to_sign(Mode::PresignedUrl, method, uri_path, Some(&qs), &headers, vh_bucket).unwrap();
             let signature = calculate_signature(&secret_key, &string_to_sign);
 
             assert_eq!(
@@ -471,7 +516,7 @@ mod tests {
         let qs = None;
         let vh_bucket = None;
 
-        let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+        let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
 
         // Date field must be empty when x-amz-date is present
         assert_eq!(
@@ -505,7 +550,7 @@ mod tests {
         let qs = None;
         let vh_bucket = Some("mybucket");
 
-        let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket);
+        let string_to_sign = create_string_to_sign(Mode::HeaderAuth, method, uri_path, qs, &headers, vh_bucket).unwrap();
 
         assert_eq!(
             string_to_sign,
@@ -530,7 +575,7 @@ mod tests {
         let qs = OrderedQs::from_vec_unchecked(vec![("Expires".into(), "1710417600".into())]);
         let vh_bucket = Some("mybucket");
 
-        let string_to_sign = create_string_to_sign(Mode::PresignedUrl, method, uri_path, Some(&qs), &headers, vh_bucket);
+        let string_to_sign = create_string_to_sign(Mode::PresignedUrl, method, uri_path, Some(&qs), &headers, vh_bucket).unwrap();
 
         // In presigned URL mode, the date line should be the Expires value from the query string
         assert_eq!(
