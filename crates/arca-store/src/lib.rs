@@ -26,12 +26,14 @@ pub mod blob;
 mod error;
 mod list;
 pub mod meta;
+mod permissions;
 mod record;
 mod store;
 
 pub use blob::{BlobId, BlobReader, BlobWriter, FRAME_DATA, HeadCaching, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
+pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{Store, StoreOptions, UploadPage, WriteCondition, now_ms};
 

@@ -74,6 +74,17 @@ impl MetaStore {
     /// Opens (or creates) the database. `cache_bytes` bounds redb's page cache, which is most
     /// of the server's resident memory (redb's own default is 1 GiB).
     pub fn open(path: &Path, cache_bytes: usize) -> StoreResult<Self> {
+        // redb creates its file with the process umask; create it private first.
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(crate::PRIVATE_FILE_MODE)
+                .open(path)
+                .map_err(|e| StoreError::io(path, e))?;
+        }
         let db = Database::builder()
             .set_cache_size(cache_bytes)
             .create(path)

@@ -90,7 +90,7 @@ impl Store {
     /// Opens the store in `dir`, creating it if needed, and recovers from any crash: blobs
     /// whose writes never committed go to the GC queue.
     pub fn open_with(dir: &Path, options: &StoreOptions) -> StoreResult<Arc<Store>> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock = take_lock(dir)?;
         let meta = MetaStore::open(&dir.join("meta.redb"), options.meta_cache_bytes)?;
         check_format(&meta)?;
@@ -681,12 +681,14 @@ fn check_format(meta_store: &MetaStore) -> StoreResult<()> {
 }
 
 fn take_lock(dir: &Path) -> StoreResult<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
     let path = dir.join("LOCK");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(crate::PRIVATE_FILE_MODE)
         .open(&path)
         .map_err(|e| StoreError::io(&path, e))?;
     // SAFETY: flock only reads its two integer arguments; the descriptor is ours and open.

@@ -25,6 +25,7 @@ pub fn supported(dir: &Path) -> bool {
             .write(true)
             .create(true)
             .truncate(true)
+            .mode(crate::PRIVATE_FILE_MODE)
             .custom_flags(libc::O_DIRECT)
             .open(&probe)?;
         let mut frame = FrameBuffer::new(1);

@@ -32,6 +32,7 @@ mod writer;
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -133,7 +134,7 @@ impl BlobStore {
         let root = root.into();
         for i in 0..=255u8 {
             let dir = root.join(format!("{i:02x}"));
-            std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+            crate::create_private_dir(&dir).map_err(|e| StoreError::io(&dir, e))?;
         }
         sync_dir(&root)?;
         let direct = direct_io::supported(&root);
@@ -161,6 +162,7 @@ impl BlobStore {
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(crate::PRIVATE_FILE_MODE)
             .open(&path)
             .map_err(|e| StoreError::io(&path, e))?;
         Ok(BlobWriter::new(id, path, file, self.direct, head.cached_prefix()))
