@@ -15,6 +15,7 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<CreateBucketOutput>> {
         let input = req.input;
         check_bucket_name(&input.bucket)?;
+        crate::unhonoured::refuse_bucket_create(&input)?;
         let requested = input
             .create_bucket_configuration
             .as_ref()

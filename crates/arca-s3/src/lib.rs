@@ -17,6 +17,7 @@ mod listing;
 pub mod md5_lanes;
 mod multipart;
 mod object;
+pub mod unhonoured;
 
 use std::sync::Arc;
 

@@ -74,6 +74,7 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         let input = req.input;
         check_key(&input.key)?;
+        crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
         let algorithm = match &input.checksum_algorithm {
             Some(a) => Some(checksum::requested_algorithm(&Checksum::default(), Some(a))?.to_string()),
             None => None,
@@ -136,6 +137,11 @@ impl ArcaS3 {
         let trailers = req.trailing_headers.clone();
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
+        crate::unhonoured::refuse_sse_customer(
+            input.sse_customer_algorithm.is_some()
+                || input.sse_customer_key.is_some()
+                || input.sse_customer_key_md5.is_some(),
+        )?;
         let upload = self
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)
@@ -210,6 +216,12 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
+        crate::unhonoured::refuse_sse_customer(
+            input.sse_customer_algorithm.is_some()
+                || input.sse_customer_key.is_some()
+                || input.copy_source_sse_customer_algorithm.is_some()
+                || input.copy_source_sse_customer_key.is_some(),
+        )?;
         let upload = self
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)

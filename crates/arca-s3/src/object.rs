@@ -136,6 +136,10 @@ impl ArcaS3 {
         let trailers = req.trailing_headers.clone();
         let input = req.input;
         check_key(&input.key)?;
+        crate::unhonoured::refuse_object_write(&crate::unhonoured::ObjectWriteOptions {
+            write_offset: input.write_offset_bytes.is_some(),
+            ..crate::object_write_options!(input)
+        })?;
         let storage_class = storage_class(input.storage_class.as_ref())?;
         let user_metadata = user_metadata(input.metadata)?;
         let tags = parse_tagging_header(input.tagging.as_deref())?;
@@ -246,6 +250,7 @@ impl ArcaS3 {
         let i = req.input;
         let (read, overrides) = read_request!(i);
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
+        crate::unhonoured::refuse_sse_customer(i.sse_customer_algorithm.is_some() || i.sse_customer_key.is_some())?;
         let chunks = body::object_stream(&self.store, &v.data, h.start, h.end)?;
         let partial = h.partial;
         let out = object_headers!(GetObjectOutput, h, {
@@ -262,6 +267,7 @@ impl ArcaS3 {
         let i = req.input;
         let (read, overrides) = read_request!(i);
         let (_, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
+        crate::unhonoured::refuse_sse_customer(i.sse_customer_algorithm.is_some() || i.sse_customer_key.is_some())?;
         let partial = h.partial;
         Ok(with_status(object_headers!(HeadObjectOutput, h, {}), partial))
     }
@@ -346,6 +352,17 @@ impl ArcaS3 {
         &self,
         req: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        // AWS requires an integrity check on a request that can delete a thousand keys: a
+        // body changed in transit must not delete other objects.
+        let has_digest = req.headers.keys().any(|name| {
+            name == "content-md5" || (name.as_str().starts_with("x-amz-checksum-") && name != "x-amz-checksum-type")
+        });
+        if !has_digest {
+            return Err(s3_error!(
+                InvalidRequest,
+                "Missing required header for this request: Content-MD5"
+            ));
+        }
         let input = req.input;
         let objects = input.delete.objects;
         if objects.len() > 1000 {
@@ -398,6 +415,10 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         let input = req.input;
         check_key(&input.key)?;
+        crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
+        crate::unhonoured::refuse_sse_customer(
+            input.copy_source_sse_customer_algorithm.is_some() || input.copy_source_sse_customer_key.is_some(),
+        )?;
         let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
         check_version_id(src_version.as_deref())?;
         let src = self.store.get_object(&src_bucket, &src_key).s3()?;
@@ -533,6 +554,9 @@ impl ArcaS3 {
         let input = req.input;
         check_version_id(input.version_id.as_deref())?;
         let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        crate::unhonoured::refuse_sse_customer(
+            input.sse_customer_algorithm.is_some() || input.sse_customer_key.is_some(),
+        )?;
         let wants = |a: &str| input.object_attributes.iter().any(|x| x.as_str() == a);
         let mut out = GetObjectAttributesOutput {
             last_modified: Some(timestamp(v.last_modified_ms)),

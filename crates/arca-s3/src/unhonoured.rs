@@ -1,0 +1,195 @@
+//! Headers of features Arca does not have yet are refused with the error AWS gives, never
+//! accepted and ignored: an object asked to be stored encrypted, locked or public must not
+//! be stored in plaintext, unlocked or private while the client is told "200 OK".
+//!
+//! Where AWS has an exact answer for a bucket without the feature, that is the answer:
+//! ACLs other than the private default meet a bucket whose Object Ownership is
+//! "bucket owner enforced" (AWS's default since 2023), object-lock headers meet a bucket
+//! without an Object Lock configuration, SSE-C parameters meet an object that is not
+//! encrypted. Otherwise (server-side encryption, website redirects, creating a bucket with
+//! Object Lock) the answer is `501 NotImplemented`. The encryption and access-control work
+//! replaces these refusals with the features themselves.
+
+use s3s::dto;
+use s3s::{S3Error, S3Result, s3_error};
+
+/// The headers of an object write (PUT, POST form, copy, multipart initiate) that ask for a
+/// feature Arca may not honour.
+#[derive(Default)]
+pub struct ObjectWriteOptions<'a> {
+    pub acl: Option<&'a str>,
+    pub has_grants: bool,
+    pub server_side_encryption: Option<&'a str>,
+    pub has_kms_parameters: bool,
+    pub has_sse_customer: bool,
+    pub has_object_lock: bool,
+    pub website_redirect: bool,
+    pub write_offset: bool,
+}
+
+/// Builds [`ObjectWriteOptions`] from any input that carries the object-write headers
+/// (their fields are named alike in every s3s input).
+#[macro_export]
+macro_rules! object_write_options {
+    ($input:expr) => {
+        $crate::unhonoured::ObjectWriteOptions {
+            acl: $input.acl.as_ref().map(|a| a.as_str()),
+            has_grants: $input.grant_full_control.is_some()
+                || $input.grant_read.is_some()
+                || $input.grant_read_acp.is_some()
+                || $input.grant_write_acp.is_some(),
+            server_side_encryption: $input.server_side_encryption.as_ref().map(|s| s.as_str()),
+            has_kms_parameters: $input.ssekms_key_id.is_some()
+                || $input.ssekms_encryption_context.is_some()
+                || $input.bucket_key_enabled.is_some(),
+            has_sse_customer: $input.sse_customer_algorithm.is_some()
+                || $input.sse_customer_key.is_some()
+                || $input.sse_customer_key_md5.is_some(),
+            has_object_lock: $input.object_lock_mode.is_some()
+                || $input.object_lock_retain_until_date.is_some()
+                || $input.object_lock_legal_hold_status.is_some(),
+            website_redirect: $input.website_redirect_location.is_some(),
+            write_offset: false,
+        }
+    };
+}
+
+/// Refuses an object write that asks for what Arca does not honour yet.
+pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
+    if let Some(sse) = o.server_side_encryption {
+        return Err(match sse {
+            "AES256" | "aws:kms" | "aws:kms:dsse" => not_implemented("x-amz-server-side-encryption"),
+            _ => invalid_argument(
+                "The encryption method specified is not supported",
+                "x-amz-server-side-encryption",
+                sse,
+            ),
+        });
+    }
+    if o.has_kms_parameters {
+        return Err(not_implemented("x-amz-server-side-encryption-aws-kms-key-id"));
+    }
+    if o.has_sse_customer {
+        return Err(not_implemented("x-amz-server-side-encryption-customer-algorithm"));
+    }
+    if o.acl.is_some_and(|acl| !is_private(acl)) || o.has_grants {
+        return Err(s3_error!(
+            AccessControlListNotSupported,
+            "The bucket does not allow ACLs"
+        ));
+    }
+    if o.has_object_lock {
+        return Err(s3_error!(InvalidRequest, "Bucket is missing Object Lock Configuration"));
+    }
+    if o.website_redirect {
+        return Err(not_implemented("x-amz-website-redirect-location"));
+    }
+    if o.write_offset {
+        return Err(not_implemented("x-amz-write-offset-bytes"));
+    }
+    Ok(())
+}
+
+/// SSE-C parameters on a read, a part upload or a copy source: no object is encrypted with a
+/// customer key, so AWS's answer for an unencrypted object applies.
+pub fn refuse_sse_customer(present: bool) -> S3Result<()> {
+    if present {
+        return Err(s3_error!(
+            InvalidRequest,
+            "The encryption parameters are not applicable to this object."
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a CreateBucket that asks for ACLs, another Object Ownership or Object Lock.
+pub fn refuse_bucket_create(input: &dto::CreateBucketInput) -> S3Result<()> {
+    let has_grants = input.grant_full_control.is_some()
+        || input.grant_read.is_some()
+        || input.grant_read_acp.is_some()
+        || input.grant_write.is_some()
+        || input.grant_write_acp.is_some();
+    if input.acl.as_ref().is_some_and(|acl| acl.as_str() != "private") || has_grants {
+        return Err(s3_error!(
+            InvalidBucketAclWithObjectOwnership,
+            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"
+        ));
+    }
+    if input
+        .object_ownership
+        .as_ref()
+        .is_some_and(|o| o.as_str() != "BucketOwnerEnforced")
+    {
+        return Err(not_implemented("x-amz-object-ownership"));
+    }
+    if input.object_lock_enabled_for_bucket == Some(true) {
+        return Err(not_implemented("x-amz-bucket-object-lock-enabled"));
+    }
+    Ok(())
+}
+
+/// The canned ACLs that leave an object as it is under "bucket owner enforced".
+fn is_private(acl: &str) -> bool {
+    matches!(acl, "private" | "bucket-owner-full-control")
+}
+
+fn not_implemented(header: &str) -> S3Error {
+    s3_error!(
+        NotImplemented,
+        "A header you provided implies functionality that is not implemented: {header}"
+    )
+}
+
+/// AWS names the argument and its value in elements of the error body; s3s has no field for
+/// them, so the message carries them.
+fn invalid_argument(message: &str, name: &str, value: &str) -> S3Error {
+    s3_error!(
+        InvalidArgument,
+        "{message} (ArgumentName: {name}, ArgumentValue: {value})"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: S3Result<()>) -> String {
+        r.unwrap_err().code().as_str().to_string()
+    }
+
+    #[test]
+    fn encryption_is_refused_by_kind() {
+        let sse = |v| ObjectWriteOptions {
+            server_side_encryption: Some(v),
+            ..Default::default()
+        };
+        assert_eq!(code(refuse_object_write(&sse("AES256"))), "NotImplemented");
+        assert_eq!(code(refuse_object_write(&sse("aws:kms"))), "NotImplemented");
+        assert_eq!(code(refuse_object_write(&sse("BOGUS"))), "InvalidArgument");
+        let ssec = ObjectWriteOptions {
+            has_sse_customer: true,
+            ..Default::default()
+        };
+        assert_eq!(code(refuse_object_write(&ssec)), "NotImplemented");
+    }
+
+    #[test]
+    fn only_private_acls_pass() {
+        let acl = |v| ObjectWriteOptions {
+            acl: Some(v),
+            ..Default::default()
+        };
+        assert!(refuse_object_write(&acl("private")).is_ok());
+        assert!(refuse_object_write(&acl("bucket-owner-full-control")).is_ok());
+        assert_eq!(
+            code(refuse_object_write(&acl("public-read"))),
+            "AccessControlListNotSupported"
+        );
+        let grants = ObjectWriteOptions {
+            has_grants: true,
+            ..Default::default()
+        };
+        assert_eq!(code(refuse_object_write(&grants)), "AccessControlListNotSupported");
+        assert!(refuse_object_write(&ObjectWriteOptions::default()).is_ok());
+    }
+}
