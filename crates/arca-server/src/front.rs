@@ -20,6 +20,8 @@ pub struct FrontDoor {
     pub store: Arc<Store>,
     /// Base domain for virtual-hosted-style requests.
     pub domain: Option<crate::host::BaseDomain>,
+    /// How long a request body may stall before `400 RequestTimeout`.
+    pub idle_timeout: std::time::Duration,
 }
 
 impl FrontDoor {
@@ -53,9 +55,20 @@ impl FrontDoor {
                 self.preflight(&req, bucket.as_deref(), origin.as_deref(), &id)
             } else {
                 let (parts, incoming) = req.into_parts();
-                let (body, handle) = crate::request_body::shared(incoming);
+                let (body, handle) = crate::request_body::shared(incoming, self.idle_timeout);
                 let req = Request::from_parts(parts, Body::http_body(body));
                 let mut resp = self.s3.call(req).await?;
+                if handle.timed_out() {
+                    // Whatever s3s made of the failed read, the cause is a stalled client.
+                    resp = s3_error_response(
+                        StatusCode::BAD_REQUEST,
+                        "RequestTimeout",
+                        "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.",
+                        &id,
+                    );
+                    resp.headers_mut()
+                        .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                }
                 if resp.status().is_client_error() || resp.status().is_server_error() {
                     handle.drain();
                 }
@@ -128,17 +141,14 @@ impl FrontDoor {
             .as_deref()
             .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
-        let rules = match self.store.get_bucket(bucket) {
-            Ok(b) => b.cors.unwrap_or_default(),
-            Err(_) => {
-                return s3_error_response(
-                    StatusCode::NOT_FOUND,
-                    "NoSuchBucket",
-                    "The specified bucket does not exist",
-                    id,
-                );
-            }
-        };
+        // A missing bucket answers as one without CORS: a preflight is anonymous, and must not
+        // tell anyone which bucket names exist.
+        let rules = self
+            .store
+            .get_bucket(bucket)
+            .ok()
+            .and_then(|b| b.cors)
+            .unwrap_or_default();
         if rules.is_empty() {
             return s3_error_response(
                 StatusCode::FORBIDDEN,
@@ -202,7 +212,12 @@ fn s3_error_response(status: StatusCode, code: &str, message: &str, id: &str) ->
 fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>> {
     const MAX_EXPIRES: u64 = 7 * 24 * 3600;
     let query = req.uri().query()?;
-    let expires = query.split('&').find_map(|kv| kv.strip_prefix("X-Amz-Expires="))?;
+    // Names are compared decoded, as s3s reads them: `X-Amz-%45xpires` is `X-Amz-Expires`.
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let expires = query.split('&').find_map(|kv| {
+        let (name, value) = kv.split_once('=').unwrap_or((kv, ""));
+        (decode(name) == "X-Amz-Expires").then(|| decode(value))
+    })?;
     match expires.parse::<u64>() {
         Ok(n) if n <= MAX_EXPIRES => None,
         Ok(_) => Some(s3_error_response(

@@ -5,7 +5,9 @@
 //! store and the S3 layer together but holds no storage or S3 logic of its own.
 
 mod auth;
+mod connections;
 pub mod credentials;
+mod data_folder;
 pub mod front;
 mod host;
 mod memory;
@@ -13,6 +15,7 @@ mod request_body;
 mod request_id;
 mod tls;
 
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,14 +25,29 @@ use arca_s3::ArcaS3;
 use arca_store::{Owner, Store};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use s3s::service::S3ServiceBuilder;
+use s3s::service::{S3Service, S3ServiceBuilder};
 use tokio::net::TcpListener;
 
 use crate::credentials::{CredentialSource, RootCredentials};
 use crate::front::FrontDoor;
 
-/// Largest browser (POST form) upload; s3s buffers these in memory.
-const POST_OBJECT_MAX_SIZE: u64 = 64 * 1024 * 1024;
+/// Largest browser (POST form) upload: AWS's limit. The file streams to the store like a PUT.
+const POST_OBJECT_MAX_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Most bytes of form fields before a POST upload's file: AWS's limit
+/// (`MaxPostPreDataLengthExceededError` beyond it). They are held in memory until the form is
+/// authenticated, so they stay small.
+const POST_FORM_FIELDS_MAX_SIZE: usize = 20 * 1024;
+
+/// Longest a TLS handshake may take: a client that connects and says nothing is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest a client may take to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often a failing `accept` is logged: it fails in bursts (out of file descriptors), and
+/// one line per failure would flood the log.
+const ACCEPT_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How long in-flight requests may run after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -47,6 +65,10 @@ pub struct ServerConfig {
     pub meta_cache_mib: usize,
     /// Explicit root keys (ARCA_ROOT_ACCESS_KEY / ARCA_ROOT_SECRET_KEY).
     pub root_keys: Option<(String, String)>,
+    /// How long a request body may stall before `400 RequestTimeout`.
+    pub idle_timeout: Duration,
+    /// Most connections served at once (capped at half the open-file limit).
+    pub max_connections: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +87,7 @@ pub enum ServerError {
 
 /// Runs the server until SIGINT or SIGTERM, then drains in-flight requests and returns.
 pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
+    data_folder::restrict_new_files();
     let options = arca_store::StoreOptions {
         meta_cache_bytes: config.meta_cache_mib * 1024 * 1024,
     };
@@ -78,23 +101,16 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let gc = store.spawn_gc();
     let trimmer = memory::spawn_trimmer();
 
-    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), &config.region, owner));
-    let mut s3_config = s3s::config::S3Config::default();
-    // s3s aggregates a browser POST upload in memory before our handler runs; keep that bounded.
-    s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
-    builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
-    builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
-    if let Some(domain) = &config.domain {
-        if domain.is_empty() || domain.contains('/') || domain.contains(':') {
-            return Err(ServerError::Domain(domain.clone()));
-        }
-        builder.set_host(host::BaseDomain::new(domain));
-    }
+    let s3 = s3_service(store.clone(), &config.region, config.domain.as_deref(), owner, &creds)?;
     let front = Arc::new(FrontDoor {
-        s3: builder.build(),
+        s3,
         store: store.clone(),
         domain: config.domain.as_deref().map(host::BaseDomain::new),
+        idle_timeout: config.idle_timeout,
     });
+    let max_connections = connections::cap(config.max_connections);
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let mut accept_errors = connections::AcceptErrors::new(ACCEPT_ERROR_LOG_INTERVAL);
 
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
@@ -124,18 +140,26 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     conn_builder
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(64 * 1024);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
+        // A connection slot first: at the cap, new connections wait in the listen backlog
+        // instead of taking the file descriptors the store needs.
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+        };
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok(a) => {
+                    accept_errors.recovered();
+                    a
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(accept_errors.failed(&e)).await;
                     continue;
                 }
             },
@@ -154,6 +178,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, error = %e, "connection ended with error");
                     }
+                    drop(slot);
                 });
             }
             Some(acceptor) => {
@@ -161,10 +186,15 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
                 let builder = conn_builder.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let stream = match acceptor.accept(stream).await {
-                        Ok(s) => s,
-                        Err(e) => {
+                    let _slot = slot;
+                    let stream = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
                             tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
                             return;
                         }
                     };
@@ -190,6 +220,32 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// The S3 service as the server wires it: the S3 layer over `store`, the root keys, s3s's
+/// limits and, with `domain`, virtual-hosted-style addressing. The listener serves it behind
+/// the front door; the fuzz suite drives it directly, so both exercise the same wiring.
+pub fn s3_service(
+    store: Arc<Store>,
+    region: &str,
+    domain: Option<&str>,
+    owner: Owner,
+    creds: &RootCredentials,
+) -> Result<S3Service, ServerError> {
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store, region, owner));
+    let mut s3_config = s3s::config::S3Config::default();
+    s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
+    s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
+    s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
+    builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
+    builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
+    if let Some(domain) = domain {
+        if domain.is_empty() || domain.contains('/') || domain.contains(':') {
+            return Err(ServerError::Domain(domain.to_string()));
+        }
+        builder.set_host(host::BaseDomain::new(domain));
+    }
+    Ok(builder.build())
+}
+
 fn announce(local: SocketAddr, tls: bool, config: &ServerConfig, creds: &RootCredentials, source: CredentialSource) {
     let scheme = if tls { "https" } else { "http" };
     let endpoint = format!("{scheme}://{local}");
@@ -204,7 +260,13 @@ fn announce(local: SocketAddr, tls: bool, config: &ServerConfig, creds: &RootCre
                 "  root credentials generated and saved in {} (mode 0600)",
                 file.display()
             );
-            creds.secret_key.as_str()
+            // A secret goes to a person at a terminal, never into a log file or a pipe.
+            if std::io::stdout().is_terminal() {
+                creds.secret_key.as_str()
+            } else {
+                tracing::info!(file = %file.display(), "root credentials generated; the secret key is in this file");
+                "<secret_key from that file>"
+            }
         }
         CredentialSource::Stored => {
             println!("  root credentials from {}", file.display());
@@ -221,7 +283,6 @@ fn announce(local: SocketAddr, tls: bool, config: &ServerConfig, creds: &RootCre
         creds.access_key
     );
     println!("    aws --endpoint-url {endpoint} --region {} s3 ls", config.region);
-    use std::io::Write;
     let _ = std::io::stdout().flush();
 }
 

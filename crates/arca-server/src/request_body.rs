@@ -5,8 +5,15 @@
 //! while the client is still sending, and the client sees a broken pipe or a reset instead of
 //! the S3 error. So the front door keeps a [`BodyHandle`] and, after an error response,
 //! drains what is left of the body (up to [`DRAIN_LIMIT`]) while hyper sends the response.
+//!
+//! The body also has an idle deadline: a client that stops sending mid-body would otherwise
+//! hold its connection, its file descriptor and whatever the upload holds forever. When no
+//! bytes arrive for the idle timeout, reading fails and the handle reports it, so the front
+//! door answers `400 RequestTimeout` as AWS does.
 
+use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -25,21 +32,50 @@ const DRAIN_TIME: Duration = Duration::from_secs(30);
 type Slot = Arc<Mutex<Option<Incoming>>>;
 
 /// The body s3s reads.
-pub struct RequestBody(Slot);
+pub struct RequestBody {
+    slot: Slot,
+    idle_timeout: Duration,
+    /// Fires when no frame has arrived for `idle_timeout`; reset by each frame. A mutex only
+    /// to make the body `Sync`, as s3s requires: it is polled through `&mut` and never locked.
+    idle: Mutex<Pin<Box<tokio::time::Sleep>>>,
+    /// The last poll found no frame ready: the idle deadline is running.
+    waiting: bool,
+    timed_out: Arc<AtomicBool>,
+}
 
 /// The front door's handle on the same body.
-pub struct BodyHandle(Slot);
+pub struct BodyHandle {
+    slot: Slot,
+    timed_out: Arc<AtomicBool>,
+}
+
+/// The body stalled for longer than the idle timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("request body idle for longer than {0:?}")]
+pub struct BodyIdle(Duration);
 
 /// Splits an incoming body into the part s3s reads and the front door's handle on it.
-pub fn shared(body: Incoming) -> (RequestBody, BodyHandle) {
+pub fn shared(body: Incoming, idle_timeout: Duration) -> (RequestBody, BodyHandle) {
     let slot = Arc::new(Mutex::new(Some(body)));
-    (RequestBody(slot.clone()), BodyHandle(slot))
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let body = RequestBody {
+        slot: slot.clone(),
+        idle_timeout,
+        idle: Mutex::new(Box::pin(tokio::time::sleep(idle_timeout))),
+        waiting: false,
+        timed_out: timed_out.clone(),
+    };
+    (body, BodyHandle { slot, timed_out })
 }
 
 impl BodyHandle {
     /// Reads and discards whatever s3s left unread, in the background.
     pub fn drain(self) {
-        let Some(mut body) = self.0.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+        if self.timed_out() {
+            // The client stopped sending; waiting for the rest would only wait again.
+            return;
+        }
+        let Some(mut body) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take() else {
             return;
         };
         if body.is_end_stream() {
@@ -60,27 +96,57 @@ impl BodyHandle {
             tracing::debug!(?drained, "drained an unread request body after an error");
         });
     }
+
+    /// Did reading the body fail because the client stopped sending?
+    pub fn timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::Relaxed)
+    }
 }
 
 impl Body for RequestBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match slot.as_mut() {
-            Some(body) => Pin::new(body).poll_frame(cx),
-            None => Poll::Ready(None),
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = {
+            let mut slot = this.slot.lock().unwrap_or_else(|p| p.into_inner());
+            match slot.as_mut() {
+                Some(body) => Pin::new(body).poll_frame(cx),
+                None => Poll::Ready(None),
+            }
+        };
+        let idle = this.idle.get_mut().unwrap_or_else(|p| p.into_inner());
+        match polled {
+            Poll::Ready(frame) => {
+                this.waiting = false;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            // Only time spent waiting on the client counts: a server busy elsewhere between
+            // two reads does not make the client idle.
+            Poll::Pending => {
+                if !this.waiting {
+                    this.waiting = true;
+                    idle.as_mut().reset(tokio::time::Instant::now() + this.idle_timeout);
+                }
+                match idle.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.timed_out.store(true, Ordering::Relaxed);
+                        Poll::Ready(Some(Err(Box::new(BodyIdle(this.idle_timeout)))))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
         slot.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
-        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
         slot.as_ref()
             .map(|b| b.size_hint())
             .unwrap_or_else(|| SizeHint::with_exact(0))

@@ -29,7 +29,15 @@ pub struct ServerArgs {
     /// Metadata cache in MiB (default 64): most of the server's memory.
     #[arg(long, env = "ARCA_META_CACHE_MIB")]
     meta_cache_mib: Option<usize>,
-    /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib.
+    /// Seconds a request body may stall before 400 RequestTimeout (default 20).
+    #[arg(long, env = "ARCA_IDLE_TIMEOUT_SECS")]
+    idle_timeout_secs: Option<u64>,
+    /// Most connections served at once; more wait to be accepted (default 4096, at most
+    /// half the open-file limit).
+    #[arg(long, env = "ARCA_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
+    /// idle_timeout_secs, max_connections.
     #[arg(long, env = "ARCA_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -44,6 +52,8 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     meta_cache_mib: Option<usize>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
 }
 
 impl ServerArgs {
@@ -74,6 +84,10 @@ impl ServerArgs {
             tls_key: self.tls_key.or(file.tls_key),
             meta_cache_mib: self.meta_cache_mib.or(file.meta_cache_mib).unwrap_or(64),
             root_keys,
+            idle_timeout: std::time::Duration::from_secs(
+                self.idle_timeout_secs.or(file.idle_timeout_secs).unwrap_or(20).max(1),
+            ),
+            max_connections: self.max_connections.or(file.max_connections).unwrap_or(4096).max(1),
         })
     }
 }
