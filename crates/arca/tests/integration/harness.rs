@@ -58,6 +58,12 @@ impl TestServer {
         c.wait().expect("wait")
     }
 
+    /// The server's process id (the adversarial suite counts its descriptors).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.endpoint, path)
     }

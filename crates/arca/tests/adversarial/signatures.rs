@@ -1,0 +1,295 @@
+//! A signature covers what it claims to cover, and nothing unsigned steers the request.
+
+use std::time::{Duration, SystemTime};
+
+use crate::harness::*;
+use crate::raw::*;
+
+/// Object `secret` in bucket `private`, and an empty bucket `public`.
+async fn two_buckets(s: &TestServer) {
+    let c = s.client();
+    make_bucket(&c, "private").await;
+    make_bucket(&c, "public").await;
+    c.put_object()
+        .bucket("private")
+        .key("secret")
+        .body(b"top secret".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn exists(s: &TestServer, bucket: &str, key: &str) -> bool {
+    s.client().head_object().bucket(bucket).key(key).send().await.is_ok()
+}
+
+fn presigned_target(s: &TestServer, method: &str, path: &str) -> String {
+    let req = signed(
+        method,
+        &s.url(path),
+        &[],
+        b"",
+        Sign {
+            presign: Some(Duration::from_secs(600)),
+            ..Default::default()
+        },
+    );
+    req.uri().path_and_query().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn presigned_put_with_unsigned_copy_source_is_refused() {
+    let s = TestServer::start();
+    two_buckets(&s).await;
+    let target = presigned_target(&s, "PUT", "/public/upload.bin");
+    let ep = s.endpoint.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        exchange(
+            &ep,
+            "PUT",
+            &target,
+            &[("x-amz-copy-source", "/private/secret"), ("content-length", "0")],
+            b"",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status_code(), (403, "AccessDenied"), "{r:?}");
+    assert!(r.body.contains("not signed"), "{r:?}");
+    assert!(!exists(&s, "public", "upload.bin").await, "the copy happened");
+}
+
+#[tokio::test]
+async fn unsigned_amz_headers_are_refused_with_header_auth() {
+    let s = TestServer::start();
+    two_buckets(&s).await;
+    for (name, value) in [
+        ("x-amz-copy-source", "/private/secret"),
+        ("x-amz-meta-planted", "1"),
+        ("x-amz-tagging", "planted=1"),
+        ("x-amz-storage-class", "STANDARD_IA"),
+    ] {
+        let req = signed("PUT", &s.url("/public/h.bin"), &[], b"data", Sign::default());
+        let mut headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
+            .collect();
+        headers.push((name.into(), value.into()));
+        headers.push(("content-length".into(), "4".into()));
+        let ep = s.endpoint.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            exchange(&ep, "PUT", "/public/h.bin", &refs, b"data")
+        })
+        .await
+        .unwrap();
+        assert_eq!(r.status_code(), (403, "AccessDenied"), "{name}: {r:?}");
+        assert!(!exists(&s, "public", "h.bin").await, "{name}: stored anyway");
+    }
+    // The same request with the header signed goes through.
+    let req = signed(
+        "PUT",
+        &s.url("/public/h.bin"),
+        &[("x-amz-meta-planted", "1")],
+        b"data",
+        Sign::default(),
+    );
+    let (st, _, text) = send(req).await;
+    assert_eq!(st, 200, "{text}");
+}
+
+#[tokio::test]
+async fn a_signature_without_host_is_refused() {
+    let s = TestServer::start();
+    two_buckets(&s).await;
+    let ep = s.endpoint.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        let hs = sign_v4(
+            &ep,
+            "GET",
+            "/private/secret",
+            &[],
+            &["x-amz-date", "x-amz-content-sha256"],
+            &hex_sha256(b""),
+            SystemTime::now(),
+        );
+        exchange(&ep, "GET", "/private/secret", &hs.header_refs(), b"")
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status_code(), (403, "AccessDenied"), "{r:?}");
+    assert!(!r.body.contains("top secret"));
+}
+
+#[tokio::test]
+async fn a_request_signed_without_host_cannot_be_replayed_onto_another_virtual_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = TestServer::start_on(&tmp.path().join("d"), &["--domain", "s3.test"]);
+    two_buckets(&s).await;
+    let ep = s.endpoint.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        // Signed (without host) for a GET of `public/secret`, sent to `private.s3.test`.
+        let hs = sign_v4(
+            &ep,
+            "GET",
+            "/secret",
+            &[],
+            &["x-amz-date", "x-amz-content-sha256"],
+            &hex_sha256(b""),
+            SystemTime::now(),
+        );
+        let mut headers = hs.header_refs();
+        headers.retain(|(k, _)| *k != "host");
+        headers.push(("host", "private.s3.test"));
+        exchange(&ep, "GET", "/secret", &headers, b"")
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status_code(), (403, "AccessDenied"), "{r:?}");
+}
+
+#[tokio::test]
+async fn query_and_header_authentication_together_are_refused() {
+    let s = TestServer::start();
+    two_buckets(&s).await;
+    let target = presigned_target(&s, "GET", "/private/secret");
+    let header = signed("GET", &s.url("/public"), &[], b"", Sign::default());
+    let auth = header.headers()["authorization"].to_str().unwrap().to_string();
+    let date = header.headers()["x-amz-date"].to_str().unwrap().to_string();
+    let sha = header.headers()["x-amz-content-sha256"].to_str().unwrap().to_string();
+    let ep = s.endpoint.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        exchange(
+            &ep,
+            "GET",
+            &target,
+            &[
+                ("authorization", &auth),
+                ("x-amz-date", &date),
+                ("x-amz-content-sha256", &sha),
+            ],
+            b"",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status_code(), (400, "InvalidArgument"), "{r:?}");
+    assert!(r.body.contains("Only one auth mechanism allowed"), "{r:?}");
+}
+
+#[tokio::test]
+async fn presign_expiry_cap_applies_to_the_decoded_parameter() {
+    let s = TestServer::start();
+    two_buckets(&s).await;
+    let req = signed(
+        "GET",
+        &s.url("/private/secret"),
+        &[],
+        b"",
+        Sign {
+            presign: Some(Duration::from_secs(8 * 24 * 3600)),
+            ..Default::default()
+        },
+    );
+    let target = req.uri().path_and_query().unwrap().to_string();
+    assert!(target.contains("X-Amz-Expires=691200"), "{target}");
+    let ep = s.endpoint.clone();
+    for dodge in [target.clone(), target.replace("X-Amz-Expires", "X-Amz-%45xpires")] {
+        let ep = ep.clone();
+        let r = tokio::task::spawn_blocking(move || exchange(&ep, "GET", &dodge, &[], b""))
+            .await
+            .unwrap();
+        assert_eq!(r.status_code(), (400, "AuthorizationQueryParametersError"), "{r:?}");
+    }
+}
+
+#[tokio::test]
+async fn debug_logging_never_prints_a_computed_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("server.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_arca"))
+        .args(["server", "--address", "127.0.0.1:0", "--data"])
+        .arg(tmp.path().join("d"))
+        .env("ARCA_LOG", "trace")
+        .env("ARCA_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("ARCA_ROOT_SECRET_KEY", SECRET_KEY)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let endpoint = {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        // Keep reading: a closed pipe would fail the server's next line.
+        std::thread::spawn(move || for _ in lines {});
+        first.trim().trim_start_matches("arca listening on ").to_string()
+    };
+    // A correctly signed request, and the same one with its signature changed: a log that
+    // printed the expected signature of the second would print the first one's signature.
+    let good = signed("GET", &format!("{endpoint}/"), &[], b"", Sign::default());
+    let auth = good.headers()["authorization"].to_str().unwrap().to_string();
+    let signature = auth.rsplit("Signature=").next().unwrap().to_string();
+    let forged = auth.replace(&signature, &"0".repeat(64));
+    let date = good.headers()["x-amz-date"].to_str().unwrap().to_string();
+    let sha = good.headers()["x-amz-content-sha256"].to_str().unwrap().to_string();
+    let ep = endpoint.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        exchange(
+            &ep,
+            "GET",
+            "/",
+            &[
+                ("authorization", &forged),
+                ("x-amz-date", &date),
+                ("x-amz-content-sha256", &sha),
+            ],
+            b"",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status_code(), (403, "SignatureDoesNotMatch"), "{r:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("signature mismatch"),
+        "the trace log is on: {}",
+        &text[..text.len().min(2000)]
+    );
+    assert!(!text.contains(&signature), "the log holds the expected signature");
+}
+
+/// Every comparison of a signature in the patched s3s is constant-time: a source check, as
+/// timing cannot be measured reliably in a test.
+#[test]
+fn signature_comparisons_in_s3s_are_constant_time() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vendor/s3s/src");
+    let mut offenders = Vec::new();
+    for file in [
+        "ops/signature.rs",
+        "http/aws_chunked_stream.rs",
+        "sig_v4/upload_stream.rs",
+    ] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        // Only the code before the unit tests.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (n, line) in code.lines().enumerate() {
+            let l = line.trim();
+            if l.starts_with("//") {
+                continue;
+            }
+            // String literals (header names) are not values being compared.
+            let code: String = l.split('"').step_by(2).collect();
+            let compares = code.contains(" == ") || code.contains(" != ");
+            if compares && code.to_lowercase().contains("signature") {
+                offenders.push(format!("{file}:{}: {l}", n + 1));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "non-constant-time comparisons: {offenders:#?}");
+}
