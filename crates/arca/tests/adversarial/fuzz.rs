@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use s3s::service::S3Service;
 
 use crate::harness::{ACCESS_KEY, SECRET_KEY};
-use crate::raw::{base64, form, hex_sha256, hmac_sha256, signing_key};
+use crate::raw::{authorization_v4, base64, form, hex_sha256};
 
 /// Longest any one request may take in process.
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -361,43 +361,17 @@ fn sign_v4_for_fuzz_body(method: &str, target: &str, body: &[u8]) -> Vec<(String
 
 /// SigV4 header auth for the in-process service (host `fuzz.test`), every header signed.
 fn sign(method: &str, target: &str, extra: &[(&str, &str)], payload: &str) -> Vec<(String, String)> {
-    let (amz_date, date) = crate::raw::amz_dates(SystemTime::now());
+    let (amz_date, _) = crate::raw::amz_dates(SystemTime::now());
     let mut hs: Vec<(String, String)> = vec![
         ("host".into(), "fuzz.test".into()),
         ("x-amz-date".into(), amz_date.clone()),
         ("x-amz-content-sha256".into(), payload.to_string()),
     ];
     hs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    hs.sort();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
-    pairs.sort();
-    let cq = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let ch: String = hs.iter().map(|(k, v)| format!("{k}:{}\n", v.trim())).collect();
-    let signed: Vec<&str> = hs.iter().map(|(k, _)| k.as_str()).collect();
-    let signed = signed.join(";");
-    let canonical = format!("{method}\n{path}\n{cq}\n{ch}\n{signed}\n{payload}");
-    let scope = format!("{date}/us-east-1/s3/aws4_request");
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex_sha256(canonical.as_bytes())
-    );
-    let signature = hex::encode(hmac_sha256(&signing_key(&date), to_sign.as_bytes()));
-    hs.push((
-        "authorization".into(),
-        format!("AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, SignedHeaders={signed}, Signature={signature}"),
-    ));
+    let names: Vec<String> = hs.iter().map(|(k, _)| k.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (authorization, _) = authorization_v4(method, target, &hs, &names, payload, &amz_date);
+    hs.push(("authorization".into(), authorization));
     hs
 }
 

@@ -56,7 +56,7 @@ async fn data_folder_is_private_whatever_the_umask_and_the_secret_stays_off_stdo
         .arg("-c")
         .arg(format!(
             "umask 000; exec '{}' server --address 127.0.0.1:0 --data '{}'",
-            env!("CARGO_BIN_EXE_arca"),
+            server_binary().to_string_lossy(),
             data.display()
         ))
         .env_remove("ARCA_ROOT_ACCESS_KEY")

@@ -174,8 +174,9 @@ pub struct HandSigned {
     pub date: String,
 }
 
-/// Signs `method target` with the given headers (which must include `x-amz-date` unless it
-/// is added here) and payload hash; only the headers named in `signed` are signed.
+/// Signs `method target` with the given headers (`host`, `x-amz-date` and
+/// `x-amz-content-sha256` are added) and payload hash; only the headers named in `signed`
+/// are signed.
 pub fn sign_v4(
     endpoint: &str,
     method: &str,
@@ -190,14 +191,32 @@ pub fn sign_v4(
     all.push(("host".into(), addr(endpoint).to_string()));
     all.push(("x-amz-date".into(), amz_date.clone()));
     all.push(("x-amz-content-sha256".into(), payload_hash.to_string()));
+    let (authorization, signature) = authorization_v4(method, target, &all, signed, payload_hash, &amz_date);
+    all.push(("authorization".into(), authorization));
+    HandSigned {
+        headers: all,
+        seed_signature: signature,
+        amz_date,
+        date,
+    }
+}
+
+/// The SigV4 `Authorization` header (and its signature) of a request whose headers are
+/// `headers`, signing those named in `signed`.
+pub fn authorization_v4(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    signed: &[&str],
+    payload_hash: &str,
+    amz_date: &str,
+) -> (String, String) {
+    let date = &amz_date[..8];
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut pairs: Vec<(String, String)> = query
+    let mut pairs: Vec<(&str, &str)> = query
         .split('&')
         .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_string(), v.to_string())
-        })
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
         .collect();
     pairs.sort();
     let canonical_query = pairs
@@ -210,7 +229,11 @@ pub fn sign_v4(
     let canonical_headers: String = signed
         .iter()
         .map(|name| {
-            let value = all.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("");
+            let value = headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim())
+                .unwrap_or("");
             format!("{name}:{value}\n")
         })
         .collect();
@@ -221,22 +244,29 @@ pub fn sign_v4(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex_sha256(canonical.as_bytes())
     );
-    let signature = hex::encode(hmac_sha256(&signing_key(&date), to_sign.as_bytes()));
-    all.push((
-        "authorization".into(),
+    let signature = hex::encode(hmac_sha256(&signing_key(date), to_sign.as_bytes()));
+    (
         format!("AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, SignedHeaders={signed_list}, Signature={signature}"),
-    ));
-    HandSigned {
-        headers: all,
-        seed_signature: signature,
-        amz_date,
-        date,
-    }
+        signature,
+    )
+}
+
+/// A request's headers as owned pairs, to add to and send with [`exchange`].
+pub fn owned_headers(req: &http::Request<Vec<u8>>) -> Vec<(String, String)> {
+    req.headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Borrowed pairs of owned headers.
+pub fn refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 impl HandSigned {
     pub fn header_refs(&self) -> Vec<(&str, &str)> {
-        self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+        refs(&self.headers)
     }
 
     /// One aws-chunked chunk (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), signed after `prev`.

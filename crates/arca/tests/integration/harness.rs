@@ -75,10 +75,16 @@ impl Drop for TestServer {
     }
 }
 
+/// The server under test: this build's, or `ARCA_TEST_SERVER` (to show that a test fails
+/// against an earlier build, as the adversarial suite's tests must).
+pub fn server_binary() -> std::ffi::OsString {
+    std::env::var_os("ARCA_TEST_SERVER").unwrap_or_else(|| env!("CARGO_BIN_EXE_arca").into())
+}
+
 /// Spawns the binary and waits for its "listening" line. With `root_env`, the test keys are
 /// passed through the environment.
 pub fn spawn(data: &Path, extra: &[&str], root_env: bool) -> Result<(Child, String), String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_arca"));
+    let mut cmd = Command::new(server_binary());
     cmd.arg("server")
         .arg("--data")
         .arg(data)
