@@ -35,9 +35,10 @@ type Slot = Arc<Mutex<Option<Incoming>>>;
 pub struct RequestBody {
     slot: Slot,
     idle_timeout: Duration,
-    /// Fires when no frame has arrived for `idle_timeout`; reset by each frame. A mutex only
-    /// to make the body `Sync`, as s3s requires: it is polled through `&mut` and never locked.
-    idle: Mutex<Pin<Box<tokio::time::Sleep>>>,
+    /// Fires when no frame has arrived for `idle_timeout` while waiting for one. Made at the
+    /// first wait (most requests, GETs, never wait on a body). A mutex only to make the body
+    /// `Sync`, as s3s requires: it is polled through `&mut` and never locked.
+    idle: Mutex<Option<Pin<Box<tokio::time::Sleep>>>>,
     /// The last poll found no frame ready: the idle deadline is running.
     waiting: bool,
     timed_out: Arc<AtomicBool>,
@@ -61,7 +62,7 @@ pub fn shared(body: Incoming, idle_timeout: Duration) -> (RequestBody, BodyHandl
     let body = RequestBody {
         slot: slot.clone(),
         idle_timeout,
-        idle: Mutex::new(Box::pin(tokio::time::sleep(idle_timeout))),
+        idle: Mutex::new(None),
         waiting: false,
         timed_out: timed_out.clone(),
     };
@@ -125,9 +126,11 @@ impl Body for RequestBody {
             // Only time spent waiting on the client counts: a server busy elsewhere between
             // two reads does not make the client idle.
             Poll::Pending => {
+                let deadline = tokio::time::Instant::now() + this.idle_timeout;
+                let idle = idle.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
                 if !this.waiting {
                     this.waiting = true;
-                    idle.as_mut().reset(tokio::time::Instant::now() + this.idle_timeout);
+                    idle.as_mut().reset(deadline);
                 }
                 match idle.as_mut().poll(cx) {
                     Poll::Ready(()) => {
