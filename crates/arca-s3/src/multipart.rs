@@ -137,11 +137,7 @@ impl ArcaS3 {
         let trailers = req.trailing_headers.clone();
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
-        crate::unhonoured::refuse_sse_customer(
-            input.sse_customer_algorithm.is_some()
-                || input.sse_customer_key.is_some()
-                || input.sse_customer_key_md5.is_some(),
-        )?;
+        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
         let upload = self
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)
@@ -217,10 +213,7 @@ impl ArcaS3 {
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
         crate::unhonoured::refuse_sse_customer(
-            input.sse_customer_algorithm.is_some()
-                || input.sse_customer_key.is_some()
-                || input.copy_source_sse_customer_algorithm.is_some()
-                || input.copy_source_sse_customer_key.is_some(),
+            crate::has_sse_customer!(input) || crate::has_sse_customer!(input, copy_source),
         )?;
         let upload = self
             .store

@@ -250,7 +250,7 @@ impl ArcaS3 {
         let i = req.input;
         let (read, overrides) = read_request!(i);
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
-        crate::unhonoured::refuse_sse_customer(i.sse_customer_algorithm.is_some() || i.sse_customer_key.is_some())?;
+        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
         let chunks = body::object_stream(&self.store, &v.data, h.start, h.end)?;
         let partial = h.partial;
         let out = object_headers!(GetObjectOutput, h, {
@@ -267,7 +267,7 @@ impl ArcaS3 {
         let i = req.input;
         let (read, overrides) = read_request!(i);
         let (_, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
-        crate::unhonoured::refuse_sse_customer(i.sse_customer_algorithm.is_some() || i.sse_customer_key.is_some())?;
+        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
         let partial = h.partial;
         Ok(with_status(object_headers!(HeadObjectOutput, h, {}), partial))
     }
@@ -416,9 +416,7 @@ impl ArcaS3 {
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
-        crate::unhonoured::refuse_sse_customer(
-            input.copy_source_sse_customer_algorithm.is_some() || input.copy_source_sse_customer_key.is_some(),
-        )?;
+        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input, copy_source))?;
         let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
         check_version_id(src_version.as_deref())?;
         let src = self.store.get_object(&src_bucket, &src_key).s3()?;
@@ -554,9 +552,7 @@ impl ArcaS3 {
         let input = req.input;
         check_version_id(input.version_id.as_deref())?;
         let v = self.store.get_object(&input.bucket, &input.key).s3()?;
-        crate::unhonoured::refuse_sse_customer(
-            input.sse_customer_algorithm.is_some() || input.sse_customer_key.is_some(),
-        )?;
+        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
         let wants = |a: &str| input.object_attributes.iter().any(|x| x.as_str() == a);
         let mut out = GetObjectAttributesOutput {
             last_modified: Some(timestamp(v.last_modified_ms)),

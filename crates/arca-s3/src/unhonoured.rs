@@ -27,6 +27,22 @@ pub struct ObjectWriteOptions<'a> {
     pub write_offset: bool,
 }
 
+/// Does an input carry any SSE-C parameter (`x-amz-server-side-encryption-customer-*`)?
+/// With `copy_source`, the copy source's (`x-amz-copy-source-server-side-encryption-customer-*`).
+#[macro_export]
+macro_rules! has_sse_customer {
+    ($input:expr) => {
+        $input.sse_customer_algorithm.is_some()
+            || $input.sse_customer_key.is_some()
+            || $input.sse_customer_key_md5.is_some()
+    };
+    ($input:expr, copy_source) => {
+        $input.copy_source_sse_customer_algorithm.is_some()
+            || $input.copy_source_sse_customer_key.is_some()
+            || $input.copy_source_sse_customer_key_md5.is_some()
+    };
+}
+
 /// Builds [`ObjectWriteOptions`] from any input that carries the object-write headers
 /// (their fields are named alike in every s3s input).
 #[macro_export]
@@ -42,9 +58,7 @@ macro_rules! object_write_options {
             has_kms_parameters: $input.ssekms_key_id.is_some()
                 || $input.ssekms_encryption_context.is_some()
                 || $input.bucket_key_enabled.is_some(),
-            has_sse_customer: $input.sse_customer_algorithm.is_some()
-                || $input.sse_customer_key.is_some()
-                || $input.sse_customer_key_md5.is_some(),
+            has_sse_customer: $crate::has_sse_customer!($input),
             has_object_lock: $input.object_lock_mode.is_some()
                 || $input.object_lock_retain_until_date.is_some()
                 || $input.object_lock_legal_hold_status.is_some(),

@@ -213,7 +213,8 @@ fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>>
     const MAX_EXPIRES: u64 = 7 * 24 * 3600;
     let query = req.uri().query()?;
     // Names are compared decoded, as s3s reads them: `X-Amz-%45xpires` is `X-Amz-Expires`.
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    // (Decoding borrows unless there is an escape: no allocation on the common path.)
+    let decode = |s| percent_encoding::percent_decode_str(s).decode_utf8_lossy();
     let expires = query.split('&').find_map(|kv| {
         let (name, value) = kv.split_once('=').unwrap_or((kv, ""));
         (decode(name) == "X-Amz-Expires").then(|| decode(value))

@@ -126,12 +126,17 @@ impl Body for RequestBody {
             // Only time spent waiting on the client counts: a server busy elsewhere between
             // two reads does not make the client idle.
             Poll::Pending => {
-                let deadline = tokio::time::Instant::now() + this.idle_timeout;
-                let idle = idle.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
                 if !this.waiting {
                     this.waiting = true;
-                    idle.as_mut().reset(deadline);
+                    let deadline = tokio::time::Instant::now() + this.idle_timeout;
+                    match idle {
+                        Some(sleep) => sleep.as_mut().reset(deadline),
+                        None => *idle = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    }
                 }
+                let Some(idle) = idle.as_mut() else {
+                    unreachable!("the timer is set when the wait starts");
+                };
                 match idle.as_mut().poll(cx) {
                     Poll::Ready(()) => {
                         this.timed_out.store(true, Ordering::Relaxed);
