@@ -5,6 +5,8 @@ prints the figures next to the issue's targets. Loopback only.
     scripts/bench            # everything except the 1,000,000-key listing
     scripts/bench --full     # also prepares 1,000,000 keys (1,000 prefixes x 1,000) and lists them
     scripts/bench --seconds 5
+    scripts/bench --baseline OLD_ARCA_BINARY   # before/after: the same workloads against a
+                                               # server of each build, interleaved, same run
 """
 
 import argparse
@@ -22,9 +24,9 @@ BIN = os.path.join(TARGET, "release", "arca")
 KEY, SECRET = "benchkey", "benchsecret-0123456789"
 
 
-def start(args, ready_prefix):
+def start(args, ready_prefix, binary=None):
     env = dict(os.environ, ARCA_ROOT_ACCESS_KEY=KEY, ARCA_ROOT_SECRET_KEY=SECRET, ARCA_LOG="warn,s3s=off")
-    p = subprocess.Popen([BIN, *args], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, text=True)
+    p = subprocess.Popen([binary or BIN, *args], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, text=True)
     line = p.stdout.readline()
     assert line.startswith(ready_prefix), line
     return p, line.split()[-1]
@@ -47,13 +49,72 @@ def bench(endpoint, workload, *flags):
     return json.loads(out.stdout)
 
 
+# (name, unit, workload args): the figures of docs/benchmarks.md, for --baseline runs.
+COMPARED = [
+    ("GET 4 KiB, c16", "ops/s", ["get", "--size", "4KiB", "-c", "16", "--objects", "1000", "--bucket", "g4k"]),
+    ("PUT 4 KiB, c16", "ops/s", ["put", "--size", "4KiB", "-c", "16", "--bucket", "p4k"]),
+    ("mixed 4 KiB, c16", "ops/s", ["mixed", "--size", "4KiB", "-c", "16", "--objects", "1000", "--bucket", "m4k"]),
+    ("GET 1 MiB, c16", "MiB/s", ["get", "--size", "1MiB", "-c", "16", "--objects", "200", "--bucket", "g1m"]),
+    ("PUT 1 MiB, c16", "MiB/s", ["put", "--size", "1MiB", "-c", "16", "--bucket", "p1m"]),
+    ("multipart 256 MiB upload, c8", "MiB/s", ["multipart", "--size", "256MiB", "--part-size", "16MiB", "-c", "8", "--bucket", "mp"]),
+    ("ListObjectsV2, 5,000 keys, c4", "keys/s", ["list", "-c", "4", "--objects", "5000", "--bucket", "l5k"]),
+]
+
+
+def figure(result, unit):
+    if unit == "ops/s":
+        return result["total"]["ops_per_s"]
+    if unit == "keys/s":
+        return result["total"]["items_per_s"]
+    if "UPLOAD" in result.get("ops", {}):
+        return result["ops"]["UPLOAD"]["mib_per_s"]
+    return result["total"]["mib_per_s"]
+
+
+def compare(baseline, seconds, rounds):
+    """Runs each workload against a server of the baseline build and of this build, in turns
+    (A B B A …) so that drift of a noisy machine falls on both alike; reports the medians."""
+    servers = {}
+    dirs = []
+    try:
+        for name, binary in (("before", baseline), ("after", BIN)):
+            data = tempfile.mkdtemp(prefix=f"arca-bench-{name}-")
+            dirs.append(data)
+            servers[name] = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ", binary)
+        results = []
+        for label, unit, args in COMPARED:
+            runs = {"before": [], "after": []}
+            order = ["before", "after"]
+            for i in range(rounds):
+                for name in (order if i % 2 == 0 else order[::-1]):
+                    r = bench(servers[name][1], *args, "--duration", str(seconds))
+                    runs[name].append(figure(r, unit))
+            med = {n: sorted(v)[len(v) // 2] for n, v in runs.items()}
+            change = (med["after"] / med["before"] - 1) if med["before"] else 0.0
+            results.append((label, f'{med["before"]:,.0f} {unit}', f'{med["after"]:,.0f} {unit}', f"{change:+.1%}"))
+            print(f"{label}: before {runs['before']}, after {runs['after']}", file=sys.stderr)
+    finally:
+        for p, _ in servers.values():
+            p.terminate()
+            p.wait(timeout=60)
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+    print(f"\n| workload | before | after | change |\n|---|---|---|---|")
+    for r in results:
+        print("| " + " | ".join(r) + " |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--baseline", help="an arca binary of the build to compare against")
+    ap.add_argument("--rounds", type=int, default=3, help="runs per build and workload with --baseline")
     a = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "arca"], cwd=ROOT, check=True,
                    env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
+    if a.baseline:
+        return compare(a.baseline, a.seconds, a.rounds)
     data = tempfile.mkdtemp(prefix="arca-bench-")
     server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
     null4k, n4 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "4KiB"], "null server")

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use arca_store::{
     ChecksumType, Extent, HeadCaching, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord,
-    PartSummary, StoreError, now_ms,
+    PartSummary, StoreError, UploadQuery, now_ms,
 };
 use md5_many::Md5State;
 use s3s::dto::*;
@@ -538,11 +538,13 @@ impl ArcaS3 {
             .store
             .list_uploads(
                 &input.bucket,
-                &prefix,
-                input.delimiter.as_deref(),
-                key_marker.as_deref(),
-                id_marker.as_deref(),
-                max,
+                &UploadQuery {
+                    prefix: prefix.clone(),
+                    delimiter: input.delimiter.clone(),
+                    key_marker: key_marker.clone(),
+                    upload_id_marker: id_marker.clone(),
+                    max_uploads: max,
+                },
             )
             .s3()?;
         let (next_key, next_id) = if page.is_truncated {

@@ -18,7 +18,7 @@ pub fn write_condition(
     match (if_match, if_none_match) {
         (_, Some(c)) if c.is_any() => Ok(WriteCondition::IfAbsent),
         (_, Some(_)) => Err(s3_error!(NotImplemented, "If-None-Match on writes accepts only *")),
-        (Some(ETagCondition::Any), None) => Ok(WriteCondition::IfEtag("*".into())),
+        (Some(ETagCondition::Any), None) => Ok(WriteCondition::IfPresent),
         (Some(ETagCondition::ETag(e)), None) => Ok(WriteCondition::IfEtag(e.value().to_string())),
         (None, None) => Ok(WriteCondition::Always),
     }

@@ -24,8 +24,8 @@ pub enum StoreError {
     InvalidPart(String),
     #[error("stored bytes of blob {blob} are corrupt at frame {frame}")]
     Corrupt { blob: String, frame: u64 },
-    #[error("metadata store: {0}")]
-    Meta(#[from] redb::Error),
+    #[error("metadata engine: {0}")]
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("record decode: {0}")]
     Decode(#[from] rmp_serde::decode::Error),
     #[error("record encode: {0}")]
@@ -57,6 +57,11 @@ impl StoreError {
         }
     }
 
+    /// An error of a metadata engine (see [`kv`](crate::kv)); adapters report theirs so.
+    pub fn engine(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Engine(Box::new(e))
+    }
+
     /// Errors a client caused (and that therefore must not poison a commit batch).
     pub fn is_client_error(&self) -> bool {
         matches!(
@@ -71,11 +76,6 @@ impl StoreError {
                 | StoreError::InvalidPart(_)
         )
     }
-}
-
-/// Converts any of redb's many error types into a [`StoreError`].
-pub(crate) fn meta<E: Into<redb::Error>>(e: E) -> StoreError {
-    StoreError::Meta(e.into())
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -4,7 +4,8 @@
 //! It owns the on-disk format and nothing else — it never sees HTTP, credentials or XML.
 //!
 //! Two seams keep it ready to scale out:
-//! - [`MetaStore`](meta::MetaStore): ordered, transactional metadata (redb, group commit);
+//! - [`kv`]: ordered, transactional metadata behind three small traits, with the embedded
+//!   redb engine as one adapter; [`MetaStore`](meta::MetaStore) adds group commit on top;
 //! - [`BlobStore`](blob::BlobStore): immutable, checksummed blob files.
 //!
 //! The invariants (see `docs/storage-format.md`):
@@ -24,18 +25,20 @@
 
 pub mod blob;
 mod error;
+pub mod kv;
 mod list;
 pub mod meta;
 mod permissions;
 mod record;
 mod store;
+pub mod tables;
 
 pub use blob::{BlobId, BlobReader, BlobWriter, FRAME_DATA, HeadCaching, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
-pub use store::{Store, StoreOptions, UploadPage, WriteCondition, now_ms};
+pub use store::{Store, StoreOptions, UploadPage, UploadQuery, WriteCondition, now_ms};
 
 /// Objects up to this size live inline in their metadata record.
 pub const INLINE_THRESHOLD: usize = 32 * 1024;

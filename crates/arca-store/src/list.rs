@@ -5,11 +5,12 @@
 //! prefix emits that prefix and the scan then seeks straight past every key that shares it: a
 //! folder of a million keys costs one seek, not a million steps.
 
-use redb::ReadTransaction;
+use std::ops::{Bound, ControlFlow};
 
-use crate::error::{StoreResult, meta};
-use crate::meta::{OBJECTS, object_key, prefix_end};
+use crate::error::StoreResult;
+use crate::kv::{Direction, KvRead, prefix_end};
 use crate::record::{ObjectVersion, decode};
+use crate::tables::{OBJECTS, object_key};
 
 /// What to list.
 #[derive(Debug, Clone, Default)]
@@ -56,38 +57,32 @@ impl ListPage {
     }
 }
 
-pub(crate) fn list_objects(txn: &ReadTransaction, bucket: &str, q: &ListQuery) -> StoreResult<ListPage> {
-    let table = txn.open_table(OBJECTS).map_err(meta)?;
-    let bucket_start = object_key(bucket, "");
+pub(crate) fn list_objects(txn: &dyn KvRead, bucket: &str, q: &ListQuery) -> StoreResult<ListPage> {
+    let bucket_start = object_key(bucket, "").len();
     let range_start = object_key(bucket, &q.prefix);
     let range_end = prefix_end(&range_start);
-    let mut lower = range_start.clone();
-    let mut lower_inclusive = true;
+    let mut lower = Bound::Included(range_start);
     if let Some(after) = &q.start_after
         && after.as_str() >= q.prefix.as_str()
     {
-        lower = object_key(bucket, after);
-        lower_inclusive = false;
+        lower = Bound::Excluded(object_key(bucket, after));
     }
     let mut page = ListPage::default();
     if q.max_keys == 0 {
         return Ok(page);
     }
     let delimiter = q.delimiter.as_deref().filter(|d| !d.is_empty());
-    'seek: loop {
-        if lower.as_slice() >= range_end.as_slice() {
-            return Ok(page);
-        }
-        let range = table
-            .range::<&[u8]>(lower.as_slice()..range_end.as_slice())
-            .map_err(meta)?;
-        for item in range {
-            let (k, v) = item.map_err(meta)?;
-            let raw = k.value();
-            if !lower_inclusive && raw == lower.as_slice() {
-                continue;
-            }
-            let key = std::str::from_utf8(&raw[bucket_start.len()..]).unwrap_or_default();
+    loop {
+        let mut seek_to: Option<Vec<u8>> = None;
+        let lo = match &lower {
+            Bound::Included(k) => Bound::Included(k.as_slice()),
+            Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let hi = range_end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        txn.scan(OBJECTS, (lo, hi), Direction::Forward, &mut |raw, v| {
+            let key = std::str::from_utf8(&raw[bucket_start..]).unwrap_or_default();
+            let full = page.entries.len() == q.max_keys;
             if let Some(d) = delimiter
                 && let Some(pos) = key[q.prefix.len()..].find(d)
             {
@@ -95,26 +90,29 @@ pub(crate) fn list_objects(txn: &ReadTransaction, bucket: &str, q: &ListQuery) -
                 // A marker inside this prefix means the prefix was already returned.
                 let already = q.start_after.as_deref().is_some_and(|s| s.starts_with(common));
                 if !already {
-                    if page.entries.len() == q.max_keys {
+                    if full {
                         page.is_truncated = true;
-                        return Ok(page);
+                        return Ok(ControlFlow::Break(()));
                     }
                     page.entries.push(ListEntry::CommonPrefix(common.to_string()));
                 }
                 // Seek past every key under `common`.
-                lower = prefix_end(&object_key(bucket, common));
-                lower_inclusive = true;
-                continue 'seek;
+                seek_to = prefix_end(&object_key(bucket, common));
+                return Ok(ControlFlow::Break(()));
             }
-            if page.entries.len() == q.max_keys {
+            if full {
                 page.is_truncated = true;
-                return Ok(page);
+                return Ok(ControlFlow::Break(()));
             }
             page.entries.push(ListEntry::Object {
                 key: key.to_string(),
-                version: Box::new(decode(v.value())?),
+                version: Box::new(decode(v)?),
             });
+            Ok(ControlFlow::Continue(()))
+        })?;
+        match seek_to {
+            Some(next) if !page.is_truncated => lower = Bound::Included(next),
+            _ => return Ok(page),
         }
-        return Ok(page);
     }
 }

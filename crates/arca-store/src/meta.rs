@@ -1,4 +1,4 @@
-//! MetaStore: ordered, transactional metadata in an embedded redb database, with group commit.
+//! [`MetaStore`]: group commit over a metadata engine ([`kv`](crate::kv)).
 //!
 //! ## Why group commit
 //! A durable commit costs an fsync, and a disk does a few thousand of those per second at best.
@@ -14,46 +14,29 @@
 //! never leaves half an operation in a batch shared with others. Any other error aborts the
 //! whole batch and every member gets [`StoreError::BatchFailed`].
 //!
-//! ## Tables
-//! | table | key | value |
-//! |---|---|---|
-//! | `buckets` | bucket name | [`BucketRecord`](crate::BucketRecord) |
-//! | `objects` | bucket `\0` key | [`ObjectVersion`](crate::ObjectVersion) |
-//! | `uploads` | bucket `\0` key `\0` upload id | [`MultipartUpload`](crate::MultipartUpload) |
-//! | `parts` | upload id `\0` part number (u32 big endian) | [`PartRecord`](crate::PartRecord) |
-//! | `blob_intents` | blob id | ms when the write started |
-//! | `gc_queue` | blob id | ms when it became garbage |
-//! | `store_info` | `"format"` | the data folder's format version ([`FORMAT_VERSION`]) |
+//! ## Engines
+//! The commit loop knows nothing of any engine: it takes a [`KvEngine`](crate::kv::KvEngine)
+//! and runs each batch in one of its write transactions, so every adapter gets group commit.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc;
 
-use redb::{Database, ReadTransaction, ReadableDatabase, TableDefinition, WriteTransaction};
+use crate::error::{StoreError, StoreResult};
+use crate::kv::{KvEngine, KvRead, KvWrite};
 
-use crate::error::{StoreError, StoreResult, meta};
-
-pub(crate) const BUCKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("buckets");
-pub(crate) const OBJECTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("objects");
-pub(crate) const UPLOADS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("uploads");
-pub(crate) const PARTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("parts");
-pub(crate) const BLOB_INTENTS: TableDefinition<u128, i64> = TableDefinition::new("blob_intents");
-pub(crate) const GC_QUEUE: TableDefinition<u128, i64> = TableDefinition::new("gc_queue");
-pub(crate) const STORE_INFO: TableDefinition<&str, u32> = TableDefinition::new("store_info");
-
-/// Version of the data folder's format (records and blob files). A folder of another version
-/// is refused at start rather than misread. 2: blob frames of 64 KiB (data + CRC32C).
+/// Version of the data folder's format (records, tables and blob files). A folder of another
+/// version is refused at start rather than misread. 2: blob frames of 64 KiB (data + CRC32C).
 pub const FORMAT_VERSION: u32 = 2;
 
 /// Most writes one commit takes; bounds the latency a batch adds to its first member.
 const MAX_BATCH: usize = 512;
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&WriteTransaction) -> (Completion, bool) + Send>;
+type Job = Box<dyn FnOnce(&mut dyn KvWrite) -> (Completion, bool) + Send>;
 
-/// The metadata database and its commit thread.
+/// A metadata engine and the commit thread that batches writes into it.
 pub struct MetaStore {
-    db: Arc<Database>,
+    engine: Arc<dyn KvEngine>,
     /// `None` only while dropping.
     jobs: Option<mpsc::Sender<Job>>,
     committer: Option<std::thread::JoinHandle<()>>,
@@ -61,7 +44,7 @@ pub struct MetaStore {
 
 impl Drop for MetaStore {
     /// Closes the queue, lets the commit thread finish what is queued and waits for it, so
-    /// the database is closed cleanly (no repair pass at the next start).
+    /// the engine is closed cleanly (for redb: no repair pass at the next start).
     fn drop(&mut self) {
         self.jobs.take();
         if let Some(t) = self.committer.take() {
@@ -71,43 +54,17 @@ impl Drop for MetaStore {
 }
 
 impl MetaStore {
-    /// Opens (or creates) the database. `cache_bytes` bounds redb's page cache, which is most
-    /// of the server's resident memory (redb's own default is 1 GiB).
-    pub fn open(path: &Path, cache_bytes: usize) -> StoreResult<Self> {
-        // redb creates its file with the process umask; create it private first.
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(crate::PRIVATE_FILE_MODE)
-                .open(path)
-                .map_err(|e| StoreError::io(path, e))?;
-        }
-        let db = Database::builder()
-            .set_cache_size(cache_bytes)
-            .create(path)
-            .map_err(meta)?;
-        let txn = db.begin_write().map_err(meta)?;
-        {
-            txn.open_table(BUCKETS).map_err(meta)?;
-            txn.open_table(OBJECTS).map_err(meta)?;
-            txn.open_table(UPLOADS).map_err(meta)?;
-            txn.open_table(PARTS).map_err(meta)?;
-            txn.open_table(BLOB_INTENTS).map_err(meta)?;
-            txn.open_table(GC_QUEUE).map_err(meta)?;
-        }
-        txn.commit().map_err(meta)?;
-        let db = Arc::new(db);
+    /// Starts the commit thread over `engine`.
+    pub fn new(engine: Box<dyn KvEngine>) -> StoreResult<Self> {
+        let engine: Arc<dyn KvEngine> = Arc::from(engine);
         let (tx, rx) = mpsc::channel::<Job>();
-        let thread_db = db.clone();
+        let thread_engine = engine.clone();
         let committer = std::thread::Builder::new()
             .name("arca-commit".into())
-            .spawn(move || commit_loop(&thread_db, rx))
-            .map_err(|e| StoreError::io(path, e))?;
+            .spawn(move || commit_loop(&*thread_engine, rx))
+            .map_err(|e| StoreError::io("arca-commit thread", e))?;
         Ok(MetaStore {
-            db,
+            engine,
             jobs: Some(tx),
             committer: Some(committer),
         })
@@ -118,7 +75,7 @@ impl MetaStore {
     pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&mut dyn KvWrite) -> StoreResult<T> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel::<StoreResult<T>>();
         let job: Job = Box::new(move |txn| {
@@ -145,21 +102,21 @@ impl MetaStore {
     /// Runs `f` in a write transaction of its own, now, on the calling thread. Only for
     /// startup work (recovery) that runs before any request; everything else uses
     /// [`MetaStore::write`].
-    pub fn write_now<T>(&self, f: impl FnOnce(&WriteTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        let txn = self.db.begin_write().map_err(meta)?;
-        let out = f(&txn)?;
-        txn.commit().map_err(meta)?;
+    pub fn write_now<T>(&self, f: impl FnOnce(&mut dyn KvWrite) -> StoreResult<T>) -> StoreResult<T> {
+        let mut txn = self.engine.write()?;
+        let out = f(&mut *txn)?;
+        txn.commit()?;
         Ok(out)
     }
 
     /// Runs `f` on a consistent read snapshot.
-    pub fn read<T>(&self, f: impl FnOnce(&ReadTransaction) -> StoreResult<T>) -> StoreResult<T> {
-        let txn = self.db.begin_read().map_err(meta)?;
-        f(&txn)
+    pub fn read<T>(&self, f: impl FnOnce(&dyn KvRead) -> StoreResult<T>) -> StoreResult<T> {
+        let txn = self.engine.read()?;
+        f(&*txn)
     }
 }
 
-fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
+fn commit_loop(engine: &dyn KvEngine, rx: mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -168,7 +125,7 @@ fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let txn = match db.begin_write() {
+        let mut txn = match engine.write() {
             Ok(txn) => txn,
             Err(e) => {
                 tracing::error!(error = %e, "cannot begin a metadata transaction");
@@ -181,13 +138,14 @@ fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
         let mut completions = Vec::with_capacity(jobs.len());
         let mut poisoned = false;
         for job in jobs {
-            let (completion, poisons) = job(&txn);
+            let (completion, poisons) = job(&mut *txn);
             poisoned |= poisons;
             completions.push(completion);
         }
         let applied = started.elapsed();
         let outcome = if poisoned {
-            let _ = txn.abort();
+            // Dropping a write transaction discards it.
+            drop(txn);
             Err("a write in the same batch failed; retry".to_string())
         } else {
             txn.commit().map_err(|e| {
@@ -205,45 +163,4 @@ fn commit_loop(db: &Database, rx: mpsc::Receiver<Job>) {
             completion(outcome.clone());
         }
     }
-}
-
-/// `bucket \0 key`: the `objects` table key; orders a bucket's keys in UTF-8 binary order.
-pub(crate) fn object_key(bucket: &str, key: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(bucket.len() + 1 + key.len());
-    k.extend_from_slice(bucket.as_bytes());
-    k.push(0);
-    k.extend_from_slice(key.as_bytes());
-    k
-}
-
-/// `bucket \0 key \0 upload id`.
-pub(crate) fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
-    let mut k = object_key(bucket, key);
-    k.push(0);
-    k.extend_from_slice(upload_id.as_bytes());
-    k
-}
-
-/// `upload id \0 part number`.
-pub(crate) fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
-    let mut k = Vec::with_capacity(upload_id.len() + 5);
-    k.extend_from_slice(upload_id.as_bytes());
-    k.push(0);
-    k.extend_from_slice(&part_number.to_be_bytes());
-    k
-}
-
-/// The smallest byte string greater than every string that starts with `prefix`, for use as
-/// an exclusive range end. UTF-8 never contains 0xFF, so appending it is enough for keys; the
-/// general form also handles binary prefixes.
-pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < 0xFF {
-            end.push(last + 1);
-            return end;
-        }
-    }
-    // All 0xFF (or empty): no finite bound; callers treat an empty end as unbounded.
-    Vec::new()
 }

@@ -1,0 +1,108 @@
+//! Buckets: create, read, update, list, delete.
+
+use std::ops::{Bound, ControlFlow};
+
+use super::Store;
+use super::records::{remove_upload, require_bucket};
+use crate::error::{StoreError, StoreResult};
+use crate::kv::{Direction, prefix_end, prefix_range};
+use crate::record::{BucketRecord, MultipartUpload, decode, encode};
+use crate::tables::{BUCKETS, OBJECTS, UPLOADS, object_key};
+
+impl Store {
+    pub async fn create_bucket(&self, record: BucketRecord) -> StoreResult<()> {
+        let value = encode(&record)?;
+        self.meta
+            .write(move |txn| {
+                if let Some(existing) = txn.get(BUCKETS, record.name.as_bytes())? {
+                    let existing: BucketRecord = decode(&existing)?;
+                    return Err(if existing.owner == record.owner {
+                        StoreError::BucketAlreadyOwnedByYou(record.name)
+                    } else {
+                        StoreError::BucketAlreadyExists(record.name)
+                    });
+                }
+                txn.put(BUCKETS, record.name.as_bytes(), &value)?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub fn get_bucket(&self, name: &str) -> StoreResult<BucketRecord> {
+        self.meta.read(|txn| match txn.get(BUCKETS, name.as_bytes())? {
+            Some(v) => decode(&v),
+            None => Err(StoreError::NoSuchBucket(name.to_string())),
+        })
+    }
+
+    pub fn list_buckets(&self) -> StoreResult<Vec<BucketRecord>> {
+        self.meta.read(|txn| {
+            let mut out = Vec::new();
+            txn.scan(
+                BUCKETS,
+                (Bound::Unbounded, Bound::Unbounded),
+                Direction::Forward,
+                &mut |_, v| {
+                    out.push(decode(v)?);
+                    Ok(ControlFlow::Continue(()))
+                },
+            )?;
+            Ok(out)
+        })
+    }
+
+    /// Changes a bucket's record (tags, CORS, …) atomically.
+    pub async fn update_bucket<F>(&self, name: &str, f: F) -> StoreResult<BucketRecord>
+    where
+        F: FnOnce(&mut BucketRecord) + Send + 'static,
+    {
+        let name = name.to_string();
+        self.meta
+            .write(move |txn| {
+                let mut record: BucketRecord = match txn.get(BUCKETS, name.as_bytes())? {
+                    Some(v) => decode(&v)?,
+                    None => return Err(StoreError::NoSuchBucket(name)),
+                };
+                f(&mut record);
+                txn.put(BUCKETS, name.as_bytes(), &encode(&record)?)?;
+                Ok(record)
+            })
+            .await
+    }
+
+    /// Deletes an empty bucket. Multipart uploads still in progress are aborted with it.
+    pub async fn delete_bucket(&self, name: &str) -> StoreResult<()> {
+        let name = name.to_string();
+        let freed = self
+            .meta
+            .write(move |txn| {
+                require_bucket(txn, &name)?;
+                let start = object_key(&name, "");
+                let end = prefix_end(&start);
+                let mut empty = true;
+                txn.scan(OBJECTS, prefix_range(&start, &end), Direction::Forward, &mut |_, _| {
+                    empty = false;
+                    Ok(ControlFlow::Break(()))
+                })?;
+                if !empty {
+                    return Err(StoreError::BucketNotEmpty(name));
+                }
+                let mut uploads: Vec<MultipartUpload> = Vec::new();
+                txn.scan(UPLOADS, prefix_range(&start, &end), Direction::Forward, &mut |_, v| {
+                    uploads.push(decode(v)?);
+                    Ok(ControlFlow::Continue(()))
+                })?;
+                let mut freed = 0;
+                for u in uploads {
+                    freed += remove_upload(txn, &u)?;
+                }
+                txn.delete(BUCKETS, name.as_bytes())?;
+                Ok(freed)
+            })
+            .await?;
+        if freed > 0 {
+            self.gc_wake.notify_one();
+        }
+        Ok(())
+    }
+}

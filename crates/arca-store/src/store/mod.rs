@@ -1,0 +1,499 @@
+//! [`Store`]: the store's whole API. Everything above it (the S3 layer, jobs, the console)
+//! goes through here and never learns where metadata or bytes live.
+//!
+//! One file per concern: [`buckets`], [`objects`], [`multipart`], listing in
+//! [`list`](crate::list), [`gc`]; record reads and writes they share in [`records`]. Each
+//! operation is one closure over a metadata transaction ([`kv`](crate::kv)), run in a group
+//! commit for writes (see [`MetaStore`]).
+
+mod buckets;
+mod condition;
+mod gc;
+mod multipart;
+mod objects;
+mod records;
+
+use std::fs::File;
+use std::ops::{Bound, ControlFlow};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use condition::WriteCondition;
+pub use multipart::{UploadPage, UploadQuery};
+
+use crate::blob::{BlobId, BlobStore};
+use crate::error::{StoreError, StoreResult};
+use crate::kv::{Direction, KvEngine, redb::RedbEngine};
+use crate::meta::{FORMAT_VERSION, MetaStore};
+use crate::tables::{BLOB_INTENTS, BUCKETS, GC_QUEUE, STORE_INFO, blob_from_key, blob_key, time_value};
+
+/// Tuning knobs of a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Bytes of metadata pages kept in memory.
+    pub meta_cache_bytes: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            meta_cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Buckets, objects and multipart uploads over a [`MetaStore`] and a [`BlobStore`].
+pub struct Store {
+    meta: MetaStore,
+    blobs: BlobStore,
+    gc_wake: tokio::sync::Notify,
+    /// Held for the life of the store: a second process on the same folder fails to start.
+    _lock: File,
+}
+
+impl Store {
+    /// Opens the store in `dir` with default options; see [`Store::open_with`].
+    pub fn open(dir: &Path) -> StoreResult<Arc<Store>> {
+        Self::open_with(dir, &StoreOptions::default())
+    }
+
+    /// Opens the store in `dir` on the embedded engine (`meta.redb`), creating it if needed,
+    /// and recovers from any crash: blobs whose writes never committed go to the GC queue.
+    pub fn open_with(dir: &Path, options: &StoreOptions) -> StoreResult<Arc<Store>> {
+        crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+        let lock = take_lock(dir)?;
+        let engine = RedbEngine::open(&dir.join("meta.redb"), options.meta_cache_bytes)?;
+        Self::assemble(dir, Box::new(engine), lock)
+    }
+
+    /// Opens the store in `dir` with its metadata in `engine` (blob files stay in `dir`).
+    pub fn open_on(dir: &Path, engine: Box<dyn KvEngine>) -> StoreResult<Arc<Store>> {
+        crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+        let lock = take_lock(dir)?;
+        Self::assemble(dir, engine, lock)
+    }
+
+    fn assemble(dir: &Path, engine: Box<dyn KvEngine>, lock: File) -> StoreResult<Arc<Store>> {
+        let meta = MetaStore::new(engine)?;
+        check_format(&meta)?;
+        let blobs = BlobStore::open(dir.join("blobs"))?;
+        let store = Store {
+            meta,
+            blobs,
+            gc_wake: tokio::sync::Notify::new(),
+            _lock: lock,
+        };
+        store.recover_intents()?;
+        Ok(Arc::new(store))
+    }
+
+    fn recover_intents(&self) -> StoreResult<()> {
+        let pending: Vec<BlobId> = self.meta.read(|txn| {
+            let mut ids = Vec::new();
+            txn.scan(
+                BLOB_INTENTS,
+                (Bound::Unbounded, Bound::Unbounded),
+                Direction::Forward,
+                &mut |k, _| {
+                    ids.extend(blob_from_key(k));
+                    Ok(ControlFlow::Continue(()))
+                },
+            )?;
+            Ok(ids)
+        })?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            count = pending.len(),
+            "reclaiming blobs of writes interrupted by a crash"
+        );
+        // Runs before the server accepts requests, so it commits directly. Queued at time 0:
+        // no reader can hold a record naming them, so no grace period is needed.
+        self.meta.write_now(move |txn| {
+            for id in pending {
+                txn.delete(BLOB_INTENTS, &blob_key(id))?;
+                txn.put(GC_QUEUE, &blob_key(id), &time_value(0))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Data folder layout, for operators' docs and tests.
+    pub fn blob_path(&self, id: BlobId) -> PathBuf {
+        self.blobs.path(id)
+    }
+}
+
+/// Stamps a new data folder with [`FORMAT_VERSION`]; refuses one stamped with another, or an
+/// unstamped one that already holds buckets (written before the stamp existed).
+fn check_format(meta_store: &MetaStore) -> StoreResult<()> {
+    meta_store.write_now(|txn| {
+        let found = match txn.get(STORE_INFO, b"format")? {
+            Some(v) => u32::from_be_bytes(
+                v.as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::engine(std::io::Error::other("malformed format stamp")))?,
+            ),
+            None if txn.count(BUCKETS)? == 0 => {
+                txn.put(STORE_INFO, b"format", &FORMAT_VERSION.to_be_bytes())?;
+                FORMAT_VERSION
+            }
+            None => 1,
+        };
+        if found != FORMAT_VERSION {
+            return Err(StoreError::UnsupportedFormat {
+                found,
+                expected: FORMAT_VERSION,
+            });
+        }
+        Ok(())
+    })
+}
+
+fn take_lock(dir: &Path) -> StoreResult<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let path = dir.join("LOCK");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(crate::PRIVATE_FILE_MODE)
+        .open(&path)
+        .map_err(|e| StoreError::io(&path, e))?;
+    // SAFETY: flock only reads its two integer arguments; the descriptor is ours and open.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        return Err(StoreError::Locked(dir.to_path_buf()));
+    }
+    Ok(file)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::gc::GC_GRACE_MS;
+    use super::*;
+    use crate::blob::HeadCaching;
+    use crate::record::{BucketRecord, ContentHeaders, Extent, MultipartUpload, ObjectData, ObjectVersion, Owner};
+    use crate::{ListEntry, ListPage, ListQuery};
+
+    fn owner() -> Owner {
+        Owner {
+            id: "o".into(),
+            display_name: "root".into(),
+        }
+    }
+
+    fn bucket(name: &str) -> BucketRecord {
+        BucketRecord {
+            name: name.into(),
+            created_at_ms: 0,
+            region: "us-east-1".into(),
+            owner: owner(),
+            tags: None,
+            cors: None,
+            versioning: Default::default(),
+        }
+    }
+
+    fn version(etag: &str, data: ObjectData) -> ObjectVersion {
+        ObjectVersion {
+            version_id: None,
+            is_delete_marker: false,
+            size: 0,
+            etag: etag.into(),
+            last_modified_ms: 0,
+            storage_class: "STANDARD".into(),
+            owner: owner(),
+            content: ContentHeaders::default(),
+            user_metadata: vec![],
+            tags: vec![],
+            checksum: None,
+            parts: vec![],
+            data,
+            encryption: None,
+        }
+    }
+
+    fn inline(etag: &str) -> ObjectVersion {
+        version(
+            etag,
+            ObjectData::Inline {
+                bytes: vec![],
+                crc32c: crate::crc32c(&[]),
+            },
+        )
+    }
+
+    fn names(page: &ListPage) -> Vec<String> {
+        page.entries
+            .iter()
+            .map(|e| match e {
+                ListEntry::Object { key, .. } => key.clone(),
+                ListEntry::CommonPrefix(p) => format!("{p}*"),
+            })
+            .collect()
+    }
+
+    async fn store_with(keys: &[&str]) -> (tempfile::TempDir, Arc<Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.create_bucket(bucket("b")).await.unwrap();
+        store.create_bucket(bucket("b2")).await.unwrap();
+        for k in keys {
+            store
+                .put_object("b", k, inline("e"), WriteCondition::Always)
+                .await
+                .unwrap();
+        }
+        // A neighbouring bucket must never leak into listings of `b`.
+        store
+            .put_object("b2", "a", inline("e"), WriteCondition::Always)
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    fn query(prefix: &str, delimiter: Option<&str>, after: Option<&str>, max: usize) -> ListQuery {
+        ListQuery {
+            prefix: prefix.into(),
+            delimiter: delimiter.map(str::to_string),
+            start_after: after.map(str::to_string),
+            max_keys: max,
+        }
+    }
+
+    #[tokio::test]
+    async fn list_with_delimiter_skips_whole_prefix() {
+        let (_d, s) = store_with(&["a/1", "a/2", "a/3", "b", "c/x/1", "c/y", "d"]).await;
+        let page = s.list_objects("b", &query("", Some("/"), None, 10)).unwrap();
+        assert_eq!(names(&page), ["a/*", "b", "c/*", "d"]);
+        assert!(!page.is_truncated);
+        let page = s.list_objects("b", &query("c/", Some("/"), None, 10)).unwrap();
+        assert_eq!(names(&page), ["c/x/*", "c/y"]);
+    }
+
+    #[tokio::test]
+    async fn list_pages_resume_after_marker_and_inside_prefix() {
+        let (_d, s) = store_with(&["a/1", "a/2", "b", "c"]).await;
+        let page = s.list_objects("b", &query("", Some("/"), None, 1)).unwrap();
+        assert_eq!(names(&page), ["a/*"]);
+        assert_eq!(page.next_marker(), Some("a/"));
+        let page = s.list_objects("b", &query("", Some("/"), Some("a/"), 10)).unwrap();
+        assert_eq!(names(&page), ["b", "c"]);
+        // A marker inside a common prefix does not repeat that prefix.
+        let page = s.list_objects("b", &query("", Some("/"), Some("a/1"), 10)).unwrap();
+        assert_eq!(names(&page), ["b", "c"]);
+        let page = s.list_objects("b", &query("", None, Some("a/2"), 10)).unwrap();
+        assert_eq!(names(&page), ["b", "c"]);
+        let page = s.list_objects("b", &query("", None, None, 0)).unwrap();
+        assert!(page.entries.is_empty() && !page.is_truncated);
+    }
+
+    #[tokio::test]
+    async fn upload_listing_seeks_past_common_prefixes_and_resumes_after_markers() {
+        let (_d, s) = store_with(&[]).await;
+        for (key, id) in [
+            ("a/1", "u1"),
+            ("a/2", "u2"),
+            ("b", "u3"),
+            ("b", "u4"),
+            ("c/x", "u5"),
+            ("d", "u6"),
+        ] {
+            s.create_upload(MultipartUpload {
+                bucket: "b".into(),
+                key: key.into(),
+                upload_id: id.into(),
+                initiated_ms: 0,
+                owner: owner(),
+                storage_class: "STANDARD".into(),
+                content: ContentHeaders::default(),
+                user_metadata: vec![],
+                tags: vec![],
+                checksum_algorithm: None,
+                checksum_type: None,
+            })
+            .await
+            .unwrap();
+        }
+        let list = |q: UploadQuery| {
+            let page = s.list_uploads("b", &q).unwrap();
+            let ids: Vec<String> = page.uploads.iter().map(|u| u.upload_id.clone()).collect();
+            (ids, page.common_prefixes, page.is_truncated)
+        };
+        let q = |delimiter: Option<&str>, km: Option<&str>, im: Option<&str>, max| UploadQuery {
+            prefix: String::new(),
+            delimiter: delimiter.map(str::to_string),
+            key_marker: km.map(str::to_string),
+            upload_id_marker: im.map(str::to_string),
+            max_uploads: max,
+        };
+        let (ids, prefixes, more) = list(q(Some("/"), None, None, 10));
+        assert_eq!(
+            (ids, prefixes, more),
+            (
+                vec!["u3".into(), "u4".into(), "u6".into()],
+                vec!["a/".to_string(), "c/".into()],
+                false
+            )
+        );
+        let (ids, prefixes, more) = list(q(Some("/"), None, None, 2));
+        assert_eq!(
+            (ids, prefixes, more),
+            (vec!["u3".to_string()], vec!["a/".to_string()], true)
+        );
+        // Resuming inside a key's uploads, after a key, and after a common prefix.
+        assert_eq!(list(q(None, Some("b"), Some("u3"), 10)).0, ["u4", "u5", "u6"]);
+        assert_eq!(list(q(None, Some("b"), None, 10)).0, ["u5", "u6"]);
+        assert_eq!(list(q(Some("/"), Some("a/"), None, 10)).1, ["c/"]);
+        let with_prefix = UploadQuery {
+            prefix: "c/".into(),
+            ..q(None, None, None, 10)
+        };
+        assert_eq!(list(with_prefix).0, ["u5"]);
+    }
+
+    #[tokio::test]
+    async fn write_conditions_are_checked_inside_the_commit() {
+        let (_d, s) = store_with(&[]).await;
+        s.put_object("b", "k", inline("one"), WriteCondition::IfAbsent)
+            .await
+            .unwrap();
+        let e = s
+            .put_object("b", "k", inline("two"), WriteCondition::IfAbsent)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::PreconditionFailed(_)));
+        let e = s
+            .put_object("b", "k", inline("two"), WriteCondition::IfEtag("zzz".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::PreconditionFailed(_)));
+        s.put_object("b", "k", inline("two"), WriteCondition::IfEtag("one".into()))
+            .await
+            .unwrap();
+        assert_eq!(s.get_object("b", "k").unwrap().etag, "two");
+        let e = s
+            .put_object("b", "absent", inline("x"), WriteCondition::IfEtag("one".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NoSuchKey { .. }));
+    }
+
+    async fn blob(s: &Store, bytes: &[u8]) -> Extent {
+        let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
+        w.write(bytes).unwrap();
+        let (blob, len) = w.finish().unwrap();
+        Extent { blob, len }
+    }
+
+    #[tokio::test]
+    async fn overwritten_blobs_are_collected_after_grace() {
+        let (_d, s) = store_with(&[]).await;
+        let first = blob(&s, b"first").await;
+        s.put_object(
+            "b",
+            "k",
+            version("1", ObjectData::Extents(vec![first])),
+            WriteCondition::Always,
+        )
+        .await
+        .unwrap();
+        let second = blob(&s, b"second").await;
+        s.put_object(
+            "b",
+            "k",
+            version("2", ObjectData::Extents(vec![second])),
+            WriteCondition::Always,
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.gc_backlog().unwrap(), 1);
+        // Still inside the grace period: the old file stays for readers that just looked it up.
+        assert_eq!(s.collect_garbage().await.unwrap(), 0);
+        assert!(s.blob_path(first.blob).exists());
+        tokio::time::sleep(Duration::from_millis(GC_GRACE_MS as u64 + 50)).await;
+        assert_eq!(s.collect_garbage().await.unwrap(), 1);
+        assert!(!s.blob_path(first.blob).exists());
+        assert!(s.blob_path(second.blob).exists());
+        assert_eq!(s.gc_backlog().unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn unfinished_blob_writes_are_reclaimed_on_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let orphan;
+        {
+            let s = Store::open(dir.path()).unwrap();
+            let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
+            w.write(b"never committed").unwrap();
+            orphan = w.id();
+            w.finish().unwrap();
+            // No record references it: as if the process died here.
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert!(s.blob_path(orphan).exists());
+        assert_eq!(s.gc_backlog().unwrap(), 1);
+        assert_eq!(s.collect_garbage().await.unwrap(), 1);
+        assert!(!s.blob_path(orphan).exists());
+    }
+
+    #[tokio::test]
+    async fn second_open_of_the_same_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _s = Store::open(dir.path()).unwrap();
+        assert!(matches!(Store::open(dir.path()), Err(StoreError::Locked(_))));
+    }
+
+    #[tokio::test]
+    async fn a_folder_of_another_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        // Reopening our own format works.
+        drop(Store::open(dir.path()).unwrap());
+        {
+            let engine = RedbEngine::open(&dir.path().join("meta.redb"), 1 << 20).unwrap();
+            let mut txn = engine.write().unwrap();
+            txn.put(STORE_INFO, b"format", &1u32.to_be_bytes()).unwrap();
+            txn.commit().unwrap();
+        }
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::UnsupportedFormat {
+                found: 1,
+                expected: FORMAT_VERSION
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn group_commit_batches_concurrent_writes() {
+        let (_d, s) = store_with(&[]).await;
+        let writes: Vec<_> = (0..200)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.put_object("b", &format!("k{i:03}"), inline("e"), WriteCondition::Always)
+                        .await
+                })
+            })
+            .collect();
+        for w in writes {
+            w.await.unwrap().unwrap();
+        }
+        let page = s.list_objects("b", &query("", None, None, 1000)).unwrap();
+        assert_eq!(page.entries.len(), 200);
+    }
+}

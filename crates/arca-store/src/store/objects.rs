@@ -1,0 +1,147 @@
+//! Objects: read, write (conditionally), update in place, delete, list; and the blobs that
+//! hold their bytes.
+
+use super::Store;
+use super::records::{name_key, queue_garbage, read_object, require_bucket, settle_intents};
+use crate::blob::{BlobId, BlobReader, BlobWriter, HeadCaching};
+use crate::error::{StoreError, StoreResult};
+use crate::list::{ListPage, ListQuery, list_objects};
+use crate::record::{ObjectVersion, encode};
+use crate::store::{WriteCondition, now_ms};
+use crate::tables::{BLOB_INTENTS, OBJECTS, blob_key, object_key, time_value};
+
+impl Store {
+    /// The current version of `key`; `NoSuchBucket` or `NoSuchKey` when absent.
+    pub fn get_object(&self, bucket: &str, key: &str) -> StoreResult<ObjectVersion> {
+        self.meta.read(|txn| {
+            if let Some(v) = read_object(txn, &object_key(bucket, key))? {
+                return Ok(v);
+            }
+            require_bucket(txn, bucket)?;
+            Err(StoreError::NoSuchKey {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            })
+        })
+    }
+
+    /// Makes `version` the current version of `key` once `condition` holds. Its blobs must
+    /// have been written with [`Store::begin_blob`] and finished; the replaced version's
+    /// blobs go to the GC queue in the same commit.
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: ObjectVersion,
+        condition: WriteCondition,
+    ) -> StoreResult<()> {
+        let (bucket, key) = (bucket.to_string(), key.to_string());
+        // Encode here, not in the commit thread: the commit thread's time is everyone's.
+        let record = encode(&version)?;
+        let blobs = version.blobs();
+        drop(version);
+        let freed = self
+            .meta
+            .write(move |txn| {
+                require_bucket(txn, &bucket)?;
+                let k = object_key(&bucket, &key);
+                let current = read_object(txn, &k)?;
+                condition
+                    .check(current.as_ref())
+                    .map_err(|e| name_key(e, &bucket, &key))?;
+                txn.put(OBJECTS, &k, &record)?;
+                settle_intents(txn, &blobs)?;
+                let old = current.map(|c| c.blobs()).unwrap_or_default();
+                queue_garbage(txn, &old)?;
+                Ok(!old.is_empty())
+            })
+            .await?;
+        if freed {
+            self.gc_wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Changes the current version of `key` in place (tags, metadata on self-copy).
+    pub async fn update_object<F>(&self, bucket: &str, key: &str, f: F) -> StoreResult<ObjectVersion>
+    where
+        F: FnOnce(&mut ObjectVersion) + Send + 'static,
+    {
+        let (bucket, key) = (bucket.to_string(), key.to_string());
+        self.meta
+            .write(move |txn| {
+                require_bucket(txn, &bucket)?;
+                let k = object_key(&bucket, &key);
+                let Some(mut version) = read_object(txn, &k)? else {
+                    return Err(StoreError::NoSuchKey { bucket, key });
+                };
+                f(&mut version);
+                txn.put(OBJECTS, &k, &encode(&version)?)?;
+                Ok(version)
+            })
+            .await
+    }
+
+    /// Deletes the current version of each key in one commit; returns what each key held.
+    pub async fn delete_objects(&self, bucket: &str, keys: Vec<String>) -> StoreResult<Vec<Option<ObjectVersion>>> {
+        let bucket = bucket.to_string();
+        let (removed, freed) = self
+            .meta
+            .write(move |txn| {
+                require_bucket(txn, &bucket)?;
+                let mut removed = Vec::with_capacity(keys.len());
+                let mut garbage = Vec::new();
+                for key in keys {
+                    let old = txn.delete(OBJECTS, &object_key(&bucket, &key))?;
+                    let old: Option<ObjectVersion> = old.map(|v| crate::record::decode(&v)).transpose()?;
+                    if let Some(o) = &old {
+                        garbage.extend(o.blobs());
+                    }
+                    removed.push(old);
+                }
+                queue_garbage(txn, &garbage)?;
+                Ok((removed, !garbage.is_empty()))
+            })
+            .await?;
+        if freed {
+            self.gc_wake.notify_one();
+        }
+        Ok(removed)
+    }
+
+    pub fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListPage> {
+        self.meta.read(|txn| {
+            require_bucket(txn, bucket)?;
+            list_objects(txn, bucket, query)
+        })
+    }
+
+    /// Records the intent to write a new blob (durably), then creates its file. If the
+    /// process dies before a record references the blob, the next start reclaims it.
+    pub async fn begin_blob(&self, head: HeadCaching) -> StoreResult<BlobWriter> {
+        let id = BlobId::random();
+        self.meta
+            .write(move |txn| {
+                txn.put(BLOB_INTENTS, &blob_key(id), &time_value(now_ms()))?;
+                Ok(())
+            })
+            .await?;
+        self.blobs.create(id, head)
+    }
+
+    /// Gives up on a blob whose upload failed (bad digest, client went away).
+    pub async fn discard_blob(&self, id: BlobId) -> StoreResult<()> {
+        self.meta
+            .write(move |txn| {
+                settle_intents(txn, &[id])?;
+                queue_garbage(txn, &[id])
+            })
+            .await?;
+        self.gc_wake.notify_one();
+        Ok(())
+    }
+
+    pub fn open_blob(&self, id: BlobId, head: HeadCaching) -> StoreResult<BlobReader> {
+        self.blobs.open_reader(id, head)
+    }
+}

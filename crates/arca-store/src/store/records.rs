@@ -1,0 +1,94 @@
+//! Reads and writes of whole records inside a transaction, shared by the store's operations.
+//! Each takes the narrowest transaction it needs: `&dyn KvRead` works in both kinds.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+use crate::blob::BlobId;
+use crate::error::{StoreError, StoreResult};
+use crate::kv::{Direction, KvRead, KvWrite};
+use crate::record::{MultipartUpload, ObjectVersion, PartRecord, decode};
+use crate::store::now_ms;
+use crate::tables::{
+    BLOB_INTENTS, BUCKETS, GC_QUEUE, OBJECTS, PARTS, UPLOADS, blob_key, part_key, time_value, upload_key,
+};
+
+pub(crate) fn require_bucket(txn: &dyn KvRead, bucket: &str) -> StoreResult<()> {
+    match txn.get(BUCKETS, bucket.as_bytes())? {
+        Some(_) => Ok(()),
+        None => Err(StoreError::NoSuchBucket(bucket.to_string())),
+    }
+}
+
+/// The object record under the encoded key `k` (see [`object_key`]).
+pub(crate) fn read_object(txn: &dyn KvRead, k: &[u8]) -> StoreResult<Option<ObjectVersion>> {
+    txn.get(OBJECTS, k)?.map(|v| decode(&v)).transpose()
+}
+
+pub(crate) fn read_upload(txn: &dyn KvRead, bucket: &str, key: &str, upload_id: &str) -> StoreResult<MultipartUpload> {
+    match txn.get(UPLOADS, &upload_key(bucket, key, upload_id))? {
+        Some(v) => decode(&v),
+        None => Err(StoreError::NoSuchUpload {
+            upload_id: upload_id.to_string(),
+        }),
+    }
+}
+
+/// Every stored part of an upload, by part number.
+pub(crate) fn read_parts(txn: &dyn KvRead, upload_id: &str) -> StoreResult<BTreeMap<u32, PartRecord>> {
+    let start = part_key(upload_id, 0);
+    let end = part_key(upload_id, u32::MAX);
+    let mut parts = BTreeMap::new();
+    let range = (
+        std::ops::Bound::Included(start.as_slice()),
+        std::ops::Bound::Included(end.as_slice()),
+    );
+    txn.scan(PARTS, range, Direction::Forward, &mut |_, v| {
+        let p: PartRecord = decode(v)?;
+        parts.insert(p.part_number, p);
+        Ok(ControlFlow::Continue(()))
+    })?;
+    Ok(parts)
+}
+
+/// Deletes an upload and its parts, queueing every part's blob; returns how many.
+pub(crate) fn remove_upload(txn: &mut dyn KvWrite, upload: &MultipartUpload) -> StoreResult<usize> {
+    let parts = read_parts(txn, &upload.upload_id)?;
+    for n in parts.keys() {
+        txn.delete(PARTS, &part_key(&upload.upload_id, *n))?;
+    }
+    txn.delete(UPLOADS, &upload_key(&upload.bucket, &upload.key, &upload.upload_id))?;
+    let blobs: Vec<BlobId> = parts.values().map(|p| p.blob).collect();
+    queue_garbage(txn, &blobs)?;
+    Ok(blobs.len())
+}
+
+/// The blobs are now referenced by a record: their write intents are fulfilled.
+pub(crate) fn settle_intents(txn: &mut dyn KvWrite, blobs: &[BlobId]) -> StoreResult<()> {
+    for id in blobs {
+        txn.delete(BLOB_INTENTS, &blob_key(*id))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn queue_garbage(txn: &mut dyn KvWrite, blobs: &[BlobId]) -> StoreResult<()> {
+    if blobs.is_empty() {
+        return Ok(());
+    }
+    let now = time_value(now_ms());
+    for id in blobs {
+        txn.put(GC_QUEUE, &blob_key(*id), &now)?;
+    }
+    Ok(())
+}
+
+/// Names the object in a `NoSuchKey` raised by a [`WriteCondition`](crate::WriteCondition).
+pub(crate) fn name_key(e: StoreError, bucket: &str, key: &str) -> StoreError {
+    match e {
+        StoreError::NoSuchKey { .. } => StoreError::NoSuchKey {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,70 @@
+//! The store's tables and how their keys and values are encoded: the metadata half of the
+//! on-disk format (`docs/storage-format.md` has the same table).
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `buckets` | bucket name | [`BucketRecord`](crate::BucketRecord) |
+//! | `objects` | bucket `\0` key | [`ObjectVersion`](crate::ObjectVersion) |
+//! | `uploads` | bucket `\0` key `\0` upload id | [`MultipartUpload`](crate::MultipartUpload) |
+//! | `parts` | upload id `\0` part number (u32 BE) | [`PartRecord`](crate::PartRecord) |
+//! | `blob_intents` | blob id (u128 BE) | ms when the write started (i64 BE) |
+//! | `gc_queue` | blob id (u128 BE) | ms when it became garbage (i64 BE) |
+//! | `store_info` | `"format"` | the data folder's format version (u32 BE) |
+//!
+//! Big-endian integers sort numerically under the engines' byte order. S3 keys cannot hold
+//! NUL, so `\0` separates the parts of a composite key and orders a bucket's keys exactly as
+//! S3 lists them (UTF-8 binary order).
+
+use crate::blob::BlobId;
+use crate::kv::Table;
+
+pub const BUCKETS: Table = Table("buckets");
+pub const OBJECTS: Table = Table("objects");
+pub const UPLOADS: Table = Table("uploads");
+pub const PARTS: Table = Table("parts");
+pub const BLOB_INTENTS: Table = Table("blob_intents");
+pub const GC_QUEUE: Table = Table("gc_queue");
+pub const STORE_INFO: Table = Table("store_info");
+
+/// `bucket \0 key`.
+pub fn object_key(bucket: &str, key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(bucket.len() + 1 + key.len());
+    k.extend_from_slice(bucket.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// `bucket \0 key \0 upload id`.
+pub fn upload_key(bucket: &str, key: &str, upload_id: &str) -> Vec<u8> {
+    let mut k = object_key(bucket, key);
+    k.push(0);
+    k.extend_from_slice(upload_id.as_bytes());
+    k
+}
+
+/// `upload id \0 part number`.
+pub fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(upload_id.len() + 5);
+    k.extend_from_slice(upload_id.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&part_number.to_be_bytes());
+    k
+}
+
+pub fn blob_key(id: BlobId) -> [u8; 16] {
+    id.0.to_be_bytes()
+}
+
+pub fn blob_from_key(k: &[u8]) -> Option<BlobId> {
+    Some(BlobId(u128::from_be_bytes(k.try_into().ok()?)))
+}
+
+/// A time in ms since the epoch, as stored in `blob_intents` and `gc_queue`.
+pub fn time_value(ms: i64) -> [u8; 8] {
+    ms.to_be_bytes()
+}
+
+pub fn time_from_value(v: &[u8]) -> Option<i64> {
+    Some(i64::from_be_bytes(v.try_into().ok()?))
+}
