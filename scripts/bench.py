@@ -7,6 +7,7 @@ prints the figures next to the issue's targets. Loopback only.
     scripts/bench --seconds 5
     scripts/bench --baseline OLD_ARCA_BINARY   # before/after: the same workloads against a
                                                # server of each build, interleaved, same run
+    scripts/bench --binary ARCA_BINARY ...     # bench that binary instead of building this tree
 """
 
 import argparse
@@ -56,7 +57,7 @@ COMPARED = [
     ("mixed 4 KiB, c16", "ops/s", ["mixed", "--size", "4KiB", "-c", "16", "--objects", "1000", "--bucket", "m4k"]),
     ("GET 1 MiB, c16", "MiB/s", ["get", "--size", "1MiB", "-c", "16", "--objects", "200", "--bucket", "g1m"]),
     ("PUT 1 MiB, c16", "MiB/s", ["put", "--size", "1MiB", "-c", "16", "--bucket", "p1m"]),
-    ("multipart 256 MiB upload, c8", "MiB/s", ["multipart", "--size", "256MiB", "--part-size", "16MiB", "-c", "8", "--bucket", "mp"]),
+    ("multipart 256 MiB upload, c8", "MiB/s", ["multipart", "--size", "256MiB", "--part-size", "16MiB", "-c", "8", "--bucket", "bench-mp"]),
     ("ListObjectsV2, 5,000 keys, c4", "keys/s", ["list", "-c", "4", "--objects", "5000", "--bucket", "l5k"]),
 ]
 
@@ -71,7 +72,7 @@ def figure(result, unit):
     return result["total"]["mib_per_s"]
 
 
-def compare(baseline, seconds, rounds):
+def compare(baseline, seconds, rounds, only=None):
     """Runs each workload against a server of the baseline build and of this build, in turns
     (A B B A …) so that drift of a noisy machine falls on both alike; reports the medians."""
     servers = {}
@@ -83,6 +84,8 @@ def compare(baseline, seconds, rounds):
             servers[name] = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ", binary)
         results = []
         for label, unit, args in COMPARED:
+            if only and only not in label:
+                continue
             runs = {"before": [], "after": []}
             order = ["before", "after"]
             for i in range(rounds):
@@ -110,11 +113,17 @@ def main():
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--baseline", help="an arca binary of the build to compare against")
     ap.add_argument("--rounds", type=int, default=3, help="runs per build and workload with --baseline")
+    ap.add_argument("--binary", help="bench this arca binary instead of building the working tree")
+    ap.add_argument("--only", help="with --baseline: only the workloads whose name contains this")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "arca"], cwd=ROOT, check=True,
-                   env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
+    global BIN
+    if a.binary:
+        BIN = os.path.abspath(a.binary)
+    else:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "arca"], cwd=ROOT, check=True,
+                       env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
     if a.baseline:
-        return compare(a.baseline, a.seconds, a.rounds)
+        return compare(a.baseline, a.seconds, a.rounds, a.only)
     data = tempfile.mkdtemp(prefix="arca-bench-")
     server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
     null4k, n4 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "4KiB"], "null server")

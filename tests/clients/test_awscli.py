@@ -84,8 +84,9 @@ def test_s3api_errors_and_metadata(aws, tmp_path):
     assert head["Metadata"] == {"color": "red"} and head["ContentType"] == "text/plain"
     p = aws("s3api", "get-object", "--bucket", "cli-api", "--key", "missing", str(tmp_path / "o"), check=False)
     assert p.returncode != 0 and "NoSuchKey" in p.stderr
+    # us-east-1's legacy rule, as on AWS: creating a bucket you already own succeeds.
     p = aws("s3api", "create-bucket", "--bucket", "cli-api", check=False)
-    assert "BucketAlreadyOwnedByYou" in p.stderr
+    assert p.returncode == 0, p.stderr
     aws("s3", "rb", "--force", "s3://cli-api")
 
 

@@ -1,6 +1,7 @@
 """boto3 against Arca: presigned URLs and POST forms, CORS, copies, ranges, conditions,
 batch deletes, managed multipart uploads with checksums."""
 
+import base64
 import hashlib
 import os
 
@@ -162,3 +163,65 @@ def test_put_with_checksum_and_bad_digest(s3, bucket):
         s3.put_object(Bucket=bucket, Key="c", Body=b"changed", ChecksumCRC32="AAAAAA==")
     assert code(e.value) in ("BadDigest", "InvalidRequest")
     assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"checked"
+
+
+def test_unconfigured_bucket_settings_read_as_aws_defaults(s3, bucket):
+    """Configuration Arca does not build yet reads as on an AWS bucket that never set it
+    (tools like rclone and s3cmd read these first), never as 501."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    owner = s3.list_buckets()["Owner"]
+    for acl in (s3.get_bucket_acl(Bucket=bucket), s3.get_object_acl(Bucket=bucket, Key="k")):
+        assert acl["Owner"]["ID"] == owner["ID"]
+        assert [(g["Grantee"]["ID"], g["Grantee"]["Type"], g["Permission"]) for g in acl["Grants"]] == [
+            (owner["ID"], "CanonicalUser", "FULL_CONTROL")
+        ]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                     "RestrictPublicBuckets": True}
+    rules = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+    assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=bucket)
+    n = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert not any(k.endswith("Configurations") for k in n)
+    not_configured = [
+        (s3.get_bucket_policy, "NoSuchBucketPolicy"),
+        (s3.get_bucket_policy_status, "NoSuchBucketPolicy"),
+        (s3.get_bucket_encryption, "ServerSideEncryptionConfigurationNotFoundError"),
+        (s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration"),
+        (s3.get_bucket_website, "NoSuchWebsiteConfiguration"),
+        (s3.get_object_lock_configuration, "ObjectLockConfigurationNotFoundError"),
+        (s3.get_bucket_replication, "ReplicationConfigurationNotFoundError"),
+    ]
+    for call, expected in not_configured:
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket)
+        assert (code(e.value), e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (expected, 404)
+    # Of a bucket that does not exist: NoSuchBucket, as for every bucket call.
+    for call in (s3.get_bucket_versioning, s3.get_bucket_acl, s3.get_bucket_policy, s3.get_public_access_block):
+        with pytest.raises(ClientError) as e:
+            call(Bucket=bucket + "-absent")
+        assert code(e.value) == "NoSuchBucket"
+    with pytest.raises(ClientError) as e:
+        s3.get_object_acl(Bucket=bucket, Key="absent")
+    assert code(e.value) == "NoSuchKey"
+    # Writing them is still refused: accepting and ignoring would lie.
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert code(e.value) == "NotImplemented"
+
+
+def test_get_object_attributes_several_at_once(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="a", Body=b"four", ChecksumAlgorithm="SHA256")
+    attrs = s3.get_object_attributes(
+        Bucket=bucket, Key="a", ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"]
+    )
+    assert attrs["ObjectSize"] == 4
+    assert attrs["ETag"] == hashlib.md5(b"four").hexdigest()
+    assert attrs["StorageClass"] == "STANDARD"
+    assert attrs["Checksum"]["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"four").digest()).decode()
+    with pytest.raises(ClientError) as e:
+        s3.get_object_attributes(Bucket=bucket, Key="a", ObjectAttributes=["ETag", "Colour"])
+    assert code(e.value) == "InvalidArgument"

@@ -17,8 +17,9 @@ use bytes::Bytes;
 use futures::StreamExt;
 use s3s::checksum::ChecksumHasher;
 use s3s::dto::{Checksum, StreamingBlob};
-use s3s::{S3Error, S3Result, s3_error};
+use s3s::{S3Error, S3Result};
 
+use crate::aws_error::AwsError;
 use crate::error::StoreResultExt;
 use crate::md5_lanes::EtagMd5;
 
@@ -55,16 +56,10 @@ impl Ingested {
         algorithm: Option<&str>,
     ) -> S3Result<()> {
         if content_md5.is_some_and(|md5| md5 != self.md5) {
-            return Err(s3_error!(
-                BadDigest,
-                "The Content-MD5 you specified did not match what we received."
-            ));
+            return Err(AwsError::BadDigest.error());
         }
         if content_length.is_some_and(|len| len as u64 != self.size) {
-            return Err(s3_error!(
-                IncompleteBody,
-                "You did not provide the number of bytes specified by the Content-Length HTTP header."
-            ));
+            return Err(AwsError::IncompleteBody.error());
         }
         crate::checksum::merge_trailers(&mut declared, trailers.and_then(|t| t.take()).as_ref());
         match algorithm {
@@ -78,7 +73,7 @@ impl Ingested {
 pub fn decode_content_md5(h: Option<&str>) -> S3Result<Option<[u8; 16]>> {
     use base64::Engine;
     let Some(h) = h else { return Ok(None) };
-    let invalid = || s3_error!(InvalidDigest, "The Content-MD5 you specified was invalid.");
+    let invalid = || AwsError::InvalidDigest.error();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(h)
         .map_err(|_| invalid())?;
@@ -110,23 +105,13 @@ fn body_error(e: s3s::StdError) -> S3Error {
 
 fn body_error_from_text(text: &str) -> S3Error {
     if text.contains("Sha256Mismatch") {
-        crate::common::custom_error(
-            "XAmzContentSHA256Mismatch",
-            http::StatusCode::BAD_REQUEST,
-            "The provided 'x-amz-content-sha256' header does not match what was computed.".into(),
-        )
+        AwsError::XAmzContentSHA256Mismatch.error()
     } else if text.contains("SignatureMismatch") {
-        s3_error!(
-            SignatureDoesNotMatch,
-            "The request signature we calculated does not match the signature you provided. Check your key and signing method."
-        )
+        AwsError::SignatureDoesNotMatch.error()
     } else if text.contains("FormatError") || text.contains("TooLarge") || text.contains("TooMany") {
-        s3_error!(InvalidRequest, "The aws-chunked request body is malformed.")
+        AwsError::InvalidRequest.with_message("The aws-chunked request body is malformed.")
     } else {
-        s3_error!(
-            IncompleteBody,
-            "You did not provide the number of bytes specified by the Content-Length HTTP header."
-        )
+        AwsError::IncompleteBody.error()
     }
 }
 
@@ -166,10 +151,7 @@ async fn ingest_with(
             let chunk = chunk?;
             size += chunk.len() as u64;
             if size > limit {
-                return Err(s3_error!(
-                    EntityTooLarge,
-                    "Your proposed upload exceeds the maximum allowed object size."
-                ));
+                return Err(AwsError::EntityTooLarge.error());
             }
             md5.update(&chunk).await;
             hasher.update(&chunk);
@@ -200,7 +182,7 @@ async fn ingest_with(
     let digest = match result {
         Ok(()) => md5.finish().await.map_err(|e| {
             tracing::error!(error = %e, "upload failed");
-            s3_error!(InternalError, "We encountered an internal error. Please try again.")
+            AwsError::InternalError.error()
         }),
         Err(e) => Err(e),
     };
@@ -222,7 +204,7 @@ async fn ingest_with(
             let id = w.id();
             let finished = tokio::task::spawn_blocking(move || w.finish())
                 .await
-                .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"));
+                .map_err(|e| AwsError::InternalError.with_message(format!("blob writer panicked: {e}")));
             match finished {
                 Ok(Ok((blob, len))) => (digest, ObjectData::Extents(vec![Extent { blob, len }])),
                 Ok(Err(e)) => {
@@ -253,7 +235,7 @@ async fn feed(mut w: BlobWriter, mut data: &[u8]) -> S3Result<BlobWriter> {
         if w.needs_flush() {
             w = tokio::task::spawn_blocking(move || w.flush().map(|()| w))
                 .await
-                .map_err(|e| s3_error!(InternalError, "blob writer panicked: {e}"))?
+                .map_err(|e| AwsError::InternalError.with_message(format!("blob writer panicked: {e}")))?
                 .s3()?;
         }
         if data.is_empty() {
@@ -269,10 +251,7 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
         ObjectData::Inline { bytes, crc32c: crc } => {
             if crc32c(bytes) != *crc {
                 tracing::error!("inline object bytes fail their checksum");
-                return Err(s3_error!(
-                    InternalError,
-                    "We encountered an internal error. Please try again."
-                ));
+                return Err(AwsError::InternalError.error());
             }
             let slice = Bytes::copy_from_slice(&bytes[start as usize..end as usize]);
             Ok(futures::stream::once(async move { Ok(slice) }).boxed())
@@ -308,7 +287,7 @@ pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64
                         let item = match read {
                             Ok(Ok(pieces)) => Ok(pieces),
                             Ok(Err(e)) => Err(crate::error::store_error(e)),
-                            Err(e) => Err(s3_error!(InternalError, "reader panicked: {e}")),
+                            Err(e) => Err(AwsError::InternalError.with_message(format!("reader panicked: {e}"))),
                         };
                         let failed = item.is_err();
                         if tx.send(item).await.is_err() || failed {

@@ -1,10 +1,11 @@
 //! Bucket operations: create, head, list, delete, location, tagging, CORS.
 
-use arca_store::{BucketRecord, CorsRule, now_ms};
+use arca_store::{BucketRecord, CorsRule, StoreError, now_ms};
 use s3s::dto::*;
-use s3s::{S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3Request, S3Response, S3Result};
 
 use crate::ArcaS3;
+use crate::aws_error::AwsError;
 use crate::common::*;
 use crate::error::StoreResultExt;
 
@@ -27,10 +28,8 @@ impl ArcaS3 {
             None => self.region.clone(),
             Some(r) if r == self.region && r != "us-east-1" => r,
             Some(r) => {
-                return Err(s3_error!(
-                    InvalidLocationConstraint,
-                    "The specified location-constraint is not valid: {r}"
-                ));
+                return Err(AwsError::InvalidLocationConstraint
+                    .with_message(format!("The specified location-constraint is not valid: {r}")));
             }
         };
         let record = BucketRecord {
@@ -42,7 +41,11 @@ impl ArcaS3 {
             cors: None,
             versioning: Default::default(),
         };
-        self.store.create_bucket(record).await.s3()?;
+        match self.store.create_bucket(record).await {
+            // AWS's legacy rule: in us-east-1, creating a bucket you already own succeeds.
+            Err(StoreError::BucketAlreadyOwnedByYou(_)) if self.region == "us-east-1" => {}
+            other => other.s3()?,
+        }
         Ok(S3Response::new(CreateBucketOutput {
             location: Some(format!("/{}", input.bucket)),
         }))
@@ -139,7 +142,7 @@ impl ArcaS3 {
             Some(tags) if !tags.is_empty() => Ok(S3Response::new(GetBucketTaggingOutput {
                 tag_set: tags_dto(&tags),
             })),
-            _ => Err(s3_error!(NoSuchTagSet, "The TagSet does not exist")),
+            _ => Err(AwsError::NoSuchTagSet.error()),
         }
     }
 
@@ -161,27 +164,21 @@ impl ArcaS3 {
         let input = req.input;
         let rules = input.cors_configuration.cors_rules;
         if rules.is_empty() || rules.len() > 100 {
-            return Err(s3_error!(
-                MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema"
-            ));
+            return Err(AwsError::MalformedXML.error());
         }
         let mut stored = Vec::with_capacity(rules.len());
         for r in rules {
             for m in &r.allowed_methods {
                 if !["GET", "PUT", "POST", "DELETE", "HEAD"].contains(&m.as_str()) {
-                    return Err(s3_error!(
-                        InvalidRequest,
+                    return Err(AwsError::InvalidRequest.with_message(format!(
                         "Found unsupported HTTP method in CORS config. Unsupported method is {m}"
-                    ));
+                    )));
                 }
             }
             for o in &r.allowed_origins {
                 if o.matches('*').count() > 1 {
-                    return Err(s3_error!(
-                        InvalidRequest,
-                        "AllowedOrigin \"{o}\" can not have more than one wildcard."
-                    ));
+                    return Err(AwsError::InvalidRequest
+                        .with_message(format!("AllowedOrigin \"{o}\" can not have more than one wildcard.")));
                 }
             }
             stored.push(CorsRule {
@@ -206,10 +203,7 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<GetBucketCorsOutput>> {
         let b = self.store.get_bucket(&req.input.bucket).s3()?;
         let Some(rules) = b.cors.filter(|r| !r.is_empty()) else {
-            return Err(s3_error!(
-                NoSuchCORSConfiguration,
-                "The CORS configuration does not exist"
-            ));
+            return Err(AwsError::NoSuchCORSConfiguration.error());
         };
         let rules = rules
             .into_iter()
@@ -241,7 +235,7 @@ impl ArcaS3 {
 
 /// AWS's bucket naming rules (general purpose buckets).
 pub fn check_bucket_name(name: &str) -> S3Result<()> {
-    let bad = || s3_error!(InvalidBucketName, "The specified bucket is not valid.");
+    let bad = || AwsError::InvalidBucketName.error();
     let b = name.as_bytes();
     if !(3..=63).contains(&b.len()) {
         return Err(bad());

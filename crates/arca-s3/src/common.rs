@@ -1,18 +1,12 @@
 //! Conversions between store records and s3s DTOs, and request validation AWS applies to
 //! every operation (tags, metadata size, version ids).
 
+use crate::aws_error::AwsError;
 use arca_store::{ContentHeaders, ObjectVersion, Owner};
+use s3s::S3Result;
 use s3s::dto::{self, Timestamp, TimestampFormat};
-use s3s::{S3Result, s3_error};
 
-/// AWS's limit on user metadata: keys and values, in bytes, summed.
-pub const MAX_USER_METADATA: usize = 2048;
-/// Largest single PUT.
-pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-/// Largest object.
-pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
-pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
-pub const MAX_PART_NUMBER: i32 = 10_000;
+pub use crate::limits::*;
 
 pub fn timestamp(ms: i64) -> Timestamp {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
@@ -64,10 +58,7 @@ pub fn user_metadata(meta: Option<dto::Metadata>) -> S3Result<Vec<(String, Strin
     v.sort();
     let size: usize = v.iter().map(|(k, val)| k.len() + val.len()).sum();
     if size > MAX_USER_METADATA {
-        return Err(s3_error!(
-            MetadataTooLarge,
-            "Your metadata headers exceed the maximum allowed metadata size."
-        ));
+        return Err(AwsError::MetadataTooLarge.error());
     }
     Ok(v)
 }
@@ -92,7 +83,7 @@ pub fn parse_tagging_header(h: Option<&str>) -> S3Result<Vec<(String, String)>> 
             percent_encoding::percent_decode_str(&s.replace('+', " "))
                 .decode_utf8()
                 .map(|c| c.into_owned())
-                .map_err(|_| s3_error!(InvalidArgument, "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
+                .map_err(|_| AwsError::InvalidArgument.with_message("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
         };
         tags.push((dec(k)?, dec(v)?));
     }
@@ -121,28 +112,21 @@ pub fn tags_dto(tags: &[(String, String)]) -> Vec<dto::Tag> {
 
 fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
     if tags.len() > max {
-        return Err(custom_error(
-            "BadRequest",
-            http::StatusCode::BAD_REQUEST,
-            format!("Object tags cannot be greater than {max}"),
-        ));
+        return Err(AwsError::InvalidTag.with_message(format!("Object tags cannot be greater than {max}")));
     }
     let mut seen = std::collections::HashSet::new();
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > 128 {
-            return Err(s3_error!(InvalidTag, "The TagKey you have provided is invalid"));
+            return Err(AwsError::InvalidTag.error());
         }
         if v.chars().count() > 256 {
-            return Err(s3_error!(InvalidTag, "The TagValue you have provided is too long"));
+            return Err(AwsError::InvalidTag.with_message("The TagValue you have provided is too long"));
         }
         if k.starts_with("aws:") {
-            return Err(s3_error!(
-                InvalidTag,
-                "System tags cannot be added/updated by requester"
-            ));
+            return Err(AwsError::InvalidTag.with_message("System tags cannot be added/updated by requester"));
         }
         if !seen.insert(k) {
-            return Err(s3_error!(InvalidTag, "Cannot provide multiple Tags with the same key"));
+            return Err(AwsError::InvalidTag.with_message("Cannot provide multiple Tags with the same key"));
         }
     }
     Ok(())
@@ -152,7 +136,7 @@ fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
 pub fn check_version_id(version_id: Option<&str>) -> S3Result<()> {
     match version_id {
         None | Some("null") => Ok(()),
-        Some(_) => Err(s3_error!(InvalidArgument, "Invalid version id specified")),
+        Some(_) => Err(AwsError::InvalidArgument.with_message("Invalid version id specified")),
     }
 }
 
@@ -189,23 +173,20 @@ pub fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<String> {
     match sc {
         None => Ok("STANDARD".to_string()),
         Some(s) if KNOWN.contains(&s.as_str()) => Ok(s.as_str().to_string()),
-        Some(_) => Err(s3_error!(
-            InvalidStorageClass,
-            "The storage class you specified is not valid"
-        )),
+        Some(_) => Err(AwsError::InvalidStorageClass.error()),
     }
 }
 
 /// Keys are UTF-8 without NUL (the index separates bucket and key with it).
 pub fn check_key(key: &str) -> S3Result<()> {
     if key.is_empty() {
-        return Err(s3_error!(InvalidArgument, "Object key must not be empty"));
+        return Err(AwsError::InvalidArgument.with_message("Object key must not be empty"));
     }
     if key.len() > 1024 {
-        return Err(s3_error!(KeyTooLongError, "Your key is too long"));
+        return Err(AwsError::KeyTooLongError.error());
     }
     if key.contains('\0') {
-        return Err(s3_error!(InvalidArgument, "Object key must not contain NUL"));
+        return Err(AwsError::InvalidArgument.with_message("Object key must not contain NUL"));
     }
     Ok(())
 }
@@ -225,9 +206,9 @@ pub fn object_size(v: &ObjectVersion) -> i64 {
     v.size as i64
 }
 
-/// An S3 error code s3s does not know by name.
-pub fn custom_error(code: &'static str, status: http::StatusCode, message: String) -> s3s::S3Error {
-    let mut e = s3s::S3Error::with_message(s3s::S3ErrorCode::Custom(code.into()), message);
-    e.set_status_code(status);
-    e
+/// A copy (CopyObject, UploadPartCopy) of more than [`MAX_PUT_SIZE`] bytes.
+pub fn copy_source_too_large() -> s3s::S3Error {
+    AwsError::InvalidRequest.with_message(format!(
+        "The specified copy source is larger than the maximum allowable size for a copy source: {MAX_PUT_SIZE}"
+    ))
 }

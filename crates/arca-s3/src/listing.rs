@@ -4,9 +4,10 @@ use arca_store::{ListEntry, ListPage, ListQuery, ObjectVersion as StoredVersion}
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use s3s::dto::*;
-use s3s::{S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3Request, S3Response, S3Result};
 
 use crate::ArcaS3;
+use crate::aws_error::AwsError;
 use crate::common::*;
 use crate::error::StoreResultExt;
 
@@ -18,10 +19,7 @@ impl Encoder {
         match e.map(|e| e.as_str()) {
             None => Ok(Encoder(false)),
             Some("url") => Ok(Encoder(true)),
-            Some(_) => Err(s3_error!(
-                InvalidArgument,
-                "Invalid Encoding Method specified in Request"
-            )),
+            Some(_) => Err(AwsError::InvalidArgument.with_message("Invalid Encoding Method specified in Request")),
         }
     }
     fn enc(&self, s: String) -> String {
@@ -35,7 +33,7 @@ impl Encoder {
 fn max_keys(m: Option<i32>) -> S3Result<usize> {
     match m {
         None => Ok(1000),
-        Some(n) if n < 0 => Err(s3_error!(InvalidArgument, "max-keys cannot be negative")),
+        Some(n) if n < 0 => Err(AwsError::InvalidArgument.with_message("max-keys cannot be negative")),
         Some(n) => Ok((n as usize).min(1000)),
     }
 }
@@ -79,7 +77,9 @@ impl ArcaS3 {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
-        let input = req.input;
+        let mut input = req.input;
+        // An empty delimiter is no delimiter: not applied, not echoed.
+        input.delimiter = input.delimiter.filter(|d| !d.is_empty());
         let enc = Encoder::new(input.encoding_type.as_ref())?;
         let max = max_keys(input.max_keys)?;
         let token_key = match &input.continuation_token {
@@ -88,7 +88,9 @@ impl ArcaS3 {
                     .decode(t)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| s3_error!(InvalidArgument, "The continuation token provided is incorrect"))?,
+                    .ok_or_else(|| {
+                        AwsError::InvalidArgument.with_message("The continuation token provided is incorrect")
+                    })?,
             ),
             None => None,
         };
@@ -134,7 +136,9 @@ impl ArcaS3 {
         &self,
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
-        let input = req.input;
+        let mut input = req.input;
+        // An empty delimiter is no delimiter: not applied, not echoed.
+        input.delimiter = input.delimiter.filter(|d| !d.is_empty());
         let enc = Encoder::new(input.encoding_type.as_ref())?;
         let max = max_keys(input.max_keys)?;
         let page = self.list_page(
@@ -180,7 +184,9 @@ impl ArcaS3 {
         &self,
         req: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
-        let input = req.input;
+        let mut input = req.input;
+        // An empty delimiter is no delimiter: not applied, not echoed.
+        input.delimiter = input.delimiter.filter(|d| !d.is_empty());
         let enc = Encoder::new(input.encoding_type.as_ref())?;
         let max = max_keys(input.max_keys)?;
         let mut after = input.key_marker.clone().filter(|m| !m.is_empty());
@@ -188,13 +194,11 @@ impl ArcaS3 {
         // an unversioned bucket is simply after that key. Any other id never matched.
         if let Some(vm) = input.version_id_marker.as_deref().filter(|v| !v.is_empty()) {
             if after.is_none() {
-                return Err(s3_error!(
-                    InvalidArgument,
-                    "A version-id marker cannot be specified without a key marker."
-                ));
+                return Err(AwsError::InvalidArgument
+                    .with_message("A version-id marker cannot be specified without a key marker."));
             }
             if vm != "null" {
-                return Err(s3_error!(InvalidArgument, "Invalid version id specified"));
+                return Err(AwsError::InvalidArgument.with_message("Invalid version id specified"));
             }
         }
         if after.as_deref() == Some("") {

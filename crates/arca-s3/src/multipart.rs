@@ -9,9 +9,10 @@ use arca_store::{
 };
 use md5_many::Md5State;
 use s3s::dto::*;
-use s3s::{S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3Request, S3Response, S3Result};
 
 use crate::ArcaS3;
+use crate::aws_error::AwsError;
 use crate::body;
 use crate::checksum;
 use crate::common::*;
@@ -20,10 +21,9 @@ use crate::object::{check_copy_conditions, copy_source, write_condition};
 
 fn check_part_number(n: i32) -> S3Result<u32> {
     if !(1..=MAX_PART_NUMBER).contains(&n) {
-        return Err(s3_error!(
-            InvalidArgument,
-            "Part number must be an integer between 1 and 10000, inclusive"
-        ));
+        return Err(
+            AwsError::InvalidArgument.with_message("Part number must be an integer between 1 and 10000, inclusive")
+        );
     }
     Ok(n as u32)
 }
@@ -45,7 +45,7 @@ impl ArcaS3 {
         algorithm: Option<&str>,
     ) -> S3Result<(String, i64, Option<String>)> {
         let ObjectData::Extents(ext) = &ingested.data else {
-            return Err(s3_error!(InternalError, "part was not stored as a blob"));
+            return Err(AwsError::InternalError.with_message("part was not stored as a blob"));
         };
         let value = algorithm.and_then(|a| checksum::value_of(&ingested.checksum, a).cloned());
         let part = PartRecord {
@@ -81,16 +81,14 @@ impl ArcaS3 {
         };
         let kind = match (input.checksum_type.as_ref().map(|t| t.as_str()), algorithm.as_deref()) {
             (Some(ChecksumType_::FULL_OBJECT), Some("SHA1" | "SHA256")) => {
-                return Err(s3_error!(
-                    InvalidRequest,
-                    "The FULL_OBJECT checksum type cannot be used with the SHA1 or SHA256 checksum algorithms."
+                return Err(AwsError::InvalidRequest.with_message(
+                    "The FULL_OBJECT checksum type cannot be used with the SHA1 or SHA256 checksum algorithms.",
                 ));
             }
             (Some(ChecksumType_::FULL_OBJECT), _) => Some(ChecksumType::FullObject),
             (Some(ChecksumType_::COMPOSITE), Some("CRC64NVME")) => {
-                return Err(s3_error!(
-                    InvalidRequest,
-                    "The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm."
+                return Err(AwsError::InvalidRequest.with_message(
+                    "The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.",
                 ));
             }
             (Some(_), _) => Some(ChecksumType::Composite),
@@ -145,10 +143,7 @@ impl ArcaS3 {
         if let Some(len) = input.content_length
             && len as u64 > MAX_PUT_SIZE
         {
-            return Err(s3_error!(
-                EntityTooLarge,
-                "Your proposed upload exceeds the maximum allowed object size."
-            ));
+            return Err(AwsError::EntityTooLarge.error());
         }
         let content_md5 = body::decode_content_md5(input.content_md5.as_deref())?;
         let declared = Checksum {
@@ -234,10 +229,7 @@ impl ArcaS3 {
             Some(r) => parse_copy_range(r, src.size)?,
         };
         if end - start > MAX_PUT_SIZE {
-            return Err(s3_error!(
-                InvalidRequest,
-                "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"
-            ));
+            return Err(copy_source_too_large());
         }
         let algorithm = upload
             .checksum_algorithm
@@ -289,10 +281,7 @@ impl ArcaS3 {
             .s3()?;
         let requested: Vec<CompletedPart> = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         if requested.is_empty() {
-            return Err(s3_error!(
-                MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema"
-            ));
+            return Err(AwsError::MalformedXML.error());
         }
         let (stored, _) = self.store.list_parts(&input.upload_id, 0, usize::MAX).s3()?;
         let stored: BTreeMap<u32, PartRecord> = stored.into_iter().map(|p| (p.part_number, p)).collect();
@@ -302,10 +291,7 @@ impl ArcaS3 {
         for p in &requested {
             let n = p.part_number.unwrap_or(0);
             if n <= last {
-                return Err(s3_error!(
-                    InvalidPartOrder,
-                    "The list of parts was not in ascending order. The parts list must be specified in order by part number."
-                ));
+                return Err(AwsError::InvalidPartOrder.error());
             }
             last = n;
         }
@@ -314,38 +300,27 @@ impl ArcaS3 {
             let n = p.part_number.unwrap_or(0) as u32;
             let want = p.e_tag.as_ref().map(|e| e.value().to_string()).unwrap_or_default();
             let Some(sp) = stored.get(&n).filter(|sp| sp.etag == want) else {
-                return Err(s3_error!(
-                    InvalidPart,
-                    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."
-                ));
+                return Err(AwsError::InvalidPart.error());
             };
             if let (Some(alg), Some(c)) = (upload.checksum_algorithm.as_deref(), &sp.checksum) {
                 let sent = part_sent_checksum(p, alg);
                 if let Some(sent) = sent
                     && sent != &c.value
                 {
-                    return Err(s3_error!(
-                        InvalidPart,
-                        "The checksum of part {n} does not match the uploaded part."
-                    ));
+                    return Err(AwsError::InvalidPart
+                        .with_message(format!("The checksum of part {n} does not match the uploaded part.")));
                 }
             }
             chosen.push((n, want));
         }
         for (n, _) in &chosen[..chosen.len() - 1] {
             if stored[n].size < MIN_PART_SIZE {
-                return Err(s3_error!(
-                    EntityTooSmall,
-                    "Your proposed upload is smaller than the minimum allowed object size."
-                ));
+                return Err(AwsError::EntityTooSmall.error());
             }
         }
         let total: u64 = chosen.iter().map(|(n, _)| stored[n].size).sum();
         if total > MAX_OBJECT_SIZE {
-            return Err(s3_error!(
-                EntityTooLarge,
-                "Your proposed upload exceeds the maximum allowed object size."
-            ));
+            return Err(AwsError::EntityTooLarge.error());
         }
         let checksum = match (&upload.checksum_algorithm, upload.checksum_type) {
             (Some(alg), Some(kind)) => {
@@ -377,11 +352,10 @@ impl ArcaS3 {
                 && want != &c.value
                 && want.split('-').next() != c.value.split('-').next()
             {
-                return Err(s3_error!(
-                    BadDigest,
+                return Err(AwsError::BadDigest.with_message(format!(
                     "The {} you specified did not match the calculated checksum.",
                     c.algorithm
-                ));
+                )));
             }
         }
         // S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the part count.
@@ -611,10 +585,7 @@ fn part_sent_checksum<'a>(p: &'a CompletedPart, alg: &str) -> Option<&'a String>
 /// `bytes=first-last` (inclusive), within the source object.
 fn parse_copy_range(r: &str, size: u64) -> S3Result<(u64, u64)> {
     let bad = || {
-        s3_error!(
-            InvalidArgument,
-            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"
-        )
+        AwsError::InvalidArgument.with_message("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
     };
     let spec = r.strip_prefix("bytes=").ok_or_else(bad)?;
     let (a, b) = spec.split_once('-').ok_or_else(bad)?;
@@ -624,7 +595,7 @@ fn parse_copy_range(r: &str, size: u64) -> S3Result<(u64, u64)> {
         return Err(bad());
     }
     if last >= size {
-        return Err(s3_error!(InvalidRange, "The requested range is not satisfiable"));
+        return Err(AwsError::InvalidRange.error());
     }
     Ok((first, last + 1))
 }

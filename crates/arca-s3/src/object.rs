@@ -2,9 +2,10 @@
 
 use arca_store::{ChecksumType, ContentHeaders, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms};
 use s3s::dto::*;
-use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use crate::ArcaS3;
+use crate::aws_error::AwsError;
 use crate::body::{self, ByteChunks};
 use crate::checksum;
 use crate::common::*;
@@ -17,7 +18,7 @@ pub fn write_condition(
 ) -> S3Result<WriteCondition> {
     match (if_match, if_none_match) {
         (_, Some(c)) if c.is_any() => Ok(WriteCondition::IfAbsent),
-        (_, Some(_)) => Err(s3_error!(NotImplemented, "If-None-Match on writes accepts only *")),
+        (_, Some(_)) => Err(AwsError::NotImplemented.with_message("If-None-Match on writes accepts only *")),
         (Some(ETagCondition::Any), None) => Ok(WriteCondition::IfPresent),
         (Some(ETagCondition::ETag(e)), None) => Ok(WriteCondition::IfEtag(e.value().to_string())),
         (None, None) => Ok(WriteCondition::Always),
@@ -147,10 +148,7 @@ impl ArcaS3 {
         if let Some(len) = input.content_length
             && len as u64 > MAX_PUT_SIZE
         {
-            return Err(s3_error!(
-                EntityTooLarge,
-                "Your proposed upload exceeds the maximum allowed object size."
-            ));
+            return Err(AwsError::EntityTooLarge.error());
         }
         let content_md5 = body::decode_content_md5(input.content_md5.as_deref())?;
         // Fail fast on a missing bucket before reading the body.
@@ -333,10 +331,7 @@ impl ArcaS3 {
             match self.store.get_object(&input.bucket, &input.key) {
                 Ok(v) if etag_matches(cond, &v.etag) => {}
                 Ok(_) => {
-                    return Err(s3_error!(
-                        PreconditionFailed,
-                        "At least one of the pre-conditions you specified did not hold"
-                    ));
+                    return Err(AwsError::PreconditionFailed.error());
                 }
                 Err(e) => return Err(crate::error::store_error(e)),
             }
@@ -358,18 +353,12 @@ impl ArcaS3 {
             name == "content-md5" || (name.as_str().starts_with("x-amz-checksum-") && name != "x-amz-checksum-type")
         });
         if !has_digest {
-            return Err(s3_error!(
-                InvalidRequest,
-                "Missing required header for this request: Content-MD5"
-            ));
+            return Err(AwsError::InvalidRequest.with_message("Missing required header for this request: Content-MD5"));
         }
         let input = req.input;
         let objects = input.delete.objects;
         if objects.len() > 1000 {
-            return Err(s3_error!(
-                MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema"
-            ));
+            return Err(AwsError::MalformedXML.error());
         }
         let quiet = input.delete.quiet.unwrap_or(false);
         let mut errors = Vec::new();
@@ -428,10 +417,7 @@ impl ArcaS3 {
             input.copy_source_if_unmodified_since.as_ref(),
         )?;
         if src.size > MAX_PUT_SIZE {
-            return Err(s3_error!(
-                InvalidRequest,
-                "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"
-            ));
+            return Err(copy_source_too_large());
         }
         let replace_meta = input
             .metadata_directive
@@ -452,10 +438,7 @@ impl ArcaS3 {
             && input.storage_class.is_none()
             && input.website_redirect_location.is_none()
         {
-            return Err(s3_error!(
-                InvalidRequest,
-                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
-            ));
+            return Err(AwsError::InvalidRequest.with_message("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."));
         }
         let (content, user_metadata) = if replace_meta {
             (
@@ -553,7 +536,8 @@ impl ArcaS3 {
         check_version_id(input.version_id.as_deref())?;
         let v = self.store.get_object(&input.bucket, &input.key).s3()?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
-        let wants = |a: &str| input.object_attributes.iter().any(|x| x.as_str() == a);
+        let asked = requested_attributes(&input.object_attributes)?;
+        let wants = |a: &str| asked.contains(&a);
         let mut out = GetObjectAttributesOutput {
             last_modified: Some(timestamp(v.last_modified_ms)),
             ..Default::default()
@@ -664,7 +648,7 @@ pub(crate) fn copy_source(cs: &CopySource) -> S3Result<(String, String, Option<S
             key.to_string(),
             version_id.as_ref().map(|v| v.to_string()),
         )),
-        _ => Err(s3_error!(NotImplemented, "Access point copy sources are not supported")),
+        _ => Err(AwsError::NotImplemented.with_message("Access point copy sources are not supported")),
     }
 }
 
@@ -727,13 +711,31 @@ pub(crate) fn check_copy_conditions(
     Ok(())
 }
 
-fn precondition_failed() -> S3Error {
-    s3_error!(
-        PreconditionFailed,
-        "At least one of the pre-conditions you specified did not hold"
-    )
+/// The attributes of `x-amz-object-attributes`. SDKs send them comma-separated in one
+/// header, others as repeated headers; s3s hands over one item per header.
+fn requested_attributes(items: &[ObjectAttributes]) -> S3Result<Vec<&str>> {
+    const KNOWN: [&str; 5] = [
+        ObjectAttributes::CHECKSUM,
+        ObjectAttributes::ETAG,
+        ObjectAttributes::OBJECT_PARTS,
+        ObjectAttributes::OBJECT_SIZE,
+        ObjectAttributes::STORAGE_CLASS,
+    ];
+    let mut asked = Vec::new();
+    for name in items.iter().flat_map(|x| x.as_str().split(',')).map(str::trim) {
+        if !KNOWN.contains(&name) {
+            return Err(AwsError::InvalidArgument.with_message("Invalid attribute name specified."));
+        }
+        asked.push(name);
+    }
+    Ok(asked)
 }
 
+fn precondition_failed() -> S3Error {
+    AwsError::PreconditionFailed.error()
+}
+
+/// 304 has no body, so no message (s3s writes none for it).
 fn not_modified(v: &ObjectVersion) -> S3Error {
     let mut e = S3Error::new(S3ErrorCode::NotModified);
     let mut h = http::HeaderMap::new();
@@ -753,16 +755,13 @@ fn select_range(
 ) -> S3Result<(u64, u64, Option<String>, Option<i32>)> {
     if let Some(n) = part_number {
         if range.is_some() {
-            return Err(s3_error!(
-                InvalidRequest,
-                "Cannot specify both Range header and partNumber query parameter"
-            ));
+            return Err(AwsError::InvalidRequest
+                .with_message("Cannot specify both Range header and partNumber query parameter"));
         }
         if !(1..=MAX_PART_NUMBER).contains(&n) {
-            return Err(s3_error!(
-                InvalidArgument,
-                "Part number must be an integer between 1 and 10000, inclusive"
-            ));
+            return Err(
+                AwsError::InvalidArgument.with_message("Part number must be an integer between 1 and 10000, inclusive")
+            );
         }
         if v.parts.is_empty() {
             if n != 1 {
@@ -784,7 +783,7 @@ fn select_range(
         None => Ok((0, v.size, None, None)),
         Some(r) => {
             let rr = r.check(v.size).map_err(|_| {
-                let mut e = s3_error!(InvalidRange, "The requested range is not satisfiable");
+                let mut e = AwsError::InvalidRange.error();
                 let mut h = http::HeaderMap::new();
                 if let Ok(val) = http::HeaderValue::from_str(&format!("bytes */{}", v.size)) {
                     h.insert(http::header::CONTENT_RANGE, val);
@@ -798,12 +797,9 @@ fn select_range(
     }
 }
 
+/// A `partNumber` beyond the object's parts: 400 on AWS (a range past the end is 416).
 fn invalid_part_number() -> S3Error {
-    custom_error(
-        "InvalidPartNumber",
-        http::StatusCode::RANGE_NOT_SATISFIABLE,
-        "The requested partnumber is not satisfiable".into(),
-    )
+    AwsError::InvalidPartNumber.error()
 }
 
 trait BoxedChunks {

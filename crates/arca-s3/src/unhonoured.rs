@@ -10,8 +10,9 @@
 //! Object Lock) the answer is `501 NotImplemented`. The encryption and access-control work
 //! replaces these refusals with the features themselves.
 
+use crate::aws_error::AwsError;
 use s3s::dto;
-use s3s::{S3Error, S3Result, s3_error};
+use s3s::{S3Error, S3Result};
 
 /// The headers of an object write (PUT, POST form, copy, multipart initiate) that ask for a
 /// feature Arca may not honour.
@@ -87,13 +88,10 @@ pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
         return Err(not_implemented("x-amz-server-side-encryption-customer-algorithm"));
     }
     if o.acl.is_some_and(|acl| !is_private(acl)) || o.has_grants {
-        return Err(s3_error!(
-            AccessControlListNotSupported,
-            "The bucket does not allow ACLs"
-        ));
+        return Err(AwsError::AccessControlListNotSupported.error());
     }
     if o.has_object_lock {
-        return Err(s3_error!(InvalidRequest, "Bucket is missing Object Lock Configuration"));
+        return Err(AwsError::InvalidRequest.with_message("Bucket is missing Object Lock Configuration"));
     }
     if o.website_redirect {
         return Err(not_implemented("x-amz-website-redirect-location"));
@@ -108,10 +106,9 @@ pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
 /// customer key, so AWS's answer for an unencrypted object applies.
 pub fn refuse_sse_customer(present: bool) -> S3Result<()> {
     if present {
-        return Err(s3_error!(
-            InvalidRequest,
-            "The encryption parameters are not applicable to this object."
-        ));
+        return Err(
+            AwsError::InvalidRequest.with_message("The encryption parameters are not applicable to this object.")
+        );
     }
     Ok(())
 }
@@ -124,10 +121,7 @@ pub fn refuse_bucket_create(input: &dto::CreateBucketInput) -> S3Result<()> {
         || input.grant_write.is_some()
         || input.grant_write_acp.is_some();
     if input.acl.as_ref().is_some_and(|acl| acl.as_str() != "private") || has_grants {
-        return Err(s3_error!(
-            InvalidBucketAclWithObjectOwnership,
-            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"
-        ));
+        return Err(AwsError::InvalidBucketAclWithObjectOwnership.error());
     }
     if input
         .object_ownership
@@ -148,19 +142,15 @@ fn is_private(acl: &str) -> bool {
 }
 
 fn not_implemented(header: &str) -> S3Error {
-    s3_error!(
-        NotImplemented,
+    AwsError::NotImplemented.with_message(format!(
         "A header you provided implies functionality that is not implemented: {header}"
-    )
+    ))
 }
 
 /// AWS names the argument and its value in elements of the error body; s3s has no field for
 /// them, so the message carries them.
 fn invalid_argument(message: &str, name: &str, value: &str) -> S3Error {
-    s3_error!(
-        InvalidArgument,
-        "{message} (ArgumentName: {name}, ArgumentValue: {value})"
-    )
+    AwsError::InvalidArgument.with_message(format!("{message} (ArgumentName: {name}, ArgumentValue: {value})"))
 }
 
 #[cfg(test)]

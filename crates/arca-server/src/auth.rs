@@ -1,7 +1,8 @@
 //! Who may sign requests. Today: the root key pair; IAM users and their keys plug in here.
 
+use arca_s3::aws_error::AwsError;
+use s3s::S3Result;
 use s3s::auth::{S3Auth, SecretKey};
-use s3s::{S3Result, s3_error};
 
 /// Looks up the secret for an access key, answering AWS's `InvalidAccessKeyId` for unknown keys
 /// (s3s's own `SimpleAuth` answers `NotSignedUp`).
@@ -25,10 +26,7 @@ impl S3Auth for KeyStore {
         if access_key == self.access_key {
             Ok(self.secret_key.clone())
         } else {
-            Err(s3_error!(
-                InvalidAccessKeyId,
-                "The AWS Access Key Id you provided does not exist in our records."
-            ))
+            Err(AwsError::InvalidAccessKeyId.error())
         }
     }
 }

@@ -4,8 +4,10 @@
 //! connection with hyper, routes requests ([`front`]) and shuts down gracefully. It wires the
 //! store and the S3 layer together but holds no storage or S3 logic of its own.
 
+mod access;
 mod auth;
 mod connections;
+mod corrections;
 pub mod credentials;
 mod data_folder;
 pub mod front;
@@ -31,8 +33,9 @@ use tokio::net::TcpListener;
 use crate::credentials::{CredentialSource, RootCredentials};
 use crate::front::FrontDoor;
 
-/// Largest browser (POST form) upload: AWS's limit. The file streams to the store like a PUT.
-const POST_OBJECT_MAX_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// Largest browser (POST form) upload: AWS's limit, that of a PUT. The file streams to the
+/// store like a PUT.
+const POST_OBJECT_MAX_SIZE: u64 = arca_s3::limits::MAX_PUT_SIZE;
 
 /// Most bytes of form fields before a POST upload's file: AWS's limit
 /// (`MaxPostPreDataLengthExceededError` beyond it). They are held in memory until the form is
@@ -107,6 +110,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         store: store.clone(),
         domain: config.domain.as_deref().map(host::BaseDomain::new),
         idle_timeout: config.idle_timeout,
+        region: config.region.clone(),
     });
     let max_connections = connections::cap(config.max_connections);
     let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
@@ -230,13 +234,14 @@ pub fn s3_service(
     owner: Owner,
     creds: &RootCredentials,
 ) -> Result<S3Service, ServerError> {
-    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store, region, owner));
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), region, owner));
     let mut s3_config = s3s::config::S3Config::default();
     s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
     s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
     s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
     builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
+    builder.set_access(access::Access::new(store));
     if let Some(domain) = domain {
         if domain.is_empty() || domain.contains('/') || domain.contains(':') {
             return Err(ServerError::Domain(domain.to_string()));

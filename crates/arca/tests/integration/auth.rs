@@ -182,3 +182,107 @@ async fn virtual_hosted_style_addressing() {
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
     assert_eq!(get_bytes(&s.client(), "vhost", "dir/key.txt").await, b"virtual");
 }
+
+#[tokio::test]
+async fn a_request_signed_for_another_region_names_the_right_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = TestServer::start_on(&tmp.path().join("d"), &["--region", "eu-west-1"]);
+    // `signed` signs for us-east-1.
+    let (st, _, body) = send(signed("GET", &s.url("/"), &[], b"", Sign::default())).await;
+    assert_eq!((st, xml_code(&body)), (400, "AuthorizationHeaderMalformed"), "{body}");
+    assert!(
+        body.contains("the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
+        "{body}"
+    );
+    assert!(body.contains("<Region>eu-west-1</Region>"), "{body}");
+    let presigned = Sign {
+        presign: Some(Duration::from_secs(60)),
+        ..Default::default()
+    };
+    let (st, _, body) = send(signed("GET", &s.url("/"), &[], b"", presigned)).await;
+    assert_eq!(
+        (st, xml_code(&body)),
+        (400, "AuthorizationQueryParametersError"),
+        "{body}"
+    );
+    assert!(body.contains("<Region>eu-west-1</Region>"), "{body}");
+    // Signed for the server's region, the same request is served.
+    client_in(&s.endpoint, ACCESS_KEY, SECRET_KEY, "eu-west-1")
+        .list_buckets()
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn expected_bucket_owner_must_be_the_owner() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "mine").await;
+    make_bucket(&c, "other").await;
+    c.put_object()
+        .bucket("mine")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let owner = c
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .owner()
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string();
+    c.head_object()
+        .bucket("mine")
+        .key("k")
+        .expected_bucket_owner(&owner)
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .get_object()
+        .bucket("mine")
+        .key("k")
+        .expected_bucket_owner("111122223333")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e), status(&e)), ("AccessDenied".to_string(), 403));
+    // A refused write changes nothing.
+    let e = c
+        .put_object()
+        .bucket("mine")
+        .key("k")
+        .expected_bucket_owner("111122223333")
+        .body(b"changed".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    assert_eq!(get_bytes(&c, "mine", "k").await, b"v");
+    // Copies check the source bucket's owner too.
+    let e = c
+        .copy_object()
+        .bucket("other")
+        .key("copy")
+        .copy_source("mine/k")
+        .expected_source_bucket_owner("111122223333")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    c.copy_object()
+        .bucket("other")
+        .key("copy")
+        .copy_source("mine/k")
+        .expected_source_bucket_owner(&owner)
+        .expected_bucket_owner(&owner)
+        .send()
+        .await
+        .unwrap();
+}

@@ -29,8 +29,8 @@ async fn bucket_naming_and_ownership_errors() {
     let s = TestServer::start();
     let c = s.client();
     make_bucket(&c, "taken").await;
-    let e = c.create_bucket().bucket("taken").send().await.unwrap_err();
-    assert_eq!(code(&e), "BucketAlreadyOwnedByYou");
+    // AWS's legacy rule for us-east-1: creating a bucket you own again succeeds.
+    c.create_bucket().bucket("taken").send().await.unwrap();
     for bad in ["ab", "Upper", "under_score", "-dash", "a..b", "192.168.1.1"] {
         let e = c.create_bucket().bucket(bad).send().await.unwrap_err();
         assert_eq!(code(&e), "InvalidBucketName", "{bad}");
@@ -94,6 +94,19 @@ async fn location_of_bucket_in_non_default_region() {
         .unwrap();
     let loc = c.get_bucket_location().bucket("euro").send().await.unwrap();
     assert_eq!(loc.location_constraint(), Some(&BucketLocationConstraint::EuWest1));
+    // Outside us-east-1, creating it again is an error.
+    let e = c
+        .create_bucket()
+        .bucket("euro")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "BucketAlreadyOwnedByYou");
 }
 
 #[tokio::test]

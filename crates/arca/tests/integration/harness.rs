@@ -137,10 +137,15 @@ pub fn client_for(endpoint: &str) -> Client {
 }
 
 pub fn client_with(endpoint: &str, access: &str, secret: &str) -> Client {
+    client_in(endpoint, access, secret, "us-east-1")
+}
+
+/// A client that signs for `region` (a server refuses requests signed for another than its own).
+pub fn client_in(endpoint: &str, access: &str, secret: &str, region: &str) -> Client {
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
         .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new(access, secret, None, None, "arca-test"))
         .force_path_style(true)
         .build();

@@ -111,7 +111,7 @@ async fn parallel_multipart_upload_and_part_reads() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e), "InvalidPartNumber");
+    assert_eq!((code(&e), status(&e)), ("InvalidPartNumber".to_string(), 400));
     // A range across the part boundary.
     let r = c
         .get_object()

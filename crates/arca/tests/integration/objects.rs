@@ -533,7 +533,7 @@ async fn object_tagging_and_attributes() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&e), "BadRequest");
+    assert_eq!(code(&e), "InvalidTag");
     c.delete_object_tagging().bucket("bkt").key("k").send().await.unwrap();
     assert!(
         c.get_object_tagging()
@@ -638,6 +638,20 @@ async fn wrong_checksum_and_content_md5_are_rejected() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "BadDigest");
+    // A value of the wrong length is a wrong value too (what AWS answers).
+    let e = c
+        .put_object()
+        .bucket("bkt")
+        .key("k")
+        .checksum_sha256(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            [7u8; 64],
+        ))
+        .body(b"changed".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e), status(&e)), ("BadDigest".to_string(), 400));
     let e = c
         .put_object()
         .bucket("bkt")

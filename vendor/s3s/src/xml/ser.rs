@@ -223,6 +223,28 @@ fn end(name: &str) -> Event<'_> {
 }
 
 /// text event
+///
+/// ARCA PATCH (control characters): quick-xml writes control characters raw. A raw CR
+/// comes back as LF from every conforming parser (end-of-line normalization), and the other
+/// C0 controls make the document unparseable, so a key holding one broke whole listings.
+/// Like AWS, CR is written `&#13;` and the other controls but TAB and LF as `&#x1;`-style
+/// references (lower-case hex); TAB and LF survive parsing raw and stay raw.
 fn text(content: &str) -> Event<'_> {
-    Event::Text(BytesText::new(content))
+    if !content.bytes().any(|b| b < 0x20 && b != b'\t' && b != b'\n') {
+        return Event::Text(BytesText::new(content));
+    }
+    let escaped = quick_xml::escape::escape(content);
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for c in escaped.chars() {
+        match c {
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "&#x{:x};", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Event::Text(BytesText::from_escaped(out))
 }
