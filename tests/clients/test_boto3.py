@@ -225,3 +225,42 @@ def test_get_object_attributes_several_at_once(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object_attributes(Bucket=bucket, Key="a", ObjectAttributes=["ETag", "Colour"])
     assert code(e.value) == "InvalidArgument"
+
+
+def test_post_filename_variable_and_success_answer(s3, bucket, server):
+    """`${filename}` in the key is the uploaded file's name; the answer names the object by
+    its absolute, encoded URL and quoted ETag, in headers and (for 201) in the body."""
+    import xml.etree.ElementTree as ET
+
+    post = s3.generate_presigned_post(
+        bucket,
+        "uploads/${filename}",
+        Fields={"success_action_status": "201"},
+        Conditions=[["starts-with", "$key", "uploads/"], {"success_action_status": "201"}],
+        ExpiresIn=300,
+    )
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("a b é.txt", b"named")})
+    assert r.status_code == 201, r.text
+    assert s3.get_object(Bucket=bucket, Key="uploads/a b é.txt")["Body"].read() == b"named"
+    etag = '"' + hashlib.md5(b"named").hexdigest() + '"'
+    url = f'{server["endpoint"]}/{bucket}/uploads/a%20b%20%C3%A9.txt'
+    assert (r.headers["ETag"], r.headers["Location"]) == (etag, url)
+    body = {el.tag.split("}")[-1]: el.text for el in ET.fromstring(r.content)}
+    assert body == {"Location": url, "Bucket": bucket, "Key": "uploads/a b é.txt", "ETag": etag}
+    # The default answer, 204, carries the same headers.
+    post = s3.generate_presigned_post(bucket, "plain.txt", ExpiresIn=300)
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("x", b"plain")})
+    assert r.status_code == 204, r.text
+    assert r.headers["Location"] == f'{server["endpoint"]}/{bucket}/plain.txt'
+    assert r.headers["ETag"] == '"' + hashlib.md5(b"plain").hexdigest() + '"'
+
+
+def test_complete_multipart_location_is_absolute_and_encoded(s3, bucket, server):
+    key = "a b/é.bin"
+    up = s3.create_multipart_upload(Bucket=bucket, Key=key)
+    part = s3.upload_part(Bucket=bucket, Key=key, UploadId=up["UploadId"], PartNumber=1, Body=b"x" * 10)
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=up["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    assert done["Location"] == f'{server["endpoint"]}/{bucket}/a%20b/%C3%A9.bin'

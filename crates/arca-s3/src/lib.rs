@@ -17,6 +17,7 @@ pub mod cors;
 pub mod error;
 pub mod limits;
 mod listing;
+pub mod location;
 pub mod md5_lanes;
 mod multipart;
 mod object;
@@ -123,6 +124,10 @@ impl S3 for ArcaS3 {
 
     async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         self.put_object_impl(req).await
+    }
+
+    async fn post_object(&self, req: S3Request<PostObjectInput>) -> S3Result<S3Response<PostObjectOutput>> {
+        self.post_object_impl(req).await
     }
 
     async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {

@@ -273,12 +273,21 @@ impl ArcaS3 {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
-        let input = req.input;
+        let S3Request {
+            input,
+            headers,
+            extensions,
+            ..
+        } = req;
         let condition = write_condition(input.if_match.as_ref(), input.if_none_match.as_ref())?;
-        let upload = self
-            .store
-            .get_upload(&input.bucket, &input.key, &input.upload_id)
-            .s3()?;
+        let location = crate::location::object_url(&headers, &extensions, &input.bucket, &input.key);
+        let upload = match self.store.get_upload(&input.bucket, &input.key, &input.upload_id) {
+            Ok(u) => u,
+            Err(StoreError::NoSuchUpload { .. }) => {
+                return self.completed_before(&input.bucket, &input.key, &input.upload_id, location);
+            }
+            Err(e) => return Err(crate::error::store_error(e)),
+        };
         let requested: Vec<CompletedPart> = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         if requested.is_empty() {
             return Err(AwsError::MalformedXML.error());
@@ -408,25 +417,42 @@ impl ArcaS3 {
                             parts: summaries,
                             data: ObjectData::Extents(extents),
                             encryption: None,
+                            completed_upload: Some(up.upload_id.clone()),
                         })
                     },
                 )
-                .await
-                .s3()?;
-        let mut c = checksum::to_dto(version.checksum.as_ref());
-        Ok(S3Response::new(CompleteMultipartUploadOutput {
-            bucket: Some(input.bucket.clone()),
-            key: Some(input.key.clone()),
-            e_tag: Some(etag_dto(&etag)),
-            location: Some(format!("/{}/{}", input.bucket, input.key)),
-            checksum_crc32: c.checksum_crc32.take(),
-            checksum_crc32c: c.checksum_crc32c.take(),
-            checksum_crc64nvme: c.checksum_crc64nvme.take(),
-            checksum_sha1: c.checksum_sha1.take(),
-            checksum_sha256: c.checksum_sha256.take(),
-            checksum_type: c.checksum_type.take(),
-            ..Default::default()
-        }))
+                .await;
+        let version = match version {
+            Ok(v) => v,
+            // A concurrent Complete of the same upload won the race.
+            Err(StoreError::NoSuchUpload { .. }) => {
+                return self.completed_before(&input.bucket, &input.key, &input.upload_id, location);
+            }
+            Err(e) => return Err(crate::error::store_error(e)),
+        };
+        Ok(S3Response::new(complete_output(
+            &input.bucket,
+            &input.key,
+            &version,
+            location,
+        )))
+    }
+
+    /// The answer to a Complete of an upload that is already complete: the same as the first
+    /// time, when the current object is what that upload made; otherwise `NoSuchUpload`.
+    fn completed_before(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        location: String,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        match self.store.get_object(bucket, key) {
+            Ok(v) if v.completed_upload.as_deref() == Some(upload_id) => {
+                Ok(S3Response::new(complete_output(bucket, key, &v, location)))
+            }
+            _ => Err(AwsError::NoSuchUpload.error()),
+        }
     }
 
     pub(crate) async fn abort_multipart_upload_impl(
@@ -602,3 +628,20 @@ fn parse_copy_range(r: &str, size: u64) -> S3Result<(u64, u64)> {
 
 #[allow(non_camel_case_types)]
 type ChecksumType_ = s3s::dto::ChecksumType;
+
+fn complete_output(bucket: &str, key: &str, v: &ObjectVersion, location: String) -> CompleteMultipartUploadOutput {
+    let mut c = checksum::to_dto(v.checksum.as_ref());
+    CompleteMultipartUploadOutput {
+        bucket: Some(bucket.to_string()),
+        key: Some(key.to_string()),
+        e_tag: Some(etag_dto(&v.etag)),
+        location: Some(location),
+        checksum_crc32: c.checksum_crc32.take(),
+        checksum_crc32c: c.checksum_crc32c.take(),
+        checksum_crc64nvme: c.checksum_crc64nvme.take(),
+        checksum_sha1: c.checksum_sha1.take(),
+        checksum_sha256: c.checksum_sha256.take(),
+        checksum_type: c.checksum_type.take(),
+        ..Default::default()
+    }
+}

@@ -208,6 +208,7 @@ impl ArcaS3 {
             parts: Vec::new(),
             data: ingested.data.clone(),
             encryption: None,
+            completed_upload: None,
         };
         let etag = version.etag.clone();
         if let Err(e) = self
@@ -495,6 +496,7 @@ impl ArcaS3 {
                 parts: src.parts.clone(),
                 data: data.clone(),
                 encryption: None,
+                completed_upload: None,
             };
             if let Err(e) = self
                 .store
@@ -526,6 +528,29 @@ impl ArcaS3 {
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
         let ingested = body::ingest(&self.store, chunks, s3s::checksum::ChecksumHasher::default(), u64::MAX).await?;
         Ok(ingested.data)
+    }
+
+    /// A browser POST upload is a PUT of the form's file. Its answer carries the object's
+    /// quoted ETag and absolute URL in `ETag` and `Location`, as AWS's does (s3s writes the
+    /// same URL into a 201 body: see `vendor/s3s/PATCHES.md`).
+    pub(crate) async fn post_object_impl(
+        &self,
+        req: S3Request<PostObjectInput>,
+    ) -> S3Result<S3Response<PostObjectOutput>> {
+        let location = crate::location::object_url(&req.headers, &req.extensions, &req.input.bucket, &req.input.key);
+        let put = self
+            .put_object_impl(req.map_input(s3s::dto::post_object_input_into_put_object_input))
+            .await?;
+        let mut resp = put.map_output(s3s::dto::put_object_output_into_post_object_output);
+        if let Some(etag) = &resp.output.e_tag
+            && let Ok(v) = http::HeaderValue::from_str(&format!("\"{}\"", etag.value()))
+        {
+            resp.headers.insert(http::header::ETAG, v);
+        }
+        if let Ok(v) = http::HeaderValue::from_str(&location) {
+            resp.headers.insert(http::header::LOCATION, v);
+        }
+        Ok(resp)
     }
 
     pub(crate) async fn get_object_attributes_impl(

@@ -26,6 +26,8 @@ pub struct FrontDoor {
     pub idle_timeout: std::time::Duration,
     /// The server's region: requests signed for another are refused.
     pub region: String,
+    /// `https` when serving TLS, else `http`: for the absolute URLs of objects.
+    pub scheme: &'static str,
 }
 
 impl FrontDoor {
@@ -56,7 +58,8 @@ impl FrontDoor {
                 let corrections = Corrections::for_request(&req);
                 let (parts, incoming) = req.into_parts();
                 let (body, handle) = crate::request_body::shared(incoming, self.idle_timeout);
-                let req = Request::from_parts(parts, Body::http_body(body));
+                let mut req = Request::from_parts(parts, Body::http_body(body));
+                req.extensions_mut().insert(arca_s3::location::Scheme(self.scheme));
                 let mut resp = self.s3.call(req).await?;
                 if handle.timed_out() {
                     // Whatever s3s made of the failed read, the cause is a stalled client.

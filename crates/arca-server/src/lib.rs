@@ -111,6 +111,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         domain: config.domain.as_deref().map(host::BaseDomain::new),
         idle_timeout: config.idle_timeout,
         region: config.region.clone(),
+        scheme: if config.tls_cert.is_some() { "https" } else { "http" },
     });
     let max_connections = connections::cap(config.max_connections);
     let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));

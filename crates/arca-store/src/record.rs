@@ -140,6 +140,10 @@ pub struct ObjectVersion {
     pub data: ObjectData,
     #[serde(default)]
     pub encryption: Option<EncryptionDescriptor>,
+    /// The multipart upload this version completed, so that a Complete retried after its
+    /// answer was lost is answered again rather than with `NoSuchUpload`.
+    #[serde(default)]
+    pub completed_upload: Option<String>,
 }
 
 impl ObjectVersion {
@@ -186,4 +190,159 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> crate::StoreResult<Vec<u8>> {
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> crate::StoreResult<T> {
     Ok(rmp_serde::from_slice(bytes)?)
+}
+
+/// The on-disk bytes of one record of each kind, fixed. A change to a record's fields or
+/// their encoding that would make existing data folders unreadable (or read differently)
+/// fails here first; adding a `#[serde(default)]` field changes the bytes of new records
+/// only, and is recorded by adding a golden value here, never by editing an old one.
+#[cfg(test)]
+mod golden {
+    use super::*;
+
+    fn owner() -> Owner {
+        Owner {
+            id: "0123abcd".into(),
+            display_name: "root".into(),
+        }
+    }
+
+    fn checksum() -> ObjectChecksum {
+        ObjectChecksum {
+            algorithm: "CRC32C".into(),
+            value: "yZRlqg==".into(),
+            kind: ChecksumType::Composite,
+        }
+    }
+
+    pub(super) fn records() -> Vec<(&'static str, Vec<u8>)> {
+        let bucket = BucketRecord {
+            name: "photos".into(),
+            created_at_ms: 1_700_000_000_000,
+            region: "us-east-1".into(),
+            owner: owner(),
+            tags: Some(vec![("team".into(), "web".into())]),
+            cors: Some(vec![CorsRule {
+                id: Some("r1".into()),
+                allowed_origins: vec!["https://example.org".into()],
+                allowed_methods: vec!["GET".into()],
+                allowed_headers: vec!["*".into()],
+                expose_headers: vec!["ETag".into()],
+                max_age_seconds: Some(600),
+            }]),
+            versioning: VersioningState::Unversioned,
+        };
+        let version = ObjectVersion {
+            version_id: None,
+            is_delete_marker: false,
+            size: 10,
+            etag: "0123456789abcdef0123456789abcdef-2".into(),
+            last_modified_ms: 1_700_000_000_001,
+            storage_class: "STANDARD_IA".into(),
+            owner: owner(),
+            content: ContentHeaders {
+                content_type: Some("text/plain".into()),
+                cache_control: Some("max-age=60".into()),
+                ..Default::default()
+            },
+            user_metadata: vec![("colour".into(), "blue".into())],
+            tags: vec![("k".into(), "v".into())],
+            checksum: Some(checksum()),
+            parts: vec![PartSummary {
+                part_number: 1,
+                size: 10,
+                etag: "aa".into(),
+                checksum: Some("yZRlqg==".into()),
+            }],
+            data: ObjectData::Extents(vec![Extent {
+                blob: BlobId(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff),
+                len: 10,
+            }]),
+            encryption: None,
+            completed_upload: Some("upload-1".into()),
+        };
+        let inline = ObjectVersion {
+            data: ObjectData::Inline {
+                bytes: b"hello".to_vec(),
+                crc32c: 0x9a71_bb4c,
+            },
+            checksum: None,
+            parts: vec![],
+            completed_upload: None,
+            ..version.clone()
+        };
+        let upload = MultipartUpload {
+            bucket: "photos".into(),
+            key: "a/b.jpg".into(),
+            upload_id: "upload-1".into(),
+            initiated_ms: 1_700_000_000_002,
+            owner: owner(),
+            storage_class: "STANDARD".into(),
+            content: ContentHeaders::default(),
+            user_metadata: vec![],
+            tags: vec![],
+            checksum_algorithm: Some("SHA256".into()),
+            checksum_type: Some(ChecksumType::FullObject),
+        };
+        let part = PartRecord {
+            part_number: 2,
+            size: 5_242_880,
+            etag: "bb".into(),
+            last_modified_ms: 1_700_000_000_003,
+            checksum: Some(checksum()),
+            blob: BlobId(7),
+        };
+        vec![
+            ("bucket", encode(&bucket).unwrap()),
+            ("object version (extents)", encode(&version).unwrap()),
+            ("object version (inline)", encode(&inline).unwrap()),
+            ("multipart upload", encode(&upload).unwrap()),
+            ("part", encode(&part).unwrap()),
+        ]
+    }
+
+    /// Format 2 (since the first release; `completed_upload` added with issue 10).
+    #[rustfmt::skip]
+    const GOLDEN: &[(&str, &str)] = &[
+        ("bucket", "87a46e616d65a670686f746f73ad637265617465645f61745f6d73cf0000018bcfe56800a6726567696f6ea975732d656173742d31a56f776e657282a26964a83031323361626364ac646973706c61795f6e616d65a4726f6f74a4746167739192a47465616da3776562a4636f72739186a26964a27231af616c6c6f7765645f6f726967696e7391b368747470733a2f2f6578616d706c652e6f7267af616c6c6f7765645f6d6574686f647391a3474554af616c6c6f7765645f6865616465727391a12aae6578706f73655f6865616465727391a445546167af6d61785f6167655f7365636f6e6473cd0258aa76657273696f6e696e67ab556e76657273696f6e6564"),
+        ("object version (extents)", "8faa76657273696f6e5f6964c0b069735f64656c6574655f6d61726b6572c2a473697a650aa465746167d92230313233343536373839616263646566303132333435363738396162636465662d32b06c6173745f6d6f6469666965645f6d73cf0000018bcfe56801ad73746f726167655f636c617373ab5354414e444152445f4941a56f776e657282a26964a83031323361626364ac646973706c61795f6e616d65a4726f6f74a7636f6e74656e7486ac636f6e74656e745f74797065aa746578742f706c61696eb0636f6e74656e745f656e636f64696e67c0b3636f6e74656e745f646973706f736974696f6ec0b0636f6e74656e745f6c616e6775616765c0ad63616368655f636f6e74726f6caa6d61782d6167653d3630a765787069726573c0ad757365725f6d657461646174619192a6636f6c6f7572a4626c7565a4746167739192a16ba176a8636865636b73756d83a9616c676f726974686da6435243333243a576616c7565a8795a526c71673d3da46b696e64a9436f6d706f73697465a570617274739184ab706172745f6e756d62657201a473697a650aa465746167a26161a8636865636b73756da8795a526c71673d3da46461746181a7457874656e74739182a4626c6f62c41000112233445566778899aabbccddeeffa36c656e0aaa656e6372797074696f6ec0b0636f6d706c657465645f75706c6f6164a875706c6f61642d31"),
+        ("object version (inline)", "8faa76657273696f6e5f6964c0b069735f64656c6574655f6d61726b6572c2a473697a650aa465746167d92230313233343536373839616263646566303132333435363738396162636465662d32b06c6173745f6d6f6469666965645f6d73cf0000018bcfe56801ad73746f726167655f636c617373ab5354414e444152445f4941a56f776e657282a26964a83031323361626364ac646973706c61795f6e616d65a4726f6f74a7636f6e74656e7486ac636f6e74656e745f74797065aa746578742f706c61696eb0636f6e74656e745f656e636f64696e67c0b3636f6e74656e745f646973706f736974696f6ec0b0636f6e74656e745f6c616e6775616765c0ad63616368655f636f6e74726f6caa6d61782d6167653d3630a765787069726573c0ad757365725f6d657461646174619192a6636f6c6f7572a4626c7565a4746167739192a16ba176a8636865636b73756dc0a5706172747390a46461746181a6496e6c696e6582a56279746573c40568656c6c6fa6637263333263ce9a71bb4caa656e6372797074696f6ec0b0636f6d706c657465645f75706c6f6164c0"),
+        ("multipart upload", "8ba66275636b6574a670686f746f73a36b6579a7612f622e6a7067a975706c6f61645f6964a875706c6f61642d31ac696e697469617465645f6d73cf0000018bcfe56802a56f776e657282a26964a83031323361626364ac646973706c61795f6e616d65a4726f6f74ad73746f726167655f636c617373a85354414e44415244a7636f6e74656e7486ac636f6e74656e745f74797065c0b0636f6e74656e745f656e636f64696e67c0b3636f6e74656e745f646973706f736974696f6ec0b0636f6e74656e745f6c616e6775616765c0ad63616368655f636f6e74726f6cc0a765787069726573c0ad757365725f6d6574616461746190a47461677390b2636865636b73756d5f616c676f726974686da6534841323536ad636865636b73756d5f74797065aa46756c6c4f626a656374"),
+        ("part", "86ab706172745f6e756d62657202a473697a65ce00500000a465746167a26262b06c6173745f6d6f6469666965645f6d73cf0000018bcfe56803a8636865636b73756d83a9616c676f726974686da6435243333243a576616c7565a8795a526c71673d3da46b696e64a9436f6d706f73697465a4626c6f62c41000000000000000000000000000000007"),
+    ];
+
+    #[test]
+    fn records_encode_to_their_golden_bytes() {
+        let got = records();
+        assert_eq!(got.len(), GOLDEN.len());
+        for ((name, bytes), (golden_name, golden)) in got.iter().zip(GOLDEN) {
+            assert_eq!(name, golden_name);
+            assert_eq!(hex::encode(bytes), *golden, "{name}: its on-disk encoding changed");
+        }
+    }
+
+    /// An object version as builds before `completed_upload` wrote it.
+    const OBJECT_VERSION_BEFORE_COMPLETED_UPLOAD: &str = "8eaa76657273696f6e5f6964c0b069735f64656c6574655f6d61726b6572c2a473697a650aa465746167d92230313233343536373839616263646566303132333435363738396162636465662d32b06c6173745f6d6f6469666965645f6d73cf0000018bcfe56801ad73746f726167655f636c617373ab5354414e444152445f4941a56f776e657282a26964a83031323361626364ac646973706c61795f6e616d65a4726f6f74a7636f6e74656e7486ac636f6e74656e745f74797065aa746578742f706c61696eb0636f6e74656e745f656e636f64696e67c0b3636f6e74656e745f646973706f736974696f6ec0b0636f6e74656e745f6c616e6775616765c0ad63616368655f636f6e74726f6caa6d61782d6167653d3630a765787069726573c0ad757365725f6d657461646174619192a6636f6c6f7572a4626c7565a4746167739192a16ba176a8636865636b73756d83a9616c676f726974686da6435243333243a576616c7565a8795a526c71673d3da46b696e64a9436f6d706f73697465a570617274739184ab706172745f6e756d62657201a473697a650aa465746167a26161a8636865636b73756da8795a526c71673d3da46461746181a7457874656e74739182a4626c6f62c41000112233445566778899aabbccddeeffa36c656e0aaa656e6372797074696f6ec0";
+
+    #[test]
+    fn records_of_earlier_builds_still_decode() {
+        let v: ObjectVersion = decode(&hex::decode(OBJECT_VERSION_BEFORE_COMPLETED_UPLOAD).unwrap()).unwrap();
+        assert_eq!(v.completed_upload, None);
+        assert_eq!(v.storage_class, "STANDARD_IA");
+        assert_eq!(v.size, 10);
+    }
+
+    #[test]
+    fn golden_bytes_decode_to_the_records() {
+        for (name, golden) in GOLDEN {
+            let bytes = hex::decode(golden).unwrap();
+            let again = match *name {
+                "bucket" => encode(&decode::<BucketRecord>(&bytes).unwrap()).unwrap(),
+                "multipart upload" => encode(&decode::<MultipartUpload>(&bytes).unwrap()).unwrap(),
+                "part" => encode(&decode::<PartRecord>(&bytes).unwrap()).unwrap(),
+                _ => encode(&decode::<ObjectVersion>(&bytes).unwrap()).unwrap(),
+            };
+            assert_eq!(hex::encode(again), *golden, "{name}");
+        }
+    }
 }

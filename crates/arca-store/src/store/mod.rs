@@ -223,6 +223,7 @@ mod tests {
             parts: vec![],
             data,
             encryption: None,
+            completed_upload: None,
         }
     }
 

@@ -286,3 +286,42 @@ async fn expected_bucket_owner_must_be_the_owner() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn presigned_signatures_of_the_wrong_shape_do_not_match() {
+    let s = TestServer::start();
+    make_bucket(&s.client(), "pre").await;
+    s.client()
+        .put_object()
+        .bucket("pre")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let presigned = Sign {
+        presign: Some(Duration::from_secs(60)),
+        ..Default::default()
+    };
+    let req = signed("GET", &s.url("/pre/k"), &[], b"", presigned);
+    let url = req.uri().to_string();
+    let (at, rest) = url.split_once("X-Amz-Signature=").unwrap();
+    let sig = rest.split('&').next().unwrap();
+    for tampered in [
+        format!("{sig}00"),
+        sig[..40].to_string(),
+        "zz".repeat(32),
+        String::new(),
+    ] {
+        let target = format!("{at}X-Amz-Signature={tampered}{}", &rest[sig.len()..]);
+        let req = http::Request::get(target).body(Vec::new()).unwrap();
+        let (st, _, body) = send(req).await;
+        assert_eq!(
+            (st, xml_code(&body)),
+            (403, "SignatureDoesNotMatch"),
+            "{tampered}: {body}"
+        );
+    }
+    let (st, _, body) = send(http::Request::get(url).body(Vec::new()).unwrap()).await;
+    assert_eq!((st, body.as_str()), (200, "v"));
+}

@@ -521,3 +521,54 @@ async fn conditional_complete_multipart_upload() {
         .unwrap();
     assert_eq!(get_bytes(&c, "bkt", "fresh").await, b"new");
 }
+
+#[tokio::test]
+async fn complete_retried_after_success_answers_the_same() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "bkt").await;
+    let up = c.create_multipart_upload().bucket("bkt").key("k").send().await.unwrap();
+    let id = up.upload_id().unwrap();
+    let part = c
+        .upload_part()
+        .bucket("bkt")
+        .key("k")
+        .upload_id(id)
+        .part_number(1)
+        .body(b"only part".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let parts = CompletedMultipartUpload::builder()
+        .parts(
+            CompletedPart::builder()
+                .part_number(1)
+                .e_tag(part.e_tag().unwrap())
+                .build(),
+        )
+        .build();
+    let complete = || {
+        c.complete_multipart_upload()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(id)
+            .multipart_upload(parts.clone())
+            .send()
+    };
+    let first = complete().await.unwrap();
+    // The client lost the first answer and asks again.
+    let again = complete().await.unwrap();
+    assert_eq!(again.e_tag(), first.e_tag());
+    assert_eq!(again.location(), first.location());
+    assert_eq!(get_bytes(&c, "bkt", "k").await, b"only part");
+    // Once the key holds something else, the upload is simply gone.
+    c.put_object()
+        .bucket("bkt")
+        .key("k")
+        .body(b"newer".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let e = complete().await.unwrap_err();
+    assert_eq!(code(&e), "NoSuchUpload");
+}

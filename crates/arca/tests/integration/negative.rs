@@ -115,6 +115,104 @@ async fn malformed_xml_changes_nothing() {
     assert_eq!((st, xml_code(&text)), (400, "MalformedXML"), "{text}");
 }
 
+#[tokio::test]
+async fn xml_bodies_with_wrong_digests_change_nothing() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "xml").await;
+    for k in ["keep", "other"] {
+        c.put_object()
+            .bucket("xml")
+            .key(k)
+            .body(b"x".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    // The digest of the list the client meant ("other"); the body names "keep" (corrupted).
+    let meant = b"<Delete><Object><Key>other</Key></Object></Delete>";
+    let sent = b"<Delete><Object><Key>keep</Key></Object></Delete>";
+    let wrong_md5 = base64_md5(meant);
+    let crc = |b: &[u8]| {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            (crc32_ieee(b)).to_be_bytes(),
+        )
+    };
+    let cases: [(&str, String); 3] = [
+        ("content-md5", wrong_md5),
+        ("x-amz-checksum-crc32", crc(meant)),
+        ("x-amz-checksum-sha256", sha256_b64(meant)),
+    ];
+    for (header, value) in &cases {
+        let req = signed(
+            "POST",
+            &s.url("/xml?delete"),
+            &[(header, value.as_str())],
+            sent,
+            Sign::default(),
+        );
+        let (st, _, text) = send(req).await;
+        assert_eq!((st, xml_code(&text)), (400, "BadDigest"), "{header}: {text}");
+    }
+    let tagging = b"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>";
+    let req = signed(
+        "PUT",
+        &s.url("/xml/keep?tagging"),
+        &[("x-amz-checksum-sha256", &sha256_b64(b"something else"))],
+        tagging,
+        Sign::default(),
+    );
+    let (st, _, text) = send(req).await;
+    assert_eq!((st, xml_code(&text)), (400, "BadDigest"), "{text}");
+    let req = signed(
+        "PUT",
+        &s.url("/xml?cors"),
+        &[("content-md5", &base64_md5(b"x"))],
+        b"<CORSConfiguration/>",
+        Sign::default(),
+    );
+    let (st, _, text) = send(req).await;
+    assert_eq!((st, xml_code(&text)), (400, "BadDigest"), "{text}");
+    // Nothing changed; with the right digests the same requests work.
+    assert_eq!(get_bytes(&c, "xml", "keep").await, b"x");
+    let tags = c.get_object_tagging().bucket("xml").key("keep").send().await.unwrap();
+    assert!(tags.tag_set().is_empty());
+    for (header, value) in [("content-md5", base64_md5(sent)), ("x-amz-checksum-crc32", crc(sent))] {
+        let req = signed(
+            "POST",
+            &s.url("/xml?delete"),
+            &[(header, value.as_str())],
+            sent,
+            Sign::default(),
+        );
+        let (st, _, text) = send(req).await;
+        assert_eq!(st, 200, "{header}: {text}");
+    }
+    assert!(c.head_object().bucket("xml").key("keep").send().await.is_err());
+}
+
+/// CRC-32 (IEEE), bit by bit: the test's own, so that it checks the server, not a library.
+fn crc32_ieee(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn sha256_b64(b: &[u8]) -> String {
+    use sha2::Digest;
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sha2::Sha256::digest(b))
+}
+
 fn base64_md5(b: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(<md5::Md5 as md5::Digest>::digest(b))

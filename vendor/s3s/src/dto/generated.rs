@@ -37949,7 +37949,9 @@ pub(crate) fn put_object_input_into_post_object_input(x: PutObjectInput) -> Post
         policy: None,
     }
 }
-pub(crate) fn post_object_input_into_put_object_input(x: PostObjectInput) -> PutObjectInput {
+// ARCA PATCH (POST response): public, so that an implementation of `post_object` can reuse
+// `put_object` as the default does.
+pub fn post_object_input_into_put_object_input(x: PostObjectInput) -> PutObjectInput {
     PutObjectInput {
         acl: x.acl,
         body: x.body,
@@ -37994,7 +37996,8 @@ pub(crate) fn post_object_input_into_put_object_input(x: PostObjectInput) -> Put
         write_offset_bytes: x.write_offset_bytes,
     }
 }
-pub(crate) fn put_object_output_into_post_object_output(x: PutObjectOutput) -> PostObjectOutput {
+// ARCA PATCH (POST response): public, see above.
+pub fn put_object_output_into_post_object_output(x: PutObjectOutput) -> PostObjectOutput {
     PostObjectOutput {
         bucket_key_enabled: x.bucket_key_enabled,
         checksum_crc32: x.checksum_crc32,

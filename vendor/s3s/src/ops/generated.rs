@@ -5573,7 +5573,14 @@ impl PutObject {
 
     pub fn deserialize_http_multipart(req: &mut http::Request, m: http::Multipart) -> S3Result<PutObjectInput> {
         let bucket = http::unwrap_bucket(req);
-        let key = http::parse_field_value(&m, "key")?.ok_or_else(|| invalid_request!("missing key"))?;
+        let key: ObjectKey = http::parse_field_value(&m, "key")?.ok_or_else(|| invalid_request!("missing key"))?;
+        // ARCA PATCH (`${filename}`): as on AWS, `${filename}` in the key field is the name of
+        // the uploaded file (the policy was checked against the field as sent).
+        let key = if key.contains("${filename}") {
+            key.replace("${filename}", &m.file.name)
+        } else {
+            key
+        };
 
         // ARCA PATCH: the file streams (its length is unknown until it has been read).
         let file = req.s3ext.post_file.take().ok_or_else(|| invalid_request!("missing file"))?;
@@ -6708,6 +6715,7 @@ impl PostObject {
         key: &str,
         success_action_redirect: Option<&str>,
         success_action_status: Option<i32>,
+        location: Option<&str>,
         output: &PostObjectOutput,
     ) -> S3Result<http::Response> {
         let etag_str = output.e_tag.as_ref().map(ETag::value).unwrap_or_default();
@@ -6742,12 +6750,15 @@ impl PostObject {
             }
             Some(201) => {
                 // 201 Created with XML body using PostResponse DTO
-                let location = format!("/{bucket}/{key}");
+                // ARCA PATCH (POST response): the Location AWS writes is the object's absolute,
+                // encoded URL, which the handler puts in its Location header; the ETag is quoted.
+                let location = location.map_or_else(|| format!("/{bucket}/{key}"), str::to_owned);
+                let etag = format!("\"{etag_str}\"");
                 let post_response = super::super::dto::PostResponse {
                     location: &location,
                     bucket,
                     key,
-                    etag: etag_str,
+                    etag: &etag,
                 };
                 let mut res = http::Response::with_status(http::StatusCode::CREATED);
                 http::set_xml_body(&mut res, &post_response)?;
@@ -6796,8 +6807,20 @@ impl super::Operation for PostObject {
             Err(err) => return super::serialize_error(err, false),
         };
         // Serialize with POST-specific response behavior
-        let mut resp =
-            Self::serialize_http(&bucket, &key, success_action_redirect.as_deref(), success_action_status, &s3_resp.output)?;
+        let mut s3_resp = s3_resp;
+        if success_action_redirect.is_some() {
+            // The redirect's own Location wins over the object's URL.
+            s3_resp.headers.remove(hyper::header::LOCATION);
+        }
+        let location = s3_resp.headers.get(hyper::header::LOCATION).and_then(|v| v.to_str().ok());
+        let mut resp = Self::serialize_http(
+            &bucket,
+            &key,
+            success_action_redirect.as_deref(),
+            success_action_status,
+            location,
+            &s3_resp.output,
+        )?;
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
