@@ -53,7 +53,7 @@ impl Ingested {
         content_length: Option<i64>,
         mut declared: Checksum,
         trailers: Option<&s3s::TrailingHeaders>,
-        algorithm: Option<&str>,
+        algorithm: Option<arca_store::ChecksumAlgorithm>,
     ) -> S3Result<()> {
         if content_md5.is_some_and(|md5| md5 != self.md5) {
             return Err(AwsError::BadDigest.error());

@@ -8,63 +8,56 @@ use s3s::checksum::ChecksumHasher;
 use s3s::dto::{Checksum, ChecksumAlgorithm};
 
 use crate::aws_error::AwsError;
-use arca_store::{ChecksumType, ObjectChecksum};
-
-pub const ALGORITHMS: [&str; 5] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
+use arca_store::{ChecksumAlgorithm as Algorithm, ChecksumType, ObjectChecksum};
 
 /// The algorithm the client wants for this upload: an explicit value header wins, then the
 /// declared algorithm (whose value may arrive in a trailer), then CRC64NVME, which AWS
 /// computes for every new object that has no other checksum.
-pub fn requested_algorithm(declared: &Checksum, algorithm: Option<&ChecksumAlgorithm>) -> S3Result<&'static str> {
+pub fn requested_algorithm(declared: &Checksum, algorithm: Option<&ChecksumAlgorithm>) -> S3Result<Algorithm> {
     if let Some(alg) = declared_algorithm(declared) {
         return Ok(alg);
     }
     if let Some(alg) = algorithm {
-        let upper = alg.as_str().to_ascii_uppercase();
-        return ALGORITHMS.iter().copied().find(|a| *a == upper).ok_or_else(|| {
-            AwsError::InvalidArgument.with_message(format!("Invalid checksum algorithm: {}", alg.as_str()))
-        });
+        return parse_algorithm(alg);
     }
-    Ok("CRC64NVME")
+    Ok(Algorithm::Crc64Nvme)
 }
 
-fn declared_algorithm(c: &Checksum) -> Option<&'static str> {
-    if c.checksum_crc32.is_some() {
-        Some("CRC32")
-    } else if c.checksum_crc32c.is_some() {
-        Some("CRC32C")
-    } else if c.checksum_crc64nvme.is_some() {
-        Some("CRC64NVME")
-    } else if c.checksum_sha1.is_some() {
-        Some("SHA1")
-    } else if c.checksum_sha256.is_some() {
-        Some("SHA256")
-    } else {
-        None
-    }
+/// The algorithm an `x-amz-checksum-algorithm` / `x-amz-sdk-checksum-algorithm` names (any case).
+pub fn parse_algorithm(alg: &ChecksumAlgorithm) -> S3Result<Algorithm> {
+    Algorithm::from_name(&alg.as_str().to_ascii_uppercase())
+        .ok_or_else(|| AwsError::InvalidArgument.with_message(format!("Invalid checksum algorithm: {}", alg.as_str())))
 }
 
-pub fn hasher_for(algorithm: &str) -> ChecksumHasher {
+fn declared_algorithm(c: &Checksum) -> Option<Algorithm> {
+    Algorithm::ALL.iter().copied().find(|a| value_of(c, *a).is_some())
+}
+
+pub fn hasher_for(algorithm: Algorithm) -> ChecksumHasher {
     let mut h = ChecksumHasher::default();
     match algorithm {
-        "CRC32" => h.crc32 = Some(Default::default()),
-        "CRC32C" => h.crc32c = Some(Default::default()),
-        "CRC64NVME" => h.crc64nvme = Some(Default::default()),
-        "SHA1" => h.sha1 = Some(Default::default()),
-        _ => h.sha256 = Some(Default::default()),
+        Algorithm::Crc32 => h.crc32 = Some(Default::default()),
+        Algorithm::Crc32c => h.crc32c = Some(Default::default()),
+        Algorithm::Crc64Nvme => h.crc64nvme = Some(Default::default()),
+        Algorithm::Sha1 => h.sha1 = Some(Default::default()),
+        Algorithm::Sha256 => h.sha256 = Some(Default::default()),
     }
     h
 }
 
-pub fn value_of<'a>(c: &'a Checksum, algorithm: &str) -> Option<&'a String> {
+pub fn value_of(c: &Checksum, algorithm: Algorithm) -> Option<&String> {
     match algorithm {
-        "CRC32" => c.checksum_crc32.as_ref(),
-        "CRC32C" => c.checksum_crc32c.as_ref(),
-        "CRC64NVME" => c.checksum_crc64nvme.as_ref(),
-        "SHA1" => c.checksum_sha1.as_ref(),
-        "SHA256" => c.checksum_sha256.as_ref(),
-        _ => None,
+        Algorithm::Crc32 => c.checksum_crc32.as_ref(),
+        Algorithm::Crc32c => c.checksum_crc32c.as_ref(),
+        Algorithm::Crc64Nvme => c.checksum_crc64nvme.as_ref(),
+        Algorithm::Sha1 => c.checksum_sha1.as_ref(),
+        Algorithm::Sha256 => c.checksum_sha256.as_ref(),
     }
+}
+
+/// The s3s DTO naming `algorithm`.
+pub fn algorithm_dto(algorithm: Algorithm) -> ChecksumAlgorithm {
+    ChecksumAlgorithm::from_static(algorithm.as_str())
 }
 
 /// Fills a [`Checksum`] with one stored value.
@@ -72,23 +65,23 @@ pub fn to_dto(stored: Option<&ObjectChecksum>) -> Checksum {
     match stored {
         Some(s) => Checksum {
             checksum_type: Some(checksum_type_dto(s.kind)),
-            ..value_dto(Some(&s.algorithm), Some(&s.value))
+            ..value_dto(Some(s.algorithm), Some(&s.value))
         },
         None => Checksum::default(),
     }
 }
 
 /// A [`Checksum`] with `value` in the field of `algorithm` (empty if either is missing).
-pub fn value_dto(algorithm: Option<&str>, value: Option<&String>) -> Checksum {
+pub fn value_dto(algorithm: Option<Algorithm>, value: Option<&String>) -> Checksum {
     let mut c = Checksum::default();
     if let (Some(a), Some(v)) = (algorithm, value) {
         let v = Some(v.clone());
         match a {
-            "CRC32" => c.checksum_crc32 = v,
-            "CRC32C" => c.checksum_crc32c = v,
-            "CRC64NVME" => c.checksum_crc64nvme = v,
-            "SHA1" => c.checksum_sha1 = v,
-            _ => c.checksum_sha256 = v,
+            Algorithm::Crc32 => c.checksum_crc32 = v,
+            Algorithm::Crc32c => c.checksum_crc32c = v,
+            Algorithm::Crc64Nvme => c.checksum_crc64nvme = v,
+            Algorithm::Sha1 => c.checksum_sha1 = v,
+            Algorithm::Sha256 => c.checksum_sha256 = v,
         }
     }
     c
@@ -102,7 +95,7 @@ pub fn checksum_type_dto(kind: ChecksumType) -> s3s::dto::ChecksumType {
 }
 
 /// Compares what was computed with what the client declared (header or trailer).
-pub fn verify(computed: &Checksum, declared: &Checksum, algorithm: &str) -> S3Result<()> {
+pub fn verify(computed: &Checksum, declared: &Checksum, algorithm: Algorithm) -> S3Result<()> {
     if let Some(want) = value_of(declared, algorithm) {
         let got = value_of(computed, algorithm);
         if got != Some(want) {
@@ -112,7 +105,7 @@ pub fn verify(computed: &Checksum, declared: &Checksum, algorithm: &str) -> S3Re
             if B64.decode(want).is_err() {
                 return Err(AwsError::InvalidRequest.with_message(format!(
                     "Value for x-amz-checksum-{} header is invalid.",
-                    algorithm.to_ascii_lowercase()
+                    algorithm.as_str().to_ascii_lowercase()
                 )));
             }
             return Err(AwsError::BadDigest.with_message(format!(
@@ -147,7 +140,7 @@ pub fn merge_trailers(declared: &mut Checksum, trailers: Option<&http::HeaderMap
 /// The checksum of a multipart object: for a COMPOSITE type, the checksum of the
 /// concatenated binary part checksums, suffixed `-N`; for FULL_OBJECT CRCs, the CRCs combined
 /// as if computed over the whole object.
-pub fn multipart_checksum(algorithm: &str, kind: ChecksumType, parts: &[(u64, &str)]) -> S3Result<ObjectChecksum> {
+pub fn multipart_checksum(algorithm: Algorithm, kind: ChecksumType, parts: &[(u64, &str)]) -> S3Result<ObjectChecksum> {
     let raw: Vec<Vec<u8>> = parts
         .iter()
         .map(|(_, v)| {
@@ -170,10 +163,10 @@ pub fn multipart_checksum(algorithm: &str, kind: ChecksumType, parts: &[(u64, &s
         }
         ChecksumType::FullObject => {
             let crc_alg = match algorithm {
-                "CRC32" => crc_fast::CrcAlgorithm::Crc32IsoHdlc,
-                "CRC32C" => crc_fast::CrcAlgorithm::Crc32Iscsi,
-                "CRC64NVME" => crc_fast::CrcAlgorithm::Crc64Nvme,
-                _ => {
+                Algorithm::Crc32 => crc_fast::CrcAlgorithm::Crc32IsoHdlc,
+                Algorithm::Crc32c => crc_fast::CrcAlgorithm::Crc32Iscsi,
+                Algorithm::Crc64Nvme => crc_fast::CrcAlgorithm::Crc64Nvme,
+                Algorithm::Sha1 | Algorithm::Sha256 => {
                     return Err(AwsError::InvalidRequest.with_message(format!(
                         "The FULL_OBJECT checksum type is not supported for {algorithm}"
                     )));
@@ -188,7 +181,7 @@ pub fn multipart_checksum(algorithm: &str, kind: ChecksumType, parts: &[(u64, &s
                 });
             }
             let v = acc.unwrap_or(0);
-            let bytes = if algorithm == "CRC64NVME" {
+            let bytes = if algorithm == Algorithm::Crc64Nvme {
                 v.to_be_bytes().to_vec()
             } else {
                 (v as u32).to_be_bytes().to_vec()
@@ -196,9 +189,5 @@ pub fn multipart_checksum(algorithm: &str, kind: ChecksumType, parts: &[(u64, &s
             B64.encode(bytes)
         }
     };
-    Ok(ObjectChecksum {
-        algorithm: algorithm.to_string(),
-        value,
-        kind,
-    })
+    Ok(ObjectChecksum { algorithm, value, kind })
 }

@@ -2,7 +2,7 @@
 //! every operation (tags, metadata size, version ids).
 
 use crate::aws_error::AwsError;
-use arca_store::{ContentHeaders, ObjectVersion, Owner};
+use arca_store::{ContentHeaders, ObjectVersion, Owner, StorageClass};
 use s3s::S3Result;
 use s3s::dto::{self, Timestamp, TimestampFormat};
 
@@ -158,22 +158,11 @@ pub fn content_headers(
     }
 }
 
-pub fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<String> {
-    const KNOWN: [&str; 9] = [
-        "STANDARD",
-        "REDUCED_REDUNDANCY",
-        "STANDARD_IA",
-        "ONEZONE_IA",
-        "INTELLIGENT_TIERING",
-        "GLACIER",
-        "DEEP_ARCHIVE",
-        "GLACIER_IR",
-        "EXPRESS_ONEZONE",
-    ];
+/// The storage class a write asks for; STANDARD when it names none.
+pub fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<StorageClass> {
     match sc {
-        None => Ok("STANDARD".to_string()),
-        Some(s) if KNOWN.contains(&s.as_str()) => Ok(s.as_str().to_string()),
-        Some(_) => Err(AwsError::InvalidStorageClass.error()),
+        None => Ok(StorageClass::Standard),
+        Some(s) => StorageClass::from_name(s.as_str()).ok_or_else(|| AwsError::InvalidStorageClass.error()),
     }
 }
 

@@ -62,12 +62,12 @@ impl ArcaS3 {
             e_tag: Some(etag_dto(&v.etag)),
             last_modified: Some(timestamp(v.last_modified_ms)),
             size: Some(object_size(v)),
-            storage_class: Some(ObjectStorageClass::from(v.storage_class.clone())),
+            storage_class: Some(ObjectStorageClass::from_static(v.storage_class.as_str())),
             owner: owner.then(|| owner_dto(&v.owner)),
             checksum_algorithm: v
                 .checksum
                 .as_ref()
-                .map(|c| vec![ChecksumAlgorithm::from(c.algorithm.clone())]),
+                .map(|c| vec![crate::checksum::algorithm_dto(c.algorithm)]),
             checksum_type: v.checksum.as_ref().map(|c| crate::checksum::checksum_type_dto(c.kind)),
             restore_status: None,
         }
@@ -223,12 +223,12 @@ impl ArcaS3 {
                     e_tag: Some(etag_dto(&v.etag)),
                     last_modified: Some(timestamp(v.last_modified_ms)),
                     size: Some(object_size(&v)),
-                    storage_class: Some(ObjectVersionStorageClass::from(v.storage_class.clone())),
+                    storage_class: Some(ObjectVersionStorageClass::from_static(v.storage_class.as_str())),
                     owner: Some(owner_dto(&v.owner)),
                     checksum_algorithm: v
                         .checksum
                         .as_ref()
-                        .map(|c| vec![ChecksumAlgorithm::from(c.algorithm.clone())]),
+                        .map(|c| vec![crate::checksum::algorithm_dto(c.algorithm)]),
                     checksum_type: v.checksum.as_ref().map(|c| crate::checksum::checksum_type_dto(c.kind)),
                     restore_status: None,
                 }),

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use arca_store::{
-    ChecksumType, Extent, HeadCaching, MultipartUpload, ObjectChecksum, ObjectData, ObjectVersion, PartRecord,
-    PartSummary, StoreError, UploadQuery, now_ms,
+    ChecksumAlgorithm as Algorithm, ChecksumType, Extent, HeadCaching, MultipartUpload, ObjectChecksum, ObjectData,
+    ObjectVersion, PartRecord, PartSummary, StoreError, UploadQuery, now_ms,
 };
 use md5_many::Md5State;
 use s3s::dto::*;
@@ -42,7 +42,7 @@ impl ArcaS3 {
         upload_id: &str,
         part_number: u32,
         ingested: &body::Ingested,
-        algorithm: Option<&str>,
+        algorithm: Option<Algorithm>,
     ) -> S3Result<(String, i64, Option<String>)> {
         let ObjectData::Extents(ext) = &ingested.data else {
             return Err(AwsError::InternalError.with_message("part was not stored as a blob"));
@@ -53,9 +53,9 @@ impl ArcaS3 {
             size: ingested.size,
             etag: ingested.etag(),
             last_modified_ms: now_ms(),
-            checksum: value.clone().map(|v| ObjectChecksum {
-                algorithm: algorithm.unwrap_or_default().to_string(),
-                value: v,
+            checksum: algorithm.zip(value.clone()).map(|(algorithm, value)| ObjectChecksum {
+                algorithm,
+                value,
                 kind: ChecksumType::FullObject,
             }),
             blob: ext[0].blob,
@@ -75,24 +75,25 @@ impl ArcaS3 {
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
-        let algorithm = match &input.checksum_algorithm {
-            Some(a) => Some(checksum::requested_algorithm(&Checksum::default(), Some(a))?.to_string()),
-            None => None,
-        };
-        let kind = match (input.checksum_type.as_ref().map(|t| t.as_str()), algorithm.as_deref()) {
-            (Some(ChecksumType_::FULL_OBJECT), Some("SHA1" | "SHA256")) => {
+        let algorithm = input
+            .checksum_algorithm
+            .as_ref()
+            .map(checksum::parse_algorithm)
+            .transpose()?;
+        let kind = match (input.checksum_type.as_ref().map(|t| t.as_str()), algorithm) {
+            (Some(ChecksumType_::FULL_OBJECT), Some(a)) if !a.is_crc() => {
                 return Err(AwsError::InvalidRequest.with_message(
                     "The FULL_OBJECT checksum type cannot be used with the SHA1 or SHA256 checksum algorithms.",
                 ));
             }
             (Some(ChecksumType_::FULL_OBJECT), _) => Some(ChecksumType::FullObject),
-            (Some(ChecksumType_::COMPOSITE), Some("CRC64NVME")) => {
+            (Some(ChecksumType_::COMPOSITE), Some(Algorithm::Crc64Nvme)) => {
                 return Err(AwsError::InvalidRequest.with_message(
                     "The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.",
                 ));
             }
             (Some(_), _) => Some(ChecksumType::Composite),
-            (None, Some("CRC64NVME")) => Some(ChecksumType::FullObject),
+            (None, Some(Algorithm::Crc64Nvme)) => Some(ChecksumType::FullObject),
             (None, Some(_)) => Some(ChecksumType::Composite),
             (None, None) => None,
         };
@@ -113,7 +114,7 @@ impl ArcaS3 {
             ),
             user_metadata: user_metadata(input.metadata)?,
             tags: parse_tagging_header(input.tagging.as_deref())?,
-            checksum_algorithm: algorithm.clone(),
+            checksum_algorithm: algorithm,
             checksum_type: kind,
         };
         let upload_id = upload.upload_id.clone();
@@ -122,7 +123,7 @@ impl ArcaS3 {
             bucket: Some(input.bucket),
             key: Some(input.key),
             upload_id: Some(upload_id),
-            checksum_algorithm: algorithm.map(ChecksumAlgorithm::from),
+            checksum_algorithm: algorithm.map(checksum::algorithm_dto),
             checksum_type: kind.map(checksum::checksum_type_dto),
             ..Default::default()
         }))
@@ -154,8 +155,8 @@ impl ArcaS3 {
             checksum_sha256: input.checksum_sha256,
             checksum_type: None,
         };
-        let algorithm: Option<&str> = match &upload.checksum_algorithm {
-            Some(a) => checksum::ALGORITHMS.iter().copied().find(|x| x == a),
+        let algorithm: Option<Algorithm> = match upload.checksum_algorithm {
+            Some(a) => Some(a),
             None if input.checksum_algorithm.is_some() || declared != Checksum::default() => Some(
                 checksum::requested_algorithm(&declared, input.checksum_algorithm.as_ref())?,
             ),
@@ -231,10 +232,7 @@ impl ArcaS3 {
         if end - start > MAX_PUT_SIZE {
             return Err(copy_source_too_large());
         }
-        let algorithm = upload
-            .checksum_algorithm
-            .as_deref()
-            .and_then(|a| checksum::ALGORITHMS.iter().copied().find(|x| *x == a));
+        let algorithm = upload.checksum_algorithm;
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
         let ingested = body::ingest_blob(
             &self.store,
@@ -311,7 +309,7 @@ impl ArcaS3 {
             let Some(sp) = stored.get(&n).filter(|sp| sp.etag == want) else {
                 return Err(AwsError::InvalidPart.error());
             };
-            if let (Some(alg), Some(c)) = (upload.checksum_algorithm.as_deref(), &sp.checksum) {
+            if let (Some(alg), Some(c)) = (upload.checksum_algorithm, &sp.checksum) {
                 let sent = part_sent_checksum(p, alg);
                 if let Some(sent) = sent
                     && sent != &c.value
@@ -331,7 +329,7 @@ impl ArcaS3 {
         if total > MAX_OBJECT_SIZE {
             return Err(AwsError::EntityTooLarge.error());
         }
-        let checksum = match (&upload.checksum_algorithm, upload.checksum_type) {
+        let checksum = match (upload.checksum_algorithm, upload.checksum_type) {
             (Some(alg), Some(kind)) => {
                 let parts: Vec<(u64, &str)> = chosen
                     .iter()
@@ -357,7 +355,7 @@ impl ArcaS3 {
                 checksum_sha256: input.checksum_sha256.clone(),
                 checksum_type: None,
             };
-            if let Some(want) = checksum::value_of(&declared, &c.algorithm)
+            if let Some(want) = checksum::value_of(&declared, c.algorithm)
                 && want != &c.value
                 && want.split('-').next() != c.value.split('-').next()
             {
@@ -408,7 +406,7 @@ impl ArcaS3 {
                             size: total,
                             etag: etag_c,
                             last_modified_ms: now_ms(),
-                            storage_class: up.storage_class.clone(),
+                            storage_class: up.storage_class,
                             owner,
                             content: up.content.clone(),
                             user_metadata: up.user_metadata.clone(),
@@ -482,7 +480,7 @@ impl ArcaS3 {
         let marker = input.part_number_marker.unwrap_or(0).max(0) as u32;
         let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
         let (parts, truncated) = self.store.list_parts(&input.upload_id, marker, max).s3()?;
-        let alg = upload.checksum_algorithm.as_deref();
+        let alg = upload.checksum_algorithm;
         let next = parts.last().map(|p| p.part_number as i32);
         let parts: Vec<Part> = parts
             .iter()
@@ -515,8 +513,8 @@ impl ArcaS3 {
                 display_name: Some(upload.owner.display_name.clone()),
             }),
             owner: Some(owner_dto(&upload.owner)),
-            storage_class: Some(StorageClass::from(upload.storage_class.clone())),
-            checksum_algorithm: upload.checksum_algorithm.clone().map(ChecksumAlgorithm::from),
+            storage_class: Some(StorageClass::from_static(upload.storage_class.as_str())),
+            checksum_algorithm: upload.checksum_algorithm.map(checksum::algorithm_dto),
             checksum_type: upload.checksum_type.map(checksum::checksum_type_dto),
             ..Default::default()
         }))
@@ -569,8 +567,8 @@ impl ArcaS3 {
                     display_name: Some(u.owner.display_name.clone()),
                 }),
                 owner: Some(owner_dto(&u.owner)),
-                storage_class: Some(StorageClass::from(u.storage_class.clone())),
-                checksum_algorithm: u.checksum_algorithm.clone().map(ChecksumAlgorithm::from),
+                storage_class: Some(StorageClass::from_static(u.storage_class.as_str())),
+                checksum_algorithm: u.checksum_algorithm.map(checksum::algorithm_dto),
                 checksum_type: u.checksum_type.map(checksum::checksum_type_dto),
             })
             .collect();
@@ -597,14 +595,13 @@ impl ArcaS3 {
     }
 }
 
-fn part_sent_checksum<'a>(p: &'a CompletedPart, alg: &str) -> Option<&'a String> {
+fn part_sent_checksum(p: &CompletedPart, alg: Algorithm) -> Option<&String> {
     match alg {
-        "CRC32" => p.checksum_crc32.as_ref(),
-        "CRC32C" => p.checksum_crc32c.as_ref(),
-        "CRC64NVME" => p.checksum_crc64nvme.as_ref(),
-        "SHA1" => p.checksum_sha1.as_ref(),
-        "SHA256" => p.checksum_sha256.as_ref(),
-        _ => None,
+        Algorithm::Crc32 => p.checksum_crc32.as_ref(),
+        Algorithm::Crc32c => p.checksum_crc32c.as_ref(),
+        Algorithm::Crc64Nvme => p.checksum_crc64nvme.as_ref(),
+        Algorithm::Sha1 => p.checksum_sha1.as_ref(),
+        Algorithm::Sha256 => p.checksum_sha256.as_ref(),
     }
 }
 

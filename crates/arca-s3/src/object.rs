@@ -182,7 +182,7 @@ impl ArcaS3 {
         }
 
         let stored_checksum = checksum::value_of(&ingested.checksum, algorithm).map(|v| ObjectChecksum {
-            algorithm: algorithm.to_string(),
+            algorithm,
             value: v.clone(),
             kind: ChecksumType::FullObject,
         });
@@ -316,7 +316,7 @@ impl ArcaS3 {
                 .or_else(|| c.expires.clone())
                 .as_deref()
                 .and_then(parse_http_date),
-            storage_class: storage_class_out(&v.storage_class),
+            storage_class: storage_class_out(v.storage_class),
             checksum,
         };
         Ok((v, h))
@@ -430,7 +430,7 @@ impl ArcaS3 {
             .is_some_and(|d| d.as_str() == TaggingDirective::REPLACE);
         let storage_class = match &input.storage_class {
             Some(_) => storage_class(input.storage_class.as_ref())?,
-            None => src.storage_class.clone(),
+            None => src.storage_class,
         };
         let same = src_bucket == input.bucket && src_key == input.key;
         if same
@@ -574,7 +574,7 @@ impl ArcaS3 {
             out.object_size = Some(v.size as i64);
         }
         if wants(ObjectAttributes::STORAGE_CLASS) {
-            out.storage_class = Some(StorageClass::from(v.storage_class.clone()));
+            out.storage_class = Some(StorageClass::from_static(v.storage_class.as_str()));
         }
         if wants(ObjectAttributes::CHECKSUM) && v.checksum.is_some() {
             out.checksum = Some(checksum::to_dto(v.checksum.as_ref()));
@@ -584,7 +584,7 @@ impl ArcaS3 {
             let max = input.max_parts.unwrap_or(1000).max(0) as usize;
             let after: Vec<_> = v.parts.iter().filter(|p| p.part_number as i32 > marker).collect();
             let page: Vec<_> = after.iter().take(max).collect();
-            let alg = v.checksum.as_ref().map(|c| c.algorithm.as_str());
+            let alg = v.checksum.as_ref().map(|c| c.algorithm);
             out.object_parts = Some(GetObjectAttributesParts {
                 is_truncated: Some(after.len() > page.len()),
                 max_parts: Some(max as i32),
@@ -657,9 +657,9 @@ impl ArcaS3 {
     }
 }
 
-fn storage_class_out(sc: &str) -> Option<StorageClass> {
+fn storage_class_out(sc: arca_store::StorageClass) -> Option<StorageClass> {
     // AWS omits the header for STANDARD.
-    (sc != "STANDARD").then(|| StorageClass::from(sc.to_string()))
+    (sc != arca_store::StorageClass::Standard).then(|| StorageClass::from_static(sc.as_str()))
 }
 
 pub(crate) fn copy_source(cs: &CopySource) -> S3Result<(String, String, Option<String>)> {

@@ -64,6 +64,82 @@ pub struct ContentHeaders {
     pub expires: Option<String>,
 }
 
+/// An enum stored, and sent on the wire, as AWS's name for each value (the same MessagePack
+/// string a `String` field would hold: turning a string field into one of these does not
+/// change the format, as the golden tests check).
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in AWS's documentation order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// AWS's name for the value.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+
+            /// The value AWS names `name` (exactly, as on the wire).
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == name)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Where an object is kept and how AWS would bill it. Every class is stored alike on
+    /// Arca's drives until lifecycle transitions move cold classes elsewhere (issue 11).
+    #[derive(Default)]
+    StorageClass {
+        #[default]
+        Standard => "STANDARD",
+        ReducedRedundancy => "REDUCED_REDUNDANCY",
+        StandardIa => "STANDARD_IA",
+        OnezoneIa => "ONEZONE_IA",
+        IntelligentTiering => "INTELLIGENT_TIERING",
+        Glacier => "GLACIER",
+        DeepArchive => "DEEP_ARCHIVE",
+        GlacierIr => "GLACIER_IR",
+        ExpressOnezone => "EXPRESS_ONEZONE",
+    }
+}
+
+wire_enum! {
+    /// The algorithm of a client-visible checksum (`x-amz-checksum-*`).
+    ChecksumAlgorithm {
+        Crc32 => "CRC32",
+        Crc32c => "CRC32C",
+        Crc64Nvme => "CRC64NVME",
+        Sha1 => "SHA1",
+        Sha256 => "SHA256",
+    }
+}
+
+impl ChecksumAlgorithm {
+    /// The CRCs can be combined into a checksum of the whole object (`FULL_OBJECT`); the
+    /// SHAs only hashed over the part checksums (`COMPOSITE`).
+    pub const fn is_crc(self) -> bool {
+        matches!(
+            self,
+            ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c | ChecksumAlgorithm::Crc64Nvme
+        )
+    }
+}
+
 /// Whether a stored checksum covers the whole object or is a checksum of part checksums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChecksumType {
@@ -74,8 +150,7 @@ pub enum ChecksumType {
 /// A client-visible checksum (x-amz-checksum-*), base64 as on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectChecksum {
-    /// `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
-    pub algorithm: String,
+    pub algorithm: ChecksumAlgorithm,
     pub value: String,
     pub kind: ChecksumType,
 }
@@ -130,7 +205,7 @@ pub struct ObjectVersion {
     /// Hex MD5 for single uploads, `md5-of-part-md5s-N` for multipart; no quotes.
     pub etag: String,
     pub last_modified_ms: i64,
-    pub storage_class: String,
+    pub storage_class: StorageClass,
     pub owner: Owner,
     pub content: ContentHeaders,
     pub user_metadata: Vec<(String, String)>,
@@ -164,12 +239,12 @@ pub struct MultipartUpload {
     pub upload_id: String,
     pub initiated_ms: i64,
     pub owner: Owner,
-    pub storage_class: String,
+    pub storage_class: StorageClass,
     pub content: ContentHeaders,
     pub user_metadata: Vec<(String, String)>,
     pub tags: Vec<(String, String)>,
     /// Checksum algorithm chosen at Create, if any.
-    pub checksum_algorithm: Option<String>,
+    pub checksum_algorithm: Option<ChecksumAlgorithm>,
     pub checksum_type: Option<ChecksumType>,
 }
 
@@ -209,7 +284,7 @@ mod golden {
 
     fn checksum() -> ObjectChecksum {
         ObjectChecksum {
-            algorithm: "CRC32C".into(),
+            algorithm: ChecksumAlgorithm::Crc32c,
             value: "yZRlqg==".into(),
             kind: ChecksumType::Composite,
         }
@@ -238,7 +313,7 @@ mod golden {
             size: 10,
             etag: "0123456789abcdef0123456789abcdef-2".into(),
             last_modified_ms: 1_700_000_000_001,
-            storage_class: "STANDARD_IA".into(),
+            storage_class: StorageClass::StandardIa,
             owner: owner(),
             content: ContentHeaders {
                 content_type: Some("text/plain".into()),
@@ -277,11 +352,11 @@ mod golden {
             upload_id: "upload-1".into(),
             initiated_ms: 1_700_000_000_002,
             owner: owner(),
-            storage_class: "STANDARD".into(),
+            storage_class: StorageClass::Standard,
             content: ContentHeaders::default(),
             user_metadata: vec![],
             tags: vec![],
-            checksum_algorithm: Some("SHA256".into()),
+            checksum_algorithm: Some(ChecksumAlgorithm::Sha256),
             checksum_type: Some(ChecksumType::FullObject),
         };
         let part = PartRecord {
@@ -328,7 +403,7 @@ mod golden {
     fn records_of_earlier_builds_still_decode() {
         let v: ObjectVersion = decode(&hex::decode(OBJECT_VERSION_BEFORE_COMPLETED_UPLOAD).unwrap()).unwrap();
         assert_eq!(v.completed_upload, None);
-        assert_eq!(v.storage_class, "STANDARD_IA");
+        assert_eq!(v.storage_class, StorageClass::StandardIa);
         assert_eq!(v.size, 10);
     }
 

@@ -104,6 +104,14 @@ pub fn empty_and_large_keys_and_values(engine: &dyn KvEngine) {
     assert_eq!(read.get(T, b"").unwrap().as_deref(), Some(&b"empty key"[..]));
     assert_eq!(read.get(T, b"empty value").unwrap().as_deref(), Some(&b""[..]));
     assert_eq!(read.get(T, b"absent").unwrap(), None);
+    let mut seen = Vec::new();
+    let mut visit = |v: &[u8]| {
+        seen.push(v.len());
+        Ok(())
+    };
+    assert!(!read.get_with(T, b"absent", &mut visit).unwrap());
+    assert!(read.get_with(T, &long_key, &mut visit).unwrap());
+    assert_eq!(seen, [big.len()]);
     assert_eq!(read.get(T, &long_key).unwrap().as_deref(), Some(big.as_slice()));
     assert_eq!(read.count(T).unwrap(), 3);
 }

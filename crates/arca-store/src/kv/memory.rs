@@ -54,8 +54,8 @@ impl KvEngine for MemoryEngine {
 struct Snapshot(Arc<Tables>);
 
 impl KvRead for Snapshot {
-    fn get(&self, table: Table, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        Ok(get(&self.0, table, key))
+    fn get_with(&self, table: Table, key: &[u8], visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>) -> StoreResult<bool> {
+        get_with(&self.0, table, key, visit)
     }
 
     fn scan(&self, table: Table, range: KeyRange<'_>, direction: Direction, visit: &mut Visit<'_>) -> StoreResult<()> {
@@ -74,8 +74,8 @@ struct MemoryWrite<'e> {
 }
 
 impl KvRead for MemoryWrite<'_> {
-    fn get(&self, table: Table, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        Ok(get(&self.tables, table, key))
+    fn get_with(&self, table: Table, key: &[u8], visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>) -> StoreResult<bool> {
+        get_with(&self.tables, table, key, visit)
     }
 
     fn scan(&self, table: Table, range: KeyRange<'_>, direction: Direction, visit: &mut Visit<'_>) -> StoreResult<()> {
@@ -109,8 +109,16 @@ impl KvWriteTxn for MemoryWrite<'_> {
     }
 }
 
-fn get(tables: &Tables, table: Table, key: &[u8]) -> Option<Vec<u8>> {
-    tables.get(&table).and_then(|t| t.get(key)).cloned()
+fn get_with(
+    tables: &Tables,
+    table: Table,
+    key: &[u8],
+    visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>,
+) -> StoreResult<bool> {
+    match tables.get(&table).and_then(|t| t.get(key)) {
+        Some(v) => visit(v).map(|()| true),
+        None => Ok(false),
+    }
 }
 
 fn scan(

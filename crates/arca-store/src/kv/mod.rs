@@ -61,8 +61,19 @@ pub type Visit<'v> = dyn FnMut(&[u8], &[u8]) -> StoreResult<Flow> + 'v;
 
 /// Reads: what both read and write transactions offer.
 pub trait KvRead {
-    /// The value stored under `key`.
-    fn get(&self, table: Table, key: &[u8]) -> StoreResult<Option<Vec<u8>>>;
+    /// Calls `visit` with the value stored under `key`, borrowed from the engine: a read that
+    /// decodes a record need not copy it first. Returns whether the key was there.
+    fn get_with(&self, table: Table, key: &[u8], visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>) -> StoreResult<bool>;
+
+    /// The value stored under `key`, copied.
+    fn get(&self, table: Table, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        let mut value = None;
+        self.get_with(table, key, &mut |v| {
+            value = Some(v.to_vec());
+            Ok(())
+        })?;
+        Ok(value)
+    }
 
     /// Visits the entries whose keys fall in `range`, in `direction` order, until `visit`
     /// returns [`Flow::Break`] or the range ends.

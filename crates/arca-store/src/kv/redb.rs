@@ -80,9 +80,9 @@ impl RedbRead {
 }
 
 impl KvRead for RedbRead {
-    fn get(&self, table: Table, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        let Some(t) = self.table(table)? else { return Ok(None) };
-        Ok(t.get(key).map_err(engine)?.map(|v| v.value().to_vec()))
+    fn get_with(&self, table: Table, key: &[u8], visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>) -> StoreResult<bool> {
+        let Some(t) = self.table(table)? else { return Ok(false) };
+        visit_value(&t, key, visit)
     }
 
     fn scan(&self, table: Table, range: KeyRange<'_>, direction: Direction, visit: &mut Visit<'_>) -> StoreResult<()> {
@@ -99,9 +99,9 @@ impl KvRead for RedbRead {
 struct RedbWrite(WriteTransaction);
 
 impl KvRead for RedbWrite {
-    fn get(&self, table: Table, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+    fn get_with(&self, table: Table, key: &[u8], visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>) -> StoreResult<bool> {
         let t = self.0.open_table(definition(table)).map_err(engine)?;
-        Ok(t.get(key).map_err(engine)?.map(|v| v.value().to_vec()))
+        visit_value(&t, key, visit)
     }
 
     fn scan(&self, table: Table, range: KeyRange<'_>, direction: Direction, visit: &mut Visit<'_>) -> StoreResult<()> {
@@ -132,6 +132,17 @@ impl KvWrite for RedbWrite {
 impl KvWriteTxn for RedbWrite {
     fn commit(self: Box<Self>) -> StoreResult<()> {
         self.0.commit().map_err(engine)
+    }
+}
+
+fn visit_value(
+    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    key: &[u8],
+    visit: &mut dyn FnMut(&[u8]) -> StoreResult<()>,
+) -> StoreResult<bool> {
+    match table.get(key).map_err(engine)? {
+        Some(v) => visit(v.value()).map(|()| true),
+        None => Ok(false),
     }
 }
 

@@ -185,7 +185,9 @@ mod tests {
     use super::gc::GC_GRACE_MS;
     use super::*;
     use crate::blob::HeadCaching;
-    use crate::record::{BucketRecord, ContentHeaders, Extent, MultipartUpload, ObjectData, ObjectVersion, Owner};
+    use crate::record::{
+        BucketRecord, ContentHeaders, Extent, MultipartUpload, ObjectData, ObjectVersion, Owner, StorageClass,
+    };
     use crate::{ListEntry, ListPage, ListQuery};
 
     fn owner() -> Owner {
@@ -214,7 +216,7 @@ mod tests {
             size: 0,
             etag: etag.into(),
             last_modified_ms: 0,
-            storage_class: "STANDARD".into(),
+            storage_class: StorageClass::Standard,
             owner: owner(),
             content: ContentHeaders::default(),
             user_metadata: vec![],
@@ -319,7 +321,7 @@ mod tests {
                 upload_id: id.into(),
                 initiated_ms: 0,
                 owner: owner(),
-                storage_class: "STANDARD".into(),
+                storage_class: StorageClass::Standard,
                 content: ContentHeaders::default(),
                 user_metadata: vec![],
                 tags: vec![],

@@ -22,7 +22,12 @@ pub(crate) fn require_bucket(txn: &dyn KvRead, bucket: &str) -> StoreResult<()> 
 
 /// The object record under the encoded key `k` (see [`object_key`]).
 pub(crate) fn read_object(txn: &dyn KvRead, k: &[u8]) -> StoreResult<Option<ObjectVersion>> {
-    txn.get(OBJECTS, k)?.map(|v| decode(&v)).transpose()
+    let mut version = None;
+    txn.get_with(OBJECTS, k, &mut |v| {
+        version = Some(decode(v)?);
+        Ok(())
+    })?;
+    Ok(version)
 }
 
 pub(crate) fn read_upload(txn: &dyn KvRead, bucket: &str, key: &str, upload_id: &str) -> StoreResult<MultipartUpload> {
