@@ -8,12 +8,15 @@ use crate::client::S3Client;
 use crate::report::parse_size;
 use crate::workloads::{self, Plan};
 
+/// `arca bench`'s arguments.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
+    /// The workload to run.
     #[command(subcommand)]
     pub workload: Workload,
 }
 
+/// What `arca bench` runs.
 #[derive(Subcommand, Debug)]
 pub enum Workload {
     /// PUT new objects.
@@ -28,6 +31,7 @@ pub enum Workload {
     Multipart(Common),
     /// An HTTP server that stores nothing: the ceiling to compare against.
     NullServer {
+        /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:9900")]
         address: String,
         /// Body size of GET answers.
@@ -36,6 +40,7 @@ pub enum Workload {
     },
 }
 
+/// Flags every workload takes.
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     #[arg(long, env = "ARCA_BENCH_ENDPOINT", default_value = "http://127.0.0.1:9000")]
@@ -72,6 +77,7 @@ pub struct Common {
     json: bool,
 }
 
+/// Runs one workload and prints its report.
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     let (name, common) = match args.workload {
         Workload::NullServer { address, size } => {

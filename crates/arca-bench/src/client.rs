@@ -13,7 +13,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     #[error("http: {0}")]
     Http(String),
     #[error("{method} {path}: status {status}: {body}")]
@@ -27,14 +27,14 @@ pub enum ClientError {
 
 /// What one request took.
 #[derive(Debug, Clone, Copy)]
-pub struct Timing {
+pub(crate) struct Timing {
     pub total: Duration,
     pub first_byte: Duration,
     pub bytes: u64,
 }
 
 #[derive(Clone)]
-pub struct S3Client {
+pub(crate) struct S3Client {
     http: Client<HttpConnector, Full<Bytes>>,
     endpoint: String,
     access_key: String,
@@ -43,7 +43,7 @@ pub struct S3Client {
 }
 
 impl S3Client {
-    pub fn new(endpoint: &str, access_key: &str, secret_key: &str, region: &str, pool: usize) -> Self {
+    pub(crate) fn new(endpoint: &str, access_key: &str, secret_key: &str, region: &str, pool: usize) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let http = Client::builder(TokioExecutor::new())
@@ -60,7 +60,7 @@ impl S3Client {
     }
 
     /// Sends one request; returns the status, body and timing. `path_and_query` starts with `/`.
-    pub async fn request(
+    pub(crate) async fn request(
         &self,
         method: &str,
         path_and_query: &str,
@@ -151,7 +151,7 @@ impl S3Client {
 }
 
 /// Extracts the text of the first `<tag>` in an XML answer.
-pub fn xml_value(xml: &[u8], tag: &str) -> Option<String> {
+pub(crate) fn xml_value(xml: &[u8], tag: &str) -> Option<String> {
     let text = std::str::from_utf8(xml).ok()?;
     let open = format!("<{tag}>");
     let start = text.find(&open)? + open.len();
@@ -160,7 +160,7 @@ pub fn xml_value(xml: &[u8], tag: &str) -> Option<String> {
 }
 
 /// Counts occurrences of `<tag>` (e.g. `<Key>` in a listing).
-pub fn xml_count(xml: &[u8], tag: &str) -> usize {
+pub(crate) fn xml_count(xml: &[u8], tag: &str) -> usize {
     let open = format!("<{tag}>");
     std::str::from_utf8(xml).map(|t| t.matches(&open).count()).unwrap_or(0)
 }

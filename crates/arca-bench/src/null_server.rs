@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 
-pub async fn serve(address: &str, size: u64) -> std::io::Result<()> {
+pub(crate) async fn serve(address: &str, size: u64) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
     println!("null server listening on http://{}", listener.local_addr()?);
     let body = Bytes::from(vec![b'x'; size as usize]);

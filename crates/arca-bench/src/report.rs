@@ -9,7 +9,7 @@ use crate::client::Timing;
 
 /// Samples for one operation type.
 #[derive(Default, Clone)]
-pub struct OpStats {
+pub(crate) struct OpStats {
     latencies_us: Vec<u32>,
     ttfb_us: Vec<u32>,
     pub bytes: u64,
@@ -19,12 +19,12 @@ pub struct OpStats {
 }
 
 impl OpStats {
-    pub fn record(&mut self, t: &Timing) {
+    pub(crate) fn record(&mut self, t: &Timing) {
         self.latencies_us.push(t.total.as_micros().min(u32::MAX as u128) as u32);
         self.ttfb_us.push(t.first_byte.as_micros().min(u32::MAX as u128) as u32);
     }
 
-    pub fn merge(&mut self, other: OpStats) {
+    pub(crate) fn merge(&mut self, other: OpStats) {
         self.latencies_us.extend(other.latencies_us);
         self.ttfb_us.extend(other.ttfb_us);
         self.bytes += other.bytes;
@@ -32,14 +32,14 @@ impl OpStats {
         self.items += other.items;
     }
 
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.latencies_us.len() as u64
     }
 }
 
 /// Per-operation figures in a report.
 #[derive(Debug, Serialize)]
-pub struct OpSummary {
+pub(crate) struct OpSummary {
     pub count: u64,
     pub errors: u64,
     pub ops_per_s: f64,
@@ -61,7 +61,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 }
 
 impl OpSummary {
-    pub fn from_stats(mut s: OpStats, elapsed: Duration) -> Self {
+    pub(crate) fn from_stats(mut s: OpStats, elapsed: Duration) -> Self {
         s.latencies_us.sort_unstable();
         s.ttfb_us.sort_unstable();
         let secs = elapsed.as_secs_f64().max(1e-9);
@@ -82,7 +82,7 @@ impl OpSummary {
 
 /// The result of one benchmark run.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub workload: String,
     pub endpoint: String,
     pub concurrency: usize,
@@ -93,7 +93,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn print(&self, json: bool) {
+    pub(crate) fn print(&self, json: bool) {
         if json {
             println!("{}", serde_json::to_string_pretty(self).unwrap_or_default());
             return;
@@ -134,7 +134,7 @@ impl Report {
     }
 }
 
-pub fn human_size(n: u64) -> String {
+pub(crate) fn human_size(n: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (u, v) in UNITS {
         if n >= v && n.is_multiple_of(v) {
@@ -145,7 +145,7 @@ pub fn human_size(n: u64) -> String {
 }
 
 /// Parses `4KiB`, `1MiB`, `16M`, `100` (bytes).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);

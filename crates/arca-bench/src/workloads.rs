@@ -13,7 +13,7 @@ use crate::report::{OpStats, OpSummary, Report};
 
 /// Settings shared by all workloads.
 #[derive(Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub client: S3Client,
     pub endpoint: String,
     pub bucket: String,
@@ -117,7 +117,7 @@ fn report(p: &Plan, name: &str, stats: Stats, elapsed: Duration) -> Report {
     }
 }
 
-pub async fn put(p: &Plan) -> Result<Report, String> {
+pub(crate) async fn put(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
     let body = payload(p.size);
     let run = rand::random::<u32>();
@@ -150,7 +150,7 @@ fn object_name(i: usize) -> String {
     format!("obj/{i:08}")
 }
 
-pub async fn get(p: &Plan) -> Result<Report, String> {
+pub(crate) async fn get(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
     prepare(p, p.objects, object_name).await?;
     let objects = p.objects;
@@ -179,7 +179,7 @@ pub async fn get(p: &Plan) -> Result<Report, String> {
 }
 
 /// 45% GET, 30% HEAD, 15% PUT, 10% DELETE (of objects this worker PUT).
-pub async fn mixed(p: &Plan) -> Result<Report, String> {
+pub(crate) async fn mixed(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
     prepare(p, p.objects, object_name).await?;
     let objects = p.objects;
@@ -238,7 +238,7 @@ fn list_name(prefixes: usize) -> impl Fn(usize) -> String + Send + Sync + 'stati
 }
 
 /// Lists the prepared keys again and again (1000 per page); `items/s` is keys listed per second.
-pub async fn list(p: &Plan) -> Result<Report, String> {
+pub(crate) async fn list(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
     // Reuse an existing population: only upload when the prefix holds fewer keys than asked.
     let (_, body, _) = p
@@ -304,7 +304,7 @@ fn urlencode(s: &str) -> String {
 
 /// Uploads objects of `size` in parts of `part_size` (`concurrency` parts in flight), then
 /// downloads them with parallel ranged GETs, until the duration is over.
-pub async fn multipart(p: &Plan) -> Result<Report, String> {
+pub(crate) async fn multipart(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
     let part = payload(p.part_size);
     let parts = p.size.div_ceil(p.part_size) as usize;

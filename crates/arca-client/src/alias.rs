@@ -10,13 +10,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ClientError;
 
+/// A saved endpoint and its keys.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Alias {
+    /// The endpoint URL.
     pub url: String,
+    /// Access key id.
     pub access_key: String,
+    /// Secret key.
     pub secret_key: String,
 }
 
+/// Every saved alias (`~/.config/arca/aliases.toml`).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Aliases {
     #[serde(default)]
@@ -32,6 +37,7 @@ fn file() -> PathBuf {
 }
 
 impl Aliases {
+    /// The saved aliases; none if the file does not exist yet.
     pub fn load() -> Result<Aliases, ClientError> {
         let path = file();
         match std::fs::read_to_string(&path) {
@@ -41,6 +47,7 @@ impl Aliases {
         }
     }
 
+    /// Writes the aliases back (mode 0600: they hold secrets).
     pub fn save(&self) -> Result<(), ClientError> {
         let path = file();
         if let Some(dir) = path.parent() {
@@ -60,18 +67,22 @@ impl Aliases {
         std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(path.display(), e))
     }
 
+    /// The alias named `name`.
     pub fn get(&self, name: &str) -> Option<&Alias> {
         self.aliases.get(name)
     }
 
+    /// Saves (or replaces) an alias.
     pub fn set(&mut self, name: &str, alias: Alias) {
         self.aliases.insert(name.to_string(), alias);
     }
 
+    /// Removes an alias; whether there was one.
     pub fn remove(&mut self, name: &str) -> bool {
         self.aliases.remove(name).is_some()
     }
 
+    /// Every alias, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Alias)> {
         self.aliases.iter()
     }

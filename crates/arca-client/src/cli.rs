@@ -22,6 +22,7 @@ use crate::transfer::{self, TransferOptions};
 /// Flags every client command takes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ClientArgs {
+    /// Endpoint, keys and TLS.
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// No progress bars and no per-file lines.
@@ -32,15 +33,20 @@ pub struct ClientArgs {
     pub json: bool,
 }
 
+/// The client's commands.
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// List buckets, or objects and folders (PRE) under a prefix.
     Ls {
+        /// `s3://bucket/prefix`, an alias, or nothing for every bucket.
         target: Option<String>,
+        /// Everything under the prefix, not only its first level.
         #[arg(long, short)]
         recursive: bool,
+        /// Sizes in KiB, MiB, GiB.
         #[arg(long)]
         human_readable: bool,
+        /// End with the total count and size.
         #[arg(long)]
         summarize: bool,
     },
@@ -53,30 +59,51 @@ pub enum ClientCommand {
     Sync(SyncArgs),
     /// Delete objects (`--recursive`: everything under a prefix, in batches of 1,000).
     Rm {
+        /// `s3://bucket/key`, or a prefix with `--recursive`.
         target: String,
+        /// Everything under the prefix.
         #[arg(long, short)]
         recursive: bool,
+        /// Which keys `--recursive` takes.
         #[command(flatten)]
         filters: FilterArgs,
     },
     /// Every header and metadata entry of an object.
-    Stat { target: String },
+    Stat {
+        /// `s3://bucket/key`.
+        target: String,
+    },
     /// Size and object count per folder under a prefix.
-    Du { target: String },
+    Du {
+        /// `s3://bucket/prefix`.
+        target: String,
+    },
     /// Folders and objects under a prefix, drawn as a tree.
-    Tree { target: String },
+    Tree {
+        /// `s3://bucket/prefix`.
+        target: String,
+    },
     /// Make a bucket.
-    Mb { target: String },
+    Mb {
+        /// `s3://bucket`.
+        target: String,
+    },
     /// Remove a bucket (`--force` empties it first, multipart uploads included).
     Rb {
+        /// `s3://bucket`.
         target: String,
+        /// Delete every object and multipart upload first.
         #[arg(long)]
         force: bool,
     },
     /// Print an object to standard output.
-    Cat { target: String },
+    Cat {
+        /// `s3://bucket/key`.
+        target: String,
+    },
     /// Print a presigned URL for GET (default) or PUT.
     Presign {
+        /// `s3://bucket/key`.
         target: String,
         /// Seconds the URL stays valid (at most 604800, 7 days).
         #[arg(long, default_value_t = 3600)]
@@ -93,28 +120,43 @@ pub enum ClientCommand {
     Uploads(UploadsCommand),
 }
 
+/// `arca uploads …`.
 #[derive(Debug, Subcommand)]
 pub enum UploadsCommand {
     /// List uploads in progress under a prefix.
-    Ls { target: String },
+    Ls {
+        /// `s3://bucket/prefix`.
+        target: String,
+    },
     /// Abort uploads under a prefix (all of them, or one with --upload-id).
     Abort {
+        /// `s3://bucket/prefix`.
         target: String,
+        /// Only this upload.
         #[arg(long)]
         upload_id: Option<String>,
     },
 }
 
+/// `arca alias …`.
 #[derive(Debug, Subcommand)]
 pub enum AliasCommand {
+    /// Save an endpoint and its keys under a name.
     Set {
+        /// The alias name (`s3://NAME/…` won't clash with buckets: aliases are written `NAME/`).
         name: String,
+        /// The endpoint URL.
         url: String,
+        /// Access key id.
         access_key: String,
+        /// Secret key.
         secret_key: String,
     },
+    /// List saved aliases (secrets hidden).
     Ls,
+    /// Forget an alias.
     Rm {
+        /// The alias name.
         name: String,
     },
 }
@@ -171,9 +213,12 @@ impl FilterArgs {
     }
 }
 
+/// `arca sync`'s arguments.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
+    /// A local folder or `s3://bucket/prefix`.
     pub source: String,
+    /// A local folder or `s3://bucket/prefix`.
     pub dest: String,
     /// Delete destination files the source does not have.
     #[arg(long)]
@@ -187,8 +232,10 @@ pub struct SyncArgs {
     /// Compare content (MD5 / multipart ETag) instead of size and time.
     #[arg(long)]
     pub checksum: bool,
+    /// Which paths to take.
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// How transfers run.
     #[command(flatten)]
     pub transfer: TransferArgs,
 }
@@ -233,26 +280,35 @@ impl TransferArgs {
     }
 }
 
+/// `arca cp` / `arca mv`'s arguments.
 #[derive(Debug, Args)]
 pub struct CpArgs {
+    /// A local path, `s3://bucket/key`, or `-` for standard input.
     pub source: String,
+    /// A local path, `s3://bucket/key`, or `-` for standard output.
     pub dest: String,
+    /// Copy a folder or prefix and everything under it.
     #[arg(long, short)]
     pub recursive: bool,
+    /// Which paths `--recursive` takes.
     #[command(flatten)]
     pub filters: FilterArgs,
     /// Tags in URL query syntax: `team=storage&env=prod`.
     #[arg(long)]
     pub tags: Option<String>,
+    /// Content-Type of uploads (default: guessed from the file name).
     #[arg(long)]
     pub content_type: Option<String>,
+    /// Cache-Control of uploads.
     #[arg(long)]
     pub cache_control: Option<String>,
+    /// Storage class of uploads (STANDARD, STANDARD_IA, …).
     #[arg(long)]
     pub storage_class: Option<String>,
     /// KEY=VALUE, repeatable.
     #[arg(long, value_parser = parse_pair)]
     pub metadata: Vec<(String, String)>,
+    /// How transfers run.
     #[command(flatten)]
     pub transfer: TransferArgs,
 }

@@ -17,7 +17,7 @@ use crate::sync::{Action, Direction, Entry, SyncOptions, plan};
 use crate::transfer::{self, TransferOptions};
 
 /// One side of a sync.
-pub enum Side {
+pub(crate) enum Side {
     Local(PathBuf),
     Remote(Client, Remote),
 }
@@ -166,7 +166,7 @@ async fn entries(
     Ok(out)
 }
 
-pub struct SyncRequest {
+pub(crate) struct SyncRequest {
     pub source: Side,
     pub dest: Side,
     pub filters: Filters,
@@ -176,7 +176,7 @@ pub struct SyncRequest {
     pub files: usize,
 }
 
-pub async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError> {
+pub(crate) async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError> {
     let direction = match (&req.source, &req.dest) {
         (Side::Local(_), Side::Remote(..)) => Direction::Upload,
         (Side::Remote(..), Side::Local(_)) => Direction::Download,

@@ -2,27 +2,38 @@
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
+/// Why a client command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),
+    /// The server answered with an S3 error.
     #[error("{code}: {message}{hint}")]
     S3 {
+        /// The S3 error code.
         code: String,
+        /// The server's message.
         message: String,
+        /// What usually causes it, or empty.
         hint: String,
     },
+    /// The server could not be reached or the connection failed.
     #[error("{0}")]
     Transport(String),
+    /// A local file operation failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
 }
 
 impl ClientError {
+    /// An I/O error on `path`.
     pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> Self {
         ClientError::Io {
             path: path.to_string(),
@@ -51,7 +62,7 @@ impl ClientError {
 }
 
 /// Turns any SDK error into a [`ClientError`] that names the S3 code and suggests a fix.
-pub fn sdk<E, R>(e: SdkError<E, R>) -> ClientError
+pub(crate) fn sdk<E, R>(e: SdkError<E, R>) -> ClientError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,

@@ -6,7 +6,9 @@
 /// One filter from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
+    /// `--include PATTERN`.
     Include(String),
+    /// `--exclude PATTERN`.
     Exclude(String),
 }
 
@@ -30,10 +32,12 @@ impl Filters {
         }
     }
 
+    /// Filters applying `rules` in order (the last that matches decides).
     pub fn new(rules: Vec<Rule>) -> Filters {
         Filters { rules }
     }
 
+    /// Whether `path` passes the filters.
     pub fn allows(&self, path: &str) -> bool {
         let mut allowed = true;
         for rule in &self.rules {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::alias::Aliases;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     Local(PathBuf),
     /// `-`: standard input or output.
     Stdio,
@@ -13,7 +13,7 @@ pub enum Location {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Remote {
+pub(crate) struct Remote {
     /// `None`: the default endpoint (SDK chain); `Some`: a saved alias.
     pub alias: Option<String>,
     pub bucket: String,
@@ -21,7 +21,7 @@ pub struct Remote {
 }
 
 impl Remote {
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match &self.alias {
             Some(a) => format!("{a}/{}/{}", self.bucket, self.key),
             None => format!("s3://{}/{}", self.bucket, self.key),
@@ -32,7 +32,7 @@ impl Remote {
 impl Location {
     /// `s3://b/k` is remote; `NAME/b/k` is remote when NAME is a saved alias; anything else
     /// is a local path.
-    pub fn parse(arg: &str, aliases: &Aliases) -> Location {
+    pub(crate) fn parse(arg: &str, aliases: &Aliases) -> Location {
         if arg == "-" {
             return Location::Stdio;
         }
@@ -94,7 +94,7 @@ mod tests {
 }
 
 /// A key prefix as a folder: empty stays empty, anything else ends with `/`.
-pub fn folder_prefix(key: &str) -> String {
+pub(crate) fn folder_prefix(key: &str) -> String {
     if key.is_empty() || key.ends_with('/') {
         key.to_string()
     } else {
@@ -104,13 +104,13 @@ pub fn folder_prefix(key: &str) -> String {
 
 /// Is `rel` (a key relative to the listed prefix) safe to join onto a local folder? Keys may
 /// contain `..` or `.` segments; written as paths they would land outside the destination.
-pub fn is_safe_relative(rel: &str) -> bool {
+pub(crate) fn is_safe_relative(rel: &str) -> bool {
     !rel.is_empty() && !rel.starts_with('/') && !rel.split('/').any(|seg| seg == ".." || seg == ".")
 }
 
 /// Every regular file under `root`, as (path relative to root with `/` separators, path),
 /// sorted by relative path.
-pub fn local_files(root: &std::path::Path) -> Result<Vec<(String, PathBuf)>, crate::ClientError> {
+pub(crate) fn local_files(root: &std::path::Path) -> Result<Vec<(String, PathBuf)>, crate::ClientError> {
     fn walk(
         root: &std::path::Path,
         dir: &std::path::Path,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Where a download to `path` is written before it is renamed into place: a hidden name
 /// beside it (`.NAME.arca-part`), so the rename stays within one folder and filesystem.
-pub fn temporary_path(path: &Path) -> PathBuf {
+pub(crate) fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(
         ".{}.arca-part",
         path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
@@ -19,7 +19,7 @@ pub fn temporary_path(path: &Path) -> PathBuf {
 /// `path`: one change to the folder instead of a temporary name's create and rename. False
 /// (nothing written) where that is not possible: `path` exists, or the filesystem has no
 /// `O_TMPFILE`; the caller then writes a temporary file and renames it.
-pub fn link_complete(path: &Path, bytes: &[u8]) -> bool {
+pub(crate) fn link_complete(path: &Path, bytes: &[u8]) -> bool {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// One thing a command did (or, with `--dryrun`, would do).
 #[derive(Debug, Serialize)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     pub action: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,
@@ -15,7 +15,7 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
-    pub fn render(&self, json: bool) -> String {
+    pub(crate) fn render(&self, json: bool) -> String {
         if json {
             return serde_json::to_string(self).unwrap_or_default();
         }
@@ -28,20 +28,20 @@ impl Event<'_> {
 }
 
 /// Prints a JSON value on one line.
-pub fn json_line(value: &serde_json::Value) {
+pub(crate) fn json_line(value: &serde_json::Value) {
     println!("{value}");
 }
 
 /// How a command reports its actions; `Copy` so transfer tasks can carry it.
 #[derive(Debug, Clone, Copy)]
-pub struct Printer {
+pub(crate) struct Printer {
     pub quiet: bool,
     pub json: bool,
 }
 
 impl Printer {
     /// Prints one completed action (nothing with `--quiet`), above the progress bar if any.
-    pub fn done(&self, bar: Option<&indicatif::ProgressBar>, action: &str, source: Option<&str>, target: &str) {
+    pub(crate) fn done(&self, bar: Option<&indicatif::ProgressBar>, action: &str, source: Option<&str>, target: &str) {
         if self.quiet {
             return;
         }

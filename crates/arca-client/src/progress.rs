@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// One bar for a whole command: bytes, rate and ETA.
-pub fn bar(total: u64, quiet: bool) -> ProgressBar {
+pub(crate) fn bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     }

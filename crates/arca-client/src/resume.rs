@@ -12,16 +12,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ClientError;
 
+/// What an interrupted multipart upload needs to resume.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UploadState {
+    /// Endpoint uploaded to.
     pub endpoint: String,
+    /// Destination bucket.
     pub bucket: String,
+    /// Destination key.
     pub key: String,
+    /// The multipart upload id.
     pub upload_id: String,
+    /// The local file.
     pub source: PathBuf,
+    /// Its size when the upload started.
     pub size: u64,
+    /// Its modification time (ns) when the upload started: a changed file starts over.
     pub modified_ns: i128,
+    /// Part size used.
     pub part_size: u64,
+    /// Checksum algorithm asked for.
     pub checksum: String,
 }
 
@@ -50,6 +60,7 @@ fn file_for(endpoint: &str, bucket: &str, key: &str) -> PathBuf {
     dir().join(format!("{h:016x}.toml"))
 }
 
+/// A file's modification time in nanoseconds since the epoch.
 pub fn modified_ns(path: &Path) -> Result<i128, ClientError> {
     let m = std::fs::metadata(path).map_err(|e| ClientError::io(path.display(), e))?;
     let t = m.modified().map_err(|e| ClientError::io(path.display(), e))?;
@@ -58,11 +69,13 @@ pub fn modified_ns(path: &Path) -> Result<i128, ClientError> {
         .unwrap_or(0))
 }
 
+/// The saved state of an upload of `bucket`/`key` to `endpoint`, if any.
 pub fn load(endpoint: &str, bucket: &str, key: &str) -> Option<UploadState> {
     let text = std::fs::read_to_string(file_for(endpoint, bucket, key)).ok()?;
     toml::from_str(&text).ok()
 }
 
+/// Saves an upload's state (before its first part is sent).
 pub fn save(state: &UploadState) -> Result<(), ClientError> {
     let path = file_for(&state.endpoint, &state.bucket, &state.key);
     if let Some(d) = path.parent() {
@@ -74,6 +87,7 @@ pub fn save(state: &UploadState) -> Result<(), ClientError> {
     std::fs::rename(&tmp, &path).map_err(|e| ClientError::io(path.display(), e))
 }
 
+/// Forgets an upload's state (completed or given up).
 pub fn forget(endpoint: &str, bucket: &str, key: &str) {
     let _ = std::fs::remove_file(file_for(endpoint, bucket, key));
 }

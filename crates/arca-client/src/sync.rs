@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 /// What the planner knows of one file or object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// Size in bytes.
     pub size: u64,
     /// Seconds since the epoch.
     pub modified: i64,
@@ -16,21 +17,31 @@ pub struct Entry {
 /// Which way the bytes go; it decides how times compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// Local to S3.
     Upload,
+    /// S3 to local.
     Download,
+    /// S3 to S3.
     Copy,
 }
 
+/// How `sync` decides.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SyncOptions {
+    /// Remove from the destination what the source lacks.
     pub delete: bool,
+    /// Copy when times differ at all, not only when the source is newer.
     pub exact_timestamps: bool,
+    /// Compare content fingerprints instead of sizes and times.
     pub checksum: bool,
 }
 
+/// One step of a sync plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Copy this path.
     Copy(String),
+    /// Delete this path from the destination.
     Delete(String),
 }
 

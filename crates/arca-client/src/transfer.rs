@@ -25,7 +25,7 @@ const MAX_PARTS: u64 = 10_000;
 
 /// How to move bytes, and what to store with them.
 #[derive(Debug, Clone)]
-pub struct TransferOptions {
+pub(crate) struct TransferOptions {
     pub multipart_threshold: u64,
     /// `None`: [`default_part_size`] for each file.
     pub part_size: Option<u64>,
@@ -117,7 +117,7 @@ macro_rules! with_object_options {
 const FILE_READ_BUFFER: usize = 256 * 1024;
 
 /// Uploads a local file; every request carries a CRC32 checksum the server verifies.
-pub async fn upload_file(
+pub(crate) async fn upload_file(
     client: &Client,
     path: &Path,
     bucket: &str,
@@ -370,7 +370,12 @@ async fn upload_parts(
 }
 
 /// Streams standard input into an object, part by part (size unknown in advance).
-pub async fn upload_stdin(client: &Client, bucket: &str, key: &str, opts: &TransferOptions) -> Result<(), ClientError> {
+pub(crate) async fn upload_stdin(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    opts: &TransferOptions,
+) -> Result<(), ClientError> {
     // Size unknown: parts of the size asked for, else 8 MiB (each is buffered in memory).
     let part_size = opts.part_size.unwrap_or(8 << 20).max(MIN_PART) as usize;
     let mut stdin = tokio::io::stdin();
@@ -450,7 +455,7 @@ async fn read_full(r: &mut (impl AsyncReadExt + Unpin), buf: &mut [u8]) -> Resul
 
 /// Downloads an object into `path` (via a temporary file renamed at the end, so a failed
 /// download never leaves a partial file under the final name).
-pub async fn download_file(
+pub(crate) async fn download_file(
     client: &Client,
     bucket: &str,
     key: &str,
@@ -465,7 +470,7 @@ pub async fn download_file(
 }
 
 /// Like [`download_file`]; `size`, when a listing already told it, saves a HEAD request.
-pub async fn download_known_size(
+pub(crate) async fn download_known_size(
     client: &Client,
     bucket: &str,
     key: &str,
@@ -676,7 +681,7 @@ async fn download_ranges(
 }
 
 /// Streams an object to standard output.
-pub async fn download_stdout(client: &Client, bucket: &str, key: &str) -> Result<(), ClientError> {
+pub(crate) async fn download_stdout(client: &Client, bucket: &str, key: &str) -> Result<(), ClientError> {
     let out = get_verified(client, bucket, key).await?;
     let mut body = out.body;
     let mut stdout = tokio::io::stdout();

@@ -13,7 +13,7 @@ use base64::Engine;
 use crate::error::ClientError;
 
 /// An HTTPS client that trusts exactly the certificates in the PEM file at `path`.
-pub fn https_client_trusting(path: &Path) -> Result<SharedHttpClient, ClientError> {
+pub(crate) fn https_client_trusting(path: &Path) -> Result<SharedHttpClient, ClientError> {
     let pem = std::fs::read(path).map_err(|e| ClientError::io(path.display(), e))?;
     let store = TrustStore::empty().with_pem_certificate(usable_certificates(&pem, path)?);
     let context = TlsContext::builder()

@@ -17,7 +17,7 @@ macro_rules! catalogue {
         /// An S3 error code Arca returns.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum AwsError {
-            $($code,)*
+            $(#[doc = $message] $code,)*
         }
 
         impl AwsError {

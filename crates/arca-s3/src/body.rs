@@ -34,13 +34,18 @@ const WHOLE_READ_FRAMES: u64 = 16;
 
 /// What an upload produced.
 pub struct Ingested {
+    /// Where the bytes went (inline or a blob).
     pub data: ObjectData,
+    /// How many bytes arrived.
     pub size: u64,
+    /// Their MD5.
     pub md5: [u8; 16],
+    /// Their checksum in the algorithm asked for.
     pub checksum: Checksum,
 }
 
 impl Ingested {
+    /// The ETag of a single upload: the hex MD5.
     pub fn etag(&self) -> String {
         hex::encode(self.md5)
     }
@@ -83,6 +88,7 @@ pub fn decode_content_md5(h: Option<&str>) -> S3Result<Option<[u8; 16]>> {
 /// Anything that yields body chunks: request bodies and copies of stored objects.
 pub type ByteChunks = futures::stream::BoxStream<'static, Result<Bytes, S3Error>>;
 
+/// A request body as chunks, its errors mapped to S3 errors.
 pub fn request_chunks(body: StreamingBlob) -> ByteChunks {
     body.map(|r| r.map_err(body_error)).boxed()
 }

@@ -13,7 +13,7 @@ use arca_store::{ChecksumAlgorithm as Algorithm, ChecksumType, ObjectChecksum};
 /// The algorithm the client wants for this upload: an explicit value header wins, then the
 /// declared algorithm (whose value may arrive in a trailer), then CRC64NVME, which AWS
 /// computes for every new object that has no other checksum.
-pub fn requested_algorithm(declared: &Checksum, algorithm: Option<&ChecksumAlgorithm>) -> S3Result<Algorithm> {
+pub(crate) fn requested_algorithm(declared: &Checksum, algorithm: Option<&ChecksumAlgorithm>) -> S3Result<Algorithm> {
     if let Some(alg) = declared_algorithm(declared) {
         return Ok(alg);
     }
@@ -24,7 +24,7 @@ pub fn requested_algorithm(declared: &Checksum, algorithm: Option<&ChecksumAlgor
 }
 
 /// The algorithm an `x-amz-checksum-algorithm` / `x-amz-sdk-checksum-algorithm` names (any case).
-pub fn parse_algorithm(alg: &ChecksumAlgorithm) -> S3Result<Algorithm> {
+pub(crate) fn parse_algorithm(alg: &ChecksumAlgorithm) -> S3Result<Algorithm> {
     Algorithm::from_name(&alg.as_str().to_ascii_uppercase())
         .ok_or_else(|| AwsError::InvalidArgument.with_message(format!("Invalid checksum algorithm: {}", alg.as_str())))
 }
@@ -33,7 +33,7 @@ fn declared_algorithm(c: &Checksum) -> Option<Algorithm> {
     Algorithm::ALL.iter().copied().find(|a| value_of(c, *a).is_some())
 }
 
-pub fn hasher_for(algorithm: Algorithm) -> ChecksumHasher {
+pub(crate) fn hasher_for(algorithm: Algorithm) -> ChecksumHasher {
     let mut h = ChecksumHasher::default();
     match algorithm {
         Algorithm::Crc32 => h.crc32 = Some(Default::default()),
@@ -45,7 +45,7 @@ pub fn hasher_for(algorithm: Algorithm) -> ChecksumHasher {
     h
 }
 
-pub fn value_of(c: &Checksum, algorithm: Algorithm) -> Option<&String> {
+pub(crate) fn value_of(c: &Checksum, algorithm: Algorithm) -> Option<&String> {
     match algorithm {
         Algorithm::Crc32 => c.checksum_crc32.as_ref(),
         Algorithm::Crc32c => c.checksum_crc32c.as_ref(),
@@ -56,12 +56,12 @@ pub fn value_of(c: &Checksum, algorithm: Algorithm) -> Option<&String> {
 }
 
 /// The s3s DTO naming `algorithm`.
-pub fn algorithm_dto(algorithm: Algorithm) -> ChecksumAlgorithm {
+pub(crate) fn algorithm_dto(algorithm: Algorithm) -> ChecksumAlgorithm {
     ChecksumAlgorithm::from_static(algorithm.as_str())
 }
 
 /// Fills a [`Checksum`] with one stored value.
-pub fn to_dto(stored: Option<&ObjectChecksum>) -> Checksum {
+pub(crate) fn to_dto(stored: Option<&ObjectChecksum>) -> Checksum {
     match stored {
         Some(s) => Checksum {
             checksum_type: Some(checksum_type_dto(s.kind)),
@@ -72,7 +72,7 @@ pub fn to_dto(stored: Option<&ObjectChecksum>) -> Checksum {
 }
 
 /// A [`Checksum`] with `value` in the field of `algorithm` (empty if either is missing).
-pub fn value_dto(algorithm: Option<Algorithm>, value: Option<&String>) -> Checksum {
+pub(crate) fn value_dto(algorithm: Option<Algorithm>, value: Option<&String>) -> Checksum {
     let mut c = Checksum::default();
     if let (Some(a), Some(v)) = (algorithm, value) {
         let v = Some(v.clone());
@@ -87,7 +87,7 @@ pub fn value_dto(algorithm: Option<Algorithm>, value: Option<&String>) -> Checks
     c
 }
 
-pub fn checksum_type_dto(kind: ChecksumType) -> s3s::dto::ChecksumType {
+pub(crate) fn checksum_type_dto(kind: ChecksumType) -> s3s::dto::ChecksumType {
     match kind {
         ChecksumType::FullObject => s3s::dto::ChecksumType::from_static(s3s::dto::ChecksumType::FULL_OBJECT),
         ChecksumType::Composite => s3s::dto::ChecksumType::from_static(s3s::dto::ChecksumType::COMPOSITE),
@@ -95,7 +95,7 @@ pub fn checksum_type_dto(kind: ChecksumType) -> s3s::dto::ChecksumType {
 }
 
 /// Compares what was computed with what the client declared (header or trailer).
-pub fn verify(computed: &Checksum, declared: &Checksum, algorithm: Algorithm) -> S3Result<()> {
+pub(crate) fn verify(computed: &Checksum, declared: &Checksum, algorithm: Algorithm) -> S3Result<()> {
     if let Some(want) = value_of(declared, algorithm) {
         let got = value_of(computed, algorithm);
         if got != Some(want) {
@@ -117,7 +117,7 @@ pub fn verify(computed: &Checksum, declared: &Checksum, algorithm: Algorithm) ->
 }
 
 /// Collects checksum values a client sent in an aws-chunked trailer.
-pub fn merge_trailers(declared: &mut Checksum, trailers: Option<&http::HeaderMap>) {
+pub(crate) fn merge_trailers(declared: &mut Checksum, trailers: Option<&http::HeaderMap>) {
     let Some(t) = trailers else { return };
     let get = |name: &str| t.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(v) = get("x-amz-checksum-crc32") {
@@ -140,7 +140,11 @@ pub fn merge_trailers(declared: &mut Checksum, trailers: Option<&http::HeaderMap
 /// The checksum of a multipart object: for a COMPOSITE type, the checksum of the
 /// concatenated binary part checksums, suffixed `-N`; for FULL_OBJECT CRCs, the CRCs combined
 /// as if computed over the whole object.
-pub fn multipart_checksum(algorithm: Algorithm, kind: ChecksumType, parts: &[(u64, &str)]) -> S3Result<ObjectChecksum> {
+pub(crate) fn multipart_checksum(
+    algorithm: Algorithm,
+    kind: ChecksumType,
+    parts: &[(u64, &str)],
+) -> S3Result<ObjectChecksum> {
     let raw: Vec<Vec<u8>> = parts
         .iter()
         .map(|(_, v)| {

@@ -6,54 +6,54 @@ use arca_store::{ContentHeaders, ObjectVersion, Owner, StorageClass};
 use s3s::S3Result;
 use s3s::dto::{self, Timestamp, TimestampFormat};
 
-pub use crate::limits::*;
+pub(crate) use crate::limits::*;
 
-pub fn timestamp(ms: i64) -> Timestamp {
+pub(crate) fn timestamp(ms: i64) -> Timestamp {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     Timestamp::from(t)
 }
 
 /// Milliseconds truncated to whole seconds (HTTP dates have no fractions).
-pub fn whole_seconds(ms: i64) -> i64 {
+pub(crate) fn whole_seconds(ms: i64) -> i64 {
     ms.div_euclid(1000)
 }
 
-pub fn timestamp_secs(t: &Timestamp) -> i64 {
+pub(crate) fn timestamp_secs(t: &Timestamp) -> i64 {
     let t: time::OffsetDateTime = t.clone().into();
     t.unix_timestamp()
 }
 
-pub fn owner_dto(o: &Owner) -> dto::Owner {
+pub(crate) fn owner_dto(o: &Owner) -> dto::Owner {
     dto::Owner {
         display_name: Some(o.display_name.clone()),
         id: Some(o.id.clone()),
     }
 }
 
-pub fn etag_dto(etag: &str) -> dto::ETag {
+pub(crate) fn etag_dto(etag: &str) -> dto::ETag {
     dto::ETag::Strong(etag.to_string())
 }
 
 /// Does a client's ETag condition match the stored ETag?
-pub fn etag_matches(cond: &dto::ETagCondition, etag: &str) -> bool {
+pub(crate) fn etag_matches(cond: &dto::ETagCondition, etag: &str) -> bool {
     match cond {
         dto::ETagCondition::Any => true,
         dto::ETagCondition::ETag(e) => e.value() == etag,
     }
 }
 
-pub fn format_http_date(t: &Timestamp) -> String {
+pub(crate) fn format_http_date(t: &Timestamp) -> String {
     let mut buf = Vec::new();
     let _ = t.format(TimestampFormat::HttpDate, &mut buf);
     String::from_utf8(buf).unwrap_or_default()
 }
 
-pub fn parse_http_date(s: &str) -> Option<Timestamp> {
+pub(crate) fn parse_http_date(s: &str) -> Option<Timestamp> {
     Timestamp::parse(TimestampFormat::HttpDate, s).ok()
 }
 
-pub fn user_metadata(meta: Option<dto::Metadata>) -> S3Result<Vec<(String, String)>> {
+pub(crate) fn user_metadata(meta: Option<dto::Metadata>) -> S3Result<Vec<(String, String)>> {
     let mut v: Vec<(String, String)> = meta.unwrap_or_default().into_iter().collect();
     v.sort();
     let size: usize = v.iter().map(|(k, val)| k.len() + val.len()).sum();
@@ -63,7 +63,7 @@ pub fn user_metadata(meta: Option<dto::Metadata>) -> S3Result<Vec<(String, Strin
     Ok(v)
 }
 
-pub fn metadata_dto(v: &[(String, String)]) -> Option<dto::Metadata> {
+pub(crate) fn metadata_dto(v: &[(String, String)]) -> Option<dto::Metadata> {
     if v.is_empty() {
         None
     } else {
@@ -72,7 +72,7 @@ pub fn metadata_dto(v: &[(String, String)]) -> Option<dto::Metadata> {
 }
 
 /// Parses and validates an `x-amz-tagging` header (URL query syntax).
-pub fn parse_tagging_header(h: Option<&str>) -> S3Result<Vec<(String, String)>> {
+pub(crate) fn parse_tagging_header(h: Option<&str>) -> S3Result<Vec<(String, String)>> {
     let Some(h) = h.filter(|h| !h.is_empty()) else {
         return Ok(Vec::new());
     };
@@ -91,7 +91,7 @@ pub fn parse_tagging_header(h: Option<&str>) -> S3Result<Vec<(String, String)>> 
     Ok(tags)
 }
 
-pub fn tags_from_dto(tagging: dto::Tagging, max: usize) -> S3Result<Vec<(String, String)>> {
+pub(crate) fn tags_from_dto(tagging: dto::Tagging, max: usize) -> S3Result<Vec<(String, String)>> {
     let tags: Vec<(String, String)> = tagging
         .tag_set
         .into_iter()
@@ -101,7 +101,7 @@ pub fn tags_from_dto(tagging: dto::Tagging, max: usize) -> S3Result<Vec<(String,
     Ok(tags)
 }
 
-pub fn tags_dto(tags: &[(String, String)]) -> Vec<dto::Tag> {
+pub(crate) fn tags_dto(tags: &[(String, String)]) -> Vec<dto::Tag> {
     tags.iter()
         .map(|(k, v)| dto::Tag {
             key: Some(k.clone()),
@@ -133,14 +133,14 @@ fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
 }
 
 /// Unversioned buckets hold one version per key, named `null`.
-pub fn check_version_id(version_id: Option<&str>) -> S3Result<()> {
+pub(crate) fn check_version_id(version_id: Option<&str>) -> S3Result<()> {
     match version_id {
         None | Some("null") => Ok(()),
         Some(_) => Err(AwsError::InvalidArgument.with_message("Invalid version id specified")),
     }
 }
 
-pub fn content_headers(
+pub(crate) fn content_headers(
     content_type: Option<String>,
     content_encoding: Option<String>,
     content_disposition: Option<String>,
@@ -159,7 +159,7 @@ pub fn content_headers(
 }
 
 /// The storage class a write asks for; STANDARD when it names none.
-pub fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<StorageClass> {
+pub(crate) fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<StorageClass> {
     match sc {
         None => Ok(StorageClass::Standard),
         Some(s) => StorageClass::from_name(s.as_str()).ok_or_else(|| AwsError::InvalidStorageClass.error()),
@@ -167,7 +167,7 @@ pub fn storage_class(sc: Option<&dto::StorageClass>) -> S3Result<StorageClass> {
 }
 
 /// Keys are UTF-8 without NUL (the index separates bucket and key with it).
-pub fn check_key(key: &str) -> S3Result<()> {
+pub(crate) fn check_key(key: &str) -> S3Result<()> {
     if key.is_empty() {
         return Err(AwsError::InvalidArgument.with_message("Object key must not be empty"));
     }
@@ -181,7 +181,7 @@ pub fn check_key(key: &str) -> S3Result<()> {
 }
 
 /// URL-encodes a key for `encoding-type=url` responses, as AWS does (spaces as `+`).
-pub fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
@@ -191,12 +191,12 @@ pub fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
-pub fn object_size(v: &ObjectVersion) -> i64 {
+pub(crate) fn object_size(v: &ObjectVersion) -> i64 {
     v.size as i64
 }
 
 /// A copy (CopyObject, UploadPartCopy) of more than [`MAX_PUT_SIZE`] bytes.
-pub fn copy_source_too_large() -> s3s::S3Error {
+pub(crate) fn copy_source_too_large() -> s3s::S3Error {
     AwsError::InvalidRequest.with_message(format!(
         "The specified copy source is larger than the maximum allowable size for a copy source: {MAX_PUT_SIZE}"
     ))

@@ -29,6 +29,7 @@ pub fn store_error(e: StoreError) -> S3Error {
 
 /// `?`-friendly conversion for store results.
 pub trait StoreResultExt<T> {
+    /// The result with a store error mapped by [`store_error`].
     fn s3(self) -> s3s::S3Result<T>;
 }
 

@@ -48,6 +48,7 @@ impl ArcaS3 {
         }
     }
 
+    /// The store the service runs on.
     pub fn store(&self) -> &Arc<Store> {
         &self.store
     }

@@ -52,15 +52,19 @@ const PRESSURE: usize = MAX_QUEUED / 4;
 /// The MD5 of an upload's body: inline on the request's task while the body is small, then
 /// in a lane of the hashing thread.
 pub enum EtagMd5 {
+    /// Small so far: hashed here.
     Inline(Md5State),
+    /// Past the threshold: hashed by the lanes thread.
     Lane(LaneMd5),
 }
 
 impl EtagMd5 {
+    /// A hash of nothing yet.
     pub fn new() -> EtagMd5 {
         EtagMd5::Inline(Md5State::new())
     }
 
+    /// Hashes `chunk` next; waits only when the lane is too far behind.
     pub async fn update(&mut self, chunk: &Bytes) {
         match self {
             EtagMd5::Inline(state) => {
@@ -73,6 +77,7 @@ impl EtagMd5 {
         }
     }
 
+    /// The digest, once every chunk is hashed.
     pub async fn finish(self) -> Result<[u8; 16], HashFailed> {
         match self {
             EtagMd5::Inline(state) => Ok(state.finalize()),
@@ -111,6 +116,7 @@ impl Md5Lanes {
         })
     }
 
+    /// A hasher with `threads` lanes threads.
     pub fn new(threads: usize) -> Md5Lanes {
         let engine = Md5Many::new();
         let services = (0..threads.max(1))

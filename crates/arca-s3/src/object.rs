@@ -12,7 +12,7 @@ use crate::common::*;
 use crate::error::StoreResultExt;
 
 /// The write condition a PUT or Complete carries.
-pub fn write_condition(
+pub(crate) fn write_condition(
     if_match: Option<&ETagCondition>,
     if_none_match: Option<&ETagCondition>,
 ) -> S3Result<WriteCondition> {

@@ -18,13 +18,21 @@ use s3s::{S3Error, S3Result};
 /// feature Arca may not honour.
 #[derive(Default)]
 pub struct ObjectWriteOptions<'a> {
+    /// `x-amz-acl`.
     pub acl: Option<&'a str>,
+    /// Any `x-amz-grant-*`.
     pub has_grants: bool,
+    /// `x-amz-server-side-encryption`.
     pub server_side_encryption: Option<&'a str>,
+    /// Any SSE-KMS key id, context or bucket-key header.
     pub has_kms_parameters: bool,
+    /// Any SSE-C key header.
     pub has_sse_customer: bool,
+    /// Any `x-amz-object-lock-*`.
     pub has_object_lock: bool,
+    /// `x-amz-website-redirect-location`.
     pub website_redirect: bool,
+    /// `x-amz-write-offset-bytes` (appends).
     pub write_offset: bool,
 }
 

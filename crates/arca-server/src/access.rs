@@ -15,12 +15,12 @@ use s3s::S3Result;
 use s3s::access::{S3Access, S3AccessContext};
 
 /// The access rules, over the store that knows each bucket's owner.
-pub struct Access {
+pub(crate) struct Access {
     store: Arc<Store>,
 }
 
 impl Access {
-    pub fn new(store: Arc<Store>) -> Self {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
         Access { store }
     }
 

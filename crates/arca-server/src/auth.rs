@@ -6,13 +6,13 @@ use s3s::auth::{S3Auth, SecretKey};
 
 /// Looks up the secret for an access key, answering AWS's `InvalidAccessKeyId` for unknown keys
 /// (s3s's own `SimpleAuth` answers `NotSignedUp`).
-pub struct KeyStore {
+pub(crate) struct KeyStore {
     access_key: String,
     secret_key: SecretKey,
 }
 
 impl KeyStore {
-    pub fn root(access_key: String, secret_key: String) -> Self {
+    pub(crate) fn root(access_key: String, secret_key: String) -> Self {
         KeyStore {
             access_key,
             secret_key: SecretKey::from(secret_key),

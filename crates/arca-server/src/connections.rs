@@ -14,7 +14,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// The connection cap to use: `requested`, but at most half the open-file limit, so the
 /// store keeps the other half. Raises the soft limit to the hard one first, as servers do.
-pub fn cap(requested: usize) -> usize {
+pub(crate) fn cap(requested: usize) -> usize {
     let limit = raise_open_file_limit();
     let cap = requested.min((limit / 2).max(16));
     if cap < requested {
@@ -52,7 +52,7 @@ fn raise_open_file_limit() -> usize {
 }
 
 /// Failed `accept`s in a row: how long to pause, and when to say so in the log.
-pub struct AcceptErrors {
+pub(crate) struct AcceptErrors {
     log_interval: Duration,
     last_logged: Option<Instant>,
     /// Failures since the last log line.
@@ -61,7 +61,7 @@ pub struct AcceptErrors {
 }
 
 impl AcceptErrors {
-    pub fn new(log_interval: Duration) -> Self {
+    pub(crate) fn new(log_interval: Duration) -> Self {
         AcceptErrors {
             log_interval,
             last_logged: None,
@@ -71,7 +71,7 @@ impl AcceptErrors {
     }
 
     /// Records a failure; returns how long to pause before accepting again.
-    pub fn failed(&mut self, error: &std::io::Error) -> Duration {
+    pub(crate) fn failed(&mut self, error: &std::io::Error) -> Duration {
         if let Some(unlogged) = self.record(Instant::now()) {
             tracing::warn!(%error, failures_since_last_report = unlogged, "accept failed; backing off");
         }
@@ -81,7 +81,7 @@ impl AcceptErrors {
     }
 
     /// An `accept` succeeded: the next failure starts from the shortest pause again.
-    pub fn recovered(&mut self) {
+    pub(crate) fn recovered(&mut self) {
         self.backoff = FIRST_BACKOFF;
     }
 

@@ -20,7 +20,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode};
 use s3s::Body;
 
 /// An S3 error response as AWS writes it; `extra` holds further elements (`<Region>`).
-pub fn error_response(status: StatusCode, code: &str, message: &str, extra: &str, id: &str) -> Response<Body> {
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, extra: &str, id: &str) -> Response<Body> {
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>{extra}<RequestId>{id}</RequestId><HostId>{id}</HostId></Error>"
     );
@@ -32,12 +32,12 @@ pub fn error_response(status: StatusCode, code: &str, message: &str, extra: &str
 }
 
 /// A catalogue error as a response.
-pub fn aws_error_response(e: AwsError, id: &str) -> Response<Body> {
+pub(crate) fn aws_error_response(e: AwsError, id: &str) -> Response<Body> {
     error_response(e.status(), e.code(), e.message(), "", id)
 }
 
 /// What AWS refuses before it reads a request and s3s does not check.
-pub fn refusal<B>(req: &Request<B>, region: &str, id: &str) -> Option<Response<Body>> {
+pub(crate) fn refusal<B>(req: &Request<B>, region: &str, id: &str) -> Option<Response<Body>> {
     presign_expiry_error(req, id).or_else(|| wrong_region(req, region, id))
 }
 
@@ -112,14 +112,14 @@ fn wrong_region<B>(req: &Request<B>, region: &str, id: &str) -> Option<Response<
 }
 
 /// What a response correction needs to know of its request.
-pub struct Corrections {
+pub(crate) struct Corrections {
     method: Method,
     /// `GET ?attributes`: GetObjectAttributes.
     is_attributes: bool,
 }
 
 impl Corrections {
-    pub fn for_request<B>(req: &Request<B>) -> Self {
+    pub(crate) fn for_request<B>(req: &Request<B>) -> Self {
         let method = req.method().clone();
         let is_attributes = method == Method::GET
             && req
@@ -130,7 +130,7 @@ impl Corrections {
     }
 
     /// Mends s3s's response to this request.
-    pub fn apply(&self, mut resp: Response<Body>, id: &str) -> Response<Body> {
+    pub(crate) fn apply(&self, mut resp: Response<Body>, id: &str) -> Response<Body> {
         let failed = resp.status().is_client_error() || resp.status().is_server_error();
         if self.method == Method::POST && resp.status() == StatusCode::BAD_REQUEST {
             resp = post_policy_denial(resp, id);

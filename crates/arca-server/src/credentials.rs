@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The root user's key pair and identity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RootCredentials {
+    /// The access key id clients sign with.
     pub access_key: String,
+    /// The secret they sign with (never logged; printed only to a terminal).
     pub secret_key: String,
     /// Canonical user id (64 hex digits, like AWS's), stable across key rotation.
     pub owner_id: String,
@@ -19,8 +21,11 @@ pub struct RootCredentials {
 /// Where the credentials came from; the server prints generated ones once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialSource {
+    /// `ARCA_ROOT_ACCESS_KEY` / `ARCA_ROOT_SECRET_KEY`.
     Environment,
+    /// `root-credentials.toml` in the data folder.
     Stored,
+    /// Made now (first start) and stored.
     Generated,
 }
 

@@ -4,7 +4,7 @@
 //! world-readable), including files that dependencies create (the metadata database).
 
 /// Makes every file and folder the process creates from now on private to its user.
-pub fn restrict_new_files() {
+pub(crate) fn restrict_new_files() {
     // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
     unsafe {
         libc::umask(0o077);

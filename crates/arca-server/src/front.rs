@@ -18,7 +18,9 @@ use crate::request_id::new_request_id;
 
 /// Shared by every connection.
 pub struct FrontDoor {
+    /// The S3 service (s3s over `ArcaS3`).
     pub s3: S3Service,
+    /// The store, for CORS rules.
     pub store: Arc<Store>,
     /// Base domain for virtual-hosted-style requests.
     pub domain: Option<crate::host::BaseDomain>,
@@ -31,6 +33,7 @@ pub struct FrontDoor {
 }
 
 impl FrontDoor {
+    /// Answers one request.
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Body>, s3s::HttpError> {
         let id = new_request_id();
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());

@@ -58,11 +58,17 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Everything `arca server` needs to run.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The data folder (created if missing).
     pub data_dir: PathBuf,
+    /// `host:port` to listen on.
     pub address: String,
+    /// The region the server serves (requests signed for another are refused).
     pub region: String,
+    /// Base domain for virtual-hosted-style addressing (`bucket.domain`).
     pub domain: Option<String>,
+    /// PEM certificate chain: serve HTTPS.
     pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
     /// Metadata cache size in MiB.
     pub meta_cache_mib: usize,
@@ -74,16 +80,27 @@ pub struct ServerConfig {
     pub max_connections: usize,
 }
 
+/// Why the server could not start (or stopped).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// The store could not open its data folder.
     #[error(transparent)]
     Store(#[from] arca_store::StoreError),
+    /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
-    Bind { address: String, source: std::io::Error },
+    Bind {
+        /// The address asked for.
+        address: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The root credentials file could not be read or written.
     #[error("credentials file: {0}")]
     Credentials(std::io::Error),
+    /// The certificate or key could not be loaded.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The base domain is not a host name.
     #[error("invalid --domain: {0}")]
     Domain(String),
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-pub fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn_trimmer() -> tokio::task::JoinHandle<()> {
     tokio::spawn(async {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         loop {

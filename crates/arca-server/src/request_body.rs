@@ -32,7 +32,7 @@ const DRAIN_TIME: Duration = Duration::from_secs(30);
 type Slot = Arc<Mutex<Option<Incoming>>>;
 
 /// The body s3s reads.
-pub struct RequestBody {
+pub(crate) struct RequestBody {
     slot: Slot,
     idle_timeout: Duration,
     /// Fires when no frame has arrived for `idle_timeout` while waiting for one. Made at the
@@ -45,7 +45,7 @@ pub struct RequestBody {
 }
 
 /// The front door's handle on the same body.
-pub struct BodyHandle {
+pub(crate) struct BodyHandle {
     slot: Slot,
     timed_out: Arc<AtomicBool>,
 }
@@ -53,10 +53,10 @@ pub struct BodyHandle {
 /// The body stalled for longer than the idle timeout.
 #[derive(Debug, thiserror::Error)]
 #[error("request body idle for longer than {0:?}")]
-pub struct BodyIdle(Duration);
+pub(crate) struct BodyIdle(Duration);
 
 /// Splits an incoming body into the part s3s reads and the front door's handle on it.
-pub fn shared(body: Incoming, idle_timeout: Duration) -> (RequestBody, BodyHandle) {
+pub(crate) fn shared(body: Incoming, idle_timeout: Duration) -> (RequestBody, BodyHandle) {
     let slot = Arc::new(Mutex::new(Some(body)));
     let timed_out = Arc::new(AtomicBool::new(false));
     let body = RequestBody {
@@ -71,7 +71,7 @@ pub fn shared(body: Incoming, idle_timeout: Duration) -> (RequestBody, BodyHandl
 
 impl BodyHandle {
     /// Reads and discards whatever s3s left unread, in the background.
-    pub fn drain(self) {
+    pub(crate) fn drain(self) {
         if self.timed_out() {
             // The client stopped sending; waiting for the rest would only wait again.
             return;
@@ -99,7 +99,7 @@ impl BodyHandle {
     }
 
     /// Did reading the body fail because the client stopped sending?
-    pub fn timed_out(&self) -> bool {
+    pub(crate) fn timed_out(&self) -> bool {
         self.timed_out.load(Ordering::Relaxed)
     }
 }

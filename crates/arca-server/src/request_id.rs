@@ -1,6 +1,6 @@
 //! Request ids: one per request, in the logs and in `x-amz-request-id`.
 
 /// 16 uppercase hex digits, like AWS's.
-pub fn new_request_id() -> String {
+pub(crate) fn new_request_id() -> String {
     format!("{:016X}", rand::random::<u64>())
 }

@@ -9,7 +9,7 @@ use tokio_rustls::rustls;
 
 use crate::ServerError;
 
-pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServerError> {
+pub(crate) fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServerError> {
     let err =
         |what: &str, p: &Path, e: &dyn std::fmt::Display| ServerError::Tls(format!("{what} {}: {e}", p.display()));
     let certs: Vec<_> = rustls_pemfile::certs(&mut std::io::BufReader::new(

@@ -6,45 +6,82 @@ use std::path::PathBuf;
 /// Everything that can go wrong inside the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The bucket named does not exist.
     #[error("bucket {0} does not exist")]
     NoSuchBucket(String),
+    /// CreateBucket of a bucket its creator already owns.
     #[error("bucket {0} already exists and is owned by you")]
     BucketAlreadyOwnedByYou(String),
+    /// CreateBucket of a bucket someone else owns.
     #[error("bucket {0} already exists")]
     BucketAlreadyExists(String),
+    /// DeleteBucket of a bucket that still holds objects.
     #[error("bucket {0} is not empty")]
     BucketNotEmpty(String),
+    /// No object has the key.
     #[error("object {bucket}/{key} does not exist")]
-    NoSuchKey { bucket: String, key: String },
+    NoSuchKey {
+        /// The bucket searched.
+        bucket: String,
+        /// The key not found.
+        key: String,
+    },
+    /// The multipart upload does not exist (never did, completed or aborted).
     #[error("multipart upload {upload_id} does not exist")]
-    NoSuchUpload { upload_id: String },
+    NoSuchUpload {
+        /// The id asked for.
+        upload_id: String,
+    },
+    /// A [`WriteCondition`](crate::WriteCondition) did not hold.
     #[error("precondition failed: {0}")]
     PreconditionFailed(&'static str),
+    /// A part a Complete names is not what was uploaded (or changed meanwhile).
     #[error("invalid part: {0}")]
     InvalidPart(String),
+    /// Stored bytes fail their CRC32C: never returned as data.
     #[error("stored bytes of blob {blob} are corrupt at frame {frame}")]
-    Corrupt { blob: String, frame: u64 },
+    Corrupt {
+        /// The blob's id, in hex.
+        blob: String,
+        /// The frame that failed.
+        frame: u64,
+    },
+    /// The metadata engine failed (see [`kv`](crate::kv)).
     #[error("metadata engine: {0}")]
     Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored record could not be decoded.
     #[error("record decode: {0}")]
     Decode(#[from] rmp_serde::decode::Error),
+    /// A record could not be encoded.
     #[error("record encode: {0}")]
     Encode(#[from] rmp_serde::encode::Error),
+    /// A file operation failed.
     #[error("i/o on {path}: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
+    /// Another process holds the data folder.
     #[error("data folder {0} is locked by another running arca process")]
     Locked(PathBuf),
+    /// The data folder was written in another format.
     #[error(
         "data folder format {found} is not the format this arca reads ({expected}); \
          it was written by an earlier development build"
     )]
-    UnsupportedFormat { found: u32, expected: u32 },
+    UnsupportedFormat {
+        /// The folder's format.
+        found: u32,
+        /// The format this build reads.
+        expected: u32,
+    },
+    /// The commit thread is gone (the store is shutting down or a commit panicked).
     #[error("the commit thread has stopped")]
     CommitterGone,
+    /// Another write in the same group commit failed, so this one was not committed either.
     #[error("a batch-mate's commit failed: {0}")]
     BatchFailed(String),
 }
@@ -78,4 +115,5 @@ impl StoreError {
     }
 }
 
+/// A result whose error is a [`StoreError`].
 pub type StoreResult<T> = Result<T, StoreError>;

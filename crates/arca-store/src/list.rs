@@ -15,17 +15,27 @@ use crate::tables::{OBJECTS, object_key};
 /// What to list.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
+    /// Only keys that start with this.
     pub prefix: String,
+    /// Group keys by what follows the prefix up to this string (usually `/`).
     pub delimiter: Option<String>,
     /// Exclusive: list keys strictly after this one (marker, start-after or continuation).
     pub start_after: Option<String>,
+    /// At most this many entries (objects and common prefixes together).
     pub max_keys: usize,
 }
 
 /// One listed item, in key order.
 #[derive(Debug, Clone)]
 pub enum ListEntry {
-    Object { key: String, version: Box<ObjectVersion> },
+    /// An object.
+    Object {
+        /// Its key.
+        key: String,
+        /// Its current version.
+        version: Box<ObjectVersion>,
+    },
+    /// Every key under this prefix, up to and including the delimiter, as one entry.
     CommonPrefix(String),
 }
 
@@ -42,7 +52,9 @@ impl ListEntry {
 /// A page of results.
 #[derive(Debug, Clone, Default)]
 pub struct ListPage {
+    /// What was found, in key order.
     pub entries: Vec<ListEntry>,
+    /// More entries follow: ask again after [`ListPage::next_marker`].
     pub is_truncated: bool,
 }
 

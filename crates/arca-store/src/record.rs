@@ -12,42 +12,59 @@ use crate::blob::BlobId;
 /// arrive with IAM and reuse this shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
+    /// Canonical user id (hex), as S3 shows it in `Owner/ID`.
     pub id: String,
+    /// The name S3 shows in `Owner/DisplayName`.
     pub display_name: String,
 }
 
 /// Versioning state of a bucket. Unversioned buckets keep one `null` version per key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum VersioningState {
+    /// Never enabled: one `null` version per key.
     #[default]
     Unversioned,
+    /// Every write makes a new version.
     Enabled,
+    /// Was enabled: existing versions stay, new writes replace the `null` version.
     Suspended,
 }
 
 /// One CORS rule as the bucket stores it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorsRule {
+    /// The rule's `ID`, if it has one.
     pub id: Option<String>,
+    /// Origins allowed, each with at most one `*`.
     pub allowed_origins: Vec<String>,
+    /// `GET`, `PUT`, `POST`, `DELETE` or `HEAD`.
     pub allowed_methods: Vec<String>,
+    /// Headers a preflight may ask for (`*` for any).
     pub allowed_headers: Vec<String>,
+    /// Response headers a browser may read.
     pub expose_headers: Vec<String>,
+    /// How long a browser may cache the preflight answer.
     pub max_age_seconds: Option<i32>,
 }
 
 /// A row of the `buckets` table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BucketRecord {
+    /// The bucket's name (also the table key).
     pub name: String,
     /// Milliseconds since the Unix epoch.
     pub created_at_ms: i64,
+    /// The region the bucket was created in.
     pub region: String,
+    /// Who created the bucket.
     pub owner: Owner,
+    /// Bucket tags; `None` when never set.
     #[serde(default)]
     pub tags: Option<Vec<(String, String)>>,
+    /// CORS rules; `None` when never set.
     #[serde(default)]
     pub cors: Option<Vec<CorsRule>>,
+    /// Whether versioning was ever enabled.
     #[serde(default)]
     pub versioning: VersioningState,
 }
@@ -55,10 +72,15 @@ pub struct BucketRecord {
 /// Standard HTTP headers stored with an object and returned on GET/HEAD.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentHeaders {
+    /// `Content-Type`.
     pub content_type: Option<String>,
+    /// `Content-Encoding`, as stored (without `aws-chunked`).
     pub content_encoding: Option<String>,
+    /// `Content-Disposition`.
     pub content_disposition: Option<String>,
+    /// `Content-Language`.
     pub content_language: Option<String>,
+    /// `Cache-Control`.
     pub cache_control: Option<String>,
     /// As sent by the client (an HTTP date).
     pub expires: Option<String>,
@@ -105,15 +127,24 @@ wire_enum! {
     /// Arca's drives until lifecycle transitions move cold classes elsewhere (issue 11).
     #[derive(Default)]
     StorageClass {
+        /// The default: frequent access.
         #[default]
         Standard => "STANDARD",
+        /// Deprecated by AWS; accepted as it is.
         ReducedRedundancy => "REDUCED_REDUNDANCY",
+        /// Infrequent access.
         StandardIa => "STANDARD_IA",
+        /// Infrequent access, one zone.
         OnezoneIa => "ONEZONE_IA",
+        /// Moved between tiers by access pattern.
         IntelligentTiering => "INTELLIGENT_TIERING",
+        /// Archive; reads need a restore on AWS.
         Glacier => "GLACIER",
+        /// Coldest archive; reads need a restore on AWS.
         DeepArchive => "DEEP_ARCHIVE",
+        /// Archive with instant retrieval.
         GlacierIr => "GLACIER_IR",
+        /// Directory buckets' single-zone class.
         ExpressOnezone => "EXPRESS_ONEZONE",
     }
 }
@@ -121,10 +152,15 @@ wire_enum! {
 wire_enum! {
     /// The algorithm of a client-visible checksum (`x-amz-checksum-*`).
     ChecksumAlgorithm {
+        /// CRC-32 (ISO-HDLC), 4 bytes.
         Crc32 => "CRC32",
+        /// CRC-32C (Castagnoli), 4 bytes.
         Crc32c => "CRC32C",
+        /// CRC-64/NVME, 8 bytes; AWS's default for new objects.
         Crc64Nvme => "CRC64NVME",
+        /// SHA-1, 20 bytes.
         Sha1 => "SHA1",
+        /// SHA-256, 32 bytes.
         Sha256 => "SHA256",
     }
 }
@@ -143,15 +179,20 @@ impl ChecksumAlgorithm {
 /// Whether a stored checksum covers the whole object or is a checksum of part checksums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChecksumType {
+    /// A checksum of the whole object's bytes (any single PUT; CRC multipart uploads that ask for it).
     FullObject,
+    /// A checksum of the parts' checksums, suffixed `-N` (the part count).
     Composite,
 }
 
 /// A client-visible checksum (x-amz-checksum-*), base64 as on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectChecksum {
+    /// Which algorithm computed it.
     pub algorithm: ChecksumAlgorithm,
+    /// Base64 of the checksum, as in the `x-amz-checksum-*` header.
     pub value: String,
+    /// Whole object or composite.
     pub kind: ChecksumType,
 }
 
@@ -161,8 +202,10 @@ pub enum ObjectData {
     /// Small objects live inside their metadata record; `crc32c` guards them like blob frames.
     /// (`serde_bytes`: one MessagePack `bin`, not an array of integers.)
     Inline {
+        /// The object's bytes.
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
+        /// CRC32C of `bytes`, checked on every read.
         crc32c: u32,
     },
     /// Larger objects are a sequence of immutable blobs (one for a single PUT, one per part
@@ -173,7 +216,9 @@ pub enum ObjectData {
 /// One blob and the number of object bytes it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extent {
+    /// The blob holding the bytes.
     pub blob: BlobId,
+    /// How many object bytes the blob holds.
     pub len: u64,
 }
 
@@ -181,17 +226,24 @@ pub struct Extent {
 /// GetObjectAttributes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartSummary {
+    /// The part's number in its upload (1–10,000).
     pub part_number: u32,
+    /// Its size in bytes.
     pub size: u64,
+    /// Its ETag (hex MD5, no quotes).
     pub etag: String,
+    /// Its checksum value, in the object's algorithm, if any.
     pub checksum: Option<String>,
 }
 
 /// Encryption descriptor; always `None` until encryption at rest lands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EncryptionDescriptor {
+    /// `AES256`, `aws:kms` or `SSE-C`.
     pub algorithm: String,
+    /// The KMS key that wrapped the data key (SSE-KMS).
     pub key_id: Option<String>,
+    /// The object's data key, encrypted by its key-encryption key.
     pub wrapped_key: Vec<u8>,
 }
 
@@ -200,19 +252,31 @@ pub struct EncryptionDescriptor {
 pub struct ObjectVersion {
     /// `None` is the `null` version every unversioned bucket has.
     pub version_id: Option<String>,
+    /// A delete marker has no data (versioned buckets only).
     pub is_delete_marker: bool,
+    /// Size of the object in bytes.
     pub size: u64,
     /// Hex MD5 for single uploads, `md5-of-part-md5s-N` for multipart; no quotes.
     pub etag: String,
+    /// Milliseconds since the Unix epoch.
     pub last_modified_ms: i64,
+    /// The storage class it was written with.
     pub storage_class: StorageClass,
+    /// Who wrote it.
     pub owner: Owner,
+    /// Standard headers returned on GET and HEAD.
     pub content: ContentHeaders,
+    /// `x-amz-meta-*` pairs, names lowercase, in the order given.
     pub user_metadata: Vec<(String, String)>,
+    /// Object tags.
     pub tags: Vec<(String, String)>,
+    /// The client-visible checksum, if one was computed.
     pub checksum: Option<ObjectChecksum>,
+    /// Part sizes, ETags and checksums of a multipart object (empty for single uploads).
     pub parts: Vec<PartSummary>,
+    /// Where the bytes are.
     pub data: ObjectData,
+    /// How the bytes are encrypted at rest; `None` until encryption lands.
     #[serde(default)]
     pub encryption: Option<EncryptionDescriptor>,
     /// The multipart upload this version completed, so that a Complete retried after its
@@ -234,28 +298,44 @@ impl ObjectVersion {
 /// A row of the `uploads` table: an in-progress multipart upload.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MultipartUpload {
+    /// The bucket it uploads into.
     pub bucket: String,
+    /// The key it will complete as.
     pub key: String,
+    /// Its id (random, URL-safe).
     pub upload_id: String,
+    /// Milliseconds since the Unix epoch.
     pub initiated_ms: i64,
+    /// Who started it.
     pub owner: Owner,
+    /// Storage class of the object it becomes.
     pub storage_class: StorageClass,
+    /// Headers of the object it becomes.
     pub content: ContentHeaders,
+    /// User metadata of the object it becomes.
     pub user_metadata: Vec<(String, String)>,
+    /// Tags of the object it becomes.
     pub tags: Vec<(String, String)>,
     /// Checksum algorithm chosen at Create, if any.
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
+    /// Whether the object's checksum will be whole-object or composite.
     pub checksum_type: Option<ChecksumType>,
 }
 
 /// A row of the `parts` table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartRecord {
+    /// 1–10,000.
     pub part_number: u32,
+    /// Size in bytes.
     pub size: u64,
+    /// Hex MD5 of the part, no quotes.
     pub etag: String,
+    /// Milliseconds since the Unix epoch.
     pub last_modified_ms: i64,
+    /// The part's checksum in its upload's algorithm, if any.
     pub checksum: Option<ObjectChecksum>,
+    /// The blob that holds the part's bytes.
     pub blob: BlobId,
 }
 

@@ -18,12 +18,19 @@
 use crate::blob::BlobId;
 use crate::kv::Table;
 
+/// Bucket records by name.
 pub const BUCKETS: Table = Table("buckets");
+/// The current version of each object, by `bucket \0 key`.
 pub const OBJECTS: Table = Table("objects");
+/// Multipart uploads in progress.
 pub const UPLOADS: Table = Table("uploads");
+/// Uploaded parts, by upload and part number.
 pub const PARTS: Table = Table("parts");
+/// Blobs being written: reclaimed at start if no record took them.
 pub const BLOB_INTENTS: Table = Table("blob_intents");
+/// Blobs no record needs, waiting for their files to be removed.
 pub const GC_QUEUE: Table = Table("gc_queue");
+/// Facts about the data folder (its format version).
 pub const STORE_INFO: Table = Table("store_info");
 
 /// `bucket \0 key`.
@@ -52,10 +59,12 @@ pub fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
     k
 }
 
+/// A blob id as a key: 16 bytes, big endian.
 pub fn blob_key(id: BlobId) -> [u8; 16] {
     id.0.to_be_bytes()
 }
 
+/// The blob id of a [`blob_key`]; `None` for a key of another length.
 pub fn blob_from_key(k: &[u8]) -> Option<BlobId> {
     Some(BlobId(u128::from_be_bytes(k.try_into().ok()?)))
 }
@@ -65,6 +74,7 @@ pub fn time_value(ms: i64) -> [u8; 8] {
     ms.to_be_bytes()
 }
 
+/// The time of a [`time_value`]; `None` for a value of another length.
 pub fn time_from_value(v: &[u8]) -> Option<i64> {
     Some(i64::from_be_bytes(v.try_into().ok()?))
 }

@@ -7,7 +7,7 @@ use arca_server::ServerConfig;
 use serde::Deserialize;
 
 #[derive(clap::Args, Debug)]
-pub struct ServerArgs {
+pub(crate) struct ServerArgs {
     /// Data folder (default ./arca-data).
     #[arg(long, env = "ARCA_DATA")]
     data: Option<PathBuf>,
@@ -57,7 +57,7 @@ struct FileConfig {
 }
 
 impl ServerArgs {
-    pub fn resolve(self) -> Result<ServerConfig, String> {
+    pub(crate) fn resolve(self) -> Result<ServerConfig, String> {
         let file: FileConfig = match &self.config {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;

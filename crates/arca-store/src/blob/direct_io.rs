@@ -13,12 +13,12 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-pub use super::frame_buffer::DIRECT_ALIGN;
+pub(super) use super::frame_buffer::DIRECT_ALIGN;
 use super::frame_buffer::FrameBuffer;
 
 /// Tries one aligned `O_DIRECT` write in `dir`: some filesystems refuse the flag at open
 /// (tmpfs), others only at the first write.
-pub fn supported(dir: &Path) -> bool {
+pub(super) fn supported(dir: &Path) -> bool {
     let probe = dir.join(".direct-probe");
     let attempt = || -> std::io::Result<()> {
         let file = OpenOptions::new()
@@ -39,50 +39,53 @@ pub fn supported(dir: &Path) -> bool {
 
 /// Switches an open descriptor to `O_DIRECT`: later writes bypass the page cache, earlier
 /// ones stay where they are (the final fsync covers both).
-pub fn switch_to_direct(file: &File) -> std::io::Result<()> {
+pub(super) fn switch_to_direct(file: &File) -> std::io::Result<()> {
     let fd = file.as_raw_fd();
-    // SAFETY: fcntl with F_GETFL/F_SETFL only reads and sets the status flags of our own open
-    // descriptor.
+    // SAFETY: F_GETFL only reads the status flags of our own open descriptor.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_DIRECT) } < 0 {
+    if flags < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: F_SETFL only sets the status flags of our own open descriptor.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_DIRECT) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
     Ok(())
 }
 
 /// Opens `path` for `O_DIRECT` reads.
-pub fn open_for_reading(path: &Path) -> std::io::Result<File> {
+pub(super) fn open_for_reading(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().read(true).custom_flags(libc::O_DIRECT).open(path)
 }
 
 /// Turns off kernel readahead for this open file (`POSIX_FADV_RANDOM`); a hint, so errors
 /// are ignored.
-pub fn no_readahead(file: &File) {
+pub(super) fn no_readahead(file: &File) {
     // SAFETY: posix_fadvise only reads its integer arguments; the descriptor is ours.
     unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_RANDOM) };
 }
 
 /// A zeroed buffer of `len` bytes whose start is aligned for `O_DIRECT`, handed out as the
 /// `Bytes` it will become (slices of it are the pieces a read returns, without copying).
-pub struct AlignedBuf {
+pub(super) struct AlignedBuf {
     mem: Vec<u8>,
     start: usize,
     len: usize,
 }
 
 impl AlignedBuf {
-    pub fn new(len: usize) -> Self {
+    pub(super) fn new(len: usize) -> Self {
         let mem = vec![0u8; len + DIRECT_ALIGN];
         let start = mem.as_ptr().align_offset(DIRECT_ALIGN);
         AlignedBuf { mem, start, len }
     }
 
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+    pub(super) fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.mem[self.start..self.start + self.len]
     }
 
     /// The first `filled` bytes.
-    pub fn freeze(self, filled: usize) -> Bytes {
+    pub(super) fn freeze(self, filled: usize) -> Bytes {
         Bytes::from(self.mem).slice(self.start..self.start + filled.min(self.len))
     }
 }

@@ -15,7 +15,7 @@ pub const FRAME_SIZE: usize = 64 * 1024;
 pub const FRAME_DATA: usize = FRAME_SIZE - 4;
 /// Alignment `O_DIRECT` asks of buffers, lengths and file offsets: the logical block size,
 /// which is 512 or 4096 bytes on every device we expect.
-pub const DIRECT_ALIGN: usize = 4096;
+pub(super) const DIRECT_ALIGN: usize = 4096;
 
 pub(crate) struct FrameBuffer {
     /// `capacity + DIRECT_ALIGN` bytes; the frames live at `mem[start..]`, which is aligned.
@@ -28,7 +28,7 @@ pub(crate) struct FrameBuffer {
 
 impl FrameBuffer {
     /// A buffer for `frames` whole frames.
-    pub fn new(frames: usize) -> Self {
+    pub(super) fn new(frames: usize) -> Self {
         let capacity = frames * FRAME_SIZE;
         let mem = vec![0u8; capacity + DIRECT_ALIGN];
         let start = mem.as_ptr().align_offset(DIRECT_ALIGN);
@@ -42,7 +42,7 @@ impl FrameBuffer {
 
     /// Takes as many bytes of `data` as fit, closing each frame (appending its CRC) as it
     /// fills. Returns how many bytes it took; fewer than `data.len()` only when full.
-    pub fn push(&mut self, mut data: &[u8]) -> usize {
+    pub(super) fn push(&mut self, mut data: &[u8]) -> usize {
         let mut taken = 0;
         while !data.is_empty() && !self.is_full() {
             let in_frame = self.len % FRAME_SIZE;
@@ -59,16 +59,16 @@ impl FrameBuffer {
         taken
     }
 
-    pub fn is_full(&self) -> bool {
+    pub(super) fn is_full(&self) -> bool {
         self.len == self.capacity
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The complete frames held: aligned, and a whole number of frames long.
-    pub fn frames(&self) -> &[u8] {
+    pub(super) fn frames(&self) -> &[u8] {
         debug_assert_eq!(self.len % FRAME_SIZE, 0);
         &self.mem[self.start..self.start + self.len]
     }
@@ -76,7 +76,7 @@ impl FrameBuffer {
     /// Closes the last, short frame and returns `(bytes to write, bytes that belong in the
     /// file)`. The first is zero-padded to [`DIRECT_ALIGN`]; the writer truncates the file to
     /// the second afterwards.
-    pub fn seal(&mut self) -> (&[u8], usize) {
+    pub(super) fn seal(&mut self) -> (&[u8], usize) {
         let in_frame = self.len % FRAME_SIZE;
         if in_frame > 0 {
             self.close_frame(in_frame);
@@ -87,7 +87,7 @@ impl FrameBuffer {
         (&self.mem[self.start..self.start + padded], exact)
     }
 
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.len = 0;
     }
 

@@ -57,7 +57,9 @@ pub const CACHED_PREFIX: u64 = (FRAMES_PER_WRITE * FRAME_SIZE) as u64;
 /// MiB of 128 parts of a 1 GiB upload cost the server 0.27 s of CPU out of 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeadCaching {
+    /// The first [`CACHED_PREFIX`] bytes go through the page cache.
     Cached,
+    /// Every byte bypasses the page cache where the filesystem allows it.
     Uncached,
 }
 
@@ -86,14 +88,17 @@ impl HeadCaching {
 pub struct BlobId(pub u128);
 
 impl BlobId {
+    /// A fresh id.
     pub fn random() -> Self {
         BlobId(rand::random())
     }
 
+    /// The id as 16 bytes, big endian.
     pub fn to_bytes(self) -> [u8; 16] {
         self.0.to_be_bytes()
     }
 
+    /// The id of [`BlobId::to_bytes`]'s output; `None` for another length.
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
         Some(BlobId(u128::from_be_bytes(b.try_into().ok()?)))
     }
@@ -150,6 +155,7 @@ impl BlobStore {
         Ok(store)
     }
 
+    /// Where the blob's file is: `blobs/<first two hex digits>/<id in hex>`.
     pub fn path(&self, id: BlobId) -> PathBuf {
         let name = id.to_string();
         self.root.join(&name[..2]).join(name)
@@ -186,6 +192,7 @@ impl BlobStore {
     }
 }
 
+/// CRC-32C (Castagnoli) of `data`: what guards every frame and inline object.
 pub fn crc32c(data: &[u8]) -> u32 {
     crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data) as u32
 }

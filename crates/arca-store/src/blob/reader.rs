@@ -13,6 +13,7 @@ use super::direct_io::{self, AlignedBuf, DIRECT_ALIGN};
 use super::{BlobId, FRAME_DATA, FRAME_SIZE, crc32c};
 use crate::error::{StoreError, StoreResult};
 
+/// Reads ranges of one blob, verifying the CRC32C of every frame it touches.
 pub struct BlobReader {
     id: BlobId,
     path: PathBuf,

@@ -10,6 +10,8 @@ use super::frame_buffer::FrameBuffer;
 use super::{BlobId, FRAMES_PER_WRITE, direct_io, sync_dir};
 use crate::error::{StoreError, StoreResult};
 
+/// Writes one new blob: frames the bytes given, writes them in 1 MiB batches and, on
+/// [`BlobWriter::finish`], makes them durable.
 pub struct BlobWriter {
     id: BlobId,
     path: PathBuf,
@@ -43,6 +45,7 @@ impl BlobWriter {
         }
     }
 
+    /// The blob being written.
     pub fn id(&self) -> BlobId {
         self.id
     }
@@ -52,6 +55,7 @@ impl BlobWriter {
         self.len
     }
 
+    /// No object byte written yet.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -26,6 +26,7 @@ struct Shared {
 pub struct MemoryEngine(Arc<Shared>);
 
 impl MemoryEngine {
+    /// An empty engine.
     pub fn new() -> Self {
         Self::default()
     }

@@ -36,6 +36,7 @@ use crate::error::StoreResult;
 pub struct Table(pub &'static str);
 
 impl Table {
+    /// The table's name, as engines store it.
     pub fn name(self) -> &'static str {
         self.0
     }

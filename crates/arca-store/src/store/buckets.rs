@@ -10,6 +10,7 @@ use crate::record::{BucketRecord, MultipartUpload, decode, encode};
 use crate::tables::{BUCKETS, OBJECTS, UPLOADS, object_key};
 
 impl Store {
+    /// Creates a bucket; `BucketAlreadyOwnedByYou` or `BucketAlreadyExists` if the name is taken.
     pub async fn create_bucket(&self, record: BucketRecord) -> StoreResult<()> {
         let value = encode(&record)?;
         self.meta
@@ -28,6 +29,7 @@ impl Store {
             .await
     }
 
+    /// The bucket's record; `NoSuchBucket` when absent.
     pub fn get_bucket(&self, name: &str) -> StoreResult<BucketRecord> {
         self.meta.read(|txn| match txn.get(BUCKETS, name.as_bytes())? {
             Some(v) => decode(&v),
@@ -35,6 +37,7 @@ impl Store {
         })
     }
 
+    /// Every bucket, by name.
     pub fn list_buckets(&self) -> StoreResult<Vec<BucketRecord>> {
         self.meta.read(|txn| {
             let mut out = Vec::new();

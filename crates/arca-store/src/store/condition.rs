@@ -6,6 +6,7 @@ use crate::record::ObjectVersion;
 /// A condition a write must meet, checked atomically inside its commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum WriteCondition {
+    /// No condition.
     #[default]
     Always,
     /// `If-None-Match: *`: only if no object has the key.

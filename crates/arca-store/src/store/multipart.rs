@@ -17,24 +17,32 @@ use crate::tables::{GC_QUEUE, OBJECTS, PARTS, UPLOADS, blob_key, object_key, par
 /// A page of multipart uploads.
 #[derive(Debug, Default)]
 pub struct UploadPage {
+    /// Uploads, in (key, upload id) order.
     pub uploads: Vec<MultipartUpload>,
+    /// Prefixes that group keys, with a delimiter.
     pub common_prefixes: Vec<String>,
+    /// More follow.
     pub is_truncated: bool,
 }
 
 /// What ListMultipartUploads asks for.
 #[derive(Debug, Clone, Default)]
 pub struct UploadQuery {
+    /// Only keys that start with this.
     pub prefix: String,
+    /// Group keys by what follows the prefix up to this string.
     pub delimiter: Option<String>,
     /// With `upload_id_marker`: resume after that upload; alone: after every upload of keys
     /// up to and including this one.
     pub key_marker: Option<String>,
+    /// See `key_marker`; ignored without it.
     pub upload_id_marker: Option<String>,
+    /// At most this many entries (uploads and common prefixes together).
     pub max_uploads: usize,
 }
 
 impl Store {
+    /// Records a new multipart upload.
     pub async fn create_upload(&self, upload: MultipartUpload) -> StoreResult<()> {
         let value = encode(&upload)?;
         self.meta
@@ -50,6 +58,7 @@ impl Store {
             .await
     }
 
+    /// The upload `upload_id` of `bucket`/`key`; `NoSuchUpload` when it is not in progress.
     pub fn get_upload(&self, bucket: &str, key: &str, upload_id: &str) -> StoreResult<MultipartUpload> {
         self.meta.read(|txn| read_upload(txn, bucket, key, upload_id))
     }
@@ -210,6 +219,7 @@ impl Store {
         Ok(version)
     }
 
+    /// Removes an upload and its parts; their blobs go to the GC queue.
     pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> StoreResult<()> {
         let (bucket, key, upload_id) = (bucket.to_string(), key.to_string(), upload_id.to_string());
         self.meta

@@ -109,6 +109,7 @@ impl Store {
         Ok(removed)
     }
 
+    /// A page of a bucket's keys (see [`ListQuery`]); `NoSuchBucket` when absent.
     pub fn list_objects(&self, bucket: &str, query: &ListQuery) -> StoreResult<ListPage> {
         self.meta.read(|txn| {
             require_bucket(txn, bucket)?;
@@ -141,6 +142,7 @@ impl Store {
         Ok(())
     }
 
+    /// Opens a blob for reading; `head` must say what it said when the blob was written.
     pub fn open_blob(&self, id: BlobId, head: HeadCaching) -> StoreResult<BlobReader> {
         self.blobs.open_reader(id, head)
     }

@@ -12,7 +12,7 @@ use crate::harness::{ACCESS_KEY, SECRET_KEY};
 
 /// What the server answered.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub head: String,
     pub body: String,
@@ -20,37 +20,37 @@ pub struct Reply {
 
 impl Reply {
     /// The `<Code>` of an S3 error body.
-    pub fn code(&self) -> &str {
+    pub(crate) fn code(&self) -> &str {
         crate::harness::xml_code(&self.body)
     }
 
     /// The status and error code, for one assertion that prints the body when it fails.
-    pub fn status_code(&self) -> (u16, &str) {
+    pub(crate) fn status_code(&self) -> (u16, &str) {
         (self.status, self.code())
     }
 }
 
 /// `host:port` of an `http://` endpoint.
-pub fn addr(endpoint: &str) -> &str {
+pub(crate) fn addr(endpoint: &str) -> &str {
     endpoint.trim_start_matches("http://")
 }
 
 /// Sends a request over a new connection: the request line, `headers` (a `host` header is
 /// added unless given), then `body`, and reads the whole reply.
-pub fn exchange(endpoint: &str, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub(crate) fn exchange(endpoint: &str, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut sock = connect(endpoint);
     write_head(&mut sock, endpoint, method, target, headers);
     sock.write_all(body).unwrap();
     read_reply(&mut sock)
 }
 
-pub fn connect(endpoint: &str) -> TcpStream {
+pub(crate) fn connect(endpoint: &str) -> TcpStream {
     let sock = TcpStream::connect(addr(endpoint)).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     sock
 }
 
-pub fn write_head(sock: &mut TcpStream, endpoint: &str, method: &str, target: &str, headers: &[(&str, &str)]) {
+pub(crate) fn write_head(sock: &mut TcpStream, endpoint: &str, method: &str, target: &str, headers: &[(&str, &str)]) {
     let mut head = format!("{method} {target} HTTP/1.1\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("host: {}\r\n", addr(endpoint)));
@@ -63,7 +63,7 @@ pub fn write_head(sock: &mut TcpStream, endpoint: &str, method: &str, target: &s
 }
 
 /// Reads one response: its head, then a body of its Content-Length (or to the end).
-pub fn read_reply(sock: &mut TcpStream) -> Reply {
+pub(crate) fn read_reply(sock: &mut TcpStream) -> Reply {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -99,30 +99,30 @@ pub fn read_reply(sock: &mut TcpStream) -> Reply {
     Reply { status, head, body }
 }
 
-pub fn hex_sha256(data: &[u8]) -> String {
+pub(crate) fn hex_sha256(data: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(data))
 }
 
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     use hmac::Mac;
     let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
     m.update(data);
     m.finalize().into_bytes().to_vec()
 }
 
-pub fn hmac_sha1_base64(key: &[u8], data: &[u8]) -> String {
+pub(crate) fn hmac_sha1_base64(key: &[u8], data: &[u8]) -> String {
     use hmac::Mac;
     let mut m = hmac::Hmac::<sha1::Sha1>::new_from_slice(key).unwrap();
     m.update(data);
     base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
 }
 
-pub fn base64(data: &[u8]) -> String {
+pub(crate) fn base64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// `20260101T000000Z` and `20260101` for a time.
-pub fn amz_dates(t: SystemTime) -> (String, String) {
+pub(crate) fn amz_dates(t: SystemTime) -> (String, String) {
     let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
     let dt = time_from_unix(secs);
     let long = format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", dt.0, dt.1, dt.2, dt.3, dt.4, dt.5);
@@ -130,7 +130,7 @@ pub fn amz_dates(t: SystemTime) -> (String, String) {
 }
 
 /// An HTTP date (`Tue, 27 Mar 2007 19:36:42 GMT`) for a time.
-pub fn http_date(t: SystemTime) -> String {
+pub(crate) fn http_date(t: SystemTime) -> String {
     let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
     let (y, mo, d, h, mi, s) = time_from_unix(secs);
     let days = secs.div_euclid(86_400);
@@ -159,7 +159,7 @@ fn time_from_unix(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
 }
 
 /// The SigV4 signing key for the test's secret, a day, us-east-1 and s3.
-pub fn signing_key(date: &str) -> Vec<u8> {
+pub(crate) fn signing_key(date: &str) -> Vec<u8> {
     let k = hmac_sha256(format!("AWS4{SECRET_KEY}").as_bytes(), date.as_bytes());
     let k = hmac_sha256(&k, b"us-east-1");
     let k = hmac_sha256(&k, b"s3");
@@ -167,7 +167,7 @@ pub fn signing_key(date: &str) -> Vec<u8> {
 }
 
 /// A SigV4 header-auth request signed by hand: exactly `signed` of `headers` are signed.
-pub struct HandSigned {
+pub(crate) struct HandSigned {
     pub headers: Vec<(String, String)>,
     pub seed_signature: String,
     pub amz_date: String,
@@ -177,7 +177,7 @@ pub struct HandSigned {
 /// Signs `method target` with the given headers (`host`, `x-amz-date` and
 /// `x-amz-content-sha256` are added) and payload hash; only the headers named in `signed`
 /// are signed.
-pub fn sign_v4(
+pub(crate) fn sign_v4(
     endpoint: &str,
     method: &str,
     target: &str,
@@ -203,7 +203,7 @@ pub fn sign_v4(
 
 /// The SigV4 `Authorization` header (and its signature) of a request whose headers are
 /// `headers`, signing those named in `signed`.
-pub fn authorization_v4(
+pub(crate) fn authorization_v4(
     method: &str,
     target: &str,
     headers: &[(String, String)],
@@ -252,7 +252,7 @@ pub fn authorization_v4(
 }
 
 /// A request's headers as owned pairs, to add to and send with [`exchange`].
-pub fn owned_headers(req: &http::Request<Vec<u8>>) -> Vec<(String, String)> {
+pub(crate) fn owned_headers(req: &http::Request<Vec<u8>>) -> Vec<(String, String)> {
     req.headers()
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
@@ -260,17 +260,17 @@ pub fn owned_headers(req: &http::Request<Vec<u8>>) -> Vec<(String, String)> {
 }
 
 /// Borrowed pairs of owned headers.
-pub fn refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
     headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 impl HandSigned {
-    pub fn header_refs(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn header_refs(&self) -> Vec<(&str, &str)> {
         refs(&self.headers)
     }
 
     /// One aws-chunked chunk (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), signed after `prev`.
-    pub fn chunk(&self, prev: &str, data: &[u8]) -> (Vec<u8>, String) {
+    pub(crate) fn chunk(&self, prev: &str, data: &[u8]) -> (Vec<u8>, String) {
         let scope = format!("{}/us-east-1/s3/aws4_request", self.date);
         let to_sign = format!(
             "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{scope}\n{prev}\n{}\n{}",
@@ -287,7 +287,13 @@ impl HandSigned {
 }
 
 /// SigV2 string to sign for header auth with the given date header and resource.
-pub fn sign_v2_header(method: &str, content_type: &str, date: &str, amz_headers: &str, resource: &str) -> String {
+pub(crate) fn sign_v2_header(
+    method: &str,
+    content_type: &str,
+    date: &str,
+    amz_headers: &str,
+    resource: &str,
+) -> String {
     let to_sign = format!("{method}\n\n{content_type}\n{date}\n{amz_headers}{resource}");
     format!(
         "AWS {ACCESS_KEY}:{}",
@@ -296,7 +302,7 @@ pub fn sign_v2_header(method: &str, content_type: &str, date: &str, amz_headers:
 }
 
 /// A SigV2 presigned URL target for `resource` (path plus signed sub-resources).
-pub fn presign_v2(method: &str, resource: &str, expires: u64) -> String {
+pub(crate) fn presign_v2(method: &str, resource: &str, expires: u64) -> String {
     let to_sign = format!("{method}\n\n\n{expires}\n{resource}");
     let signature = hmac_sha1_base64(SECRET_KEY.as_bytes(), to_sign.as_bytes());
     let signature: String = percent_encode(&signature);
@@ -304,7 +310,7 @@ pub fn presign_v2(method: &str, resource: &str, expires: u64) -> String {
     format!("{resource}{sep}AWSAccessKeyId={ACCESS_KEY}&Expires={expires}&Signature={signature}")
 }
 
-pub fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
@@ -313,7 +319,7 @@ pub fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-pub fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -321,7 +327,7 @@ pub fn unix_now() -> u64 {
 }
 
 /// A browser POST form (SigV4 policy) for `bucket`; `conditions` are extra JSON conditions.
-pub fn post_form(bucket: &str, key: &str, conditions: &str, file: &[u8], boundary: &str) -> Vec<u8> {
+pub(crate) fn post_form(bucket: &str, key: &str, conditions: &str, file: &[u8], boundary: &str) -> Vec<u8> {
     let now = SystemTime::now();
     let (amz_date, date) = amz_dates(now);
     let credential = format!("{ACCESS_KEY}/{date}/us-east-1/s3/aws4_request");
@@ -349,7 +355,7 @@ pub fn post_form(bucket: &str, key: &str, conditions: &str, file: &[u8], boundar
 }
 
 /// A multipart/form-data body: the fields, then the file.
-pub fn form(fields: &[(&str, &str)], file: &[u8], boundary: &str) -> Vec<u8> {
+pub(crate) fn form(fields: &[(&str, &str)], file: &[u8], boundary: &str) -> Vec<u8> {
     let mut out = Vec::new();
     for (k, v) in fields {
         out.extend_from_slice(

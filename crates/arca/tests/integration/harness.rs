@@ -7,11 +7,11 @@ use std::process::{Child, Command, Stdio};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{Credentials, Region};
 
-pub const ACCESS_KEY: &str = "AKIDARCATEST0000001";
-pub const SECRET_KEY: &str = "arca-test-secret-key-0123456789abcdefghij";
+pub(crate) const ACCESS_KEY: &str = "AKIDARCATEST0000001";
+pub(crate) const SECRET_KEY: &str = "arca-test-secret-key-0123456789abcdefghij";
 
 /// A running `arca server` on an ephemeral loopback port.
-pub struct TestServer {
+pub(crate) struct TestServer {
     child: Option<Child>,
     pub endpoint: String,
     pub data: PathBuf,
@@ -20,7 +20,7 @@ pub struct TestServer {
 
 impl TestServer {
     /// A fresh server on a new temporary data folder.
-    pub fn start() -> TestServer {
+    pub(crate) fn start() -> TestServer {
         let tmp = tempfile::tempdir().expect("tempdir");
         let data = tmp.path().join("data");
         let mut s = Self::start_on(&data, &[]);
@@ -29,7 +29,7 @@ impl TestServer {
     }
 
     /// A server on `data` (kept by the caller), with extra flags.
-    pub fn start_on(data: &Path, extra: &[&str]) -> TestServer {
+    pub(crate) fn start_on(data: &Path, extra: &[&str]) -> TestServer {
         let (child, endpoint) = spawn(data, extra, true).unwrap_or_else(|e| panic!("server did not start: {e}"));
         TestServer {
             child: Some(child),
@@ -39,12 +39,12 @@ impl TestServer {
         }
     }
 
-    pub fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         client_for(&self.endpoint)
     }
 
     /// `kill -9`: no chance to flush anything.
-    pub fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -52,7 +52,7 @@ impl TestServer {
     }
 
     /// SIGTERM, then the exit status.
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
         let mut c = self.child.take().expect("running");
         let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
         c.wait().expect("wait")
@@ -60,11 +60,11 @@ impl TestServer {
 
     /// The server's process id (the adversarial suite counts its descriptors).
     #[allow(dead_code)]
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.endpoint, path)
     }
 }
@@ -77,13 +77,13 @@ impl Drop for TestServer {
 
 /// The server under test: this build's, or `ARCA_TEST_SERVER` (to show that a test fails
 /// against an earlier build, as the adversarial suite's tests must).
-pub fn server_binary() -> std::ffi::OsString {
+pub(crate) fn server_binary() -> std::ffi::OsString {
     std::env::var_os("ARCA_TEST_SERVER").unwrap_or_else(|| env!("CARGO_BIN_EXE_arca").into())
 }
 
 /// Spawns the binary and waits for its "listening" line. With `root_env`, the test keys are
 /// passed through the environment.
-pub fn spawn(data: &Path, extra: &[&str], root_env: bool) -> Result<(Child, String), String> {
+pub(crate) fn spawn(data: &Path, extra: &[&str], root_env: bool) -> Result<(Child, String), String> {
     let mut cmd = Command::new(server_binary());
     cmd.arg("server")
         .arg("--data")
@@ -132,16 +132,16 @@ pub fn spawn(data: &Path, extra: &[&str], root_env: bool) -> Result<(Child, Stri
     }
 }
 
-pub fn client_for(endpoint: &str) -> Client {
+pub(crate) fn client_for(endpoint: &str) -> Client {
     client_with(endpoint, ACCESS_KEY, SECRET_KEY)
 }
 
-pub fn client_with(endpoint: &str, access: &str, secret: &str) -> Client {
+pub(crate) fn client_with(endpoint: &str, access: &str, secret: &str) -> Client {
     client_in(endpoint, access, secret, "us-east-1")
 }
 
 /// A client that signs for `region` (a server refuses requests signed for another than its own).
-pub fn client_in(endpoint: &str, access: &str, secret: &str, region: &str) -> Client {
+pub(crate) fn client_in(endpoint: &str, access: &str, secret: &str, region: &str) -> Client {
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
         .endpoint_url(endpoint)
@@ -153,7 +153,7 @@ pub fn client_in(endpoint: &str, access: &str, secret: &str, region: &str) -> Cl
 }
 
 /// Deterministic pseudo-random bytes.
-pub fn bytes_of(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn bytes_of(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     (0..len)
         .map(|_| {
@@ -165,7 +165,7 @@ pub fn bytes_of(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-pub async fn get_bytes(c: &Client, bucket: &str, key: &str) -> Vec<u8> {
+pub(crate) async fn get_bytes(c: &Client, bucket: &str, key: &str) -> Vec<u8> {
     c.get_object()
         .bucket(bucket)
         .key(key)
@@ -180,7 +180,7 @@ pub async fn get_bytes(c: &Client, bucket: &str, key: &str) -> Vec<u8> {
         .to_vec()
 }
 
-pub async fn make_bucket(c: &Client, name: &str) {
+pub(crate) async fn make_bucket(c: &Client, name: &str) {
     c.create_bucket()
         .bucket(name)
         .send()
@@ -189,7 +189,7 @@ pub async fn make_bucket(c: &Client, name: &str) {
 }
 
 /// The S3 error code of an SDK error.
-pub fn code<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
+pub(crate) fn code<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug,
     R: std::fmt::Debug,
@@ -201,7 +201,7 @@ where
 }
 
 /// HTTP status of an SDK error.
-pub fn status<E>(e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> u16 {
+pub(crate) fn status<E>(e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> u16 {
     match e {
         aws_sdk_s3::error::SdkError::ServiceError(s) => s.raw().status().as_u16(),
         _ => 0,
@@ -209,7 +209,7 @@ pub fn status<E>(e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::Ht
 }
 
 /// Options for a hand-signed request.
-pub struct Sign<'a> {
+pub(crate) struct Sign<'a> {
     pub access: &'a str,
     pub secret: &'a str,
     pub time: std::time::SystemTime,
@@ -231,7 +231,7 @@ impl Default for Sign<'_> {
 }
 
 /// Builds a SigV4-signed request by hand, so tests can send what the SDK never would.
-pub fn signed(
+pub(crate) fn signed(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
@@ -288,7 +288,7 @@ pub fn signed(
 }
 
 /// Sends an `http::Request` with reqwest; returns status, headers and body text.
-pub async fn send(req: http::Request<Vec<u8>>) -> (u16, http::HeaderMap, String) {
+pub(crate) async fn send(req: http::Request<Vec<u8>>) -> (u16, http::HeaderMap, String) {
     let client = reqwest::Client::new();
     let (parts, body) = req.into_parts();
     let mut r = client.request(parts.method, parts.uri.to_string()).body(body);
@@ -302,7 +302,7 @@ pub async fn send(req: http::Request<Vec<u8>>) -> (u16, http::HeaderMap, String)
 }
 
 /// The `<Code>` of an S3 error body.
-pub fn xml_code(body: &str) -> &str {
+pub(crate) fn xml_code(body: &str) -> &str {
     body.split("<Code>")
         .nth(1)
         .and_then(|s| s.split("</Code>").next())
@@ -311,7 +311,7 @@ pub fn xml_code(body: &str) -> &str {
 
 /// Writes a signed request's head and then `body` over a raw socket (so the body may be
 /// shorter than its Content-Length), half-closes if `close`, and returns what the server said.
-pub fn raw_exchange(endpoint: &str, req: &http::Request<Vec<u8>>, body: &[u8], close: bool) -> String {
+pub(crate) fn raw_exchange(endpoint: &str, req: &http::Request<Vec<u8>>, body: &[u8], close: bool) -> String {
     use std::io::{Read, Write};
     let addr = endpoint.trim_start_matches("http://");
     let mut sock = std::net::TcpStream::connect(addr).unwrap();

@@ -326,7 +326,8 @@ async fn corrupt_blob_is_an_error_not_wrong_bytes() {
     }
 }
 
-pub fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+/// Every file under `dir`, recursively.
+pub(crate) fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
