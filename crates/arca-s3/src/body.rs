@@ -1,7 +1,7 @@
 //! Moving object bytes between HTTP bodies and the store, streaming, with bounded memory.
 //!
 //! Upload: bytes are hashed (MD5 for the ETag, in SIMD lanes shared with other uploads once
-//! the body is large, see [`crate::md5_lanes`]; plus the requested checksum) as they arrive;
+//! the body is large, see [`arca_md5_lanes`]; plus the requested checksum) as they arrive;
 //! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
 //! that does a blob get started. Bytes are framed straight into the blob writer's 1 MiB
 //! staging buffer as they arrive; each full buffer is written from a blocking thread.
@@ -21,7 +21,7 @@ use s3s::{S3Error, S3Result};
 
 use crate::aws_error::AwsError;
 use crate::error::StoreResultExt;
-use crate::md5_lanes::EtagMd5;
+use arca_md5_lanes::{EtagMd5, Md5Lanes};
 
 /// Blob frames read per blocking call on the way out (~256 KiB). Each read ends on a frame
 /// boundary, so consecutive reads never fetch (and verify) the same frame twice.
@@ -122,31 +122,39 @@ fn body_error_from_text(text: &str) -> S3Error {
 }
 
 /// Streams `chunks` into the store (inline or a new blob); at most `limit` bytes.
-pub async fn ingest(store: &Arc<Store>, chunks: ByteChunks, hasher: ChecksumHasher, limit: u64) -> S3Result<Ingested> {
-    ingest_with(store, chunks, hasher, limit, true, HeadCaching::Cached).await
+pub async fn ingest(
+    store: &Arc<Store>,
+    lanes: &Arc<Md5Lanes>,
+    chunks: ByteChunks,
+    hasher: ChecksumHasher,
+    limit: u64,
+) -> S3Result<Ingested> {
+    ingest_with(store, lanes, chunks, hasher, limit, true, HeadCaching::Cached).await
 }
 
 /// Like [`ingest`], but always into a blob (multipart parts become extents); `head` says
 /// whether the blob starts its object (part 1) or continues it.
 pub async fn ingest_blob(
     store: &Arc<Store>,
+    lanes: &Arc<Md5Lanes>,
     chunks: ByteChunks,
     hasher: ChecksumHasher,
     limit: u64,
     head: HeadCaching,
 ) -> S3Result<Ingested> {
-    ingest_with(store, chunks, hasher, limit, false, head).await
+    ingest_with(store, lanes, chunks, hasher, limit, false, head).await
 }
 
 async fn ingest_with(
     store: &Arc<Store>,
+    lanes: &Arc<Md5Lanes>,
     mut chunks: ByteChunks,
     mut hasher: ChecksumHasher,
     limit: u64,
     inline_ok: bool,
     head: HeadCaching,
 ) -> S3Result<Ingested> {
-    let mut md5 = EtagMd5::new();
+    let mut md5 = EtagMd5::new(lanes);
     let mut size = 0u64;
     let mut inline: Vec<u8> = Vec::new();
     let mut writer: Option<BlobWriter> = None;

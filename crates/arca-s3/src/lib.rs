@@ -18,7 +18,6 @@ pub mod error;
 pub mod limits;
 mod listing;
 pub mod location;
-pub mod md5_lanes;
 mod multipart;
 mod object;
 mod unconfigured;
@@ -26,6 +25,7 @@ pub mod unhonoured;
 
 use std::sync::Arc;
 
+use arca_md5_lanes::Md5Lanes;
 use arca_store::{Owner, Store};
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
@@ -34,15 +34,19 @@ use s3s::{S3, S3Request, S3Response, S3Result};
 #[derive(Clone)]
 pub struct ArcaS3 {
     store: Arc<Store>,
+    /// The threads that hash large uploads' ETags.
+    md5: Arc<Md5Lanes>,
     region: String,
     owner: Owner,
 }
 
 impl ArcaS3 {
-    /// `owner` is the principal that requests act as (today: the root user).
-    pub fn new(store: Arc<Store>, region: impl Into<String>, owner: Owner) -> Self {
+    /// `owner` is the principal that requests act as (today: the root user); `md5` hashes
+    /// the ETags of large uploads.
+    pub fn new(store: Arc<Store>, md5: Arc<Md5Lanes>, region: impl Into<String>, owner: Owner) -> Self {
         ArcaS3 {
             store,
+            md5,
             region: region.into(),
             owner,
         }

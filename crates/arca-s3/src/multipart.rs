@@ -168,7 +168,7 @@ impl ArcaS3 {
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
         let head = HeadCaching::for_blob(part_number == 1);
-        let ingested = body::ingest_blob(&self.store, chunks, hasher, MAX_PUT_SIZE, head).await?;
+        let ingested = body::ingest_blob(&self.store, &self.md5, chunks, hasher, MAX_PUT_SIZE, head).await?;
         let verdict = ingested.verify(
             content_md5,
             input.content_length,
@@ -236,6 +236,7 @@ impl ArcaS3 {
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
         let ingested = body::ingest_blob(
             &self.store,
+            &self.md5,
             chunks,
             algorithm.map(checksum::hasher_for).unwrap_or_default(),
             u64::MAX,

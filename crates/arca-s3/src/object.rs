@@ -167,7 +167,14 @@ impl ArcaS3 {
             Some(b) => body::request_chunks(b),
             None => futures::stream::empty().boxed_chunks(),
         };
-        let ingested = body::ingest(&self.store, chunks, checksum::hasher_for(algorithm), MAX_PUT_SIZE).await?;
+        let ingested = body::ingest(
+            &self.store,
+            &self.md5,
+            chunks,
+            checksum::hasher_for(algorithm),
+            MAX_PUT_SIZE,
+        )
+        .await?;
 
         let verdict = ingested.verify(
             content_md5,
@@ -526,7 +533,14 @@ impl ArcaS3 {
     /// Copies object bytes `[start, end)` into new storage (blobs are owned by one record).
     pub(crate) async fn copy_bytes(&self, src: &ObjectVersion, start: u64, end: u64) -> S3Result<ObjectData> {
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
-        let ingested = body::ingest(&self.store, chunks, s3s::checksum::ChecksumHasher::default(), u64::MAX).await?;
+        let ingested = body::ingest(
+            &self.store,
+            &self.md5,
+            chunks,
+            s3s::checksum::ChecksumHasher::default(),
+            u64::MAX,
+        )
+        .await?;
         Ok(ingested.data)
     }
 

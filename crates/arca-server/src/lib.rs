@@ -252,7 +252,8 @@ pub fn s3_service(
     owner: Owner,
     creds: &RootCredentials,
 ) -> Result<S3Service, ServerError> {
-    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), region, owner));
+    let md5 = Arc::new(arca_md5_lanes::Md5Lanes::for_this_machine());
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), md5, region, owner));
     let mut s3_config = s3s::config::S3Config::default();
     s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
     s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;

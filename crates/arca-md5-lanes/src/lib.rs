@@ -16,10 +16,24 @@
 //!
 //! Small bodies never come here: [`EtagMd5`] hashes on the request's own task until a body
 //! passes [`LANE_THRESHOLD`], so a 4 KiB PUT pays no thread hop.
+//!
+//! The threads are an [`Md5Lanes`] value, made once by whoever runs the server and handed to
+//! what hashes (no process-wide global): tests make their own, with as many threads as they
+//! need.
+//!
+//! ```
+//! # #[tokio::main] async fn main() {
+//! use std::sync::Arc;
+//! let lanes = Arc::new(arca_md5_lanes::Md5Lanes::new(1));
+//! let mut md5 = arca_md5_lanes::EtagMd5::new(&lanes);
+//! md5.update(&bytes::Bytes::from(vec![7u8; 1 << 20])).await;
+//! let digest: [u8; 16] = md5.finish().await.unwrap();
+//! # let _ = digest; }
+//! ```
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -52,25 +66,25 @@ const PRESSURE: usize = MAX_QUEUED / 4;
 /// The MD5 of an upload's body: inline on the request's task while the body is small, then
 /// in a lane of the hashing thread.
 pub enum EtagMd5 {
-    /// Small so far: hashed here.
-    Inline(Md5State),
-    /// Past the threshold: hashed by the lanes thread.
+    /// Small so far: hashed here; moves to a lane of these threads past the threshold.
+    Inline(Md5State, Arc<Md5Lanes>),
+    /// Past the threshold: hashed by a lanes thread.
     Lane(LaneMd5),
 }
 
 impl EtagMd5 {
-    /// A hash of nothing yet.
-    pub fn new() -> EtagMd5 {
-        EtagMd5::Inline(Md5State::new())
+    /// A hash of nothing yet, that will use `lanes` if the body grows large.
+    pub fn new(lanes: &Arc<Md5Lanes>) -> EtagMd5 {
+        EtagMd5::Inline(Md5State::new(), Arc::clone(lanes))
     }
 
     /// Hashes `chunk` next; waits only when the lane is too far behind.
     pub async fn update(&mut self, chunk: &Bytes) {
         match self {
-            EtagMd5::Inline(state) => {
+            EtagMd5::Inline(state, lanes) => {
                 state.update(chunk);
                 if state.bytes_hashed() >= LANE_THRESHOLD {
-                    *self = EtagMd5::Lane(Md5Lanes::global().adopt(*state));
+                    *self = EtagMd5::Lane(lanes.adopt(*state));
                 }
             }
             EtagMd5::Lane(lane) => lane.update(chunk.clone()).await,
@@ -80,15 +94,9 @@ impl EtagMd5 {
     /// The digest, once every chunk is hashed.
     pub async fn finish(self) -> Result<[u8; 16], HashFailed> {
         match self {
-            EtagMd5::Inline(state) => Ok(state.finalize()),
+            EtagMd5::Inline(state, _) => Ok(state.finalize()),
             EtagMd5::Lane(lane) => lane.finish().await,
         }
-    }
-}
-
-impl Default for EtagMd5 {
-    fn default() -> Self {
-        EtagMd5::new()
     }
 }
 
@@ -105,26 +113,28 @@ pub struct Md5Lanes {
 }
 
 impl Md5Lanes {
-    /// The process's hashing threads: one per 8 cores. One thread at full occupancy hashes
-    /// ~10 GB/s, but with only 2–4 uploads in flight it manages ~1 GB/s, so large machines
-    /// (fast networks) get more than one.
-    pub fn global() -> &'static Md5Lanes {
-        static LANES: OnceLock<Md5Lanes> = OnceLock::new();
-        LANES.get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            Md5Lanes::new(cores.div_ceil(8))
-        })
+    /// Hashing threads sized for this machine: one per 8 cores. One thread at full occupancy
+    /// hashes ~10 GB/s, but with only 2–4 uploads in flight it manages ~1 GB/s, so large
+    /// machines (fast networks) get more than one.
+    pub fn for_this_machine() -> Md5Lanes {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Md5Lanes::new(cores.div_ceil(8))
     }
 
     /// A hasher with `threads` lanes threads.
     pub fn new(threads: usize) -> Md5Lanes {
+        Self::with_round(threads, hash_together)
+    }
+
+    /// A hasher whose threads hash each round with `round`: [`hash_together`], or in tests
+    /// one that fails as a bug in the hash would.
+    fn with_round(threads: usize, round: Round) -> Md5Lanes {
         let engine = Md5Many::new();
         let services = (0..threads.max(1))
             .map(|i| {
                 let service = Arc::new(Service {
                     room: Semaphore::new(MAX_QUEUED_PER_THREAD),
-                    #[cfg(test)]
-                    fail_next_round: std::sync::atomic::AtomicBool::new(false),
+                    round,
                     board: Mutex::new(Board {
                         width: engine.lanes(),
                         ..Board::default()
@@ -281,13 +291,15 @@ impl Drop for LaneMd5 {
     }
 }
 
+/// How a thread hashes one round of jobs.
+type Round = fn(Md5Many, &mut [Job]);
+
 /// One hashing thread and the lanes it serves.
 struct Service {
     /// Bytes its lanes may still queue, of [`MAX_QUEUED_PER_THREAD`].
     room: Semaphore,
-    /// Tests: make the next round panic, as a bug in the hash would.
-    #[cfg(test)]
-    fail_next_round: std::sync::atomic::AtomicBool,
+    /// Hashes one round of jobs: [`hash_together`].
+    round: Round,
     board: Mutex<Board>,
     work: Condvar,
 }
@@ -411,14 +423,8 @@ impl Service {
                     });
                 }
             }
-            #[cfg(test)]
-            if self.fail_next_round.swap(false, Ordering::SeqCst) {
-                // A position past the chunk's end: hashing it panics.
-                if let Some(job) = jobs.first_mut() {
-                    job.offset = usize::MAX;
-                }
-            }
-            let hashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hash_together(engine, &mut jobs)));
+            let round = self.round;
+            let hashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| round(engine, &mut jobs)));
             if hashed.is_err() {
                 self.fail(&mut jobs);
                 continue;
@@ -677,17 +683,18 @@ mod tests {
 
     #[tokio::test]
     async fn etag_md5_moves_to_a_lane_past_the_threshold() {
+        let lanes = Arc::new(Md5Lanes::new(1));
         let body: Vec<Bytes> = (0..40u8).map(|i| Bytes::from(vec![i; 10_000])).collect();
-        let mut md5 = EtagMd5::new();
+        let mut md5 = EtagMd5::new(&lanes);
         for c in &body {
             md5.update(c).await;
         }
         assert!(matches!(md5, EtagMd5::Lane(_)), "400 kB is past the 256 KiB threshold");
         assert_eq!(md5.finish().await.unwrap(), reference(&body));
 
-        let mut small = EtagMd5::new();
+        let mut small = EtagMd5::new(&lanes);
         small.update(&Bytes::from_static(b"hello")).await;
-        assert!(matches!(small, EtagMd5::Inline(_)));
+        assert!(matches!(small, EtagMd5::Inline(..)));
         assert_eq!(
             small.finish().await.unwrap(),
             reference(&[Bytes::from_static(b"hello")])
@@ -698,9 +705,15 @@ mod tests {
     /// the thread goes on hashing for later uploads.
     #[tokio::test]
     async fn a_failed_round_fails_its_uploads_and_the_thread_lives_on() {
-        let lanes = Md5Lanes::new(1);
+        static FAILED_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        fn fails_once(engine: Md5Many, jobs: &mut [Job]) {
+            if !FAILED_ONCE.swap(true, Ordering::SeqCst) {
+                panic!("a bug in the hash");
+            }
+            hash_together(engine, jobs);
+        }
+        let lanes = Md5Lanes::with_round(1, fails_once);
         let mut doomed = lanes.adopt(Md5State::new());
-        lanes.services[0].fail_next_round.store(true, Ordering::SeqCst);
         doomed.update(Bytes::from(vec![3u8; 100_000])).await;
         assert!(doomed.finish().await.is_err());
         let mut next = lanes.adopt(Md5State::new());
