@@ -264,3 +264,80 @@ def test_complete_multipart_location_is_absolute_and_encoded(s3, bucket, server)
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
     )
     assert done["Location"] == f'{server["endpoint"]}/{bucket}/a%20b/%C3%A9.bin'
+
+
+def sigv2_client(server):
+    """boto3 signing with SigV2 (`AWS key:signature`), as older SDKs and tools still do."""
+    import boto3
+    from botocore.config import Config
+    from conftest import ACCESS_KEY, SECRET_KEY
+
+    return boto3.client(
+        "s3",
+        endpoint_url=server["endpoint"],
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+
+
+def test_sigv2_header_auth_for_bucket_and_object_operations(s3, server):
+    v2 = sigv2_client(server)
+    bucket = "sigv2-" + os.urandom(4).hex()
+    v2.create_bucket(Bucket=bucket)  # PUT /bucket, signed as /bucket/
+    v2.put_object(Bucket=bucket, Key="a b+c", Body=b"v2", ContentType="text/plain", Metadata={"m": "v"})
+    assert v2.get_object(Bucket=bucket, Key="a b+c")["Body"].read() == b"v2"
+    assert [o["Key"] for o in v2.list_objects(Bucket=bucket)["Contents"]] == ["a b+c"]
+    assert v2.list_objects_v2(Bucket=bucket, Prefix="a")["KeyCount"] == 1
+    v2.put_object_tagging(Bucket=bucket, Key="a b+c", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    assert v2.get_object_tagging(Bucket=bucket, Key="a b+c")["TagSet"] == [{"Key": "k", "Value": "v"}]
+    v2.copy_object(Bucket=bucket, Key="copy", CopySource=f"{bucket}/a b+c")
+    v2.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "copy"}, {"Key": "a b+c"}]})
+    v2.delete_bucket(Bucket=bucket)
+    # A wrong secret is refused.
+    import boto3
+    from botocore.config import Config
+    from conftest import ACCESS_KEY
+
+    wrong = boto3.client(
+        "s3", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY, aws_secret_access_key="not-the-secret",
+        region_name="us-east-1", config=Config(signature_version="s3", s3={"addressing_style": "path"}),
+    )
+    with pytest.raises(ClientError) as e:
+        wrong.list_buckets()
+    assert code(e.value) == "SignatureDoesNotMatch"
+
+
+def test_sigv2_presigned_urls_tampered_and_expired(s3, bucket, server):
+    import time
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    v2 = sigv2_client(server)
+    s3.put_object(Bucket=bucket, Key="p.txt", Body=b"presigned v2")
+    url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
+    assert "Signature=" in url and "X-Amz-Signature" not in url, url
+    r = requests.get(url)
+    assert (r.status_code, r.content) == (200, b"presigned v2")
+
+    def with_param(u, name, value):
+        parts = urlsplit(u)
+        q = dict(parse_qsl(parts.query))
+        q[name] = value
+        return urlunsplit(parts._replace(query=urlencode(q)))
+
+    sig = dict(parse_qsl(urlsplit(url).query))["Signature"]
+    for tampered in (
+        url.replace("p.txt", "q.txt"),
+        with_param(url, "Signature", sig[:-2] + ("AA" if not sig.endswith("AA") else "BB")),
+        with_param(url, "Expires", str(int(time.time()) + 9999)),
+    ):
+        r = requests.get(tampered)
+        assert r.status_code == 403 and b"SignatureDoesNotMatch" in r.content, (tampered, r.text)
+    put_url = v2.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up.txt"}, ExpiresIn=300)
+    assert requests.put(put_url, data=b"uploaded").status_code == 200
+    assert s3.get_object(Bucket=bucket, Key="up.txt")["Body"].read() == b"uploaded"
+    expired = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=1)
+    time.sleep(2)
+    r = requests.get(expired)
+    assert r.status_code == 403 and b"AccessDenied" in r.content, r.text

@@ -712,28 +712,35 @@ impl SignatureContext<'_> {
         None
     }
 
-    pub async fn v2_check_header_auth(&mut self, auth_v2: AuthorizationV2<'_>) -> S3Result<CredentialsExt> {
-        let method = &self.req_method;
+    /// ARCA PATCH (SigV2 bucket resource): whether `given` signs this request. AWS's
+    /// CanonicalizedResource of a bucket-level request is `/bucket/`, and that is what botocore
+    /// and s3cmd sign for `PUT /bucket` or `GET /bucket?…`; others sign the path as sent. Both
+    /// name the same resource, so either is accepted (each compared in constant time).
+    fn v2_signature_matches(&self, mode: sig_v2::Mode, secret_key: &SecretKey, given: &str) -> S3Result<bool> {
+        let path = self.req_uri.path();
+        let sign = |path: &str| {
+            sig_v2::create_string_to_sign(mode, self.req_method, path, self.qs, &self.hs, self.vh_bucket)
+                .map(|sts| sig_v2::calculate_signature(secret_key, &sts))
+                .map_err(|e| s3_error!(InvalidArgument, "{e}"))
+        };
+        if signatures_match(&sign(path)?, given) {
+            return Ok(true);
+        }
+        let bucket_level = self.vh_bucket.is_none()
+            && path.len() > 1
+            && !path[1..].contains('/');
+        Ok(bucket_level && signatures_match(&sign(&format!("{path}/"))?, given))
+    }
 
+    pub async fn v2_check_header_auth(&mut self, auth_v2: AuthorizationV2<'_>) -> S3Result<CredentialsExt> {
         validate_sig_v2_date(&self.hs, time::OffsetDateTime::now_utc(), &self.config.snapshot())?;
 
         let auth = require_auth(self.auth)?;
         let access_key = auth_v2.access_key;
         let secret_key = auth.get_secret_key(access_key).await?;
 
-        let string_to_sign = sig_v2::create_string_to_sign(
-            sig_v2::Mode::HeaderAuth,
-            method,
-            self.req_uri.path(),
-            self.qs,
-            &self.hs,
-            self.vh_bucket,
-        )
-        .map_err(|e| s3_error!(InvalidArgument, "{e}"))?;
-        let signature = sig_v2::calculate_signature(&secret_key, &string_to_sign);
-
-        let expected_signature = auth_v2.signature;
-        if !signatures_match(&signature, &expected_signature) {
+        let matched = self.v2_signature_matches(sig_v2::Mode::HeaderAuth, &secret_key, auth_v2.signature)?;
+        if !matched {
             debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
@@ -789,19 +796,8 @@ impl SignatureContext<'_> {
         let access_key = presigned_url.access_key;
         let secret_key = auth.get_secret_key(access_key).await?;
 
-        let string_to_sign = sig_v2::create_string_to_sign(
-            sig_v2::Mode::PresignedUrl,
-            self.req_method,
-            self.req_uri.path(),
-            self.qs,
-            &self.hs,
-            self.vh_bucket,
-        )
-        .map_err(|e| s3_error!(InvalidArgument, "{e}"))?;
-        let signature = sig_v2::calculate_signature(&secret_key, &string_to_sign);
-
-        let expected_signature = presigned_url.signature;
-        if !signatures_match(&signature, &expected_signature) {
+        let matched = self.v2_signature_matches(sig_v2::Mode::PresignedUrl, &secret_key, &presigned_url.signature)?;
+        if !matched {
             debug!("signature mismatch");
             return Err(s3_error!(SignatureDoesNotMatch));
         }
