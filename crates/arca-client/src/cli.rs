@@ -5,33 +5,22 @@ use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{ChecksumMode, Delete, ObjectIdentifier};
 use clap::{Args, Subcommand};
 
 use crate::alias::{Alias, Aliases};
+use crate::bounded::Bounded;
 use crate::commands_sync::{Side, SyncRequest};
-use crate::connect::{ConnectArgs, client};
+use crate::connect::client;
 use crate::error::{ClientError, sdk};
-use crate::filter::{Filters, Rule};
+use crate::filter::Filters;
+use crate::flags::{ClientArgs, FilterArgs, TransferArgs};
 use crate::location::{Location, Remote, folder_prefix, is_safe_relative, local_files};
-use crate::output::{Printer, json_line};
+use crate::output::json_line;
+use crate::pages::object_pages;
 use crate::progress;
 use crate::sync::SyncOptions;
 use crate::transfer::{self, TransferOptions};
-
-/// Flags every client command takes.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ClientArgs {
-    /// Endpoint, keys and TLS.
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-    /// No progress bars and no per-file lines.
-    #[arg(long, short, global = true)]
-    pub quiet: bool,
-    /// One JSON object per line instead of text (actions, listings, stat, du, errors).
-    #[arg(long, global = true)]
-    pub json: bool,
-}
 
 /// The client's commands.
 #[derive(Debug, Subcommand)]
@@ -161,58 +150,6 @@ pub enum AliasCommand {
     },
 }
 
-/// `--include` / `--exclude` (repeatable; the last matching one decides).
-#[derive(Debug, Clone, Default, Args)]
-pub struct FilterArgs {
-    /// Include paths matching this glob (after an --exclude).
-    #[arg(long)]
-    pub include: Vec<String>,
-    /// Exclude paths matching this glob.
-    #[arg(long)]
-    pub exclude: Vec<String>,
-}
-
-impl ClientArgs {
-    fn printer(&self) -> Printer {
-        Printer {
-            quiet: self.quiet,
-            json: self.json,
-        }
-    }
-}
-
-impl FilterArgs {
-    /// clap keeps each flag's values apart; the rule order comes from the command line.
-    fn filters(&self) -> Filters {
-        if self.include.is_empty() && self.exclude.is_empty() {
-            return Filters::default();
-        }
-        let argv: Vec<String> = std::env::args().collect();
-        let mut rules = Vec::new();
-        let mut i = 0;
-        while i < argv.len() {
-            let a = &argv[i];
-            let (flag, value) = match a.split_once('=') {
-                Some((f, v)) if f == "--include" || f == "--exclude" => (f.to_string(), Some(v.to_string())),
-                _ => (a.clone(), argv.get(i + 1).cloned()),
-            };
-            let consumed = if a.contains('=') { 1 } else { 2 };
-            match (flag.as_str(), value) {
-                ("--include", Some(v)) => {
-                    rules.push(Rule::Include(v));
-                    i += consumed;
-                }
-                ("--exclude", Some(v)) => {
-                    rules.push(Rule::Exclude(v));
-                    i += consumed;
-                }
-                _ => i += 1,
-            }
-        }
-        Filters::new(rules)
-    }
-}
-
 /// `arca sync`'s arguments.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -238,46 +175,6 @@ pub struct SyncArgs {
     /// How transfers run.
     #[command(flatten)]
     pub transfer: TransferArgs,
-}
-
-/// How transfers run.
-#[derive(Debug, Clone, Args)]
-pub struct TransferArgs {
-    /// Files at least this big use multipart uploads and parallel ranged downloads.
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
-    pub multipart_threshold: u64,
-    /// Multipart part size (default: 8 MiB up to 256 MiB files, then a 32nd of the file, at most 64 MiB).
-    #[arg(long, value_parser = parse_size)]
-    pub part_size: Option<u64>,
-    /// Parts (or ranges) in flight per file.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
-    /// Files in flight in a recursive copy or sync.
-    #[arg(long, default_value_t = 16)]
-    pub files: usize,
-    /// Checksum sent with every upload: CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.
-    #[arg(long, default_value = "CRC32")]
-    pub checksum_algorithm: String,
-}
-
-impl TransferArgs {
-    fn options(&self) -> Result<TransferOptions, ClientError> {
-        let checksum = match self.checksum_algorithm.to_ascii_uppercase().as_str() {
-            "CRC32" => ChecksumAlgorithm::Crc32,
-            "CRC32C" => ChecksumAlgorithm::Crc32C,
-            "CRC64NVME" => ChecksumAlgorithm::Crc64Nvme,
-            "SHA1" => ChecksumAlgorithm::Sha1,
-            "SHA256" => ChecksumAlgorithm::Sha256,
-            other => return Err(ClientError::Usage(format!("unknown checksum algorithm {other}"))),
-        };
-        Ok(TransferOptions {
-            multipart_threshold: self.multipart_threshold,
-            part_size: self.part_size,
-            concurrency: self.concurrency,
-            checksum,
-            ..TransferOptions::default()
-        })
-    }
 }
 
 /// `arca cp` / `arca mv`'s arguments.
@@ -319,25 +216,32 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("expected KEY=VALUE, got {s}"))
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("bad size: {s}"))?;
-    let mult = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("bad size unit: {s}")),
-    };
-    Ok(n * mult)
+impl ClientCommand {
+    /// The locations the command names (`s3://…`, `ALIAS/…`, local paths), in order.
+    pub fn targets(&self) -> Vec<&str> {
+        use ClientCommand as C;
+        match self {
+            C::Ls { target, .. } => target.iter().map(String::as_str).collect(),
+            C::Cp(a) | C::Mv(a) => vec![&a.source, &a.dest],
+            C::Sync(a) => vec![&a.source, &a.dest],
+            C::Rm { target, .. }
+            | C::Stat { target }
+            | C::Du { target }
+            | C::Tree { target }
+            | C::Mb { target }
+            | C::Rb { target, .. }
+            | C::Cat { target }
+            | C::Presign { target, .. } => vec![target],
+            C::Uploads(UploadsCommand::Ls { target } | UploadsCommand::Abort { target, .. }) => vec![target],
+            C::Alias(_) => Vec::new(),
+        }
+    }
 }
 
 /// Runs one client command.
 pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientError> {
     let aliases = Aliases::load()?;
-    let principal = principal(&args, &aliases);
+    let principal = principal(&args, &aliases, &command);
     run_command(args, aliases, command).await.map_err(|e| match e {
         // Say which credentials were used when the server refused them.
         ClientError::S3 { code, message, hint }
@@ -358,10 +262,11 @@ pub async fn run(args: ClientArgs, command: ClientCommand) -> Result<(), ClientE
 
 /// Which credentials a command uses, for error messages: an alias's key, or where the SDK
 /// chain will look first. Never the secret.
-fn principal(args: &ClientArgs, aliases: &Aliases) -> String {
-    let alias = std::env::args()
-        .skip(1)
-        .find_map(|a| match Location::parse(&a, aliases) {
+fn principal(args: &ClientArgs, aliases: &Aliases, command: &ClientCommand) -> String {
+    let alias = command
+        .targets()
+        .into_iter()
+        .find_map(|a| match Location::parse(a, aliases) {
             Location::Remote(Remote { alias: Some(name), .. }) => Some(name),
             _ => None,
         });
@@ -422,7 +327,7 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
         } => {
             let (c, r) = remote(&args, &aliases, &target).await?;
             if recursive {
-                remove_prefix(&args, &c, &r.bucket, &r.key, &filters.filters()).await
+                remove_prefix(&args, &c, &r.bucket, &r.key, &filters.filters).await
             } else {
                 c.delete_object()
                     .bucket(&r.bucket)
@@ -486,7 +391,7 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
             let request = SyncRequest {
                 source,
                 dest,
-                filters: sync_args.filters.filters(),
+                filters: sync_args.filters.filters.clone(),
                 options: SyncOptions {
                     delete: sync_args.delete,
                     exact_timestamps: sync_args.exact_timestamps,
@@ -622,13 +527,7 @@ async fn ls(
         return Ok(());
     };
     let (mut count, mut total) = (0u64, 0i64);
-    let mut pages = c
-        .list_objects_v2()
-        .bucket(&r.bucket)
-        .prefix(&r.key)
-        .set_delimiter((!recursive).then(|| "/".to_string()))
-        .into_paginator()
-        .send();
+    let mut pages = object_pages(&c, &r.bucket, &r.key, (!recursive).then_some("/")).send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk)?;
         for p in page.common_prefixes() {
@@ -686,12 +585,7 @@ async fn remove_prefix(
     prefix: &str,
     filters: &Filters,
 ) -> Result<(), ClientError> {
-    let mut pages = c
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .send();
+    let mut pages = object_pages(c, bucket, prefix, None).send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk)?;
         let ids: Vec<ObjectIdentifier> = page
@@ -759,7 +653,7 @@ async fn cp(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), Clie
         endpoint: endpoint_label(args, aliases, &a.dest),
         ..a.transfer.options()?
     };
-    let filters = a.filters.filters();
+    let filters = a.filters.filters.clone();
     let files = a.transfer.files;
     let src = Location::parse(&a.source, aliases);
     let dst = Location::parse(&a.dest, aliases);
@@ -870,27 +764,22 @@ async fn upload_tree(
         .sum();
     let bar = progress::bar(total, args.quiet);
     let prefix = folder_prefix(&r.key);
-    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(files.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = Bounded::new(files);
     for (rel, p) in paths {
         let key = format!("{prefix}{rel}");
-        let permit = limit
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
         let (c, bucket, opts, bar, printer) = (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.printer());
-        tasks.spawn(async move {
-            let _permit = permit;
-            transfer::upload_file(&c, &p, &bucket, &key, &opts, &bar).await?;
-            printer.done(
-                Some(&bar),
-                "upload",
-                Some(&p.display().to_string()),
-                &format!("s3://{bucket}/{key}"),
-            );
-            Ok::<_, ClientError>(())
-        });
+        tasks
+            .spawn(async move {
+                transfer::upload_file(&c, &p, &bucket, &key, &opts, &bar).await?;
+                printer.done(
+                    Some(&bar),
+                    "upload",
+                    Some(&p.display().to_string()),
+                    &format!("s3://{bucket}/{key}"),
+                );
+                Ok(())
+            })
+            .await?;
     }
     finish(tasks, &bar).await
 }
@@ -905,14 +794,8 @@ async fn download_tree(
     filters: &Filters,
 ) -> Result<(), ClientError> {
     let bar = progress::bar(0, args.quiet);
-    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(files.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut pages = c
-        .list_objects_v2()
-        .bucket(&r.bucket)
-        .prefix(&r.key)
-        .into_paginator()
-        .send();
+    let mut tasks = Bounded::new(files);
+    let mut pages = object_pages(c, &r.bucket, &r.key, None).send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk)?;
         for o in page.contents() {
@@ -928,49 +811,28 @@ async fn download_tree(
             let target = root.join(rel);
             let size = o.size().unwrap_or(0).max(0) as u64;
             bar.inc_length(size);
-            let permit = limit
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|e| ClientError::Transport(e.to_string()))?;
             let (c, bucket, opts, bar, printer) =
                 (c.clone(), r.bucket.clone(), opts.clone(), bar.clone(), args.printer());
-            tasks.spawn(async move {
-                let _permit = permit;
-                transfer::download_known_size(&c, &bucket, &key, &target, Some(size), &opts, &bar).await?;
-                printer.done(
-                    Some(&bar),
-                    "download",
-                    Some(&format!("s3://{bucket}/{key}")),
-                    &target.display().to_string(),
-                );
-                Ok::<_, ClientError>(())
-            });
+            tasks
+                .spawn(async move {
+                    transfer::download_known_size(&c, &bucket, &key, &target, Some(size), &opts, &bar).await?;
+                    printer.done(
+                        Some(&bar),
+                        "download",
+                        Some(&format!("s3://{bucket}/{key}")),
+                        &target.display().to_string(),
+                    );
+                    Ok(())
+                })
+                .await?;
         }
     }
     finish(tasks, &bar).await
 }
 
 /// Waits for every transfer; reports each failure and fails if any did.
-async fn finish(
-    mut tasks: tokio::task::JoinSet<Result<(), ClientError>>,
-    bar: &indicatif::ProgressBar,
-) -> Result<(), ClientError> {
-    let mut failed = 0;
-    while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                failed += 1;
-                bar.suspend(|| eprintln!("arca: {e}"));
-            }
-            Err(e) => {
-                failed += 1;
-                bar.suspend(|| eprintln!("arca: {e}"));
-            }
-        }
-    }
-    bar.finish_and_clear();
+async fn finish(tasks: Bounded<()>, bar: &indicatif::ProgressBar) -> Result<(), ClientError> {
+    let failed = tasks.failures(bar).await;
     if failed > 0 {
         return Err(ClientError::Transport(format!("{failed} transfer(s) failed")));
     }
@@ -981,7 +843,7 @@ async fn finish(
 async fn remove_source(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Result<(), ClientError> {
     match Location::parse(&a.source, aliases) {
         Location::Local(p) if a.recursive => {
-            let filters = a.filters.filters();
+            let filters = a.filters.filters.clone();
             for (rel, f) in local_files(&p)? {
                 if filters.allows(&rel) {
                     std::fs::remove_file(&f).map_err(|e| ClientError::io(f.display(), e))?;
@@ -993,7 +855,7 @@ async fn remove_source(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Resu
         Location::Remote(r) => {
             let c = client(&args.connect, aliases, r.alias.as_deref()).await?;
             if a.recursive {
-                remove_prefix(args, &c, &r.bucket, &r.key, &a.filters.filters()).await
+                remove_prefix(args, &c, &r.bucket, &r.key, &a.filters.filters.clone()).await
             } else {
                 c.delete_object()
                     .bucket(&r.bucket)
@@ -1074,12 +936,7 @@ async fn du(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError
     let prefix = folder_prefix(&r.key);
     let mut by_folder: std::collections::BTreeMap<String, (i64, u64)> = Default::default();
     let (mut total, mut count) = (0i64, 0u64);
-    let mut pages = c
-        .list_objects_v2()
-        .bucket(&r.bucket)
-        .prefix(&prefix)
-        .into_paginator()
-        .send();
+    let mut pages = object_pages(c, &r.bucket, &prefix, None).send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk)?;
         for o in page.contents() {
@@ -1237,12 +1094,7 @@ impl Folder {
 async fn tree(args: &ClientArgs, c: &Client, r: &Remote) -> Result<(), ClientError> {
     let prefix = folder_prefix(&r.key);
     let mut root = Folder::default();
-    let mut pages = c
-        .list_objects_v2()
-        .bucket(&r.bucket)
-        .prefix(&prefix)
-        .into_paginator()
-        .send();
+    let mut pages = object_pages(c, &r.bucket, &prefix, None).send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(sdk)?;
         for o in page.contents() {

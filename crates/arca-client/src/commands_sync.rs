@@ -8,11 +8,13 @@ use std::sync::Arc;
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
 
-use crate::cli::ClientArgs;
+use crate::bounded::Bounded;
 use crate::error::{ClientError, sdk};
 use crate::filter::Filters;
+use crate::flags::ClientArgs;
 use crate::location::{Remote, folder_prefix, is_safe_relative, local_files};
 use crate::output::Event;
+use crate::pages::object_pages;
 use crate::sync::{Action, Direction, Entry, SyncOptions, plan};
 use crate::transfer::{self, TransferOptions};
 
@@ -137,12 +139,7 @@ async fn entries(
         }
         Side::Remote(c, r) => {
             let prefix = folder_prefix(&r.key);
-            let mut pages = c
-                .list_objects_v2()
-                .bucket(&r.bucket)
-                .prefix(&prefix)
-                .into_paginator()
-                .send();
+            let mut pages = object_pages(c, &r.bucket, &prefix, None).send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(sdk)?;
                 for o in page.contents() {
@@ -204,9 +201,8 @@ pub(crate) async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), Clie
         Direction::Copy => "copy",
     };
     let shared = Arc::new(req);
-    let limit = Arc::new(tokio::sync::Semaphore::new(shared.files.max(1)));
     let bar = crate::progress::bar(0, args.quiet);
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = Bounded::new(shared.files);
     for action in actions {
         let line = match &action {
             Action::Copy(rel) => {
@@ -234,11 +230,6 @@ pub(crate) async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), Clie
             println!("{line}");
             continue;
         }
-        let permit = limit
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
         let (shared, bar, quiet, modified) = (
             shared.clone(),
             bar.clone(),
@@ -248,23 +239,17 @@ pub(crate) async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), Clie
                 Action::Delete(_) => None,
             },
         );
-        tasks.spawn(async move {
-            let _permit = permit;
-            execute(&shared, &action, modified.as_ref(), &bar).await?;
-            if !quiet {
-                bar.suspend(|| println!("{line}"));
-            }
-            Ok::<_, ClientError>(())
-        });
+        tasks
+            .spawn(async move {
+                execute(&shared, &action, modified.as_ref(), &bar).await?;
+                if !quiet {
+                    bar.suspend(|| println!("{line}"));
+                }
+                Ok(())
+            })
+            .await?;
     }
-    let mut failed = 0;
-    while let Some(done) = tasks.join_next().await {
-        if let Err(e) = done.map_err(|e| ClientError::Transport(e.to_string())).and_then(|r| r) {
-            failed += 1;
-            bar.suspend(|| eprintln!("arca: {e}"));
-        }
-    }
-    bar.finish_and_clear();
+    let failed = tasks.failures(&bar).await;
     if failed > 0 {
         return Err(ClientError::Transport(format!("{failed} sync action(s) failed")));
     }

@@ -37,6 +37,11 @@ impl Filters {
         Filters { rules }
     }
 
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
     /// Whether `path` passes the filters.
     pub fn allows(&self, path: &str) -> bool {
         let mut allowed = true;

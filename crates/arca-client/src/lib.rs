@@ -13,19 +13,23 @@
 //! concurrency whatever the file size.
 
 pub mod alias;
+mod bounded;
 pub mod cli;
 mod commands_sync;
 pub mod connect;
 mod error;
 pub mod filter;
+pub mod flags;
 mod location;
 mod new_file;
 mod output;
+mod pages;
 mod progress;
 pub mod resume;
 pub mod sync;
 mod transfer;
 mod trust;
 
-pub use cli::{ClientArgs, ClientCommand, run};
+pub use cli::{ClientCommand, run};
 pub use error::ClientError;
+pub use flags::ClientArgs;

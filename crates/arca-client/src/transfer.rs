@@ -11,6 +11,7 @@ use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUploa
 use indicatif::ProgressBar;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::bounded::Bounded;
 use crate::error::{ClientError, sdk};
 use crate::resume;
 
@@ -307,18 +308,12 @@ async fn upload_parts(
 ) -> Result<Vec<CompletedPart>, ClientError> {
     let part_size = opts.part_size_for(size);
     let count = size.div_ceil(part_size).max(1);
-    let limit = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
+    // At most `concurrency` parts in flight.
+    let mut tasks = Bounded::new(opts.concurrency);
     for n in 0..count {
         if skip.contains(&(n as i32 + 1)) {
             continue;
         }
-        // Start a part only once a slot is free: at most `concurrency` parts in flight.
-        let permit = limit
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
         let (client, path, bucket, key, upload_id, bar, algorithm) = (
             client.clone(),
             path.to_path_buf(),
@@ -328,43 +323,41 @@ async fn upload_parts(
             bar.clone(),
             opts.checksum.clone(),
         );
-        tasks.spawn(async move {
-            let _permit = permit;
-            let offset = n * part_size;
-            let len = part_size.min(size - offset) as usize;
-            // Streamed from the file, not read into memory first, so memory stays at a few
-            // buffers per part. The SDK sends it aws-chunked with the checksum in a trailer:
-            // over https unsigned (TLS and the checksum protect it), over http with chunk
-            // signatures. (Reading parts whole and sending them unsigned over https was
-            // measured too: 20% less client CPU, the same time, 200 MiB of RSS.)
-            let body = ByteStream::read_from()
-                .path(&path)
-                .offset(offset)
-                .length(Length::Exact(len as u64))
-                .buffer_size(FILE_READ_BUFFER)
-                .build()
-                .await
-                .map_err(|e| ClientError::io(path.display(), std::io::Error::other(e)))?;
-            let part_number = n as i32 + 1;
-            let out = client
-                .upload_part()
-                .bucket(bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .part_number(part_number)
-                .checksum_algorithm(algorithm)
-                .body(body)
-                .send()
-                .await
-                .map_err(sdk)?;
-            bar.inc(len as u64);
-            Ok::<_, ClientError>(completed_part(part_number, out))
-        });
+        tasks
+            .spawn(async move {
+                let offset = n * part_size;
+                let len = part_size.min(size - offset) as usize;
+                // Streamed from the file, not read into memory first, so memory stays at a few
+                // buffers per part. The SDK sends it aws-chunked with the checksum in a trailer:
+                // over https unsigned (TLS and the checksum protect it), over http with chunk
+                // signatures. (Reading parts whole and sending them unsigned over https was
+                // measured too: 20% less client CPU, the same time, 200 MiB of RSS.)
+                let body = ByteStream::read_from()
+                    .path(&path)
+                    .offset(offset)
+                    .length(Length::Exact(len as u64))
+                    .buffer_size(FILE_READ_BUFFER)
+                    .build()
+                    .await
+                    .map_err(|e| ClientError::io(path.display(), std::io::Error::other(e)))?;
+                let part_number = n as i32 + 1;
+                let out = client
+                    .upload_part()
+                    .bucket(bucket)
+                    .key(key)
+                    .upload_id(upload_id)
+                    .part_number(part_number)
+                    .checksum_algorithm(algorithm)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                bar.inc(len as u64);
+                Ok::<_, ClientError>(completed_part(part_number, out))
+            })
+            .await?;
     }
-    let mut parts = Vec::with_capacity(count as usize);
-    while let Some(done) = tasks.join_next().await {
-        parts.push(done.map_err(|e| ClientError::Transport(e.to_string()))??);
-    }
+    let mut parts = tasks.all().await?;
     parts.sort_by_key(|p| p.part_number);
     Ok(parts)
 }
@@ -608,14 +601,8 @@ async fn download_ranges(
     // (Measured on a 1 GiB download: 11% of the client's CPU was that spinning.)
     let write_turn = Arc::new(tokio::sync::Mutex::new(()));
     let part = opts.part_size_for(size);
-    let limit = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = Bounded::new(opts.concurrency);
     for n in 0..size.div_ceil(part) {
-        let permit = limit
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
         let (client, bucket, key, file, bar, tmp, write_turn) = (
             client.clone(),
             bucket.to_string(),
@@ -625,58 +612,57 @@ async fn download_ranges(
             tmp.to_path_buf(),
             write_turn.clone(),
         );
-        tasks.spawn(async move {
-            let _permit = permit;
-            let lo = n * part;
-            let hi = (lo + part).min(size) - 1;
-            let out = client
-                .get_object()
-                .bucket(bucket)
-                .key(key)
-                .range(format!("bytes={lo}-{hi}"))
-                .send()
-                .await
-                .map_err(sdk)?;
-            let mut body = out.body;
-            let mut at = lo;
-            // Network chunks are small; write in 1 MiB batches (one blocking call each).
-            let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
-            loop {
-                let chunk = body
-                    .try_next()
+        tasks
+            .spawn(async move {
+                let lo = n * part;
+                let hi = (lo + part).min(size) - 1;
+                let out = client
+                    .get_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .range(format!("bytes={lo}-{hi}"))
+                    .send()
                     .await
-                    .map_err(|e| ClientError::Transport(e.to_string()))?;
-                if let Some(c) = &chunk {
-                    batch.extend_from_slice(c);
-                    bar.inc(c.len() as u64);
+                    .map_err(sdk)?;
+                let mut body = out.body;
+                let mut at = lo;
+                // Network chunks are small; write in 1 MiB batches (one blocking call each).
+                let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
+                loop {
+                    let chunk = body
+                        .try_next()
+                        .await
+                        .map_err(|e| ClientError::Transport(e.to_string()))?;
+                    if let Some(c) = &chunk {
+                        batch.extend_from_slice(c);
+                        bar.inc(c.len() as u64);
+                    }
+                    if batch.len() >= WRITE_BATCH || (chunk.is_none() && !batch.is_empty()) {
+                        let (f, p) = (file.clone(), tmp.clone());
+                        let n = batch.len() as u64;
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+                        let _turn = write_turn.lock().await;
+                        tokio::task::spawn_blocking(move || {
+                            f.write_all_at(&full, at).map_err(|e| ClientError::io(p.display(), e))
+                        })
+                        .await
+                        .map_err(|e| ClientError::Transport(e.to_string()))??;
+                        at += n;
+                    }
+                    if chunk.is_none() {
+                        break;
+                    }
                 }
-                if batch.len() >= WRITE_BATCH || (chunk.is_none() && !batch.is_empty()) {
-                    let (f, p) = (file.clone(), tmp.clone());
-                    let n = batch.len() as u64;
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
-                    let _turn = write_turn.lock().await;
-                    tokio::task::spawn_blocking(move || {
-                        f.write_all_at(&full, at).map_err(|e| ClientError::io(p.display(), e))
-                    })
-                    .await
-                    .map_err(|e| ClientError::Transport(e.to_string()))??;
-                    at += n;
+                if at != hi + 1 {
+                    return Err(ClientError::Transport(format!(
+                        "short range read: {lo}-{hi} ended at {at}"
+                    )));
                 }
-                if chunk.is_none() {
-                    break;
-                }
-            }
-            if at != hi + 1 {
-                return Err(ClientError::Transport(format!(
-                    "short range read: {lo}-{hi} ended at {at}"
-                )));
-            }
-            Ok::<_, ClientError>(())
-        });
+                Ok::<_, ClientError>(())
+            })
+            .await?;
     }
-    while let Some(done) = tasks.join_next().await {
-        done.map_err(|e| ClientError::Transport(e.to_string()))??;
-    }
+    tasks.all().await?;
     Ok(())
 }
 
