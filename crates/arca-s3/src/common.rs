@@ -140,6 +140,18 @@ pub(crate) fn check_version_id(version_id: Option<&str>) -> S3Result<()> {
     }
 }
 
+/// The Content-Encoding an object keeps: `aws-chunked` describes how the request body was
+/// framed, not the object, so AWS drops it (`gzip, aws-chunked` is stored as `gzip`, a lone
+/// `aws-chunked` as nothing).
+fn stored_content_encoding(header: &str) -> Option<String> {
+    let kept: Vec<&str> = header
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
 pub(crate) fn content_headers(
     content_type: Option<String>,
     content_encoding: Option<String>,
@@ -150,7 +162,7 @@ pub(crate) fn content_headers(
 ) -> ContentHeaders {
     ContentHeaders {
         content_type,
-        content_encoding,
+        content_encoding: content_encoding.and_then(|e| stored_content_encoding(&e)),
         content_disposition,
         content_language,
         cache_control,
@@ -200,4 +212,17 @@ pub(crate) fn copy_source_too_large() -> s3s::S3Error {
     AwsError::InvalidRequest.with_message(format!(
         "The specified copy source is larger than the maximum allowable size for a copy source: {MAX_PUT_SIZE}"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_chunked_is_not_part_of_the_stored_content_encoding() {
+        assert_eq!(stored_content_encoding("gzip, aws-chunked").as_deref(), Some("gzip"));
+        assert_eq!(stored_content_encoding("aws-chunked,gzip").as_deref(), Some("gzip"));
+        assert_eq!(stored_content_encoding("aws-chunked"), None);
+        assert_eq!(stored_content_encoding("br, gzip").as_deref(), Some("br, gzip"));
+    }
 }

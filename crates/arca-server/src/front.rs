@@ -62,7 +62,11 @@ impl FrontDoor {
                 let (parts, incoming) = req.into_parts();
                 let (body, handle) = crate::request_body::shared(incoming, self.idle_timeout);
                 let mut req = Request::from_parts(parts, Body::http_body(body));
-                req.extensions_mut().insert(arca_s3::location::Scheme(self.scheme));
+                // Only POSTs (CompleteMultipartUpload, browser uploads) answer with an object's
+                // URL; other requests skip the extension map's allocation.
+                if method == Method::POST {
+                    req.extensions_mut().insert(arca_s3::location::Scheme(self.scheme));
+                }
                 let mut resp = self.s3.call(req).await?;
                 if handle.timed_out() {
                     // Whatever s3s made of the failed read, the cause is a stalled client.

@@ -804,3 +804,30 @@ async fn declared_oversize_put_is_refused_before_reading() {
     assert!(resp.starts_with("HTTP/1.1 400"), "{resp}");
     assert!(resp.contains("EntityTooLarge"), "{resp}");
 }
+
+#[tokio::test]
+async fn aws_chunked_is_not_stored_as_a_content_encoding() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "bkt").await;
+    for (sent, stored) in [
+        ("gzip, aws-chunked", Some("gzip")),
+        ("aws-chunked", None),
+        ("br", Some("br")),
+    ] {
+        let req = signed(
+            "PUT",
+            &s.url("/bkt/k"),
+            &[("content-encoding", sent)],
+            b"body",
+            Sign {
+                unsigned_payload: true,
+                ..Default::default()
+            },
+        );
+        let (st, _, body) = send(req).await;
+        assert_eq!(st, 200, "{sent}: {body}");
+        let head = c.head_object().bucket("bkt").key("k").send().await.unwrap();
+        assert_eq!(head.content_encoding(), stored, "{sent}");
+    }
+}
