@@ -1,6 +1,7 @@
 """Starts one real `arca server` for the client suite and hands out clients for it."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -39,6 +40,7 @@ def start_server(*extra):
 def stop_server(server):
     server["proc"].terminate()
     assert server["proc"].wait(timeout=60) == 0
+    shutil.rmtree(server["data"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@
 //!   [`MetaStore`](crate::meta::MetaStore) batches many requests into each).
 
 pub mod conformance;
+pub mod fault;
 pub mod memory;
 pub mod redb;
 

@@ -8,6 +8,8 @@
 
 mod buckets;
 mod condition;
+#[cfg(test)]
+mod crash_windows;
 mod gc;
 mod multipart;
 mod objects;
@@ -179,7 +181,7 @@ pub fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::time::Duration;
 
     use super::gc::GC_GRACE_MS;
@@ -190,14 +192,14 @@ mod tests {
     };
     use crate::{ListEntry, ListPage, ListQuery};
 
-    fn owner() -> Owner {
+    pub(super) fn owner() -> Owner {
         Owner {
             id: "o".into(),
             display_name: "root".into(),
         }
     }
 
-    fn bucket(name: &str) -> BucketRecord {
+    pub(super) fn bucket(name: &str) -> BucketRecord {
         BucketRecord {
             name: name.into(),
             created_at_ms: 0,
@@ -209,7 +211,7 @@ mod tests {
         }
     }
 
-    fn version(etag: &str, data: ObjectData) -> ObjectVersion {
+    pub(super) fn version(etag: &str, data: ObjectData) -> ObjectVersion {
         ObjectVersion {
             version_id: None,
             is_delete_marker: false,
@@ -395,7 +397,7 @@ mod tests {
         assert!(matches!(e, StoreError::NoSuchKey { .. }));
     }
 
-    async fn blob(s: &Store, bytes: &[u8]) -> Extent {
+    pub(super) async fn blob(s: &Store, bytes: &[u8]) -> Extent {
         let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
         w.write(bytes).unwrap();
         let (blob, len) = w.finish().unwrap();
