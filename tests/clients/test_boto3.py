@@ -341,3 +341,53 @@ def test_sigv2_presigned_urls_tampered_and_expired(s3, bucket, server):
     time.sleep(2)
     r = requests.get(expired)
     assert r.status_code == 403 and b"AccessDenied" in r.content, r.text
+
+
+def _resign_post(fields, policy):
+    """The form's fields with `policy` (a dict) signed as the original was (SigV2 or SigV4)."""
+    import base64
+    import hmac
+    import json
+
+    from conftest import SECRET_KEY
+
+    fields = dict(fields)
+    fields["policy"] = base64.b64encode(json.dumps(policy).encode()).decode()
+    if "x-amz-credential" in fields:
+        date, region, service = fields["x-amz-credential"].split("/")[1:4]
+        key = ("AWS4" + SECRET_KEY).encode()
+        for part in (date, region, service, "aws4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        fields["x-amz-signature"] = hmac.new(key, fields["policy"].encode(), hashlib.sha256).hexdigest()
+    else:
+        digest = hmac.new(SECRET_KEY.encode(), fields["policy"].encode(), hashlib.sha1).digest()
+        fields["signature"] = base64.b64encode(digest).decode()
+    return fields
+
+
+def test_post_forms_without_signature_or_with_a_bad_policy(s3, bucket, server):
+    import base64
+    import json
+
+    import boto3
+    from botocore.config import Config
+    from conftest import ACCESS_KEY, SECRET_KEY
+
+    v4 = boto3.client(
+        "s3", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    for client in (s3, v4):
+        post = client.generate_presigned_post(bucket, "form.txt", ExpiresIn=300)
+        signature = "x-amz-signature" if "x-amz-signature" in post["fields"] else "signature"
+        unsigned = {k: v for k, v in post["fields"].items() if k != signature}
+        r = requests.post(post["url"], data=unsigned, files={"file": ("f", b"x")})
+        assert r.status_code == 400 and b"InvalidArgument" in r.content, (signature, r.text)
+        policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+        for broken in (dict(policy, expiration="not-a-date"), {k: v for k, v in policy.items() if k != "expiration"}):
+            r = requests.post(post["url"], data=_resign_post(post["fields"], broken), files={"file": ("f", b"x")})
+            assert r.status_code == 400 and b"InvalidPolicyDocument" in r.content, (signature, r.text)
+        # The same form, correctly signed, still works; nothing else was stored.
+        r = requests.post(post["url"], data=post["fields"], files={"file": ("f", b"x")})
+        assert r.status_code == 204, r.text
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["form.txt"]

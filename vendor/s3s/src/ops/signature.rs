@@ -280,6 +280,24 @@ impl SignatureContext<'_> {
             return Ok(Some(self.v2_check_post_signature(multipart).await?));
         }
 
+        // ARCA PATCH (POST without signature): a form that names its signer (or carries a
+        // policy) but has no signature is malformed, as on AWS (`400 InvalidArgument`), not an
+        // anonymous upload to be refused with `403`.
+        let names_signer = multipart.find_field_value("x-amz-credential").is_some()
+            || multipart.find_field_value("awsaccesskeyid").is_some()
+            || multipart.find_field_value("policy").is_some();
+        if names_signer {
+            let field = if multipart.find_field_value("x-amz-credential").is_some() {
+                "X-Amz-Signature"
+            } else {
+                "Signature"
+            };
+            return Err(s3_error!(
+                InvalidArgument,
+                "Bucket POST must contain a field named '{field}'.  If it is specified, please check the order of the fields."
+            ));
+        }
+
         self.multipart = Some(multipart);
         Ok(None)
     }
