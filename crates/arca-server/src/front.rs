@@ -59,6 +59,10 @@ impl FrontDoor {
                 self.preflight(&req, bucket.as_deref(), origin.as_deref(), &id)
             } else {
                 let corrections = Corrections::for_request(&req);
+                let expects_continue = req
+                    .headers()
+                    .get(http::header::EXPECT)
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
                 let (parts, incoming) = req.into_parts();
                 let (body, handle) = crate::request_body::shared(incoming, self.idle_timeout);
                 let mut req = Request::from_parts(parts, Body::http_body(body));
@@ -75,7 +79,7 @@ impl FrontDoor {
                         .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
                 }
                 if resp.status().is_client_error() || resp.status().is_server_error() {
-                    handle.drain();
+                    handle.drain(expects_continue);
                 }
                 resp = corrections.apply(resp, &id);
                 if let (Some(o), Some(b)) = (origin.as_deref(), bucket.as_deref()) {

@@ -42,12 +42,15 @@ pub(crate) struct RequestBody {
     /// The last poll found no frame ready: the idle deadline is running.
     waiting: bool,
     timed_out: Arc<AtomicBool>,
+    /// s3s asked for the body at least once (so hyper has sent `100 Continue` if asked to).
+    polled: Arc<AtomicBool>,
 }
 
 /// The front door's handle on the same body.
 pub(crate) struct BodyHandle {
     slot: Slot,
     timed_out: Arc<AtomicBool>,
+    polled: Arc<AtomicBool>,
 }
 
 /// The body stalled for longer than the idle timeout.
@@ -59,21 +62,35 @@ pub(crate) struct BodyIdle(Duration);
 pub(crate) fn shared(body: Incoming, idle_timeout: Duration) -> (RequestBody, BodyHandle) {
     let slot = Arc::new(Mutex::new(Some(body)));
     let timed_out = Arc::new(AtomicBool::new(false));
+    let polled = Arc::new(AtomicBool::new(false));
     let body = RequestBody {
         slot: slot.clone(),
         idle_timeout,
         idle: Mutex::new(None),
         waiting: false,
         timed_out: timed_out.clone(),
+        polled: polled.clone(),
     };
-    (body, BodyHandle { slot, timed_out })
+    (
+        body,
+        BodyHandle {
+            slot,
+            timed_out,
+            polled,
+        },
+    )
 }
 
 impl BodyHandle {
-    /// Reads and discards whatever s3s left unread, in the background.
-    pub(crate) fn drain(self) {
+    /// Reads and discards whatever s3s left unread, in the background. A client that asked
+    /// `Expect: 100-continue` and was never told to continue has sent no body: it gets the
+    /// error at once, and reading would only make hyper tell it to send the body after all.
+    pub(crate) fn drain(self, expects_continue: bool) {
         if self.timed_out() {
             // The client stopped sending; waiting for the rest would only wait again.
+            return;
+        }
+        if expects_continue && !self.polled.load(Ordering::Relaxed) {
             return;
         }
         let Some(mut body) = self.slot.lock().unwrap_or_else(|p| p.into_inner()).take() else {
@@ -110,6 +127,7 @@ impl Body for RequestBody {
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = self.get_mut();
+        this.polled.store(true, Ordering::Relaxed);
         let polled = {
             let mut slot = this.slot.lock().unwrap_or_else(|p| p.into_inner());
             match slot.as_mut() {

@@ -178,3 +178,91 @@ async fn a_silent_tls_client_is_dropped() {
     .await
     .unwrap();
 }
+
+/// A client that sends `Expect: 100-continue` waits for the go-ahead before its body. A request
+/// refused on its head alone gets the error at once, not `100 Continue` followed by a body
+/// the server would only throw away; an accepted one gets `100 Continue`, then its answer.
+#[tokio::test]
+async fn expect_continue_uploads_that_are_refused_get_the_error_before_the_body() {
+    let s = TestServer::start();
+    make_bucket(&s.client(), "cont").await;
+    let ep = s.endpoint.clone();
+    tokio::task::spawn_blocking(move || {
+        // Unsigned: refused on its head.
+        let mut sock = connect(&ep);
+        let len = (10 << 20).to_string();
+        write_head(
+            &mut sock,
+            &ep,
+            "PUT",
+            "/cont/refused",
+            &[("content-length", &len), ("expect", "100-continue")],
+        );
+        let r = read_reply(&mut sock);
+        assert_eq!(r.status_code(), (403, "AccessDenied"), "{r:?}");
+        // Signed: told to continue, then stored.
+        let body = b"after the go-ahead";
+        let body_len = body.len().to_string();
+        let hs = sign_v4(
+            &ep,
+            "PUT",
+            "/cont/accepted",
+            &[("content-length", &body_len), ("expect", "100-continue")],
+            &["host", "x-amz-date", "x-amz-content-sha256"],
+            "UNSIGNED-PAYLOAD",
+            SystemTime::now(),
+        );
+        let mut sock = connect(&ep);
+        write_head(&mut sock, &ep, "PUT", "/cont/accepted", &hs.header_refs());
+        let mut first = [0u8; 25];
+        sock.read_exact(&mut first).unwrap();
+        assert!(
+            first.starts_with(b"HTTP/1.1 100 Continue"),
+            "{:?}",
+            String::from_utf8_lossy(&first)
+        );
+        sock.write_all(body).unwrap();
+        let r = read_reply(&mut sock);
+        assert_eq!(r.status, 200, "{r:?}");
+    })
+    .await
+    .unwrap();
+    assert!(
+        s.client()
+            .head_object()
+            .bucket("cont")
+            .key("refused")
+            .send()
+            .await
+            .is_err()
+    );
+    assert_eq!(get_bytes(&s.client(), "cont", "accepted").await, b"after the go-ahead");
+}
+
+/// A PUT whose body is HTTP-chunked and carries no length of its own is refused as AWS does
+/// (`411 MissingContentLength`), whatever it sends.
+#[tokio::test]
+async fn transfer_encoding_chunked_without_a_length_is_refused() {
+    let s = TestServer::start();
+    make_bucket(&s.client(), "tenc").await;
+    let ep = s.endpoint.clone();
+    tokio::task::spawn_blocking(move || {
+        let hs = sign_v4(
+            &ep,
+            "PUT",
+            "/tenc/k",
+            &[("transfer-encoding", "chunked")],
+            &["host", "x-amz-date", "x-amz-content-sha256"],
+            "UNSIGNED-PAYLOAD",
+            SystemTime::now(),
+        );
+        let mut sock = connect(&ep);
+        write_head(&mut sock, &ep, "PUT", "/tenc/k", &hs.header_refs());
+        sock.write_all(b"5\r\nhello\r\n0\r\n\r\n").unwrap();
+        let r = read_reply(&mut sock);
+        assert_eq!(r.status_code(), (411, "MissingContentLength"), "{r:?}");
+    })
+    .await
+    .unwrap();
+    assert!(s.client().head_object().bucket("tenc").key("k").send().await.is_err());
+}
