@@ -831,3 +831,39 @@ async fn aws_chunked_is_not_stored_as_a_content_encoding() {
         assert_eq!(head.content_encoding(), stored, "{sent}");
     }
 }
+
+#[tokio::test]
+async fn metadata_round_trips_as_sent_and_non_ascii_comes_back_encoded() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "bkt").await;
+    let sent = [
+        ("q", "=?UTF-8?Q?caf=C3=A9?="),
+        ("b", "=?UTF-8?B?Y2Fmw6k=?="),
+        ("lookalike", "=?not an encoded word"),
+        ("plain", "just ascii"),
+    ];
+    let mut headers: Vec<(String, String)> = sent
+        .iter()
+        .map(|(k, v)| (format!("x-amz-meta-{k}"), v.to_string()))
+        .collect();
+    headers.push(("content-length".into(), "1".into()));
+    let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (st, _, body) = send(signed(
+        "PUT",
+        &s.url("/bkt/k"),
+        &refs,
+        b"x",
+        Sign {
+            unsigned_payload: true,
+            ..Default::default()
+        },
+    ))
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let (st, head, _) = send(signed("HEAD", &s.url("/bkt/k"), &[], b"", Sign::default())).await;
+    assert_eq!(st, 200);
+    for (k, v) in sent {
+        assert_eq!(head.get(format!("x-amz-meta-{k}")).unwrap().to_str().unwrap(), v, "{k}");
+    }
+}

@@ -4,7 +4,6 @@ use crate::dto::{List, Metadata, StreamingBlob, Timestamp, TimestampFormat};
 use crate::error::*;
 use crate::http::{HeaderName, HeaderValue};
 use crate::path::S3Path;
-use crate::utils::rfc2047;
 use crate::xml;
 
 use std::fmt;
@@ -391,8 +390,12 @@ pub fn parse_opt_metadata(req: &Request) -> S3Result<Option<Metadata>> {
         let None = iter.next() else { return Err(duplicate_header(name)) };
 
         let raw = std::str::from_utf8(val.as_bytes()).map_err(|err| invalid_header(err, name, val))?;
-        let val = rfc2047::decode(raw).map_err(|err| invalid_header(err, name, val))?;
-        metadata.insert(key.into(), val.into_owned());
+        // ARCA PATCH (RFC 2047 metadata): AWS keeps a metadata value as sent. An encoded-word
+        // (`=?UTF-8?Q?…?=`) is ASCII and comes back byte for byte; decoding it here and
+        // re-encoding on the way out changed its form (Q became B) and refused values that
+        // merely look like encoded-words. Non-ASCII UTF-8 sent raw is still encoded when
+        // returned (`ser.rs`), as AWS does.
+        metadata.insert(key.into(), raw.to_owned());
     }
     if metadata.is_empty() {
         return Ok(None);
