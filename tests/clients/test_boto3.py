@@ -391,3 +391,26 @@ def test_post_forms_without_signature_or_with_a_bad_policy(s3, bucket, server):
         r = requests.post(post["url"], data=post["fields"], files={"file": ("f", b"x")})
         assert r.status_code == 204, r.text
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["form.txt"]
+
+
+def test_post_form_checksum_fields_are_verified(s3, bucket):
+    import base64
+
+    data = b"checksummed form upload"
+    good = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    bad = base64.b64encode(hashlib.sha256(b"something else").digest()).decode()
+    for value, expected in ((bad, 400), (good, 204)):
+        post = s3.generate_presigned_post(
+            bucket, "sum.txt",
+            Fields={"x-amz-checksum-sha256": value},
+            Conditions=[{"x-amz-checksum-sha256": value}],
+            ExpiresIn=300,
+        )
+        r = requests.post(post["url"], data=post["fields"], files={"file": ("f", data)})
+        assert r.status_code == expected, r.text
+        if expected == 400:
+            assert b"BadDigest" in r.content, r.text
+            with pytest.raises(ClientError):
+                s3.head_object(Bucket=bucket, Key="sum.txt")
+    head = s3.head_object(Bucket=bucket, Key="sum.txt", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == good
