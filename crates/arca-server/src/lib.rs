@@ -118,7 +118,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         id: creds.owner_id.clone(),
         display_name: "root".into(),
     };
-    let gc = store.spawn_gc();
+    let jobs = store.spawn_jobs();
     let trimmer = memory::spawn_trimmer();
 
     let s3 = s3_service(store.clone(), &config.region, config.domain.as_deref(), owner, &creds)?;
@@ -234,7 +234,9 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("grace period over; closing remaining connections"),
     }
-    gc.abort();
+    for job in &jobs {
+        job.abort();
+    }
     trimmer.abort();
     drop(front);
     // Every acknowledged write is already durable; dropping the store releases the lock.

@@ -38,7 +38,7 @@ pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
-pub use store::{Store, StoreOptions, UploadPage, UploadQuery, WriteCondition, now_ms};
+pub use store::{Job, JobProgress, Pass, Store, StoreOptions, UploadPage, UploadQuery, WriteCondition, now_ms};
 
 /// Objects up to this size live inline in their metadata record.
 pub const INLINE_THRESHOLD: usize = 32 * 1024;

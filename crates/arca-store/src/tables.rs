@@ -9,6 +9,7 @@
 //! | `parts` | upload id `\0` part number (u32 BE) | [`PartRecord`](crate::PartRecord) |
 //! | `blob_intents` | blob id (u128 BE) | ms when the write started (i64 BE) |
 //! | `gc_queue` | blob id (u128 BE) | ms when it became garbage (i64 BE) |
+//! | `jobs` | job name | [`JobProgress`](crate::JobProgress) |
 //! | `store_info` | `"format"` | the data folder's format version (u32 BE) |
 //!
 //! Big-endian integers sort numerically under the engines' byte order. S3 keys cannot hold
@@ -30,6 +31,8 @@ pub const PARTS: Table = Table("parts");
 pub const BLOB_INTENTS: Table = Table("blob_intents");
 /// Blobs no record needs, waiting for their files to be removed.
 pub const GC_QUEUE: Table = Table("gc_queue");
+/// Background jobs' progress, by job name ([`JobProgress`](crate::JobProgress)).
+pub const JOBS: Table = Table("jobs");
 /// Facts about the data folder (its format version).
 pub const STORE_INFO: Table = Table("store_info");
 

@@ -104,7 +104,7 @@ impl Store {
             })
             .await?;
         if freed > 0 {
-            self.gc_wake.notify_one();
+            self.wake_jobs();
         }
         Ok(())
     }

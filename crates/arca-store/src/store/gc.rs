@@ -6,8 +6,6 @@
 //! the overwrite may still be about to open it; then its queue entry is deleted.
 
 use std::ops::{Bound, ControlFlow};
-use std::sync::Arc;
-use std::time::Duration;
 
 use super::Store;
 use crate::blob::BlobId;
@@ -71,30 +69,5 @@ impl Store {
     /// Blobs waiting in the GC queue (for tests and metrics).
     pub fn gc_backlog(&self) -> StoreResult<u64> {
         self.meta.read(|txn| txn.count(GC_QUEUE))
-    }
-
-    /// Runs the GC worker until the store is dropped by everyone else.
-    pub fn spawn_gc(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let weak = Arc::downgrade(self);
-        tokio::spawn(async move {
-            loop {
-                let Some(store) = weak.upgrade() else { return };
-                match store.collect_garbage().await {
-                    Ok(n) if n > 0 => tracing::debug!(removed = n, "gc"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "gc pass failed"),
-                }
-                let wake = async {
-                    store.gc_wake.notified().await;
-                    // Let the grace period pass for what was just queued.
-                    tokio::time::sleep(Duration::from_millis(GC_GRACE_MS as u64 + 100)).await;
-                };
-                tokio::select! {
-                    () = wake => {}
-                    () = tokio::time::sleep(Duration::from_secs(30)) => {}
-                }
-                drop(store);
-            }
-        })
     }
 }

@@ -11,6 +11,7 @@ mod condition;
 #[cfg(test)]
 mod crash_windows;
 mod gc;
+mod jobs;
 mod multipart;
 mod objects;
 mod records;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use condition::WriteCondition;
+pub use jobs::{Job, JobProgress, Pass};
 pub use multipart::{UploadPage, UploadQuery};
 
 use crate::blob::{BlobId, BlobStore};
@@ -48,7 +50,7 @@ impl Default for StoreOptions {
 pub struct Store {
     meta: MetaStore,
     blobs: BlobStore,
-    gc_wake: tokio::sync::Notify,
+    jobs_wake: tokio::sync::Notify,
     /// Held for the life of the store: a second process on the same folder fails to start.
     _lock: File,
 }
@@ -82,7 +84,7 @@ impl Store {
         let store = Store {
             meta,
             blobs,
-            gc_wake: tokio::sync::Notify::new(),
+            jobs_wake: tokio::sync::Notify::new(),
             _lock: lock,
         };
         store.recover_intents()?;

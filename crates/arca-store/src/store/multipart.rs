@@ -85,7 +85,7 @@ impl Store {
             })
             .await?;
         if freed {
-            self.gc_wake.notify_one();
+            self.wake_jobs();
         }
         Ok(())
     }
@@ -215,7 +215,7 @@ impl Store {
                 Ok(version)
             })
             .await?;
-        self.gc_wake.notify_one();
+        self.wake_jobs();
         Ok(version)
     }
 
@@ -228,7 +228,7 @@ impl Store {
                 remove_upload(txn, &upload)
             })
             .await?;
-        self.gc_wake.notify_one();
+        self.wake_jobs();
         Ok(())
     }
 }

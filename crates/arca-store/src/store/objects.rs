@@ -57,7 +57,7 @@ impl Store {
             })
             .await?;
         if freed {
-            self.gc_wake.notify_one();
+            self.wake_jobs();
         }
         Ok(())
     }
@@ -104,7 +104,7 @@ impl Store {
             })
             .await?;
         if freed {
-            self.gc_wake.notify_one();
+            self.wake_jobs();
         }
         Ok(removed)
     }
@@ -138,7 +138,7 @@ impl Store {
                 queue_garbage(txn, &[id])
             })
             .await?;
-        self.gc_wake.notify_one();
+        self.wake_jobs();
         Ok(())
     }
 
