@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use arca_s3::aws_error::AwsError;
 use arca_store::{Store, StoreError};
+use http::HeaderName;
 use s3s::S3Result;
 use s3s::access::{S3Access, S3AccessContext};
 
@@ -35,7 +36,12 @@ impl Access {
     }
 }
 
-fn header<'a>(cx: &'a S3AccessContext<'_>, name: &str) -> Option<&'a str> {
+// Header names made once: a lookup by `&str` would parse and validate the name per request.
+const EXPECTED_OWNER: HeaderName = HeaderName::from_static("x-amz-expected-bucket-owner");
+const SOURCE_EXPECTED_OWNER: HeaderName = HeaderName::from_static("x-amz-source-expected-bucket-owner");
+const COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
+
+fn header<'a>(cx: &'a S3AccessContext<'_>, name: &HeaderName) -> Option<&'a str> {
     cx.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -54,13 +60,13 @@ impl S3Access for Access {
         if cx.credentials().is_none() {
             return Err(AwsError::AccessDenied.with_message("Signature is required"));
         }
-        if let Some(expected) = header(cx, "x-amz-expected-bucket-owner")
+        if let Some(expected) = header(cx, &EXPECTED_OWNER)
             && let Some(bucket) = cx.s3_path().get_bucket_name()
         {
             self.require_owner(bucket, expected)?;
         }
-        if let Some(expected) = header(cx, "x-amz-source-expected-bucket-owner")
-            && let Some(bucket) = header(cx, "x-amz-copy-source").and_then(copy_source_bucket)
+        if let Some(expected) = header(cx, &SOURCE_EXPECTED_OWNER)
+            && let Some(bucket) = header(cx, &COPY_SOURCE).and_then(copy_source_bucket)
         {
             self.require_owner(bucket, expected)?;
         }

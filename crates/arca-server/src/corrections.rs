@@ -79,7 +79,7 @@ fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>>
 /// use, which the SDKs read to re-sign and retry.
 /// Test: `integration::auth::a_request_signed_for_another_region_names_the_right_one`.
 fn wrong_region<B>(req: &Request<B>, region: &str, id: &str) -> Option<Response<Body>> {
-    let expecting = format!("<Region>{region}</Region>");
+    let expecting = || format!("<Region>{region}</Region>");
     if let Some(auth) = req.headers().get(http::header::AUTHORIZATION)
         && let Ok(auth) = auth.to_str()
         && let Some(scope) = auth.strip_prefix("AWS4-HMAC-SHA256 ")
@@ -91,7 +91,7 @@ fn wrong_region<B>(req: &Request<B>, region: &str, id: &str) -> Option<Response<
                 StatusCode::BAD_REQUEST,
                 "AuthorizationHeaderMalformed",
                 &format!("The authorization header is malformed; the region '{asked}' is wrong; expecting '{region}'"),
-                &expecting,
+                &expecting(),
                 id,
             )
         });
@@ -105,7 +105,7 @@ fn wrong_region<B>(req: &Request<B>, region: &str, id: &str) -> Option<Response<
             &format!(
                 "Error parsing the X-Amz-Credential parameter; the region '{asked}' is wrong; expecting '{region}'"
             ),
-            &expecting,
+            &expecting(),
             id,
         )
     })
