@@ -8,7 +8,7 @@
 use std::ops::{Bound, ControlFlow};
 
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead, prefix_end};
+use crate::kv::{Direction, KvRead, prefix_end, range_from};
 use crate::record::{ObjectVersion, decode};
 use crate::tables::{OBJECTS, object_key};
 
@@ -86,42 +86,41 @@ pub(crate) fn list_objects(txn: &dyn KvRead, bucket: &str, q: &ListQuery) -> Sto
     let delimiter = q.delimiter.as_deref().filter(|d| !d.is_empty());
     loop {
         let mut seek_to: Option<Vec<u8>> = None;
-        let lo = match &lower {
-            Bound::Included(k) => Bound::Included(k.as_slice()),
-            Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-            Bound::Unbounded => Bound::Unbounded,
-        };
-        let hi = range_end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-        txn.scan(OBJECTS, (lo, hi), Direction::Forward, &mut |raw, v| {
-            let key = std::str::from_utf8(&raw[bucket_start..]).unwrap_or_default();
-            let full = page.entries.len() == q.max_keys;
-            if let Some(d) = delimiter
-                && let Some(pos) = key[q.prefix.len()..].find(d)
-            {
-                let common = &key[..q.prefix.len() + pos + d.len()];
-                // A marker inside this prefix means the prefix was already returned.
-                let already = q.start_after.as_deref().is_some_and(|s| s.starts_with(common));
-                if !already {
-                    if full {
-                        page.is_truncated = true;
-                        return Ok(ControlFlow::Break(()));
+        txn.scan(
+            OBJECTS,
+            range_from(&lower, &range_end),
+            Direction::Forward,
+            &mut |raw, v| {
+                let key = std::str::from_utf8(&raw[bucket_start..]).unwrap_or_default();
+                let full = page.entries.len() == q.max_keys;
+                if let Some(d) = delimiter
+                    && let Some(pos) = key[q.prefix.len()..].find(d)
+                {
+                    let common = &key[..q.prefix.len() + pos + d.len()];
+                    // A marker inside this prefix means the prefix was already returned.
+                    let already = q.start_after.as_deref().is_some_and(|s| s.starts_with(common));
+                    if !already {
+                        if full {
+                            page.is_truncated = true;
+                            return Ok(ControlFlow::Break(()));
+                        }
+                        page.entries.push(ListEntry::CommonPrefix(common.to_string()));
                     }
-                    page.entries.push(ListEntry::CommonPrefix(common.to_string()));
+                    // Seek past every key under `common`.
+                    seek_to = prefix_end(&object_key(bucket, common));
+                    return Ok(ControlFlow::Break(()));
                 }
-                // Seek past every key under `common`.
-                seek_to = prefix_end(&object_key(bucket, common));
-                return Ok(ControlFlow::Break(()));
-            }
-            if full {
-                page.is_truncated = true;
-                return Ok(ControlFlow::Break(()));
-            }
-            page.entries.push(ListEntry::Object {
-                key: key.to_string(),
-                version: Box::new(decode(v)?),
-            });
-            Ok(ControlFlow::Continue(()))
-        })?;
+                if full {
+                    page.is_truncated = true;
+                    return Ok(ControlFlow::Break(()));
+                }
+                page.entries.push(ListEntry::Object {
+                    key: key.to_string(),
+                    version: Box::new(decode(v)?),
+                });
+                Ok(ControlFlow::Continue(()))
+            },
+        )?;
         match seek_to {
             Some(next) if !page.is_truncated => lower = Bound::Included(next),
             _ => return Ok(page),

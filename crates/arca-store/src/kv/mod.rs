@@ -122,6 +122,17 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// The range from `lower` (owned, as a resumable scan keeps it) up to `end`, the exclusive
+/// end of a prefix from [`prefix_end`] (`None`: unbounded).
+pub fn range_from<'a>(lower: &'a Bound<Vec<u8>>, end: &'a Option<Vec<u8>>) -> KeyRange<'a> {
+    let lo = match lower {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    (lo, end.as_deref().map_or(Bound::Unbounded, Bound::Excluded))
+}
+
 /// The range of every key that starts with `prefix`.
 pub fn prefix_range<'a>(prefix: &'a [u8], end: &'a Option<Vec<u8>>) -> KeyRange<'a> {
     (

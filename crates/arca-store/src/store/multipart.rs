@@ -9,7 +9,7 @@ use super::records::{
 };
 use crate::blob::BlobId;
 use crate::error::{StoreError, StoreResult};
-use crate::kv::{Direction, prefix_end};
+use crate::kv::{Direction, prefix_end, range_from};
 use crate::record::{MultipartUpload, ObjectVersion, PartRecord, decode, encode};
 use crate::store::WriteCondition;
 use crate::tables::{GC_QUEUE, OBJECTS, PARTS, UPLOADS, blob_key, object_key, part_key, upload_key};
@@ -136,40 +136,39 @@ impl Store {
             }
             loop {
                 let mut seek_to: Option<Vec<u8>> = None;
-                let lo = match &lower {
-                    Bound::Included(k) => Bound::Included(k.as_slice()),
-                    Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-                    Bound::Unbounded => Bound::Unbounded,
-                };
-                let hi = range_end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
-                txn.scan(UPLOADS, (lo, hi), Direction::Forward, &mut |raw, v| {
-                    let rest = &raw[bucket_start..];
-                    let key_len = rest.iter().position(|b| *b == 0).unwrap_or(rest.len());
-                    let key = std::str::from_utf8(&rest[..key_len]).unwrap_or_default();
-                    let full = page.uploads.len() + page.common_prefixes.len() == q.max_uploads;
-                    if let Some(d) = delimiter
-                        && let Some(pos) = key[q.prefix.len()..].find(d)
-                    {
-                        let common = &key[..q.prefix.len() + pos + d.len()];
-                        // A marker inside this prefix means the prefix was already returned.
-                        let already = q.key_marker.as_deref().is_some_and(|m| m.starts_with(common));
-                        if !already {
-                            if full {
-                                page.is_truncated = true;
-                                return Ok(ControlFlow::Break(()));
+                txn.scan(
+                    UPLOADS,
+                    range_from(&lower, &range_end),
+                    Direction::Forward,
+                    &mut |raw, v| {
+                        let rest = &raw[bucket_start..];
+                        let key_len = rest.iter().position(|b| *b == 0).unwrap_or(rest.len());
+                        let key = std::str::from_utf8(&rest[..key_len]).unwrap_or_default();
+                        let full = page.uploads.len() + page.common_prefixes.len() == q.max_uploads;
+                        if let Some(d) = delimiter
+                            && let Some(pos) = key[q.prefix.len()..].find(d)
+                        {
+                            let common = &key[..q.prefix.len() + pos + d.len()];
+                            // A marker inside this prefix means the prefix was already returned.
+                            let already = q.key_marker.as_deref().is_some_and(|m| m.starts_with(common));
+                            if !already {
+                                if full {
+                                    page.is_truncated = true;
+                                    return Ok(ControlFlow::Break(()));
+                                }
+                                page.common_prefixes.push(common.to_string());
                             }
-                            page.common_prefixes.push(common.to_string());
+                            seek_to = prefix_end(&object_key(bucket, common));
+                            return Ok(ControlFlow::Break(()));
                         }
-                        seek_to = prefix_end(&object_key(bucket, common));
-                        return Ok(ControlFlow::Break(()));
-                    }
-                    if full {
-                        page.is_truncated = true;
-                        return Ok(ControlFlow::Break(()));
-                    }
-                    page.uploads.push(decode(v)?);
-                    Ok(ControlFlow::Continue(()))
-                })?;
+                        if full {
+                            page.is_truncated = true;
+                            return Ok(ControlFlow::Break(()));
+                        }
+                        page.uploads.push(decode(v)?);
+                        Ok(ControlFlow::Continue(()))
+                    },
+                )?;
                 match seek_to {
                     Some(next) if !page.is_truncated => lower = Bound::Included(next),
                     _ => return Ok(page),
