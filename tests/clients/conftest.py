@@ -50,16 +50,26 @@ def server():
     stop_server(s)
 
 
-@pytest.fixture(scope="session")
-def s3(server):
+def make_client(server, secret_key=SECRET_KEY, signature_version=None):
+    """A boto3 S3 client for `server` (path-style, no retries); `signature_version` "s3" is
+    SigV2, "s3v4" SigV4, None botocore's default."""
     return boto3.client(
         "s3",
         endpoint_url=server["endpoint"],
         aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_secret_access_key=secret_key,
         region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        config=Config(
+            signature_version=signature_version,
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1},
+        ),
     )
+
+
+@pytest.fixture(scope="session")
+def s3(server):
+    return make_client(server)
 
 
 @pytest.fixture()

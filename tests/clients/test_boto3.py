@@ -9,6 +9,7 @@ import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
+from conftest import make_client
 
 
 def code(e):
@@ -266,24 +267,8 @@ def test_complete_multipart_location_is_absolute_and_encoded(s3, bucket, server)
     assert done["Location"] == f'{server["endpoint"]}/{bucket}/a%20b/%C3%A9.bin'
 
 
-def sigv2_client(server):
-    """boto3 signing with SigV2 (`AWS key:signature`), as older SDKs and tools still do."""
-    import boto3
-    from botocore.config import Config
-    from conftest import ACCESS_KEY, SECRET_KEY
-
-    return boto3.client(
-        "s3",
-        endpoint_url=server["endpoint"],
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name="us-east-1",
-        config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
-
-
 def test_sigv2_header_auth_for_bucket_and_object_operations(s3, server):
-    v2 = sigv2_client(server)
+    v2 = make_client(server, signature_version="s3")
     bucket = "sigv2-" + os.urandom(4).hex()
     v2.create_bucket(Bucket=bucket)  # PUT /bucket, signed as /bucket/
     v2.put_object(Bucket=bucket, Key="a b+c", Body=b"v2", ContentType="text/plain", Metadata={"m": "v"})
@@ -296,14 +281,7 @@ def test_sigv2_header_auth_for_bucket_and_object_operations(s3, server):
     v2.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "copy"}, {"Key": "a b+c"}]})
     v2.delete_bucket(Bucket=bucket)
     # A wrong secret is refused.
-    import boto3
-    from botocore.config import Config
-    from conftest import ACCESS_KEY
-
-    wrong = boto3.client(
-        "s3", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY, aws_secret_access_key="not-the-secret",
-        region_name="us-east-1", config=Config(signature_version="s3", s3={"addressing_style": "path"}),
-    )
+    wrong = make_client(server, secret_key="not-the-secret", signature_version="s3")
     with pytest.raises(ClientError) as e:
         wrong.list_buckets()
     assert code(e.value) == "SignatureDoesNotMatch"
@@ -313,7 +291,7 @@ def test_sigv2_presigned_urls_tampered_and_expired(s3, bucket, server):
     import time
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-    v2 = sigv2_client(server)
+    v2 = make_client(server, signature_version="s3")
     s3.put_object(Bucket=bucket, Key="p.txt", Body=b"presigned v2")
     url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "p.txt"}, ExpiresIn=300)
     assert "Signature=" in url and "X-Amz-Signature" not in url, url
@@ -369,15 +347,7 @@ def test_post_forms_without_signature_or_with_a_bad_policy(s3, bucket, server):
     import base64
     import json
 
-    import boto3
-    from botocore.config import Config
-    from conftest import ACCESS_KEY, SECRET_KEY
-
-    v4 = boto3.client(
-        "s3", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-        region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
-    for client in (s3, v4):
+    for client in (s3, make_client(server, signature_version="s3v4")):
         post = client.generate_presigned_post(bucket, "form.txt", ExpiresIn=300)
         signature = "x-amz-signature" if "x-amz-signature" in post["fields"] else "signature"
         unsigned = {k: v for k, v in post["fields"].items() if k != signature}
