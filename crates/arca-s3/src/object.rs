@@ -272,10 +272,16 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         let i = req.input;
         let (read, overrides) = read_request!(i);
-        let (_, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
+        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
         let partial = h.partial;
-        Ok(with_status(object_headers!(HeadObjectOutput, h, {}), partial))
+        let mut resp = with_status(object_headers!(HeadObjectOutput, h, {}), partial);
+        // HEAD reports the tag count as GET does; s3s's HeadObjectOutput has no field for it.
+        if !v.tags.is_empty() {
+            resp.headers
+                .insert("x-amz-tagging-count", http::HeaderValue::from(v.tags.len()));
+        }
+        Ok(resp)
     }
 
     /// What GET and HEAD share: find the version, check conditions, resolve the range or

@@ -499,6 +499,10 @@ async fn object_tagging_and_attributes() {
     assert_eq!(tags, [("a".into(), "1".into()), ("b".into(), "two words".into())]);
     let g = c.get_object().bucket("bkt").key("k").send().await.unwrap();
     assert_eq!(g.tag_count(), Some(2));
+    // HEAD reports the count too (the SDK's HeadObjectOutput has no field for it: raw check).
+    let (st, head, _) = send(signed("HEAD", &s.url("/bkt/k"), &[], b"", Sign::default())).await;
+    assert_eq!(st, 200);
+    assert_eq!(head.get("x-amz-tagging-count").map(|v| v.to_str().unwrap()), Some("2"));
     c.put_object_tagging()
         .bucket("bkt")
         .key("k")
