@@ -64,12 +64,12 @@ pub fn part_key(upload_id: &str, part_number: u32) -> Vec<u8> {
 
 /// A blob id as a key: 16 bytes, big endian.
 pub fn blob_key(id: BlobId) -> [u8; 16] {
-    id.0.to_be_bytes()
+    id.to_bytes()
 }
 
 /// The blob id of a [`blob_key`]; `None` for a key of another length.
 pub fn blob_from_key(k: &[u8]) -> Option<BlobId> {
-    Some(BlobId(u128::from_be_bytes(k.try_into().ok()?)))
+    BlobId::from_bytes(k)
 }
 
 /// A time in ms since the epoch, as stored in `blob_intents` and `gc_queue`.

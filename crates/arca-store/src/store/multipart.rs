@@ -5,7 +5,7 @@ use std::ops::{Bound, ControlFlow};
 
 use super::Store;
 use super::records::{
-    name_key, queue_garbage, read_object, read_parts, read_upload, remove_upload, require_bucket, settle_intents,
+    name_key, queue_garbage, read_object, read_parts, read_upload, remove_upload, replace_blobs, require_bucket,
 };
 use crate::blob::BlobId;
 use crate::error::{StoreError, StoreResult};
@@ -78,10 +78,8 @@ impl Store {
                     .put(PARTS, &part_key(&upload_id, part.part_number), &value)?
                     .map(|v| decode::<PartRecord>(&v))
                     .transpose()?;
-                settle_intents(txn, &[part.blob])?;
                 let old: Vec<BlobId> = old.map(|p| p.blob).into_iter().collect();
-                queue_garbage(txn, &old)?;
-                Ok(!old.is_empty())
+                replace_blobs(txn, &[part.blob], &old)
             })
             .await?;
         if freed {

@@ -2,7 +2,7 @@
 //! hold their bytes.
 
 use super::Store;
-use super::records::{name_key, queue_garbage, read_object, require_bucket, settle_intents};
+use super::records::{name_key, queue_garbage, read_object, replace_blobs, require_bucket, settle_intents};
 use crate::blob::{BlobId, BlobReader, BlobWriter, HeadCaching};
 use crate::error::{StoreError, StoreResult};
 use crate::list::{ListPage, ListQuery, list_objects};
@@ -50,10 +50,8 @@ impl Store {
                     .check(current.as_ref())
                     .map_err(|e| name_key(e, &bucket, &key))?;
                 txn.put(OBJECTS, &k, &record)?;
-                settle_intents(txn, &blobs)?;
                 let old = current.map(|c| c.blobs()).unwrap_or_default();
-                queue_garbage(txn, &old)?;
-                Ok(!old.is_empty())
+                replace_blobs(txn, &blobs, &old)
             })
             .await?;
         if freed {

@@ -76,6 +76,14 @@ pub(crate) fn settle_intents(txn: &mut dyn KvWrite, blobs: &[BlobId]) -> StoreRe
     Ok(())
 }
 
+/// A record now names `new` blobs instead of `old` ones: settles the new ones' intents and
+/// queues the old ones for GC; whether anything became garbage.
+pub(crate) fn replace_blobs(txn: &mut dyn KvWrite, new: &[BlobId], old: &[BlobId]) -> StoreResult<bool> {
+    settle_intents(txn, new)?;
+    queue_garbage(txn, old)?;
+    Ok(!old.is_empty())
+}
+
 pub(crate) fn queue_garbage(txn: &mut dyn KvWrite, blobs: &[BlobId]) -> StoreResult<()> {
     if blobs.is_empty() {
         return Ok(());
