@@ -50,15 +50,15 @@ def server():
     stop_server(s)
 
 
-def make_client(server, secret_key=SECRET_KEY, signature_version=None):
+def make_client(server, secret_key=SECRET_KEY, signature_version=None, region="us-east-1"):
     """A boto3 S3 client for `server` (path-style, no retries); `signature_version` "s3" is
-    SigV2, "s3v4" SigV4, None botocore's default."""
+    SigV2, "s3v4" SigV4, None botocore's default; `region` the one it signs for."""
     return boto3.client(
         "s3",
         endpoint_url=server["endpoint"],
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=secret_key,
-        region_name="us-east-1",
+        region_name=region,
         config=Config(
             signature_version=signature_version,
             s3={"addressing_style": "path"},

@@ -363,6 +363,20 @@ def test_post_forms_without_signature_or_with_a_bad_policy(s3, bucket, server):
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["form.txt"]
 
 
+def test_post_form_signed_for_another_region_is_refused(s3, bucket, server):
+    # AWS: 400 InvalidArgument, "the region 'eu-west-1' is wrong; expecting 'us-east-1'".
+    elsewhere = make_client(server, signature_version="s3v4", region="eu-west-1")
+    post = elsewhere.generate_presigned_post(bucket, "far.txt", ExpiresIn=300)
+    assert "/eu-west-1/" in post["fields"]["x-amz-credential"]
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("f", b"x")})
+    assert r.status_code == 400 and b"InvalidArgument" in r.content, r.text
+    import xml.etree.ElementTree as ET
+
+    message = ET.fromstring(r.content).findtext("Message")
+    assert message == "the region 'eu-west-1' is wrong; expecting 'us-east-1'", r.text
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
 def test_post_form_checksum_fields_are_verified(s3, bucket):
     import base64
 

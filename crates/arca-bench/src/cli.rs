@@ -5,7 +5,6 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use crate::client::S3Client;
-use crate::report::parse_size;
 use crate::workloads::{self, Plan};
 
 /// `arca bench`'s arguments.
@@ -35,7 +34,7 @@ pub enum Workload {
         #[arg(long, default_value = "127.0.0.1:9900")]
         address: String,
         /// Body size of GET answers.
-        #[arg(long, default_value = "4KiB", value_parser = parse_size)]
+        #[arg(long, default_value = "4KiB", value_parser = arca_byte_size::parse)]
         size: u64,
     },
 }
@@ -56,7 +55,7 @@ pub struct Common {
     #[arg(long, short = 'c', default_value_t = 16)]
     concurrency: usize,
     /// Object size (4KiB, 1MiB, 256MiB, …).
-    #[arg(long, default_value = "4KiB", value_parser = parse_size)]
+    #[arg(long, default_value = "4KiB", value_parser = arca_byte_size::parse)]
     size: u64,
     /// Seconds to run.
     #[arg(long, default_value_t = 10.0)]
@@ -70,7 +69,7 @@ pub struct Common {
     /// For list: delimiter to list with.
     #[arg(long)]
     delimiter: Option<String>,
-    #[arg(long, default_value = "16MiB", value_parser = parse_size)]
+    #[arg(long, default_value = "16MiB", value_parser = arca_byte_size::parse)]
     part_size: u64,
     /// Print the report as JSON.
     #[arg(long)]

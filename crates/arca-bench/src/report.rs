@@ -143,19 +143,3 @@ pub(crate) fn human_size(n: u64) -> String {
     }
     format!("{n}B")
 }
-
-/// Parses `4KiB`, `1MiB`, `16M`, `100` (bytes).
-pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("bad size: {s}"))?;
-    let mult = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("bad size unit: {s}")),
-    };
-    Ok(n * mult)
-}

@@ -91,10 +91,10 @@ impl Args for FilterArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TransferArgs {
     /// Files at least this big use multipart uploads and parallel ranged downloads.
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    #[arg(long, default_value = "8MiB", value_parser = arca_byte_size::parse)]
     pub multipart_threshold: u64,
     /// Multipart part size (default: 8 MiB up to 256 MiB files, then a 32nd of the file, at most 64 MiB).
-    #[arg(long, value_parser = parse_size)]
+    #[arg(long, value_parser = arca_byte_size::parse)]
     pub part_size: Option<u64>,
     /// Parts (or ranges) in flight per file.
     #[arg(long, default_value_t = 8)]
@@ -125,22 +125,6 @@ impl TransferArgs {
             ..TransferOptions::default()
         })
     }
-}
-
-/// `8MiB`, `512k`, `1G`, `1048576`: a size in bytes.
-pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("bad size: {s}"))?;
-    let mult = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("bad size unit: {s}")),
-    };
-    Ok(n * mult)
 }
 
 #[cfg(test)]

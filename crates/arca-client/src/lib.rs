@@ -1,7 +1,9 @@
 //! # arca-client
 //!
-//! The client half of the `arca` binary: `ls`, `cp`, `rm`, `mb`, `rb`, `cat`, `presign` and
-//! `alias`, in the spirit of `aws s3`, against Arca or any S3-compatible endpoint.
+//! The client half of the `arca` binary: `ls`, `cp`, `mv`, `sync`, `rm`, `mb`, `rb`, `cat`,
+//! `stat`, `du`, `tree`, `presign`, `uploads` and `alias`, in the spirit of `aws s3`, against
+//! Arca or any S3-compatible endpoint. [`cli`] declares them; each lives in a module of its
+//! own under `commands/`.
 //!
 //! Where a command finds its endpoint and credentials ([`connect`]): a saved alias
 //! (`arca alias set NAME URL KEY SECRET`, then `NAME/bucket/key`), or the AWS SDK's own chain
@@ -15,7 +17,7 @@
 pub mod alias;
 mod bounded;
 pub mod cli;
-mod commands_sync;
+mod commands;
 pub mod connect;
 mod error;
 pub mod filter;

@@ -58,6 +58,20 @@ impl Location {
     }
 }
 
+/// The `x-amz-copy-source` value naming `bucket`/`key`: the key percent-encoded, `/` kept.
+pub(crate) fn copy_source(bucket: &str, key: &str) -> String {
+    format!("{bucket}/{}", encode_key(key))
+}
+
+fn encode_key(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,3 +58,29 @@ impl Printer {
         }
     }
 }
+
+/// A byte count as is, or in KiB, MiB, … with `human_readable`.
+pub(crate) fn human(n: i64, human_readable: bool) -> String {
+    if !human_readable {
+        return n.to_string();
+    }
+    let units = ["Bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} Bytes")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+/// An S3 time as `YYYY-MM-DD HH:MM:SS` (UTC), or nothing.
+pub(crate) fn date(t: Option<&aws_smithy_types::DateTime>) -> String {
+    t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+        .map(|s| s.replace('T', " ").trim_end_matches('Z').chars().take(19).collect())
+        .unwrap_or_default()
+}

@@ -1,18 +1,14 @@
 //! Moving object bytes between HTTP bodies and the store, streaming, with bounded memory.
 //!
-//! Upload: bytes are hashed (MD5 for the ETag, in SIMD lanes shared with other uploads once
-//! the body is large, see [`arca_md5_lanes`]; plus the requested checksum) as they arrive;
-//! the first [`INLINE_THRESHOLD`] bytes are kept in memory, and only if the body grows past
-//! that does a blob get started. Bytes are framed straight into the blob writer's 1 MiB
-//! staging buffer as they arrive; each full buffer is written from a blocking thread.
-//!
-//! Download: a producer task reads four frames at a time (each CRC-verified) and hands them
-//! to the response through a channel of depth 2, so a slow client holds at most a few hundred
-//! KiB of server memory.
+//! Upload: bytes are hashed as they arrive (MD5 for the ETag, in SIMD lanes shared with other
+//! uploads once the body is large, see [`arca_md5_lanes`]; plus the requested checksum),
+//! counted against the size limit, and pushed into the store's [`Ingest`](arca_store::Ingest), which decides
+//! where they go. Download: the store's [`Store::read_range`] stream, its errors mapped to S3
+//! errors. How bytes lie on disk is the store's business, not this module's.
 
 use std::sync::Arc;
 
-use arca_store::{BlobId, BlobWriter, Extent, FRAME_DATA, HeadCaching, INLINE_THRESHOLD, ObjectData, Store, crc32c};
+use arca_store::{IngestTarget, ObjectData, Store};
 use bytes::Bytes;
 use futures::StreamExt;
 use s3s::checksum::ChecksumHasher;
@@ -22,15 +18,6 @@ use s3s::{S3Error, S3Result};
 use crate::aws_error::AwsError;
 use crate::error::StoreResultExt;
 use arca_md5_lanes::{EtagMd5, Md5Lanes};
-
-/// Blob frames read per blocking call on the way out (~256 KiB). Each read ends on a frame
-/// boundary, so consecutive reads never fetch (and verify) the same frame twice.
-const READ_FRAMES: u64 = 4;
-
-/// A range of at most this many frames (~1 MiB) is read in one blocking call: for small
-/// objects the thread hop, not the bytes, is the cost, and 1 MiB per response is still a
-/// bounded buffer.
-const WHOLE_READ_FRAMES: u64 = 16;
 
 /// What an upload produced.
 pub struct Ingested {
@@ -121,117 +108,43 @@ fn body_error_from_text(text: &str) -> S3Error {
     }
 }
 
-/// Streams `chunks` into the store (inline or a new blob); at most `limit` bytes.
+/// Streams `chunks` into the store as `target`, hashing them; at most `limit` bytes.
 pub async fn ingest(
-    store: &Arc<Store>,
-    lanes: &Arc<Md5Lanes>,
-    chunks: ByteChunks,
-    hasher: ChecksumHasher,
-    limit: u64,
-) -> S3Result<Ingested> {
-    ingest_with(store, lanes, chunks, hasher, limit, true, HeadCaching::Cached).await
-}
-
-/// Like [`ingest`], but always into a blob (multipart parts become extents); `head` says
-/// whether the blob starts its object (part 1) or continues it.
-pub async fn ingest_blob(
-    store: &Arc<Store>,
-    lanes: &Arc<Md5Lanes>,
-    chunks: ByteChunks,
-    hasher: ChecksumHasher,
-    limit: u64,
-    head: HeadCaching,
-) -> S3Result<Ingested> {
-    ingest_with(store, lanes, chunks, hasher, limit, false, head).await
-}
-
-async fn ingest_with(
     store: &Arc<Store>,
     lanes: &Arc<Md5Lanes>,
     mut chunks: ByteChunks,
     mut hasher: ChecksumHasher,
     limit: u64,
-    inline_ok: bool,
-    head: HeadCaching,
+    target: IngestTarget,
 ) -> S3Result<Ingested> {
     let mut md5 = EtagMd5::new(lanes);
-    let mut size = 0u64;
-    let mut inline: Vec<u8> = Vec::new();
-    let mut writer: Option<BlobWriter> = None;
-    // The blob being written, if any: what to discard if anything fails, writer or not.
-    let mut blob: Option<BlobId> = None;
-    let result: S3Result<()> = async {
+    let mut ingest = store.ingest(target);
+    let received = async {
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;
-            size += chunk.len() as u64;
-            if size > limit {
+            if ingest.size() + chunk.len() as u64 > limit {
                 return Err(AwsError::EntityTooLarge.error());
             }
             md5.update(&chunk).await;
             hasher.update(&chunk);
-            if writer.is_none() && inline_ok && inline.len() + chunk.len() <= INLINE_THRESHOLD {
-                inline.extend_from_slice(&chunk);
-                continue;
-            }
-            let mut w = match writer.take() {
-                Some(w) => w,
-                None => {
-                    let w = store.begin_blob(head).await.s3()?;
-                    blob = Some(w.id());
-                    feed(w, &std::mem::take(&mut inline)).await?
-                }
-            };
-            w = feed(w, &chunk).await?;
-            writer = Some(w);
+            ingest.push(&chunk).await.s3()?;
         }
-        if writer.is_none() && !inline_ok {
-            let w = store.begin_blob(head).await.s3()?;
-            blob = Some(w.id());
-            writer = Some(w);
-        }
-        Ok(())
-    }
-    .await;
-    // A hash that could not be computed fails the upload like a failed write would.
-    let digest = match result {
-        Ok(()) => md5.finish().await.map_err(|e| {
+        // A hash that could not be computed fails the upload like a failed write would.
+        md5.finish().await.map_err(|e| {
             tracing::error!(error = %e, "upload failed");
             AwsError::InternalError.error()
-        }),
-        Err(e) => Err(e),
-    };
-    let (digest, data) = match (digest, writer) {
-        (Err(e), _) => {
-            if let Some(id) = blob {
-                let _ = store.discard_blob(id).await;
-            }
+        })
+    }
+    .await;
+    let (digest, ingest) = match received {
+        Ok(digest) => (digest, ingest),
+        Err(e) => {
+            ingest.abandon().await;
             return Err(e);
         }
-        (Ok(digest), None) => (
-            digest,
-            ObjectData::Inline {
-                crc32c: crc32c(&inline),
-                bytes: inline,
-            },
-        ),
-        (Ok(digest), Some(w)) => {
-            let id = w.id();
-            let finished = tokio::task::spawn_blocking(move || w.finish())
-                .await
-                .map_err(|e| AwsError::InternalError.with_message(format!("blob writer panicked: {e}")));
-            match finished {
-                Ok(Ok((blob, len))) => (digest, ObjectData::Extents(vec![Extent { blob, len }])),
-                Ok(Err(e)) => {
-                    let _ = store.discard_blob(id).await;
-                    return Err(crate::error::store_error(e));
-                }
-                Err(e) => {
-                    let _ = store.discard_blob(id).await;
-                    return Err(e);
-                }
-            }
-        }
     };
+    let size = ingest.size();
+    let data = ingest.finish().await.s3()?;
     Ok(Ingested {
         data,
         size,
@@ -240,90 +153,10 @@ async fn ingest_with(
     })
 }
 
-/// Frames `data` into the writer's staging buffer on this task and writes each buffer that
-/// fills (1 MiB) from a blocking thread: the bytes are copied once, into their frames.
-async fn feed(mut w: BlobWriter, mut data: &[u8]) -> S3Result<BlobWriter> {
-    loop {
-        let took = w.stage(data);
-        data = &data[took..];
-        if w.needs_flush() {
-            w = tokio::task::spawn_blocking(move || w.flush().map(|()| w))
-                .await
-                .map_err(|e| AwsError::InternalError.with_message(format!("blob writer panicked: {e}")))?
-                .s3()?;
-        }
-        if data.is_empty() {
-            return Ok(w);
-        }
-    }
-}
-
-/// Streams bytes `[start, end)` of an object. Blob files are opened before this returns, so a
-/// concurrent overwrite cannot pull them away from under the response.
-pub fn object_stream(store: &Arc<Store>, data: &ObjectData, start: u64, end: u64) -> S3Result<ByteChunks> {
-    match data {
-        ObjectData::Inline { bytes, crc32c: crc } => {
-            if crc32c(bytes) != *crc {
-                tracing::error!("inline object bytes fail their checksum");
-                return Err(AwsError::InternalError.error());
-            }
-            let slice = Bytes::copy_from_slice(&bytes[start as usize..end as usize]);
-            Ok(futures::stream::once(async move { Ok(slice) }).boxed())
-        }
-        ObjectData::Extents(extents) => {
-            // (reader, first byte in this extent, end byte in this extent)
-            let mut plan = Vec::new();
-            let mut offset = 0u64;
-            for (index, e) in extents.iter().enumerate() {
-                let (lo, hi) = (offset, offset + e.len);
-                offset = hi;
-                if hi <= start || lo >= end || e.len == 0 {
-                    continue;
-                }
-                // Read as written: the first extent is part 1 (or the only blob).
-                let reader = store.open_blob(e.blob, HeadCaching::for_blob(index == 0)).s3()?;
-                plan.push((reader, start.max(lo) - lo, end.min(hi) - lo));
-            }
-            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<Bytes>, S3Error>>(2);
-            tokio::spawn(async move {
-                for (reader, mut pos, stop) in plan {
-                    let reader = Arc::new(reader);
-                    while pos < stop {
-                        let mut end = (pos / FRAME_DATA as u64 + READ_FRAMES) * FRAME_DATA as u64;
-                        let whole = stop - pos <= WHOLE_READ_FRAMES * FRAME_DATA as u64;
-                        if whole || stop.saturating_sub(end) < FRAME_DATA as u64 {
-                            // A last sliver (a 1 MiB object's final 64 bytes) joins this read.
-                            end = stop;
-                        }
-                        let n = (end.min(stop) - pos) as usize;
-                        let r = reader.clone();
-                        let read = tokio::task::spawn_blocking(move || r.read(pos, n)).await;
-                        let item = match read {
-                            Ok(Ok(pieces)) => Ok(pieces),
-                            Ok(Err(e)) => Err(crate::error::store_error(e)),
-                            Err(e) => Err(AwsError::InternalError.with_message(format!("reader panicked: {e}"))),
-                        };
-                        let failed = item.is_err();
-                        if tx.send(item).await.is_err() || failed {
-                            return;
-                        }
-                        pos += n as u64;
-                    }
-                }
-            });
-            Ok(tokio_stream_from(rx))
-        }
-    }
-}
-
-/// The pieces of each read, one after another.
-fn tokio_stream_from(mut rx: tokio::sync::mpsc::Receiver<Result<Vec<Bytes>, S3Error>>) -> ByteChunks {
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-        .flat_map(|read| match read {
-            Ok(pieces) => futures::stream::iter(pieces.into_iter().map(Ok).collect::<Vec<_>>()),
-            Err(e) => futures::stream::iter(vec![Err(e)]),
-        })
-        .boxed()
+/// Streams bytes `[start, end)` of an object.
+pub fn object_stream(store: &Store, data: &ObjectData, start: u64, end: u64) -> S3Result<ByteChunks> {
+    let bytes = store.read_range(data, start, end).s3()?;
+    Ok(bytes.map(|chunk| chunk.map_err(crate::error::store_error)).boxed())
 }
 
 /// Wraps a chunk stream as a response body with a known length.

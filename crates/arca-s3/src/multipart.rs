@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use arca_store::{
-    ChecksumAlgorithm as Algorithm, ChecksumType, Extent, HeadCaching, MultipartUpload, ObjectChecksum, ObjectData,
+    ChecksumAlgorithm as Algorithm, ChecksumType, Extent, IngestTarget, MultipartUpload, ObjectChecksum, ObjectData,
     ObjectVersion, PartRecord, PartSummary, StoreError, UploadQuery, now_ms,
 };
 use md5_many::Md5State;
@@ -167,8 +167,8 @@ impl ArcaS3 {
             Some(b) => body::request_chunks(b),
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
-        let head = HeadCaching::for_blob(part_number == 1);
-        let ingested = body::ingest_blob(&self.store, &self.md5, chunks, hasher, MAX_PUT_SIZE, head).await?;
+        let target = IngestTarget::Part { number: part_number };
+        let ingested = body::ingest(&self.store, &self.md5, chunks, hasher, MAX_PUT_SIZE, target).await?;
         let verdict = ingested.verify(
             content_md5,
             input.content_length,
@@ -234,13 +234,13 @@ impl ArcaS3 {
         }
         let algorithm = upload.checksum_algorithm;
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
-        let ingested = body::ingest_blob(
+        let ingested = body::ingest(
             &self.store,
             &self.md5,
             chunks,
             algorithm.map(checksum::hasher_for).unwrap_or_default(),
             u64::MAX,
-            HeadCaching::for_blob(part_number == 1),
+            IngestTarget::Part { number: part_number },
         )
         .await?;
         let (etag, last_modified_ms, value) = self

@@ -1,6 +1,8 @@
 //! Single-object operations: PUT, GET, HEAD, DELETE, copy, tagging, attributes.
 
-use arca_store::{ChecksumType, ContentHeaders, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms};
+use arca_store::{
+    ChecksumType, ContentHeaders, IngestTarget, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms,
+};
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
@@ -173,6 +175,7 @@ impl ArcaS3 {
             chunks,
             checksum::hasher_for(algorithm),
             MAX_PUT_SIZE,
+            IngestTarget::Object,
         )
         .await?;
 
@@ -242,10 +245,8 @@ impl ArcaS3 {
 
     /// Returns the blobs of an upload that will not be committed to the GC queue.
     pub(crate) async fn discard(&self, data: &ObjectData) {
-        if let ObjectData::Extents(extents) = data {
-            for e in extents {
-                let _ = self.store.discard_blob(e.blob).await;
-            }
+        if let Err(e) = self.store.discard_data(data).await {
+            tracing::warn!(error = %e, "could not queue discarded bytes; the next start will");
         }
     }
 
@@ -545,6 +546,7 @@ impl ArcaS3 {
             chunks,
             s3s::checksum::ChecksumHasher::default(),
             u64::MAX,
+            IngestTarget::Object,
         )
         .await?;
         Ok(ingested.data)
@@ -557,6 +559,18 @@ impl ArcaS3 {
         &self,
         req: S3Request<PostObjectInput>,
     ) -> S3Result<S3Response<PostObjectOutput>> {
+        // A form's credential is read by s3s inside the body, past the front door that refuses
+        // other requests signed for another region (`corrections::wrong_region`); AWS
+        // answers a form with `400 InvalidArgument` instead.
+        if let Some(asked) = &req.region
+            && asked.as_str() != self.region
+        {
+            return Err(AwsError::InvalidArgument.with_message(format!(
+                "the region '{}' is wrong; expecting '{}'",
+                asked.as_str(),
+                self.region
+            )));
+        }
         let location = crate::location::object_url(&req.headers, &req.extensions, &req.input.bucket, &req.input.key);
         let put = self
             .put_object_impl(req.map_input(s3s::dto::post_object_input_into_put_object_input))

@@ -55,14 +55,21 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<std::borrow::Cow<'a, st
     })
 }
 
-/// AWS caps presigned URLs at seven days; s3s does not check the upper bound.
-/// Test: `adversarial::signatures::presign_expiry_cap_applies_to_the_decoded_parameter`.
+/// AWS caps presigned URLs at seven days and refuses a negative or unreadable lifetime, each
+/// with its own message (AWS's text, as its responses carry it); s3s checks none of this. An
+/// expiry of 0 passes here and s3s answers it as AWS does: `403 AccessDenied`, expired.
+/// Tests: `adversarial::signatures::presign_expiry_cap_applies_to_the_decoded_parameter`,
+/// `adversarial::signatures::presign_expiry_out_of_range_answers_as_aws_does`.
 fn presign_expiry_error<B>(req: &Request<B>, id: &str) -> Option<Response<Body>> {
-    const MAX_EXPIRES: u64 = 7 * 24 * 3600;
+    const MAX_EXPIRES: i64 = 7 * 24 * 3600;
     let expires = query_param(req.uri().query()?, "X-Amz-Expires")?;
-    let message = match expires.parse::<u64>() {
-        Ok(n) if n <= MAX_EXPIRES => return None,
-        Ok(_) => "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+    let message = match expires.parse::<i64>() {
+        Ok(n) if (0..=MAX_EXPIRES).contains(&n) => return None,
+        Ok(n) if n < 0 => "X-Amz-Expires must be non-negative",
+        Ok(_) => {
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less \
+             than 604800 seconds"
+        }
         Err(_) => "X-Amz-Expires should be a number",
     };
     Some(error_response(

@@ -81,6 +81,9 @@ pub enum StoreError {
     /// The commit thread is gone (the store is shutting down or a commit panicked).
     #[error("the commit thread has stopped")]
     CommitterGone,
+    /// A blocking worker (a blob write, read or removal) panicked or was cancelled.
+    #[error("blocking worker failed: {0}")]
+    Worker(String),
     /// Another write in the same group commit failed, so this one was not committed either.
     #[error("a batch-mate's commit failed: {0}")]
     BatchFailed(String),
@@ -97,6 +100,11 @@ impl StoreError {
     /// An error of a metadata engine (see [`kv`](crate::kv)); adapters report theirs so.
     pub fn engine(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         StoreError::Engine(Box::new(e))
+    }
+
+    /// A blocking worker that did not return (see [`StoreError::Worker`]).
+    pub fn worker(e: tokio::task::JoinError) -> Self {
+        StoreError::Worker(e.to_string())
     }
 
     /// Errors a client caused (and that therefore must not poison a commit batch).

@@ -6,7 +6,9 @@
 //! Two seams keep it ready to scale out:
 //! - [`kv`]: ordered, transactional metadata behind three small traits, with the embedded
 //!   redb engine as one adapter; [`MetaStore`](meta::MetaStore) adds group commit on top;
-//! - [`BlobStore`](blob::BlobStore): immutable, checksummed blob files.
+//! - [`blob`]: object bytes behind a create/stage/finish, open/read, remove trait, with
+//!   checksummed files on a local drive as one adapter; [`Store::ingest`] and
+//!   [`Store::read_range`] stream bytes in and out, so callers never see a blob.
 //!
 //! The invariants (see `docs/storage-format.md`):
 //! 1. blob bytes are fsynced before the record that points at them commits;
@@ -33,12 +35,15 @@ mod record;
 mod store;
 pub mod tables;
 
-pub use blob::{BlobId, BlobReader, BlobWriter, FRAME_DATA, HeadCaching, crc32c};
+pub use blob::{BlobId, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
-pub use store::{Job, JobProgress, Pass, Store, StoreOptions, UploadPage, UploadQuery, WriteCondition, now_ms};
+pub use store::{
+    Ingest, IngestTarget, Job, JobProgress, ObjectBytes, Pass, Store, StoreOptions, UploadPage, UploadQuery,
+    WriteCondition, now_ms,
+};
 
 /// Objects up to this size live inline in their metadata record.
 pub const INLINE_THRESHOLD: usize = 32 * 1024;

@@ -1,63 +1,47 @@
-//! BlobStore: object bytes in immutable files on a local drive.
+//! Blobs: object bytes, written once as a stream, made durable, read by range, removed.
 //!
-//! A blob is written once, fsynced (file and directory) before any metadata points at it, and
-//! never modified; it is deleted only by the GC worker once no record references it.
+//! The seam is three small traits. [`BlobStore`] creates, opens and removes blobs;
+//! [`BlobSink`] takes one new blob's bytes (staging is cheap and does no I/O, so an async
+//! task can feed it; only `flush` and `finish` block); [`BlobSource`] reads ranges of a
+//! finished one. Nothing above this module knows how bytes lie on disk: [`BlobFiles`] (files
+//! on a local drive, in checksummed frames) is one adapter. Encryption at rest, a second
+//! drive, a remote tier or erasure-coded shards are adapters or layers over another
+//! `BlobStore`; [`fault`] is one such layer, for crash tests.
 //!
-//! ## Format
-//! A blob file is a sequence of [`FRAME_SIZE`] (64 KiB) frames. Each frame holds
-//! [`FRAME_DATA`] bytes of object data followed by the CRC32C of those bytes (4 bytes, little
-//! endian); only the last frame may be short. Frame `i` starts at file offset
-//! `i * FRAME_SIZE`. Every read verifies the CRC of each frame it touches, so a flipped bit
-//! becomes an error, never wrong bytes.
-//!
-//! ## The page cache
-//! The first [`CACHED_PREFIX`] bytes of a blob file that starts an object (1 MiB) are written
-//! and read through the page cache; the rest bypasses it with `O_DIRECT`, where the filesystem
-//! allows it (tmpfs and some overlays do not, and then everything is cached). So objects up to
-//! about 1 MiB — most web assets and documents — stay in memory for the next read, and the
-//! start of every large object is there too (fast first byte), while the bulk of large objects
-//! streams between the network and the disk without the page cache's copies ([`direct_io`]
-//! says what those cost). A blob that continues an object (a multipart part after the first)
-//! is all bulk, so none of it is cached ([`HeadCaching`]). Reads follow the same split, so the
-//! bytes past the prefix, which never enter the cache, are not pulled into it by reading them
-//! either. Frames are a power of two long so that whole frames are aligned for `O_DIRECT`.
-//!
-//! Files live at `blobs/<first two hex digits>/<32 hex digits>`; the fan-out keeps directories
-//! small and all 256 of them are created (and fsynced) when the store is opened.
+//! The contract every adapter keeps (the store's invariants rest on it):
+//! 1. [`BlobSink::finish`] returns only once the blob's bytes survive a power cut; before
+//!    that, any of them may be lost;
+//! 2. a finished blob is immutable: every read returns the bytes written, or an error
+//!    (never other bytes);
+//! 3. [`BlobStore::remove`] of a blob that is already gone succeeds (GC may run twice).
 
 mod direct_io;
+pub mod fault;
+mod files;
 mod frame_buffer;
 mod reader;
 mod writer;
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
+pub use files::{BlobFiles, CACHED_PREFIX};
 pub use frame_buffer::{FRAME_DATA, FRAME_SIZE};
-pub use reader::BlobReader;
-pub use writer::BlobWriter;
 
-/// Frames staged per write: 1 MiB, large enough that a direct write keeps the device busy.
-const FRAMES_PER_WRITE: usize = 16;
-
-/// File bytes of every blob that go through the page cache (one staged write).
-pub const CACHED_PREFIX: u64 = (FRAMES_PER_WRITE * FRAME_SIZE) as u64;
-
-/// Whether a blob's first [`CACHED_PREFIX`] bytes go through the page cache.
+/// Whether a blob's first bytes should stay in the page cache: a hint to adapters that have
+/// one ([`BlobFiles`] keeps the first MiB, [`CACHED_PREFIX`]); others ignore it.
 ///
-/// They do for a blob that starts an object: small objects and first bytes stay in memory.
+/// They should for a blob that starts an object: small objects and first bytes stay in memory.
 /// A blob that continues an object (multipart parts after the first) starts with more of the
 /// bulk, which the cache would only pay to copy: on the benchmark machine the cached first
 /// MiB of 128 parts of a 1 GiB upload cost the server 0.27 s of CPU out of 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeadCaching {
-    /// The first [`CACHED_PREFIX`] bytes go through the page cache.
+    /// The first bytes go through the page cache.
     Cached,
     /// Every byte bypasses the page cache where the filesystem allows it.
     Uncached,
@@ -71,14 +55,6 @@ impl HeadCaching {
             HeadCaching::Cached
         } else {
             HeadCaching::Uncached
-        }
-    }
-
-    /// File bytes at the start of the blob that go through the page cache.
-    fn cached_prefix(self) -> u64 {
-        match self {
-            HeadCaching::Cached => CACHED_PREFIX,
-            HeadCaching::Uncached => 0,
         }
     }
 }
@@ -123,240 +99,63 @@ impl FromStr for BlobId {
     }
 }
 
-/// The directory of blob files.
-#[derive(Debug, Clone)]
-pub struct BlobStore {
-    root: PathBuf,
-    /// Whether blob bytes past [`CACHED_PREFIX`] bypass the page cache (false where the
-    /// filesystem refuses `O_DIRECT`).
-    direct: bool,
+/// Where blobs live: creates, opens and removes them. See the module docs for the contract.
+pub trait BlobStore: Send + Sync + 'static {
+    /// Starts a new blob. The caller has recorded the id as a durable intent first, so that
+    /// a crash mid-write leaves nothing unaccounted for.
+    fn create(&self, id: BlobId, head: HeadCaching) -> StoreResult<Box<dyn BlobSink>>;
+
+    /// Opens a finished blob for range reads; `head` is what it was created with.
+    fn open(&self, id: BlobId, head: HeadCaching) -> StoreResult<Box<dyn BlobSource>>;
+
+    /// Removes a blob; one that is already gone is not an error.
+    fn remove(&self, id: BlobId) -> StoreResult<()>;
 }
 
-impl BlobStore {
-    /// Opens (creating if needed) the blob directory and its 256 fan-out folders, and finds
-    /// out whether its filesystem takes `O_DIRECT` writes.
-    pub fn open(root: impl Into<PathBuf>) -> StoreResult<Self> {
-        let root = root.into();
-        for i in 0..=255u8 {
-            let dir = root.join(format!("{i:02x}"));
-            crate::create_private_dir(&dir).map_err(|e| StoreError::io(&dir, e))?;
+/// One new blob being written.
+pub trait BlobSink: Send {
+    /// The blob being written.
+    fn id(&self) -> BlobId;
+
+    /// Takes as much of `data` as fits in memory, without I/O, and returns how many bytes it
+    /// took. Fewer than `data.len()` means it is full: [`BlobSink::flush`] it.
+    fn stage(&mut self, data: &[u8]) -> usize;
+
+    /// Whether staged bytes wait for [`BlobSink::flush`] before more can be taken.
+    fn needs_flush(&self) -> bool;
+
+    /// Writes what is staged (blocking I/O). Not durable yet.
+    fn flush(&mut self) -> StoreResult<()>;
+
+    /// Writes the rest and makes the whole blob durable (blocking I/O); returns its length.
+    fn finish(self: Box<Self>) -> StoreResult<u64>;
+
+    /// Stages and flushes all of `data` (blocking I/O): for callers that are not async.
+    fn write(&mut self, mut data: &[u8]) -> StoreResult<()> {
+        while !data.is_empty() {
+            let took = self.stage(data);
+            data = &data[took..];
+            if self.needs_flush() {
+                self.flush()?;
+            }
         }
-        sync_dir(&root)?;
-        let direct = direct_io::supported(&root);
-        tracing::debug!(direct, "blob bytes past the first MiB bypass the page cache");
-        Ok(BlobStore { root, direct })
+        Ok(())
     }
+}
 
-    /// Like [`BlobStore::open`], but never uses `O_DIRECT` (tests of the fallback path).
-    #[cfg(test)]
-    pub(crate) fn open_buffered(root: impl Into<PathBuf>) -> StoreResult<Self> {
-        let mut store = Self::open(root)?;
-        store.direct = false;
-        Ok(store)
-    }
+/// Range reads of one finished blob.
+pub trait BlobSource: Send + Sync {
+    /// Bytes `[start, start + len)` as pieces in order (no copy where the adapter can avoid
+    /// one). `len` should be a few [`BlobSource::read_unit`]s at most: callers stream larger
+    /// ranges as a sequence of reads. Fewer bytes than asked is an error, never a short read.
+    fn read(&self, start: u64, len: usize) -> StoreResult<Vec<Bytes>>;
 
-    /// Where the blob's file is: `blobs/<first two hex digits>/<id in hex>`.
-    pub fn path(&self, id: BlobId) -> PathBuf {
-        let name = id.to_string();
-        self.root.join(&name[..2]).join(name)
-    }
-
-    /// Starts a new blob file. The caller must have recorded the id as an intent first, so
-    /// that a crash mid-write leaves nothing unaccounted for.
-    pub fn create(&self, id: BlobId, head: HeadCaching) -> StoreResult<BlobWriter> {
-        let path = self.path(id);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(crate::PRIVATE_FILE_MODE)
-            .open(&path)
-            .map_err(|e| StoreError::io(&path, e))?;
-        Ok(BlobWriter::new(id, path, file, self.direct, head.cached_prefix()))
-    }
-
-    /// Removes a blob file; a missing file is not an error (GC may run twice after a crash).
-    pub fn remove(&self, id: BlobId) -> StoreResult<()> {
-        let path = self.path(id);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(StoreError::io(&path, e)),
-        }
-    }
-
-    /// Opens a blob for reading; `head` should be what it was written with.
-    pub fn open_reader(&self, id: BlobId, head: HeadCaching) -> StoreResult<BlobReader> {
-        let path = self.path(id);
-        let file = File::open(&path).map_err(|e| StoreError::io(&path, e))?;
-        Ok(BlobReader::new(id, path, file, self.direct, head.cached_prefix()))
-    }
+    /// The unit reads are cheapest in: a sequence of reads that start and end on multiples of
+    /// it fetches (and verifies) no stored byte twice.
+    fn read_unit(&self) -> u64;
 }
 
 /// CRC-32C (Castagnoli) of `data`: what guards every frame and inline object.
 pub fn crc32c(data: &[u8]) -> u32 {
     crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data) as u32
-}
-
-pub(crate) fn sync_dir(dir: &Path) -> StoreResult<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| StoreError::io(dir, e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Both write paths: `O_DIRECT` where the test folder's filesystem takes it, and buffered.
-    fn stores() -> Vec<(tempfile::TempDir, BlobStore)> {
-        let direct = tempfile::tempdir().unwrap();
-        let buffered = tempfile::tempdir().unwrap();
-        let d = BlobStore::open(direct.path().join("blobs")).unwrap();
-        let b = BlobStore::open_buffered(buffered.path().join("blobs")).unwrap();
-        vec![(direct, d), (buffered, b)]
-    }
-
-    fn read(r: &BlobReader, start: u64, len: usize) -> StoreResult<Vec<u8>> {
-        Ok(r.read(start, len)?.concat())
-    }
-
-    fn write_blob(store: &BlobStore, chunks: &[&[u8]]) -> BlobId {
-        write_blob_with(store, chunks, HeadCaching::Cached)
-    }
-
-    fn write_blob_with(store: &BlobStore, chunks: &[&[u8]], head: HeadCaching) -> BlobId {
-        let mut w = store.create(BlobId::random(), head).unwrap();
-        for c in chunks {
-            w.write(c).unwrap();
-        }
-        w.finish().unwrap().0
-    }
-
-    #[test]
-    fn round_trip_across_frame_and_write_boundaries() {
-        for (_d, store) in stores() {
-            // Past two staged writes (16 frames each): a cached one, a direct one, then a short
-            // direct tail that is padded for the write and truncated back.
-            let data: Vec<u8> = (0..(33 * FRAME_DATA + 123)).map(|i| (i % 251) as u8).collect();
-            let id = write_blob(&store, &[&data[..1000], &data[1000..]]);
-            let file_len = std::fs::metadata(store.path(id)).unwrap().len();
-            assert_eq!(file_len, (33 * FRAME_SIZE + 123 + 4) as u64, "no padding left behind");
-            let r = store.open_reader(id, HeadCaching::Cached).unwrap();
-            assert_eq!(read(&r, 0, data.len()).unwrap(), data);
-            let s = FRAME_DATA - 10;
-            assert_eq!(read(&r, s as u64, 20).unwrap(), &data[s..s + 20]);
-            let s = data.len() - 5;
-            assert_eq!(read(&r, s as u64, 5).unwrap(), &data[s..]);
-        }
-    }
-
-    #[test]
-    fn cold_reads_come_from_the_disk_through_both_paths() {
-        use std::os::unix::io::AsRawFd;
-        for (_d, store) in stores() {
-            // 3 MiB: a cached prefix and a bypassing rest.
-            let data: Vec<u8> = (0..3 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
-            let id = write_blob(&store, &[&data]);
-            let f = File::open(store.path(id)).unwrap();
-            // SAFETY: fadvise only reads its integer arguments; the descriptor is open.
-            unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-            let r = store.open_reader(id, HeadCaching::Cached).unwrap();
-            assert_eq!(read(&r, 0, data.len()).unwrap(), data);
-            let s = 2 * 1024 * 1024 + 17;
-            assert_eq!(read(&r, s as u64, 100_000).unwrap(), &data[s..s + 100_000]);
-            // Across the end of the cached prefix: one read, two paths.
-            let s = 1024 * 1024 - 5000;
-            assert_eq!(read(&r, s as u64, 200_000).unwrap(), &data[s..s + 200_000]);
-        }
-    }
-
-    #[test]
-    fn exact_frame_multiples_and_tiny_blobs_round_trip() {
-        for (_d, store) in stores() {
-            for size in [0, 1, FRAME_DATA, 16 * FRAME_DATA, 16 * FRAME_DATA + 1] {
-                let data = vec![(size % 256) as u8; size];
-                let id = write_blob(&store, &[&data]);
-                let r = store.open_reader(id, HeadCaching::Cached).unwrap();
-                assert_eq!(read(&r, 0, size).unwrap(), data, "size {size}");
-            }
-        }
-    }
-
-    #[test]
-    fn flipped_bit_is_detected() {
-        for (_d, store) in stores() {
-            let id = write_blob(&store, &[&vec![7u8; FRAME_DATA + 10]]);
-            let path = store.path(id);
-            let mut bytes = std::fs::read(&path).unwrap();
-            bytes[FRAME_SIZE + 3] ^= 1;
-            std::fs::write(&path, bytes).unwrap();
-            let r = store.open_reader(id, HeadCaching::Cached).unwrap();
-            assert!(read(&r, 0, 10).is_ok(), "first frame is intact");
-            assert!(matches!(
-                read(&r, FRAME_DATA as u64, 5),
-                Err(StoreError::Corrupt { frame: 1, .. })
-            ));
-        }
-    }
-
-    #[test]
-    fn truncated_file_is_detected() {
-        for (_d, store) in stores() {
-            let id = write_blob(&store, &[&vec![1u8; 2 * FRAME_DATA]]);
-            let f = OpenOptions::new().write(true).open(store.path(id)).unwrap();
-            f.set_len(FRAME_SIZE as u64 + 100).unwrap();
-            let r = store.open_reader(id, HeadCaching::Cached).unwrap();
-            assert!(read(&r, 0, 2 * FRAME_DATA).is_err());
-        }
-    }
-
-    /// Bytes of `path` in the page cache (mincore over a mapping of it).
-    fn resident_bytes(path: &Path) -> usize {
-        use std::os::unix::io::AsRawFd;
-        let f = File::open(path).unwrap();
-        let len = f.metadata().unwrap().len() as usize;
-        // SAFETY: a read-only shared mapping of a file we hold open, of its current length;
-        // mincore writes one byte per page into a vector of exactly that many bytes.
-        unsafe {
-            let page = libc::sysconf(libc::_SC_PAGESIZE) as usize;
-            let map = libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                f.as_raw_fd(),
-                0,
-            );
-            assert_ne!(map, libc::MAP_FAILED);
-            let mut pages = vec![0u8; len.div_ceil(page)];
-            assert_eq!(libc::mincore(map, len, pages.as_mut_ptr()), 0);
-            libc::munmap(map, len);
-            pages.iter().filter(|p| *p & 1 == 1).count() * page
-        }
-    }
-
-    /// A blob that starts an object keeps its first MiB in the page cache and nothing else; one
-    /// that continues an object keeps nothing, written or read. Both read back intact.
-    #[test]
-    fn head_caching_decides_what_stays_in_the_page_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
-        if !store.direct {
-            eprintln!("skipped: this filesystem refuses O_DIRECT, so every blob is cached");
-            return;
-        }
-        let data: Vec<u8> = (0..3 * 1024 * 1024 + 77).map(|i| (i % 249) as u8).collect();
-        for (head, cached) in [
-            (HeadCaching::Cached, CACHED_PREFIX as usize),
-            (HeadCaching::Uncached, 0),
-        ] {
-            let id = write_blob_with(&store, &[&data[..5000], &data[5000..]], head);
-            assert_eq!(resident_bytes(&store.path(id)), cached, "{head:?} after writing");
-            let r = store.open_reader(id, head).unwrap();
-            assert_eq!(read(&r, 0, data.len()).unwrap(), data, "{head:?}");
-            let s = 1024 * 1024 - 3000;
-            assert_eq!(read(&r, s as u64, 100_000).unwrap(), &data[s..s + 100_000]);
-            assert_eq!(resident_bytes(&store.path(id)), cached, "{head:?} after reading");
-        }
-    }
 }

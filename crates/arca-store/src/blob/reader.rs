@@ -7,14 +7,14 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-#[cfg(doc)]
-use super::CACHED_PREFIX;
 use super::direct_io::{self, AlignedBuf, DIRECT_ALIGN};
-use super::{BlobId, FRAME_DATA, FRAME_SIZE, crc32c};
+#[cfg(doc)]
+use super::files::CACHED_PREFIX;
+use super::{BlobId, BlobSource, FRAME_DATA, FRAME_SIZE, crc32c};
 use crate::error::{StoreError, StoreResult};
 
-/// Reads ranges of one blob, verifying the CRC32C of every frame it touches.
-pub struct BlobReader {
+/// Reads ranges of one blob file, verifying the CRC32C of every frame it touches.
+pub(super) struct BlobReader {
     id: BlobId,
     path: PathBuf,
     file: File,
@@ -41,46 +41,6 @@ impl BlobReader {
             cached_prefix,
             direct: OnceLock::new(),
         }
-    }
-
-    /// Reads object bytes `[start, start + len)` as pieces in order: one per frame touched,
-    /// each a slice of one read buffer (no copy). `len` should be a few frames at most;
-    /// callers stream larger ranges as a sequence of such reads.
-    pub fn read(&self, start: u64, len: usize) -> StoreResult<Vec<Bytes>> {
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let first = start / FRAME_DATA as u64;
-        let last = (start + len as u64 - 1) / FRAME_DATA as u64;
-        let frames = (last - first + 1) as usize;
-        let framed = self.read_frames(first * FRAME_SIZE as u64, frames * FRAME_SIZE)?;
-        // Object bytes still to skip (in the first frame) and to take.
-        let mut skip = (start - first * FRAME_DATA as u64) as usize;
-        let mut want = len;
-        let mut pieces = Vec::with_capacity(frames);
-        for (i, at) in (0..framed.len()).step_by(FRAME_SIZE).enumerate() {
-            let frame_no = first + i as u64;
-            let chunk = &framed[at..framed.len().min(at + FRAME_SIZE)];
-            if chunk.len() < 4 {
-                return Err(self.corrupt(frame_no));
-            }
-            let data_len = chunk.len() - 4;
-            if crc32c(&chunk[..data_len]).to_le_bytes() != chunk[data_len..] {
-                return Err(self.corrupt(frame_no));
-            }
-            let from = skip.min(data_len);
-            let to = data_len.min(from + want);
-            skip -= from;
-            want -= to - from;
-            if to > from {
-                pieces.push(framed.slice(at + from..at + to));
-            }
-        }
-        if want > 0 {
-            // The file is shorter than the record says: truncated on disk.
-            return Err(self.corrupt(last));
-        }
-        Ok(pieces)
     }
 
     /// Reads up to `size` file bytes at `offset` (both frame-aligned); fewer only at the end of
@@ -131,5 +91,50 @@ impl BlobReader {
             blob: self.id.to_string(),
             frame,
         }
+    }
+}
+
+impl BlobSource for BlobReader {
+    /// One piece per frame touched, each a slice of one read buffer (no copy).
+    fn read(&self, start: u64, len: usize) -> StoreResult<Vec<Bytes>> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let first = start / FRAME_DATA as u64;
+        let last = (start + len as u64 - 1) / FRAME_DATA as u64;
+        let frames = (last - first + 1) as usize;
+        let framed = self.read_frames(first * FRAME_SIZE as u64, frames * FRAME_SIZE)?;
+        // Object bytes still to skip (in the first frame) and to take.
+        let mut skip = (start - first * FRAME_DATA as u64) as usize;
+        let mut want = len;
+        let mut pieces = Vec::with_capacity(frames);
+        for (i, at) in (0..framed.len()).step_by(FRAME_SIZE).enumerate() {
+            let frame_no = first + i as u64;
+            let chunk = &framed[at..framed.len().min(at + FRAME_SIZE)];
+            if chunk.len() < 4 {
+                return Err(self.corrupt(frame_no));
+            }
+            let data_len = chunk.len() - 4;
+            if crc32c(&chunk[..data_len]).to_le_bytes() != chunk[data_len..] {
+                return Err(self.corrupt(frame_no));
+            }
+            let from = skip.min(data_len);
+            let to = data_len.min(from + want);
+            skip -= from;
+            want -= to - from;
+            if to > from {
+                pieces.push(framed.slice(at + from..at + to));
+            }
+        }
+        if want > 0 {
+            // The file is shorter than the record says: truncated on disk.
+            return Err(self.corrupt(last));
+        }
+        Ok(pieces)
+    }
+
+    /// A frame's object bytes: each is read and verified whole.
+    fn read_unit(&self) -> u64 {
+        FRAME_DATA as u64
     }
 }

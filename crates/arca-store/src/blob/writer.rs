@@ -5,14 +5,15 @@ use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 
 #[cfg(doc)]
-use super::CACHED_PREFIX;
+use super::files::CACHED_PREFIX;
+use super::files::{FRAMES_PER_WRITE, sync_dir};
 use super::frame_buffer::FrameBuffer;
-use super::{BlobId, FRAMES_PER_WRITE, direct_io, sync_dir};
+use super::{BlobId, BlobSink, direct_io};
 use crate::error::{StoreError, StoreResult};
 
-/// Writes one new blob: frames the bytes given, writes them in 1 MiB batches and, on
-/// [`BlobWriter::finish`], makes them durable.
-pub struct BlobWriter {
+/// Writes one new blob file: frames the bytes given, writes them in 1 MiB batches and, on
+/// [`BlobSink::finish`], makes them durable.
+pub(super) struct BlobWriter {
     id: BlobId,
     path: PathBuf,
     file: File,
@@ -45,52 +46,6 @@ impl BlobWriter {
         }
     }
 
-    /// The blob being written.
-    pub fn id(&self) -> BlobId {
-        self.id
-    }
-
-    /// Object bytes written so far.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// No object byte written yet.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Frames as much of `data` as fits in the staging buffer, without I/O; returns how many
-    /// bytes it took. Fewer than `data.len()` means the buffer is full: [`Self::flush`] it.
-    /// Cheap enough for an async task; only `flush` and `finish` touch the disk.
-    pub fn stage(&mut self, data: &[u8]) -> usize {
-        let took = self.staged.push(data);
-        self.len += took as u64;
-        took
-    }
-
-    /// Whether the staging buffer is full and waits for [`Self::flush`].
-    pub fn needs_flush(&self) -> bool {
-        self.staged.is_full()
-    }
-
-    /// Writes the full staging buffer to the file (blocking I/O).
-    pub fn flush(&mut self) -> StoreResult<()> {
-        self.write_staged()
-    }
-
-    /// Stages and flushes all of `data` (blocking I/O).
-    pub fn write(&mut self, mut data: &[u8]) -> StoreResult<()> {
-        while !data.is_empty() {
-            let took = self.stage(data);
-            data = &data[took..];
-            if self.needs_flush() {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
-
     /// Writes a full staging buffer. Those inside the cached prefix go through the page cache;
     /// later ones bypass it. (Switching only here, never for the short tail, keeps a blob just
     /// over the prefix from paying a padded direct write for its last few bytes.)
@@ -112,9 +67,30 @@ impl BlobWriter {
         self.staged.clear();
         Ok(())
     }
+}
+
+impl BlobSink for BlobWriter {
+    fn id(&self) -> BlobId {
+        self.id
+    }
+
+    /// Frames as much of `data` as fits in the 1 MiB staging buffer, in place.
+    fn stage(&mut self, data: &[u8]) -> usize {
+        let took = self.staged.push(data);
+        self.len += took as u64;
+        took
+    }
+
+    fn needs_flush(&self) -> bool {
+        self.staged.is_full()
+    }
+
+    fn flush(&mut self) -> StoreResult<()> {
+        self.write_staged()
+    }
 
     /// Writes the last frames and makes the file durable (file, then its directory).
-    pub fn finish(mut self) -> StoreResult<(BlobId, u64)> {
+    fn finish(mut self: Box<Self>) -> StoreResult<u64> {
         let io = |e| StoreError::io(&self.path, e);
         if !self.staged.is_empty() {
             let (bytes, exact) = self.staged.seal();
@@ -133,6 +109,6 @@ impl BlobWriter {
         if let Some(dir) = self.path.parent() {
             sync_dir(dir)?;
         }
-        Ok((self.id, self.len))
+        Ok(self.len)
     }
 }

@@ -7,34 +7,55 @@
 //! store, opens a new one on the same inner engine (what survived), and checks what
 //! `docs/storage-format.md` promises. Paired with the memory engine, "committed" is the
 //! whole durable state; the blob files' side of a power cut (bytes written but not fsynced)
-//! is outside this layer.
+//! is [`blob::fault`](crate::blob::fault)'s, switched by the same [`PowerCut`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{Direction, KeyRange, KvEngine, KvRead, KvWrite, KvWriteTxn, Table, Visit};
 use crate::error::{StoreError, StoreResult};
 
-/// When the power goes: shared by a [`FaultEngine`] and the test that arms it.
+/// When the power goes: shared by a [`FaultEngine`], the blob files' fault layer and the test
+/// that arms it.
 #[derive(Clone, Default)]
-pub struct PowerCut(Arc<AtomicU64>);
+pub struct PowerCut(Arc<PowerState>);
+
+#[derive(Default)]
+struct PowerState {
+    /// 0: never armed. 1: no commit left. n > 1: n - 1 commits left.
+    commits: AtomicU64,
+    /// The power is out: set by the first commit refused, or by [`PowerCut::cut_now`].
+    out: AtomicBool,
+}
 
 impl PowerCut {
-    /// The power stays on until `n` more commits have happened; the one after fails, and
-    /// every one after that.
+    /// The power stays on until `n` more commits have happened; it goes at the attempt of the
+    /// one after, which fails, and so does everything after that.
     pub fn after_commits(&self, n: u64) {
-        self.0.store(n + 1, Ordering::SeqCst);
+        self.0.commits.store(n + 1, Ordering::SeqCst);
     }
 
-    /// Consumes one commit's worth of power; `false` once it is out.
+    /// The power goes now: the next commit fails, and every one after.
+    pub fn cut_now(&self) {
+        self.0.commits.store(1, Ordering::SeqCst);
+        self.0.out.store(true, Ordering::SeqCst);
+    }
+
+    /// Consumes one commit's worth of power; `false` (and the power out) once none is left.
     fn commit_allowed(&self) -> bool {
-        // 0: never armed. 1: the power is out. n > 1: n - 1 commits left.
-        let mut left = self.0.load(Ordering::SeqCst);
+        let mut left = self.0.commits.load(Ordering::SeqCst);
         loop {
             match left {
                 0 => return true,
-                1 => return false,
-                n => match self.0.compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst) {
+                1 => {
+                    self.0.out.store(true, Ordering::SeqCst);
+                    return false;
+                }
+                n => match self
+                    .0
+                    .commits
+                    .compare_exchange(n, n - 1, Ordering::SeqCst, Ordering::SeqCst)
+                {
                     Ok(_) => return true,
                     Err(now) => left = now,
                 },
@@ -42,9 +63,9 @@ impl PowerCut {
         }
     }
 
-    /// Whether the power is out: no commit is left, the next one fails.
+    /// Whether the power is out: nothing reaches the disk any more.
     pub fn is_out(&self) -> bool {
-        self.0.load(Ordering::SeqCst) == 1
+        self.0.out.load(Ordering::SeqCst)
     }
 }
 
@@ -139,8 +160,8 @@ mod tests {
         let mut txn = engine.write().unwrap();
         txn.put(T, b"first", b"1").unwrap();
         txn.commit().unwrap();
-        // That was the last commit the power allowed.
-        assert!(power.is_out());
+        // That was the last commit the power allowed; the power goes at the next attempt.
+        assert!(!power.is_out());
         let mut txn = engine.write().unwrap();
         txn.put(T, b"second", b"2").unwrap();
         assert!(txn.commit().is_err());

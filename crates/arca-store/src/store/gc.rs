@@ -53,7 +53,7 @@ impl Store {
         let ids = due.clone();
         tokio::task::spawn_blocking(move || ids.iter().try_for_each(|id| blobs.remove(*id)))
             .await
-            .map_err(|e| StoreError::io("gc", std::io::Error::other(e)))??;
+            .map_err(StoreError::worker)??;
         let n = due.len();
         self.meta
             .write(move |txn| {

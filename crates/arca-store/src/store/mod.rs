@@ -2,7 +2,8 @@
 //! goes through here and never learns where metadata or bytes live.
 //!
 //! One file per concern: [`buckets`], [`objects`], [`multipart`], listing in
-//! [`list`](crate::list), [`gc`]; record reads and writes they share in [`records`]. Each
+//! [`list`](crate::list), [`gc`]; object bytes in and out in [`ingest`] and [`read`]; record
+//! reads and writes they share in [`records`]. Each
 //! operation is one closure over a metadata transaction ([`kv`](crate::kv)), run in a group
 //! commit for writes (see [`MetaStore`]).
 
@@ -11,21 +12,25 @@ mod condition;
 #[cfg(test)]
 mod crash_windows;
 mod gc;
+mod ingest;
 mod jobs;
 mod multipart;
 mod objects;
+mod read;
 mod records;
 
 use std::fs::File;
 use std::ops::{Bound, ControlFlow};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 pub use condition::WriteCondition;
+pub use ingest::{Ingest, IngestTarget};
 pub use jobs::{Job, JobProgress, Pass};
 pub use multipart::{UploadPage, UploadQuery};
+pub use read::ObjectBytes;
 
-use crate::blob::{BlobId, BlobStore};
+use crate::blob::{BlobFiles, BlobId, BlobStore};
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvEngine, redb::RedbEngine};
 use crate::meta::{FORMAT_VERSION, MetaStore};
@@ -49,7 +54,7 @@ impl Default for StoreOptions {
 /// Buckets, objects and multipart uploads over a [`MetaStore`] and a [`BlobStore`].
 pub struct Store {
     meta: MetaStore,
-    blobs: BlobStore,
+    blobs: Arc<dyn BlobStore>,
     jobs_wake: tokio::sync::Notify,
     /// Held for the life of the store: a second process on the same folder fails to start.
     _lock: File,
@@ -77,10 +82,22 @@ impl Store {
         Self::assemble(dir, engine, lock)
     }
 
+    /// Opens the store on both seams given: metadata in `engine`, bytes in `blobs`; `dir`
+    /// holds only the lock that keeps a second process out.
+    pub fn open_on_seams(dir: &Path, engine: Box<dyn KvEngine>, blobs: Arc<dyn BlobStore>) -> StoreResult<Arc<Store>> {
+        crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+        let lock = take_lock(dir)?;
+        Self::assemble_on(engine, blobs, lock)
+    }
+
     fn assemble(dir: &Path, engine: Box<dyn KvEngine>, lock: File) -> StoreResult<Arc<Store>> {
+        let blobs = BlobFiles::open(dir.join("blobs"))?;
+        Self::assemble_on(engine, Arc::new(blobs), lock)
+    }
+
+    fn assemble_on(engine: Box<dyn KvEngine>, blobs: Arc<dyn BlobStore>, lock: File) -> StoreResult<Arc<Store>> {
         let meta = MetaStore::new(engine)?;
         check_format(&meta)?;
-        let blobs = BlobStore::open(dir.join("blobs"))?;
         let store = Store {
             meta,
             blobs,
@@ -121,11 +138,6 @@ impl Store {
             }
             Ok(())
         })
-    }
-
-    /// Data folder layout, for operators' docs and tests.
-    pub fn blob_path(&self, id: BlobId) -> PathBuf {
-        self.blobs.path(id)
     }
 }
 
@@ -399,16 +411,23 @@ pub(super) mod tests {
         assert!(matches!(e, StoreError::NoSuchKey { .. }));
     }
 
-    pub(super) async fn blob(s: &Store, bytes: &[u8]) -> Extent {
-        let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
-        w.write(bytes).unwrap();
-        let (blob, len) = w.finish().unwrap();
-        Extent { blob, len }
+    pub(super) async fn blob(s: &Arc<Store>, bytes: &[u8]) -> Extent {
+        let mut ingest = s.ingest(IngestTarget::Part { number: 1 });
+        ingest.push(bytes).await.unwrap();
+        let ObjectData::Extents(extents) = ingest.finish().await.unwrap() else {
+            panic!("a part is a blob")
+        };
+        extents[0]
+    }
+
+    /// Where a blob's file is in a store opened on `dir`.
+    pub(super) fn blob_path(dir: &Path, id: BlobId) -> std::path::PathBuf {
+        BlobFiles::open(dir.join("blobs")).unwrap().path(id)
     }
 
     #[tokio::test]
     async fn overwritten_blobs_are_collected_after_grace() {
-        let (_d, s) = store_with(&[]).await;
+        let (d, s) = store_with(&[]).await;
         let first = blob(&s, b"first").await;
         s.put_object(
             "b",
@@ -430,11 +449,11 @@ pub(super) mod tests {
         assert_eq!(s.gc_backlog().unwrap(), 1);
         // Still inside the grace period: the old file stays for readers that just looked it up.
         assert_eq!(s.collect_garbage().await.unwrap(), 0);
-        assert!(s.blob_path(first.blob).exists());
+        assert!(blob_path(d.path(), first.blob).exists());
         tokio::time::sleep(Duration::from_millis(GC_GRACE_MS as u64 + 50)).await;
         assert_eq!(s.collect_garbage().await.unwrap(), 1);
-        assert!(!s.blob_path(first.blob).exists());
-        assert!(s.blob_path(second.blob).exists());
+        assert!(!blob_path(d.path(), first.blob).exists());
+        assert!(blob_path(d.path(), second.blob).exists());
         assert_eq!(s.gc_backlog().unwrap(), 0);
     }
 
@@ -451,10 +470,10 @@ pub(super) mod tests {
             // No record references it: as if the process died here.
         }
         let s = Store::open(dir.path()).unwrap();
-        assert!(s.blob_path(orphan).exists());
+        assert!(blob_path(dir.path(), orphan).exists());
         assert_eq!(s.gc_backlog().unwrap(), 1);
         assert_eq!(s.collect_garbage().await.unwrap(), 1);
-        assert!(!s.blob_path(orphan).exists());
+        assert!(!blob_path(dir.path(), orphan).exists());
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 
 use super::Store;
 use super::records::{name_key, queue_garbage, read_object, replace_blobs, require_bucket, settle_intents};
-use crate::blob::{BlobId, BlobReader, BlobWriter, HeadCaching};
+use crate::blob::{BlobId, BlobSink, HeadCaching};
 use crate::error::{StoreError, StoreResult};
 use crate::list::{ListPage, ListQuery, list_objects};
 use crate::record::{ObjectVersion, encode};
@@ -26,7 +26,7 @@ impl Store {
     }
 
     /// Makes `version` the current version of `key` once `condition` holds. Its blobs must
-    /// have been written with [`Store::begin_blob`] and finished; the replaced version's
+    /// have been written with [`Store::ingest`] and finished; the replaced version's
     /// blobs go to the GC queue in the same commit.
     pub async fn put_object(
         &self,
@@ -115,9 +115,9 @@ impl Store {
         })
     }
 
-    /// Records the intent to write a new blob (durably), then creates its file. If the
-    /// process dies before a record references the blob, the next start reclaims it.
-    pub async fn begin_blob(&self, head: HeadCaching) -> StoreResult<BlobWriter> {
+    /// Records the intent to write a new blob (durably), then creates it. If the process
+    /// dies before a record references the blob, the next start reclaims it.
+    pub(crate) async fn begin_blob(&self, head: HeadCaching) -> StoreResult<Box<dyn BlobSink>> {
         let id = BlobId::random();
         self.meta
             .write(move |txn| {
@@ -129,7 +129,7 @@ impl Store {
     }
 
     /// Gives up on a blob whose upload failed (bad digest, client went away).
-    pub async fn discard_blob(&self, id: BlobId) -> StoreResult<()> {
+    pub(crate) async fn discard_blob(&self, id: BlobId) -> StoreResult<()> {
         self.meta
             .write(move |txn| {
                 settle_intents(txn, &[id])?;
@@ -138,10 +138,5 @@ impl Store {
             .await?;
         self.wake_jobs();
         Ok(())
-    }
-
-    /// Opens a blob for reading; `head` must say what it said when the blob was written.
-    pub fn open_blob(&self, id: BlobId, head: HeadCaching) -> StoreResult<BlobReader> {
-        self.blobs.open_reader(id, head)
     }
 }

@@ -24,13 +24,18 @@ async fn exists(s: &TestServer, bucket: &str, key: &str) -> bool {
 }
 
 fn presigned_target(s: &TestServer, method: &str, path: &str) -> String {
+    presigned_for(s, method, path, 600)
+}
+
+/// The path and query of a presigned request valid `secs` seconds.
+fn presigned_for(s: &TestServer, method: &str, path: &str, secs: u64) -> String {
     let req = signed(
         method,
         &s.url(path),
         &[],
         b"",
         Sign {
-            presign: Some(Duration::from_secs(600)),
+            presign: Some(Duration::from_secs(secs)),
             ..Default::default()
         },
     );
@@ -152,17 +157,7 @@ async fn query_and_header_authentication_together_are_refused() {
 async fn presign_expiry_cap_applies_to_the_decoded_parameter() {
     let s = TestServer::start();
     two_buckets(&s).await;
-    let req = signed(
-        "GET",
-        &s.url("/private/secret"),
-        &[],
-        b"",
-        Sign {
-            presign: Some(Duration::from_secs(8 * 24 * 3600)),
-            ..Default::default()
-        },
-    );
-    let target = req.uri().path_and_query().unwrap().to_string();
+    let target = presigned_for(&s, "GET", "/private/secret", 8 * 24 * 3600);
     assert!(target.contains("X-Amz-Expires=691200"), "{target}");
     let ep = s.endpoint.clone();
     for dodge in [target.clone(), target.replace("X-Amz-Expires", "X-Amz-%45xpires")] {
@@ -171,6 +166,47 @@ async fn presign_expiry_cap_applies_to_the_decoded_parameter() {
             .await
             .unwrap();
         assert_eq!(r.status_code(), (400, "AuthorizationQueryParametersError"), "{r:?}");
+    }
+}
+
+/// Out of range is AWS's `400 AuthorizationQueryParametersError` with AWS's message for each
+/// case (that code is a 400 in AWS's error table); a lifetime of 0 is simply expired: `403
+/// AccessDenied`, as is a URL past its lifetime (`integration::auth`).
+#[tokio::test]
+async fn presign_expiry_out_of_range_answers_as_aws_does() {
+    let s = TestServer::start();
+    two_buckets(&s).await;
+    let presign = |secs: u64| presigned_for(&s, "GET", "/private/secret", secs);
+    let valid = presign(600);
+    let cases = [
+        (presign(0), 403, "AccessDenied", "Request has expired"),
+        (
+            presign(604_801),
+            400,
+            "AuthorizationQueryParametersError",
+            "the given X-Amz-Expires must be less than 604800 seconds",
+        ),
+        (
+            valid.replace("X-Amz-Expires=600", "X-Amz-Expires=-7"),
+            400,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires must be non-negative",
+        ),
+        (
+            valid.replace("X-Amz-Expires=600", "X-Amz-Expires=ten"),
+            400,
+            "AuthorizationQueryParametersError",
+            "X-Amz-Expires should be a number",
+        ),
+    ];
+    for (target, status, code, message) in cases {
+        let ep = s.endpoint.clone();
+        let r = tokio::task::spawn_blocking(move || exchange(&ep, "GET", &target, &[], b""))
+            .await
+            .unwrap();
+        assert_eq!(r.status_code(), (status, code), "{r:?}");
+        assert!(r.body.contains(message), "{r:?}");
+        assert!(!r.body.contains("top secret"));
     }
 }
 

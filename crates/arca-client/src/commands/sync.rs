@@ -6,17 +6,82 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_sdk_s3::Client;
+use clap::Args;
 use md5::{Digest, Md5};
 
+use super::client_for;
+use crate::alias::Aliases;
 use crate::bounded::Bounded;
 use crate::error::{ClientError, sdk};
 use crate::filter::Filters;
-use crate::flags::ClientArgs;
-use crate::location::{Remote, folder_prefix, is_safe_relative, local_files};
+use crate::flags::{ClientArgs, FilterArgs, TransferArgs};
+use crate::location::{Location, Remote, copy_source, is_safe_relative, local_files};
 use crate::output::Event;
-use crate::pages::object_pages;
+use crate::pages::for_each_object_in_folder;
 use crate::sync::{Action, Direction, Entry, SyncOptions, plan};
 use crate::transfer::{self, TransferOptions};
+
+/// `arca sync`'s arguments.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// A local folder or `s3://bucket/prefix`.
+    pub source: String,
+    /// A local folder or `s3://bucket/prefix`.
+    pub dest: String,
+    /// Delete destination files the source does not have.
+    #[arg(long)]
+    pub delete: bool,
+    /// Print the plan without doing it.
+    #[arg(long)]
+    pub dryrun: bool,
+    /// Downloads: copy when times differ at all, not only when the object is newer.
+    #[arg(long)]
+    pub exact_timestamps: bool,
+    /// Compare content (MD5 / multipart ETag) instead of size and time.
+    #[arg(long)]
+    pub checksum: bool,
+    /// Which paths to take.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// How transfers run.
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+}
+
+/// Syncs `a.dest` with `a.source`.
+pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, a: &SyncArgs) -> Result<(), ClientError> {
+    let source = sync_side(args, aliases, &a.source).await?;
+    let dest = sync_side(args, aliases, &a.dest).await?;
+    if let (Side::Remote(_, s), Side::Remote(_, d)) = (&source, &dest)
+        && s.alias != d.alias
+    {
+        return Err(ClientError::Usage("S3→S3 sync needs both sides on one endpoint".into()));
+    }
+    let request = SyncRequest {
+        source,
+        dest,
+        filters: a.filters.filters.clone(),
+        options: SyncOptions {
+            delete: a.delete,
+            exact_timestamps: a.exact_timestamps,
+            checksum: a.checksum,
+        },
+        dryrun: a.dryrun,
+        transfer: a.transfer.options()?,
+        files: a.transfer.files,
+    };
+    sync(args, request).await
+}
+
+async fn sync_side(args: &ClientArgs, aliases: &Aliases, arg: &str) -> Result<Side, ClientError> {
+    match Location::parse(arg, aliases) {
+        Location::Local(p) => Ok(Side::Local(p)),
+        Location::Remote(r) if !r.bucket.is_empty() => Ok(Side::Remote(client_for(args, aliases, &r).await?, r)),
+        _ => Err(ClientError::Usage(format!(
+            "{arg}: expected a folder, s3://bucket[/prefix] or ALIAS/bucket[/prefix]"
+        ))),
+    }
+}
 
 /// One side of a sync.
 pub(crate) enum Side {
@@ -138,31 +203,26 @@ async fn entries(
             }
         }
         Side::Remote(c, r) => {
-            let prefix = folder_prefix(&r.key);
-            let mut pages = object_pages(c, &r.bucket, &prefix, None).send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(sdk)?;
-                for o in page.contents() {
-                    let key = o.key().unwrap_or_default();
-                    let rel = key.strip_prefix(prefix.as_str()).unwrap_or(key);
-                    if rel.is_empty() || key.ends_with('/') || !filters.allows(rel) {
-                        continue;
-                    }
-                    out.insert(
-                        rel.to_string(),
-                        Entry {
-                            size: o.size().unwrap_or(0).max(0) as u64,
-                            modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
-                            fingerprint: o.e_tag().map(|e| e.trim_matches('"').to_string()),
-                        },
-                    );
+            for_each_object_in_folder(c, &r.bucket, &r.key, |o, rel| {
+                if rel.is_empty() || rel.ends_with('/') || !filters.allows(rel) {
+                    return;
                 }
-            }
+                out.insert(
+                    rel.to_string(),
+                    Entry {
+                        size: o.size().unwrap_or(0).max(0) as u64,
+                        modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
+                        fingerprint: o.e_tag().map(|e| e.trim_matches('"').to_string()),
+                    },
+                );
+            })
+            .await?;
         }
     }
     Ok(out)
 }
 
+/// A sync, its sides resolved.
 pub(crate) struct SyncRequest {
     pub source: Side,
     pub dest: Side,
@@ -173,6 +233,7 @@ pub(crate) struct SyncRequest {
     pub files: usize,
 }
 
+/// Plans and runs `req`: compare both sides, then copy and delete, several at a time.
 pub(crate) async fn sync(args: &ClientArgs, req: SyncRequest) -> Result<(), ClientError> {
     let direction = match (&req.source, &req.dest) {
         (Side::Local(_), Side::Remote(..)) => Direction::Upload,
@@ -293,7 +354,7 @@ async fn execute(
             Ok(())
         }
         (Action::Copy(rel), Side::Remote(c, s), Side::Remote(_, d)) => {
-            let source = format!("{}/{}", s.bucket, crate::cli::encode_key(&join_key(&s.key, rel)));
+            let source = copy_source(&s.bucket, &join_key(&s.key, rel));
             c.copy_object()
                 .bucket(&d.bucket)
                 .key(join_key(&d.key, rel))
