@@ -8,6 +8,8 @@ prints the figures next to the issue's targets. Loopback only.
     scripts/bench --baseline OLD_ARCA_BINARY   # before/after: the same workloads against a
                                                # server of each build, interleaved, same run
     scripts/bench --binary ARCA_BINARY ...     # bench that binary instead of building this tree
+    scripts/bench --versioned [--rounds N]      # 4 KiB PUT/GET/mixed on an unversioned and a
+                                               # versioned bucket of one server, interleaved
 """
 
 import argparse
@@ -107,6 +109,35 @@ def compare(baseline, seconds, rounds, only=None):
         print("| " + " | ".join(r) + " |")
 
 
+def versioned(seconds, rounds):
+    """The 4 KiB workloads on an unversioned and a versioned bucket of one server, in turns
+    (A B B A …); reports the medians."""
+    data = tempfile.mkdtemp(prefix="arca-bench-versioned-")
+    server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
+    results = []
+    try:
+        for label, unit, args in COMPARED[:3]:
+            runs = {"unversioned": [], "versioned": []}
+            order = ["unversioned", "versioned"]
+            for i in range(rounds):
+                for mode in (order if i % 2 == 0 else order[::-1]):
+                    # COMPARED's entries end with `--bucket NAME`.
+                    run = [*args[:-1], f"{args[-1]}-ver", "--versioned"] if mode == "versioned" else args
+                    r = bench(ep, *run, "--duration", str(seconds))
+                    runs[mode].append(figure(r, unit))
+            med = {n: sorted(v)[len(v) // 2] for n, v in runs.items()}
+            change = med["versioned"] / med["unversioned"] - 1
+            results.append((label, f'{med["unversioned"]:,.0f} {unit}', f'{med["versioned"]:,.0f} {unit}', f"{change:+.1%}"))
+            print(f"{label}: unversioned {runs['unversioned']}, versioned {runs['versioned']}", file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"\n| workload | unversioned bucket | versioned bucket | change |\n|---|---|---|---|")
+    for r in results:
+        print("| " + " | ".join(r) + " |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
@@ -115,6 +146,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="runs per build and workload with --baseline")
     ap.add_argument("--binary", help="bench this arca binary instead of building the working tree")
     ap.add_argument("--only", help="with --baseline: only the workloads whose name contains this")
+    ap.add_argument("--versioned", action="store_true", help="4 KiB workloads, unversioned vs versioned bucket")
     a = ap.parse_args()
     global BIN
     if a.binary:
@@ -124,6 +156,8 @@ def main():
                        env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
     if a.baseline:
         return compare(a.baseline, a.seconds, a.rounds, a.only)
+    if a.versioned:
+        return versioned(a.seconds, a.rounds)
     data = tempfile.mkdtemp(prefix="arca-bench-")
     server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
     null4k, n4 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "4KiB"], "null server")

@@ -210,7 +210,33 @@ def test_unconfigured_bucket_settings_read_as_aws_defaults(s3, bucket):
     assert code(e.value) == "NoSuchKey"
     # Writing them is still refused: accepting and ignoring would lie.
     with pytest.raises(ClientError) as e:
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": False})
+    assert code(e.value) == "NotImplemented"
+
+
+def test_versioning_with_boto3(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    first = s3.put_object(Bucket=bucket, Key="doc", Body=b"draft")["VersionId"]
+    second = s3.put_object(Bucket=bucket, Key="doc", Body=b"final")["VersionId"]
+    marker = s3.delete_object(Bucket=bucket, Key="doc")
+    assert marker["DeleteMarker"] is True
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="doc")
+    assert code(e.value) == "NoSuchKey"
+    assert s3.get_object(Bucket=bucket, Key="doc", VersionId=first)["Body"].read() == b"draft"
+    listed = s3.list_object_versions(Bucket=bucket)
+    assert [v["VersionId"] for v in listed["Versions"]] == [second, first]
+    assert [(m["VersionId"], m["IsLatest"]) for m in listed["DeleteMarkers"]] == [(marker["VersionId"], True)]
+    # Undelete, as the console does: remove the marker.
+    s3.delete_object(Bucket=bucket, Key="doc", VersionId=marker["VersionId"])
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"final"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
+    assert s3.put_object(Bucket=bucket, Key="doc", Body=b"null").get("VersionId") in (None, "null")
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"},
+                                 MFA="serial 123456")
     assert code(e.value) == "NotImplemented"
 
 

@@ -71,6 +71,10 @@ pub struct Common {
     delimiter: Option<String>,
     #[arg(long, default_value = "16MiB", value_parser = arca_byte_size::parse)]
     part_size: u64,
+    /// Enable versioning on the bucket first: every PUT then keeps a version (to compare
+    /// with an unversioned bucket).
+    #[arg(long)]
+    versioned: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -107,6 +111,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         prefixes: common.prefixes,
         part_size: common.part_size.max(1),
         delimiter: common.delimiter.clone(),
+        versioned: common.versioned,
     };
     let report = match name {
         "put" => workloads::put(&plan).await?,

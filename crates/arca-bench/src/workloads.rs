@@ -26,6 +26,8 @@ pub(crate) struct Plan {
     pub prefixes: usize,
     pub part_size: u64,
     pub delimiter: Option<String>,
+    /// Versioning is enabled on the bucket before the run.
+    pub versioned: bool,
 }
 
 type Stats = BTreeMap<&'static str, OpStats>;
@@ -42,10 +44,17 @@ async fn ensure_bucket(p: &Plan) -> Result<(), String> {
         .request("PUT", &format!("/{}", p.bucket), &[], Bytes::new())
         .await
     {
-        Ok(_) => Ok(()),
-        Err(crate::client::ClientError::Status { status: 409, .. }) => Ok(()),
-        Err(e) => Err(e.to_string()),
+        Ok(_) | Err(crate::client::ClientError::Status { status: 409, .. }) => {}
+        Err(e) => return Err(e.to_string()),
     }
+    if p.versioned {
+        let config = "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+        p.client
+            .request("PUT", &format!("/{}?versioning", p.bucket), &[], Bytes::from(config))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Uploads `n` objects named by `name(i)` with `concurrency` in flight.

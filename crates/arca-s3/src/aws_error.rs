@@ -97,6 +97,7 @@ catalogue! {
     NoSuchTagSet => NOT_FOUND, "The TagSet does not exist";
     NoSuchUpload => NOT_FOUND,
         "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.";
+    NoSuchVersion => NOT_FOUND, "The specified version does not exist.";
     NoSuchWebsiteConfiguration => NOT_FOUND, "The specified bucket does not have a website configuration";
     NotImplemented => NOT_IMPLEMENTED, "A header you provided implies functionality that is not implemented";
     NotModified => NOT_MODIFIED, "Not Modified";

@@ -132,11 +132,13 @@ fn validate_tags(tags: &[(String, String)], max: usize) -> S3Result<()> {
     Ok(())
 }
 
-/// Unversioned buckets hold one version per key, named `null`.
+/// A version id must be `null` or one Arca hands out; anything else is AWS's InvalidArgument.
 pub(crate) fn check_version_id(version_id: Option<&str>) -> S3Result<()> {
     match version_id {
-        None | Some("null") => Ok(()),
-        Some(_) => Err(AwsError::InvalidArgument.with_message("Invalid version id specified")),
+        Some(id) if !arca_store::is_valid_version_id(id) => {
+            Err(AwsError::InvalidArgument.with_message("Invalid version id specified"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -18,6 +18,7 @@ pub fn store_error(e: StoreError) -> S3Error {
         StoreError::BucketNotEmpty(_) => AwsError::BucketNotEmpty.error(),
         StoreError::NoSuchKey { .. } => AwsError::NoSuchKey.error(),
         StoreError::NoSuchUpload { .. } => AwsError::NoSuchUpload.error(),
+        StoreError::NoSuchVersion { .. } => AwsError::NoSuchVersion.error(),
         StoreError::PreconditionFailed(_) => AwsError::PreconditionFailed.error(),
         StoreError::InvalidPart(why) => AwsError::InvalidPart.with_message(why),
         other => {

@@ -22,6 +22,7 @@ mod multipart;
 mod object;
 mod unconfigured;
 pub mod unhonoured;
+mod versioning;
 
 use std::sync::Arc;
 
@@ -246,6 +247,13 @@ impl S3 for ArcaS3 {
         req: S3Request<GetBucketVersioningInput>,
     ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
         self.get_bucket_versioning_impl(req)
+    }
+
+    async fn put_bucket_versioning(
+        &self,
+        req: S3Request<PutBucketVersioningInput>,
+    ) -> S3Result<S3Response<PutBucketVersioningOutput>> {
+        self.put_bucket_versioning_impl(req).await
     }
 
     async fn get_bucket_acl(&self, req: S3Request<GetBucketAclInput>) -> S3Result<S3Response<GetBucketAclOutput>> {

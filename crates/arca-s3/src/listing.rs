@@ -1,6 +1,6 @@
 //! ListObjects (v1), ListObjectsV2 and ListObjectVersions over the store's ordered index.
 
-use arca_store::{ListEntry, ListPage, ListQuery, ObjectVersion as StoredVersion};
+use arca_store::{ListEntry, ListPage, ListQuery, ObjectVersion as StoredVersion, VersionEntry, VersionQuery};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use s3s::dto::*;
@@ -189,65 +189,82 @@ impl ArcaS3 {
         input.delimiter = input.delimiter.filter(|d| !d.is_empty());
         let enc = Encoder::new(input.encoding_type.as_ref())?;
         let max = max_keys(input.max_keys)?;
-        let mut after = input.key_marker.clone().filter(|m| !m.is_empty());
-        // A version-id marker of `null` means "after the null version of key_marker", which on
-        // an unversioned bucket is simply after that key. Any other id never matched.
-        if let Some(vm) = input.version_id_marker.as_deref().filter(|v| !v.is_empty()) {
-            if after.is_none() {
+        let key_marker = input.key_marker.clone().filter(|m| !m.is_empty());
+        let version_id_marker = input.version_id_marker.clone().filter(|v| !v.is_empty());
+        if let Some(vm) = &version_id_marker {
+            if key_marker.is_none() {
                 return Err(AwsError::InvalidArgument
                     .with_message("A version-id marker cannot be specified without a key marker."));
             }
-            if vm != "null" {
-                return Err(AwsError::InvalidArgument.with_message("Invalid version id specified"));
-            }
+            check_version_id(Some(vm))?;
         }
-        if after.as_deref() == Some("") {
-            after = None;
-        }
-        let page = self.list_page(
-            &input.bucket,
-            input.prefix.as_deref(),
-            input.delimiter.as_deref(),
-            after,
-            max,
-        )?;
-        let next_key = page.next_marker().map(str::to_string);
+        let query = VersionQuery {
+            prefix: input.prefix.clone().unwrap_or_default(),
+            delimiter: input.delimiter.clone(),
+            key_marker,
+            version_id_marker,
+            max_keys: max,
+        };
+        let page = self.store.list_versions(&input.bucket, &query).s3()?;
         let mut versions = Vec::new();
+        let mut markers = Vec::new();
         let mut prefixes = Vec::new();
         for e in page.entries {
             match e {
-                ListEntry::Object { key, version: v } => versions.push(ObjectVersion {
-                    key: Some(enc.enc(key)),
-                    version_id: Some("null".into()),
-                    is_latest: Some(true),
-                    e_tag: Some(etag_dto(&v.etag)),
-                    last_modified: Some(timestamp(v.last_modified_ms)),
-                    size: Some(object_size(&v)),
-                    storage_class: Some(ObjectVersionStorageClass::from_static(v.storage_class.as_str())),
-                    owner: Some(owner_dto(&v.owner)),
-                    checksum_algorithm: v
-                        .checksum
-                        .as_ref()
-                        .map(|c| vec![crate::checksum::algorithm_dto(c.algorithm)]),
-                    checksum_type: v.checksum.as_ref().map(|c| crate::checksum::checksum_type_dto(c.kind)),
-                    restore_status: None,
-                }),
-                ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
+                VersionEntry::Version {
+                    key,
+                    version: v,
+                    is_latest,
+                } => {
+                    let version_id = Some(v.version_id.clone().unwrap_or_else(|| "null".into()));
+                    if v.is_delete_marker {
+                        markers.push(DeleteMarkerEntry {
+                            key: Some(enc.enc(key)),
+                            version_id,
+                            is_latest: Some(is_latest),
+                            last_modified: Some(timestamp(v.last_modified_ms)),
+                            owner: Some(owner_dto(&v.owner)),
+                        });
+                        continue;
+                    }
+                    versions.push(ObjectVersion {
+                        key: Some(enc.enc(key)),
+                        version_id,
+                        is_latest: Some(is_latest),
+                        e_tag: Some(etag_dto(&v.etag)),
+                        last_modified: Some(timestamp(v.last_modified_ms)),
+                        size: Some(object_size(&v)),
+                        storage_class: Some(ObjectVersionStorageClass::from_static(v.storage_class.as_str())),
+                        owner: Some(owner_dto(&v.owner)),
+                        checksum_algorithm: v
+                            .checksum
+                            .as_ref()
+                            .map(|c| vec![crate::checksum::algorithm_dto(c.algorithm)]),
+                        checksum_type: v.checksum.as_ref().map(|c| crate::checksum::checksum_type_dto(c.kind)),
+                        restore_status: None,
+                    });
+                }
+                VersionEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
                     prefix: Some(enc.enc(p)),
                 }),
             }
         }
+        let (next_key, next_version) = match page.is_truncated {
+            true => (page.next_key_marker, page.next_version_id_marker),
+            false => (None, None),
+        };
         Ok(S3Response::new(ListObjectVersionsOutput {
             name: Some(input.bucket),
             prefix: Some(enc.enc(input.prefix.unwrap_or_default())),
             delimiter: enc.opt(input.delimiter),
             key_marker: Some(enc.enc(input.key_marker.unwrap_or_default())),
             version_id_marker: Some(input.version_id_marker.unwrap_or_default()),
-            next_version_id_marker: next_key.as_ref().map(|_| "null".to_string()),
+            next_version_id_marker: next_version,
             next_key_marker: enc.opt(next_key),
             max_keys: Some(input.max_keys.unwrap_or(1000)),
             is_truncated: Some(page.is_truncated),
             versions: (!versions.is_empty()).then_some(versions),
+            delete_markers: (!markers.is_empty()).then_some(markers),
             common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
             encoding_type: input.encoding_type,
             ..Default::default()

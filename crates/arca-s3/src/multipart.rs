@@ -216,8 +216,7 @@ impl ArcaS3 {
             .get_upload(&input.bucket, &input.key, &input.upload_id)
             .s3()?;
         let (sb, sk, sv) = copy_source(&input.copy_source)?;
-        check_version_id(sv.as_deref())?;
-        let src = self.store.get_object(&sb, &sk).s3()?;
+        let src = self.read_version(&sb, &sk, sv.as_deref())?;
         check_copy_conditions(
             &src,
             input.copy_source_if_match.as_ref(),
@@ -417,6 +416,7 @@ impl ArcaS3 {
                             data: ObjectData::Extents(extents),
                             encryption: None,
                             completed_upload: Some(up.upload_id.clone()),
+                            stamp: 0,
                         })
                     },
                 )
@@ -634,6 +634,7 @@ fn complete_output(bucket: &str, key: &str, v: &ObjectVersion, location: String)
         key: Some(key.to_string()),
         e_tag: Some(etag_dto(&v.etag)),
         location: Some(location),
+        version_id: v.version_id.clone(),
         checksum_crc32: c.checksum_crc32.take(),
         checksum_crc32c: c.checksum_crc32c.take(),
         checksum_crc64nvme: c.checksum_crc64nvme.take(),

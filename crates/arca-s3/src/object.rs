@@ -1,7 +1,8 @@
 //! Single-object operations: PUT, GET, HEAD, DELETE, copy, tagging, attributes.
 
 use arca_store::{
-    ChecksumType, ContentHeaders, IngestTarget, ObjectChecksum, ObjectData, ObjectVersion, WriteCondition, now_ms,
+    ChecksumType, ContentHeaders, DeleteTarget, IngestTarget, ObjectChecksum, ObjectData, ObjectVersion,
+    VersioningState, WriteCondition, now_ms,
 };
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
@@ -62,6 +63,7 @@ struct ReadHeaders {
     expires: Option<Timestamp>,
     storage_class: Option<StorageClass>,
     checksum: Checksum,
+    version_id: Option<String>,
 }
 
 /// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
@@ -109,6 +111,7 @@ macro_rules! object_headers {
             cache_control: h.cache_control,
             expires: h.expires,
             storage_class: h.storage_class,
+            version_id: h.version_id,
             parts_count: h.parts_count,
             checksum_crc32: h.checksum.checksum_crc32,
             checksum_crc32c: h.checksum.checksum_crc32c,
@@ -219,19 +222,24 @@ impl ArcaS3 {
             data: ingested.data.clone(),
             encryption: None,
             completed_upload: None,
+            stamp: 0,
         };
         let etag = version.etag.clone();
-        if let Err(e) = self
+        let version_id = match self
             .store
             .put_object(&input.bucket, &input.key, version, condition)
             .await
         {
-            self.discard(&ingested.data).await;
-            return Err(condition_error(e));
-        }
+            Ok(id) => id,
+            Err(e) => {
+                self.discard(&ingested.data).await;
+                return Err(condition_error(e));
+            }
+        };
         let mut c = checksum::to_dto(stored_checksum.as_ref());
         Ok(S3Response::new(PutObjectOutput {
             e_tag: Some(etag_dto(&etag)),
+            version_id,
             checksum_crc32: c.checksum_crc32.take(),
             checksum_crc32c: c.checksum_crc32c.take(),
             checksum_crc64nvme: c.checksum_crc64nvme.take(),
@@ -294,8 +302,7 @@ impl ArcaS3 {
         r: &ReadRequest<'_>,
         overrides: ContentHeaders,
     ) -> S3Result<(ObjectVersion, ReadHeaders)> {
-        check_version_id(r.version_id)?;
-        let v = self.store.get_object(bucket, key).s3()?;
+        let v = self.read_version(bucket, key, r.version_id)?;
         check_read_conditions(
             &v,
             r.if_match,
@@ -332,6 +339,11 @@ impl ArcaS3 {
                 .and_then(parse_http_date),
             storage_class: storage_class_out(v.storage_class),
             checksum,
+            // A read that named the null version hears its name back, as from AWS.
+            version_id: v
+                .version_id
+                .clone()
+                .or_else(|| r.version_id.map(|_| "null".to_string())),
         };
         Ok((v, h))
     }
@@ -351,9 +363,19 @@ impl ArcaS3 {
                 Err(e) => return Err(crate::error::store_error(e)),
             }
         }
-        self.store.delete_objects(&input.bucket, vec![input.key]).await.s3()?;
-        Ok(S3Response::new(DeleteObjectOutput {
+        let target = DeleteTarget {
+            key: input.key,
             version_id: input.version_id,
+        };
+        let mut outcomes = self
+            .store
+            .delete_objects(&input.bucket, vec![target], self.owner.clone())
+            .await
+            .s3()?;
+        let outcome = outcomes.pop().unwrap_or_default();
+        Ok(S3Response::new(DeleteObjectOutput {
+            version_id: outcome.version_id,
+            delete_marker: outcome.delete_marker.then_some(true),
             ..Default::default()
         }))
     }
@@ -377,14 +399,13 @@ impl ArcaS3 {
         }
         let quiet = input.delete.quiet.unwrap_or(false);
         let mut errors = Vec::new();
-        let mut keys = Vec::new();
-        let mut ids = Vec::new();
+        let mut targets = Vec::new();
         for o in objects {
             match check_version_id(o.version_id.as_deref()).and_then(|()| check_key(&o.key)) {
-                Ok(()) => {
-                    keys.push(o.key);
-                    ids.push(o.version_id);
-                }
+                Ok(()) => targets.push(DeleteTarget {
+                    key: o.key,
+                    version_id: o.version_id,
+                }),
                 Err(e) => errors.push(Error {
                     code: Some(e.code().as_str().to_string()),
                     key: Some(o.key),
@@ -393,16 +414,36 @@ impl ArcaS3 {
                 }),
             }
         }
-        self.store.delete_objects(&input.bucket, keys.clone()).await.s3()?;
+        let asked: Vec<(String, Option<String>)> =
+            targets.iter().map(|t| (t.key.clone(), t.version_id.clone())).collect();
+        let outcomes = self
+            .store
+            .delete_objects(&input.bucket, targets, self.owner.clone())
+            .await
+            .s3()?;
         let deleted: Vec<DeletedObject> = if quiet {
             Vec::new()
         } else {
-            keys.into_iter()
-                .zip(ids)
-                .map(|(key, version_id)| DeletedObject {
-                    key: Some(key),
-                    version_id,
-                    ..Default::default()
+            asked
+                .into_iter()
+                .zip(outcomes)
+                .map(|((key, version_id), outcome)| match version_id {
+                    // A version removed for good: AWS echoes it, and says if it was a marker.
+                    Some(id) => DeletedObject {
+                        key: Some(key),
+                        version_id: Some(id),
+                        delete_marker: outcome.delete_marker.then_some(true),
+                        ..Default::default()
+                    },
+                    // A delete that made a marker names the marker.
+                    None => DeletedObject {
+                        key: Some(key),
+                        delete_marker: outcome.delete_marker.then_some(true),
+                        delete_marker_version_id: outcome
+                            .delete_marker
+                            .then(|| outcome.version_id.clone().unwrap_or_else(|| "null".into())),
+                        ..Default::default()
+                    },
                 })
                 .collect()
         };
@@ -422,8 +463,7 @@ impl ArcaS3 {
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input, copy_source))?;
         let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
-        check_version_id(src_version.as_deref())?;
-        let src = self.store.get_object(&src_bucket, &src_key).s3()?;
+        let src = self.read_version(&src_bucket, &src_key, src_version.as_deref())?;
         check_copy_conditions(
             &src,
             input.copy_source_if_match.as_ref(),
@@ -446,7 +486,9 @@ impl ArcaS3 {
             Some(_) => storage_class(input.storage_class.as_ref())?,
             None => src.storage_class,
         };
-        let same = src_bucket == input.bucket && src_key == input.key;
+        // Onto itself, from its current version (a copy of an older version onto its key is how
+        // S3 users restore it, and needs no change).
+        let same = src_bucket == input.bucket && src_key == input.key && src_version.is_none();
         if same
             && !replace_meta
             && !replace_tags
@@ -477,7 +519,10 @@ impl ArcaS3 {
         };
         let last_modified_ms = now_ms();
         let etag = src.etag.clone();
-        if same {
+        let mut version_id = None;
+        // In place only where no version must be kept: a versioned bucket gets a new version.
+        let in_place = same && self.store.get_bucket(&input.bucket).s3()?.versioning == VersioningState::Unversioned;
+        if in_place {
             // Metadata-only change: the bytes (and their blobs) stay where they are.
             let src_etag = src.etag.clone();
             self.store
@@ -511,18 +556,24 @@ impl ArcaS3 {
                 data: data.clone(),
                 encryption: None,
                 completed_upload: None,
+                stamp: 0,
             };
-            if let Err(e) = self
+            match self
                 .store
                 .put_object(&input.bucket, &input.key, version, WriteCondition::Always)
                 .await
             {
-                self.discard(&data).await;
-                return Err(crate::error::store_error(e));
+                Ok(id) => version_id = id,
+                Err(e) => {
+                    self.discard(&data).await;
+                    return Err(crate::error::store_error(e));
+                }
             }
         }
         let mut c = checksum::to_dto(src.checksum.as_ref());
         Ok(S3Response::new(CopyObjectOutput {
+            version_id,
+            copy_source_version_id: src.version_id.clone().or_else(|| src_version.clone()),
             copy_object_result: Some(CopyObjectResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -592,8 +643,7 @@ impl ArcaS3 {
         req: S3Request<GetObjectAttributesInput>,
     ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
         let input = req.input;
-        check_version_id(input.version_id.as_deref())?;
-        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        let v = self.read_version(&input.bucket, &input.key, input.version_id.as_deref())?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
         let asked = requested_attributes(&input.object_attributes)?;
         let wants = |a: &str| asked.contains(&a);
@@ -651,7 +701,7 @@ impl ArcaS3 {
         req: S3Request<PutObjectTaggingInput>,
     ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
         let input = req.input;
-        check_version_id(input.version_id.as_deref())?;
+        self.require_current_version(&input.bucket, &input.key, input.version_id.as_deref())?;
         let tags = tags_from_dto(input.tagging, 10)?;
         self.store
             .update_object(&input.bucket, &input.key, move |v| v.tags = tags)
@@ -667,11 +717,10 @@ impl ArcaS3 {
         req: S3Request<GetObjectTaggingInput>,
     ) -> S3Result<S3Response<GetObjectTaggingOutput>> {
         let input = req.input;
-        check_version_id(input.version_id.as_deref())?;
-        let v = self.store.get_object(&input.bucket, &input.key).s3()?;
+        let v = self.read_version(&input.bucket, &input.key, input.version_id.as_deref())?;
         Ok(S3Response::new(GetObjectTaggingOutput {
             tag_set: tags_dto(&v.tags),
-            version_id: input.version_id,
+            version_id: v.version_id,
         }))
     }
 
@@ -680,7 +729,7 @@ impl ArcaS3 {
         req: S3Request<DeleteObjectTaggingInput>,
     ) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
         let input = req.input;
-        check_version_id(input.version_id.as_deref())?;
+        self.require_current_version(&input.bucket, &input.key, input.version_id.as_deref())?;
         self.store
             .update_object(&input.bucket, &input.key, |v| v.tags.clear())
             .await

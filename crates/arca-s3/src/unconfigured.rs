@@ -38,14 +38,6 @@ impl ArcaS3 {
         self.store.get_bucket(bucket).s3()
     }
 
-    pub(crate) fn get_bucket_versioning_impl(
-        &self,
-        req: S3Request<GetBucketVersioningInput>,
-    ) -> S3Result<S3Response<GetBucketVersioningOutput>> {
-        self.require_bucket(&req.input.bucket)?;
-        Ok(S3Response::new(GetBucketVersioningOutput::default()))
-    }
-
     pub(crate) fn get_bucket_acl_impl(
         &self,
         req: S3Request<GetBucketAclInput>,

@@ -26,6 +26,14 @@ pub enum StoreError {
         /// The key not found.
         key: String,
     },
+    /// The version asked for does not exist (or never did).
+    #[error("version {version_id} of {key} does not exist")]
+    NoSuchVersion {
+        /// The key.
+        key: String,
+        /// The version id asked for.
+        version_id: String,
+    },
     /// The multipart upload does not exist (never did, completed or aborted).
     #[error("multipart upload {upload_id} does not exist")]
     NoSuchUpload {
@@ -117,6 +125,7 @@ impl StoreError {
                 | StoreError::BucketNotEmpty(_)
                 | StoreError::NoSuchKey { .. }
                 | StoreError::NoSuchUpload { .. }
+                | StoreError::NoSuchVersion { .. }
                 | StoreError::PreconditionFailed(_)
                 | StoreError::InvalidPart(_)
         )

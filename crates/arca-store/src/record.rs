@@ -247,7 +247,8 @@ pub struct EncryptionDescriptor {
     pub wrapped_key: Vec<u8>,
 }
 
-/// A row of the `objects` table: the current version of one key.
+/// One version of an object: a row of the `objects` table (the current version of a key) or
+/// of the `versions` table (older versions and delete markers of versioned buckets).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ObjectVersion {
     /// `None` is the `null` version every unversioned bucket has.
@@ -283,6 +284,15 @@ pub struct ObjectVersion {
     /// answer was lost is answered again rather than with `NoSuchUpload`.
     #[serde(default)]
     pub completed_upload: Option<String>,
+    /// Where this version sorts among its key's versions: microseconds since the epoch when it
+    /// was written, strictly increasing per key. 0 (and then not stored) for versions written
+    /// while the bucket was unversioned, which are older than any versioned write.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stamp: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ObjectVersion {
@@ -415,6 +425,7 @@ mod golden {
             }]),
             encryption: None,
             completed_upload: Some("upload-1".into()),
+            stamp: 0,
         };
         let inline = ObjectVersion {
             data: ObjectData::Inline {
@@ -424,6 +435,7 @@ mod golden {
             checksum: None,
             parts: vec![],
             completed_upload: None,
+            stamp: 0,
             ..version.clone()
         };
         let upload = MultipartUpload {

@@ -4,7 +4,8 @@
 //! | table | key | value |
 //! |---|---|---|
 //! | `buckets` | bucket name | [`BucketRecord`](crate::BucketRecord) |
-//! | `objects` | bucket `\0` key | [`ObjectVersion`](crate::ObjectVersion) |
+//! | `objects` | bucket `\0` key | [`ObjectVersion`](crate::ObjectVersion): the current version, never a delete marker |
+//! | `versions` | bucket `\0` key `\0` !stamp (u64 BE) | [`ObjectVersion`](crate::ObjectVersion): noncurrent versions and delete markers, newest first |
 //! | `uploads` | bucket `\0` key `\0` upload id | [`MultipartUpload`](crate::MultipartUpload) |
 //! | `parts` | upload id `\0` part number (u32 BE) | [`PartRecord`](crate::PartRecord) |
 //! | `blob_intents` | blob id (u128 BE) | ms when the write started (i64 BE) |
@@ -23,6 +24,9 @@ use crate::kv::Table;
 pub const BUCKETS: Table = Table("buckets");
 /// The current version of each object, by `bucket \0 key`.
 pub const OBJECTS: Table = Table("objects");
+/// Versioned buckets' other versions: every version of a key but the current one, and its
+/// delete markers, by `bucket \0 key \0 !stamp` (newest first).
+pub const VERSIONS: Table = Table("versions");
 /// Multipart uploads in progress.
 pub const UPLOADS: Table = Table("uploads");
 /// Uploaded parts, by upload and part number.
@@ -43,6 +47,31 @@ pub fn object_key(bucket: &str, key: &str) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(key.as_bytes());
     k
+}
+
+/// `bucket \0 key \0`: the prefix of every [`version_key`] of one key.
+pub fn version_prefix(bucket: &str, key: &str) -> Vec<u8> {
+    let mut k = object_key(bucket, key);
+    k.push(0);
+    k
+}
+
+/// `bucket \0 key \0 !stamp`: a key's versions sort newest first.
+pub fn version_key(bucket: &str, key: &str, stamp: u64) -> Vec<u8> {
+    let mut k = version_prefix(bucket, key);
+    k.extend_from_slice(&(!stamp).to_be_bytes());
+    k
+}
+
+/// The key and stamp of a [`version_key`] of `bucket`; `None` for another shape.
+pub fn split_version_key<'a>(bucket: &str, k: &'a [u8]) -> Option<(&'a str, u64)> {
+    let rest = k.strip_prefix(bucket.as_bytes())?.strip_prefix(&[0])?;
+    let (key, stamp) = rest.split_at_checked(rest.len().checked_sub(9)?)?;
+    let stamp = stamp.strip_prefix(&[0])?;
+    Some((
+        std::str::from_utf8(key).ok()?,
+        !u64::from_be_bytes(stamp.try_into().ok()?),
+    ))
 }
 
 /// `bucket \0 key \0 upload id`.

@@ -87,7 +87,7 @@ impl Store {
                     empty = false;
                     Ok(ControlFlow::Break(()))
                 })?;
-                if !empty {
+                if !empty || super::versions::has_noncurrent(txn, &name)? {
                     return Err(StoreError::BucketNotEmpty(name));
                 }
                 let mut uploads: Vec<MultipartUpload> = Vec::new();

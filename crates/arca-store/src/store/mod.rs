@@ -18,6 +18,7 @@ mod multipart;
 mod objects;
 mod read;
 mod records;
+mod versions;
 
 use std::fs::File;
 use std::ops::{Bound, ControlFlow};
@@ -29,6 +30,7 @@ pub use ingest::{Ingest, IngestTarget};
 pub use jobs::{Job, JobProgress, Pass};
 pub use multipart::{UploadPage, UploadQuery};
 pub use read::ObjectBytes;
+pub use versions::{DeleteOutcome, DeleteTarget, is_valid_version_id};
 
 use crate::blob::{BlobFiles, BlobId, BlobStore};
 use crate::error::{StoreError, StoreResult};
@@ -242,6 +244,7 @@ pub(super) mod tests {
             data,
             encryption: None,
             completed_upload: None,
+            stamp: 0,
         }
     }
 

@@ -7,12 +7,13 @@ use super::Store;
 use super::records::{
     name_key, queue_garbage, read_object, read_parts, read_upload, remove_upload, replace_blobs, require_bucket,
 };
+use super::versions::{install, read_bucket};
 use crate::blob::BlobId;
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, prefix_end, range_from};
 use crate::record::{MultipartUpload, ObjectVersion, PartRecord, decode, encode};
 use crate::store::WriteCondition;
-use crate::tables::{GC_QUEUE, OBJECTS, PARTS, UPLOADS, blob_key, object_key, part_key, upload_key};
+use crate::tables::{GC_QUEUE, PARTS, UPLOADS, blob_key, object_key, part_key, upload_key};
 
 /// A page of multipart uploads.
 #[derive(Debug, Default)]
@@ -195,7 +196,8 @@ impl Store {
             .write(move |txn| {
                 let upload = read_upload(txn, &bucket, &key, &upload_id)?;
                 let parts = read_parts(txn, &upload_id)?;
-                let version = build(&upload, &parts)?;
+                let mut version = build(&upload, &parts)?;
+                let state = read_bucket(txn, &bucket)?.versioning;
                 let k = object_key(&bucket, &key);
                 let current = read_object(txn, &k)?;
                 condition
@@ -207,8 +209,9 @@ impl Store {
                 for id in &used {
                     txn.delete(GC_QUEUE, &blob_key(*id))?;
                 }
-                txn.put(OBJECTS, &k, &encode(&version)?)?;
-                queue_garbage(txn, &current.map(|c| c.blobs()).unwrap_or_default())?;
+                let (id, garbage) = install(txn, state, (&bucket, &key), current, version.clone(), None)?;
+                queue_garbage(txn, &garbage)?;
+                version.version_id = id;
                 Ok(version)
             })
             .await?;

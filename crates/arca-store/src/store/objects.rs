@@ -2,12 +2,12 @@
 //! hold their bytes.
 
 use super::Store;
-use super::records::{name_key, queue_garbage, read_object, replace_blobs, require_bucket, settle_intents};
+use super::records::{queue_garbage, read_object, require_bucket, settle_intents};
 use crate::blob::{BlobId, BlobSink, HeadCaching};
 use crate::error::{StoreError, StoreResult};
 use crate::list::{ListPage, ListQuery, list_objects};
 use crate::record::{ObjectVersion, encode};
-use crate::store::{WriteCondition, now_ms};
+use crate::store::now_ms;
 use crate::tables::{BLOB_INTENTS, OBJECTS, blob_key, object_key, time_value};
 
 impl Store {
@@ -23,41 +23,6 @@ impl Store {
                 key: key.to_string(),
             })
         })
-    }
-
-    /// Makes `version` the current version of `key` once `condition` holds. Its blobs must
-    /// have been written with [`Store::ingest`] and finished; the replaced version's
-    /// blobs go to the GC queue in the same commit.
-    pub async fn put_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        version: ObjectVersion,
-        condition: WriteCondition,
-    ) -> StoreResult<()> {
-        let (bucket, key) = (bucket.to_string(), key.to_string());
-        // Encode here, not in the commit thread: the commit thread's time is everyone's.
-        let record = encode(&version)?;
-        let blobs = version.blobs();
-        drop(version);
-        let freed = self
-            .meta
-            .write(move |txn| {
-                require_bucket(txn, &bucket)?;
-                let k = object_key(&bucket, &key);
-                let current = read_object(txn, &k)?;
-                condition
-                    .check(current.as_ref())
-                    .map_err(|e| name_key(e, &bucket, &key))?;
-                txn.put(OBJECTS, &k, &record)?;
-                let old = current.map(|c| c.blobs()).unwrap_or_default();
-                replace_blobs(txn, &blobs, &old)
-            })
-            .await?;
-        if freed {
-            self.wake_jobs();
-        }
-        Ok(())
     }
 
     /// Changes the current version of `key` in place (tags, metadata on self-copy).
@@ -78,33 +43,6 @@ impl Store {
                 Ok(version)
             })
             .await
-    }
-
-    /// Deletes the current version of each key in one commit; returns what each key held.
-    pub async fn delete_objects(&self, bucket: &str, keys: Vec<String>) -> StoreResult<Vec<Option<ObjectVersion>>> {
-        let bucket = bucket.to_string();
-        let (removed, freed) = self
-            .meta
-            .write(move |txn| {
-                require_bucket(txn, &bucket)?;
-                let mut removed = Vec::with_capacity(keys.len());
-                let mut garbage = Vec::new();
-                for key in keys {
-                    let old = txn.delete(OBJECTS, &object_key(&bucket, &key))?;
-                    let old: Option<ObjectVersion> = old.map(|v| crate::record::decode(&v)).transpose()?;
-                    if let Some(o) = &old {
-                        garbage.extend(o.blobs());
-                    }
-                    removed.push(old);
-                }
-                queue_garbage(txn, &garbage)?;
-                Ok((removed, !garbage.is_empty()))
-            })
-            .await?;
-        if freed {
-            self.wake_jobs();
-        }
-        Ok(removed)
     }
 
     /// A page of a bucket's keys (see [`ListQuery`]); `NoSuchBucket` when absent.

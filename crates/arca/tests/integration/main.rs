@@ -15,3 +15,4 @@ pub mod negative;
 mod objects;
 mod server;
 mod streaming;
+mod versioning;

@@ -1,0 +1,646 @@
+//! Versions: what a write or a delete does to a key's versions in each versioning state, and
+//! reads of a given version.
+//!
+//! The current version of a key lives in `objects`, as in an unversioned bucket, so reads
+//! and listings of current objects cost the same whether or not the bucket is versioned.
+//! Every other version of a versioned bucket's key — older versions and delete markers — is
+//! in `versions`, newest first. The invariant every operation keeps: **`objects` holds a
+//! key's newest version if and only if that version is not a delete marker.** So a key whose
+//! newest version is a delete marker is simply absent from `objects`: listing skips it
+//! without looking at it.
+//!
+//! Versions are ordered by their stamp (µs since the epoch, strictly increasing per key, see
+//! [`ObjectVersion::stamp`]); a version id is its stamp in hex followed by 64 random bits, so
+//! looking a version up by id is a point read. The `null` version (written while the bucket
+//! was unversioned or suspended) has no id; a key has at most one.
+//!
+//! | state | PUT | DELETE without a version id |
+//! |---|---|---|
+//! | unversioned | replaces the current (null) version | removes it |
+//! | enabled | new version with an id; the current one becomes noncurrent | new delete marker with an id; the current version becomes noncurrent |
+//! | suspended | new null version; the old null version (current or not) is removed, another current version becomes noncurrent | a null delete marker, likewise |
+
+use std::ops::ControlFlow;
+
+use super::Store;
+use super::records::{name_key, queue_garbage, read_object, replace_blobs};
+use crate::blob::BlobId;
+use crate::error::{StoreError, StoreResult};
+use crate::kv::{Direction, KvRead, KvWrite, Visit, prefix_end, prefix_range};
+use crate::list_versions::{VersionPage, VersionQuery, list_versions};
+use crate::record::{BucketRecord, ObjectVersion, Owner, VersioningState, decode, encode};
+use crate::store::{WriteCondition, now_ms};
+use crate::tables::{BUCKETS, OBJECTS, VERSIONS, object_key, version_key, version_prefix};
+
+/// One key (and, optionally, one of its versions) for [`Store::delete_objects`].
+#[derive(Debug, Clone)]
+pub struct DeleteTarget {
+    /// The key.
+    pub key: String,
+    /// `None`: delete the key as S3 does without `versionId` (a delete marker in a versioned
+    /// bucket); `Some("null")` or an id: remove that version for good.
+    pub version_id: Option<String>,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeleteOutcome {
+    /// The version removed or the delete marker created, as S3 reports it (`null` for the
+    /// null version; `None` in an unversioned bucket).
+    pub version_id: Option<String>,
+    /// A delete marker was created, or the version removed was one.
+    pub delete_marker: bool,
+    /// Blobs of the removed version, if any.
+    pub(crate) freed: bool,
+}
+
+/// A version id, parsed: the stamp it starts with.
+fn stamp_of(version_id: &str) -> Option<u64> {
+    let hex = version_id.get(..16)?;
+    (version_id.len() == 32 && version_id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u64::from_str_radix(hex, 16).ok())
+        .flatten()
+}
+
+/// Whether `version_id` could name a version: `null` or an id Arca hands out.
+pub fn is_valid_version_id(version_id: &str) -> bool {
+    version_id == "null" || stamp_of(version_id).is_some()
+}
+
+fn new_version_id(stamp: u64) -> String {
+    format!("{stamp:016x}{:016x}", rand::random::<u64>())
+}
+
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+pub(crate) fn read_bucket(txn: &dyn KvRead, bucket: &str) -> StoreResult<BucketRecord> {
+    match txn.get(BUCKETS, bucket.as_bytes())? {
+        Some(v) => decode(&v),
+        None => Err(StoreError::NoSuchBucket(bucket.to_string())),
+    }
+}
+
+/// Visits the key's rows in `versions`, newest first, until `visit` breaks.
+fn scan_versions(txn: &dyn KvRead, bucket: &str, key: &str, visit: &mut Visit<'_>) -> StoreResult<()> {
+    let prefix = version_prefix(bucket, key);
+    let end = prefix_end(&prefix);
+    txn.scan(VERSIONS, prefix_range(&prefix, &end), Direction::Forward, visit)
+}
+
+/// The newest entry of `versions` for the key, if any.
+fn newest_noncurrent(txn: &dyn KvRead, bucket: &str, key: &str) -> StoreResult<Option<ObjectVersion>> {
+    let mut newest = None;
+    scan_versions(txn, bucket, key, &mut |_, v| {
+        newest = Some(decode(v)?);
+        Ok(ControlFlow::Break(()))
+    })?;
+    Ok(newest)
+}
+
+/// The stamp a new version of the key gets: now, or just after its newest version if the
+/// clock says otherwise (two writes in one microsecond, a clock that stepped back).
+fn next_stamp(txn: &dyn KvRead, bucket: &str, key: &str, current: Option<&ObjectVersion>) -> StoreResult<u64> {
+    let newest = match current {
+        Some(c) => c.stamp,
+        None => newest_noncurrent(txn, bucket, key)?.map_or(0, |v| v.stamp),
+    };
+    Ok(now_us().max(newest + 1))
+}
+
+/// Removes the key's null version from `versions` (there is at most one); returns its blobs.
+fn remove_noncurrent_null(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult<Vec<BlobId>> {
+    let mut found = None;
+    scan_versions(txn, bucket, key, &mut |k, v| {
+        let version: ObjectVersion = decode(v)?;
+        if version.version_id.is_none() {
+            found = Some((k.to_vec(), version));
+            return Ok(ControlFlow::Break(()));
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    let Some((k, version)) = found else {
+        return Ok(Vec::new());
+    };
+    txn.delete(VERSIONS, &k)?;
+    Ok(version.blobs())
+}
+
+/// Keeps the invariant after the current version or the newest noncurrent one went away: if
+/// no current version is left and the newest remaining one is an object, it becomes current.
+fn promote_newest(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult<()> {
+    let k = object_key(bucket, key);
+    if txn.get(OBJECTS, &k)?.is_some() {
+        return Ok(());
+    }
+    if let Some(newest) = newest_noncurrent(txn, bucket, key)?
+        && !newest.is_delete_marker
+    {
+        txn.delete(VERSIONS, &version_key(bucket, key, newest.stamp))?;
+        txn.put(OBJECTS, &k, &encode(&newest)?)?;
+    }
+    Ok(())
+}
+
+/// Makes `version` (an object or a delete marker) the key's newest version in a bucket in
+/// `state`, given what is current now; `record` is `version` already encoded as a null
+/// version, used as is in an unversioned bucket. Returns the new version's id and the blobs
+/// no version needs any more. The new version's own blobs are the caller's to settle.
+pub(crate) fn install(
+    txn: &mut dyn KvWrite,
+    state: VersioningState,
+    (bucket, key): (&str, &str),
+    current: Option<ObjectVersion>,
+    mut version: ObjectVersion,
+    record: Option<Vec<u8>>,
+) -> StoreResult<(Option<String>, Vec<BlobId>)> {
+    let k = object_key(bucket, key);
+    let mut garbage = Vec::new();
+    if state == VersioningState::Unversioned {
+        garbage.extend(current.map(|c| c.blobs()).unwrap_or_default());
+        let record = match record {
+            Some(r) => r,
+            None => encode(&version)?,
+        };
+        txn.put(OBJECTS, &k, &record)?;
+        return Ok((None, garbage));
+    }
+    version.stamp = next_stamp(txn, bucket, key, current.as_ref())?;
+    version.version_id = (state == VersioningState::Enabled).then(|| new_version_id(version.stamp));
+    if let Some(current) = current {
+        if state == VersioningState::Suspended && current.version_id.is_none() {
+            garbage.extend(current.blobs());
+        } else {
+            txn.put(VERSIONS, &version_key(bucket, key, current.stamp), &encode(&current)?)?;
+        }
+    }
+    if state == VersioningState::Suspended {
+        garbage.extend(remove_noncurrent_null(txn, bucket, key)?);
+    }
+    if version.is_delete_marker {
+        txn.delete(OBJECTS, &k)?;
+        txn.put(VERSIONS, &version_key(bucket, key, version.stamp), &encode(&version)?)?;
+    } else {
+        txn.put(OBJECTS, &k, &encode(&version)?)?;
+    }
+    // What S3 reports in `x-amz-version-id`: the id, or `null` in a suspended bucket.
+    Ok((Some(version.version_id.unwrap_or_else(|| "null".into())), garbage))
+}
+
+/// Finds version `id` of the key: where it is (current or its `versions` row) and what it is.
+fn find_version(
+    txn: &dyn KvRead,
+    bucket: &str,
+    key: &str,
+    id: &str,
+) -> StoreResult<Option<(VersionPlace, ObjectVersion)>> {
+    let current = read_object(txn, &object_key(bucket, key))?;
+    let wanted = (id != "null").then_some(id);
+    if let Some(c) = current
+        && c.version_id.as_deref() == wanted
+    {
+        return Ok(Some((VersionPlace::Current, c)));
+    }
+    if id == "null" {
+        let mut found = None;
+        scan_versions(txn, bucket, key, &mut |_, v| {
+            let version: ObjectVersion = decode(v)?;
+            if version.version_id.is_none() {
+                found = Some(version);
+                return Ok(ControlFlow::Break(()));
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        return Ok(found.map(|v| (VersionPlace::Noncurrent, v)));
+    }
+    let Some(stamp) = stamp_of(id) else {
+        return Ok(None);
+    };
+    match txn.get(VERSIONS, &version_key(bucket, key, stamp))? {
+        Some(v) => {
+            let version: ObjectVersion = decode(&v)?;
+            Ok((version.version_id.as_deref() == Some(id)).then_some((VersionPlace::Noncurrent, version)))
+        }
+        None => Ok(None),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum VersionPlace {
+    Current,
+    Noncurrent,
+}
+
+impl Store {
+    /// Version `version_id` of `key` (`"null"` for the null version), which may be a delete
+    /// marker; `NoSuchVersion` when there is none (`NoSuchBucket` without the bucket).
+    pub fn get_version(&self, bucket: &str, key: &str, version_id: &str) -> StoreResult<ObjectVersion> {
+        self.meta.read(|txn| {
+            read_bucket(txn, bucket)?;
+            match find_version(txn, bucket, key, version_id)? {
+                Some((_, v)) => Ok(v),
+                None => Err(StoreError::NoSuchVersion {
+                    key: key.to_string(),
+                    version_id: version_id.to_string(),
+                }),
+            }
+        })
+    }
+
+    /// The delete marker that hides `key`, if its newest version is one (what a GET without a
+    /// version id reports in `x-amz-delete-marker` with its 404).
+    pub fn latest_delete_marker(&self, bucket: &str, key: &str) -> StoreResult<Option<ObjectVersion>> {
+        self.meta.read(|txn| {
+            if txn.get(OBJECTS, &object_key(bucket, key))?.is_some() {
+                return Ok(None);
+            }
+            Ok(newest_noncurrent(txn, bucket, key)?.filter(|v| v.is_delete_marker))
+        })
+    }
+
+    /// A page of every version and delete marker of a bucket's keys (see [`VersionQuery`]).
+    pub fn list_versions(&self, bucket: &str, query: &VersionQuery) -> StoreResult<VersionPage> {
+        self.meta.read(|txn| {
+            read_bucket(txn, bucket)?;
+            list_versions(txn, bucket, query)
+        })
+    }
+
+    /// Sets a bucket's versioning state (`Enabled` or `Suspended`; a bucket never returns to
+    /// unversioned).
+    pub async fn set_versioning(&self, bucket: &str, state: VersioningState) -> StoreResult<()> {
+        self.update_bucket(bucket, move |b| b.versioning = state)
+            .await
+            .map(drop)
+    }
+
+    /// Deletes each target in one commit, as S3's DeleteObject does in the bucket's
+    /// versioning state (see the module docs); `owner` owns the delete markers made.
+    pub async fn delete_objects(
+        &self,
+        bucket: &str,
+        targets: Vec<DeleteTarget>,
+        owner: Owner,
+    ) -> StoreResult<Vec<DeleteOutcome>> {
+        let bucket = bucket.to_string();
+        let outcomes = self
+            .meta
+            .write(move |txn| {
+                let record = read_bucket(txn, &bucket)?;
+                let mut outcomes = Vec::with_capacity(targets.len());
+                for target in targets {
+                    let outcome = match target.version_id {
+                        None => delete_current(txn, record.versioning, &bucket, &target.key, &owner)?,
+                        Some(id) => delete_version(txn, &bucket, &target.key, &id)?,
+                    };
+                    outcomes.push(outcome);
+                }
+                Ok(outcomes)
+            })
+            .await?;
+        if outcomes.iter().any(|o| o.freed) {
+            self.wake_jobs();
+        }
+        Ok(outcomes)
+    }
+
+    /// Makes `version` the current version of `key` once `condition` holds, as a new version
+    /// in a versioned bucket; returns its id as S3 reports it (`None` in an unversioned
+    /// bucket, `null` for a suspended bucket's null version). Its blobs must have
+    /// been written with [`Store::ingest`] and finished; blobs no version needs any more go
+    /// to the GC queue in the same commit.
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: ObjectVersion,
+        condition: WriteCondition,
+    ) -> StoreResult<Option<String>> {
+        let (bucket, key) = (bucket.to_string(), key.to_string());
+        // Encode here, not in the commit thread: the commit thread's time is everyone's.
+        // (A versioned bucket's write re-encodes it there with its id.)
+        let record = encode(&version)?;
+        let blobs = version.blobs();
+        let (version_id, freed) = self
+            .meta
+            .write(move |txn| {
+                let state = read_bucket(txn, &bucket)?.versioning;
+                let k = object_key(&bucket, &key);
+                let current = read_object(txn, &k)?;
+                condition
+                    .check(current.as_ref())
+                    .map_err(|e| name_key(e, &bucket, &key))?;
+                let (id, garbage) = install(txn, state, (&bucket, &key), current, version, Some(record))?;
+                Ok((id, replace_blobs(txn, &blobs, &garbage)?))
+            })
+            .await?;
+        if freed {
+            self.wake_jobs();
+        }
+        Ok(version_id)
+    }
+}
+
+/// DELETE without a version id.
+fn delete_current(
+    txn: &mut dyn KvWrite,
+    state: VersioningState,
+    bucket: &str,
+    key: &str,
+    owner: &Owner,
+) -> StoreResult<DeleteOutcome> {
+    let k = object_key(bucket, key);
+    let current = read_object(txn, &k)?;
+    if state == VersioningState::Unversioned {
+        let garbage = current.map(|c| c.blobs()).unwrap_or_default();
+        txn.delete(OBJECTS, &k)?;
+        queue_garbage(txn, &garbage)?;
+        return Ok(DeleteOutcome {
+            freed: !garbage.is_empty(),
+            ..Default::default()
+        });
+    }
+    let marker = delete_marker(owner.clone());
+    let (version_id, garbage) = install(txn, state, (bucket, key), current, marker, None)?;
+    queue_garbage(txn, &garbage)?;
+    Ok(DeleteOutcome {
+        version_id,
+        delete_marker: true,
+        freed: !garbage.is_empty(),
+    })
+}
+
+/// DELETE with a version id: that version goes for good.
+fn delete_version(txn: &mut dyn KvWrite, bucket: &str, key: &str, id: &str) -> StoreResult<DeleteOutcome> {
+    let outcome = |delete_marker, freed| DeleteOutcome {
+        version_id: Some(id.to_string()),
+        delete_marker,
+        freed,
+    };
+    let Some((place, version)) = find_version(txn, bucket, key, id)? else {
+        // S3 answers a delete of a version that is not there as done.
+        return Ok(outcome(false, false));
+    };
+    match place {
+        VersionPlace::Current => txn.delete(OBJECTS, &object_key(bucket, key))?,
+        VersionPlace::Noncurrent => txn.delete(VERSIONS, &version_key(bucket, key, version.stamp))?,
+    };
+    promote_newest(txn, bucket, key)?;
+    let garbage = version.blobs();
+    queue_garbage(txn, &garbage)?;
+    Ok(outcome(version.is_delete_marker, !garbage.is_empty()))
+}
+
+fn delete_marker(owner: Owner) -> ObjectVersion {
+    ObjectVersion {
+        version_id: None,
+        is_delete_marker: true,
+        size: 0,
+        etag: String::new(),
+        last_modified_ms: now_ms(),
+        storage_class: Default::default(),
+        owner,
+        content: Default::default(),
+        user_metadata: Vec::new(),
+        tags: Vec::new(),
+        checksum: None,
+        parts: Vec::new(),
+        data: crate::record::ObjectData::Inline {
+            bytes: Vec::new(),
+            crc32c: crate::blob::crc32c(&[]),
+        },
+        encryption: None,
+        completed_upload: None,
+        stamp: 0,
+    }
+}
+
+/// Whether the bucket holds any version other than current ones (DeleteBucket must refuse).
+pub(crate) fn has_noncurrent(txn: &dyn KvRead, bucket: &str) -> StoreResult<bool> {
+    let prefix = object_key(bucket, "");
+    let end = prefix_end(&prefix);
+    let mut any = false;
+    txn.scan(
+        VERSIONS,
+        prefix_range(&prefix, &end),
+        Direction::Forward,
+        &mut |_, _| {
+            any = true;
+            Ok(ControlFlow::Break(()))
+        },
+    )?;
+    Ok(any)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::list_versions::VersionEntry;
+    use crate::record::ObjectData;
+    use crate::store::tests::{bucket, owner, version};
+    use crate::{ListQuery, Store};
+
+    fn inline(body: &[u8]) -> ObjectVersion {
+        version(
+            &String::from_utf8_lossy(body),
+            ObjectData::Inline {
+                bytes: body.to_vec(),
+                crc32c: crate::blob::crc32c(body),
+            },
+        )
+    }
+
+    async fn store() -> (tempfile::TempDir, Arc<Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.create_bucket(bucket("b")).await.unwrap();
+        (dir, s)
+    }
+
+    async fn put(s: &Store, key: &str, body: &[u8]) -> Option<String> {
+        s.put_object("b", key, inline(body), WriteCondition::Always)
+            .await
+            .unwrap()
+    }
+
+    async fn delete(s: &Store, key: &str, version_id: Option<&str>) -> DeleteOutcome {
+        let target = DeleteTarget {
+            key: key.into(),
+            version_id: version_id.map(str::to_string),
+        };
+        s.delete_objects("b", vec![target], owner()).await.unwrap().remove(0)
+    }
+
+    /// (key, etag or "marker", version id or "null", is latest) of every listed version.
+    fn all_versions(s: &Store, max_keys: usize) -> Vec<(String, String, String, bool)> {
+        let mut out = Vec::new();
+        let mut q = VersionQuery {
+            max_keys,
+            ..Default::default()
+        };
+        loop {
+            let page = s.list_versions("b", &q).unwrap();
+            for e in page.entries {
+                if let VersionEntry::Version {
+                    key,
+                    version,
+                    is_latest,
+                } = e
+                {
+                    let what = if version.is_delete_marker {
+                        "marker".into()
+                    } else {
+                        version.etag
+                    };
+                    let id = version.version_id.unwrap_or_else(|| "null".into());
+                    out.push((key, what, id, is_latest));
+                }
+            }
+            if !page.is_truncated {
+                return out;
+            }
+            q.key_marker = page.next_key_marker;
+            q.version_id_marker = page.next_version_id_marker;
+        }
+    }
+
+    fn current_keys(s: &Store) -> Vec<String> {
+        let q = ListQuery {
+            max_keys: 1000,
+            ..Default::default()
+        };
+        s.list_objects("b", &q)
+            .unwrap()
+            .entries
+            .iter()
+            .map(|e| e.name().to_string())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn enabled_keeps_every_version_and_a_delete_leaves_a_marker() {
+        let (_d, s) = store().await;
+        assert_eq!(put(&s, "k", b"before").await, None, "unversioned: the null version");
+        s.set_versioning("b", VersioningState::Enabled).await.unwrap();
+        let v2 = put(&s, "k", b"two").await.unwrap();
+        let v3 = put(&s, "k", b"three").await.unwrap();
+        assert!(v2 < v3 && is_valid_version_id(&v2), "{v2} {v3}");
+        assert_eq!(s.get_object("b", "k").unwrap().etag, "three");
+        assert_eq!(s.get_version("b", "k", &v2).unwrap().etag, "two");
+        assert_eq!(s.get_version("b", "k", "null").unwrap().etag, "before");
+        let gone = delete(&s, "k", None).await;
+        assert!(gone.delete_marker);
+        let marker = gone.version_id.unwrap();
+        assert!(matches!(s.get_object("b", "k"), Err(StoreError::NoSuchKey { .. })));
+        assert_eq!(
+            s.latest_delete_marker("b", "k").unwrap().unwrap().version_id,
+            Some(marker.clone())
+        );
+        assert!(current_keys(&s).is_empty(), "a key behind a marker is not listed");
+        let t = |what: &str, id: &str, latest| ("k".to_string(), what.to_string(), id.to_string(), latest);
+        assert_eq!(
+            all_versions(&s, 1000),
+            [
+                t("marker", &marker, true),
+                t("three", &v3, false),
+                t("two", &v2, false),
+                t("before", "null", false)
+            ]
+        );
+        // Nothing was freed: every version still owns its bytes.
+        assert_eq!(s.gc_backlog().unwrap(), 0);
+        assert!(matches!(s.delete_bucket("b").await, Err(StoreError::BucketNotEmpty(_))));
+    }
+
+    #[tokio::test]
+    async fn removing_the_newest_version_promotes_the_one_before() {
+        let (_d, s) = store().await;
+        s.set_versioning("b", VersioningState::Enabled).await.unwrap();
+        let v1 = put(&s, "k", b"one").await.unwrap();
+        let v2 = put(&s, "k", b"two").await.unwrap();
+        let marker = delete(&s, "k", None).await.version_id.unwrap();
+        // Removing the marker brings the key back, with its newest version.
+        let removed = delete(&s, "k", Some(&marker)).await;
+        assert_eq!(
+            (removed.version_id.as_deref(), removed.delete_marker),
+            (Some(marker.as_str()), true)
+        );
+        assert_eq!(s.get_object("b", "k").unwrap().etag, "two");
+        assert_eq!(current_keys(&s), ["k"]);
+        // Removing the current version promotes the previous one.
+        delete(&s, "k", Some(&v2)).await;
+        assert_eq!(s.get_object("b", "k").unwrap().version_id, Some(v1.clone()));
+        delete(&s, "k", Some(&v1)).await;
+        assert!(matches!(s.get_object("b", "k"), Err(StoreError::NoSuchKey { .. })));
+        assert!(all_versions(&s, 10).is_empty());
+        // A version that is not there: done, as S3 answers.
+        assert!(!delete(&s, "k", Some(&v1)).await.delete_marker);
+        assert!(matches!(
+            s.get_version("b", "k", &v1),
+            Err(StoreError::NoSuchVersion { .. })
+        ));
+        s.delete_bucket("b").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn suspended_writes_replace_the_null_version_and_keep_the_others() {
+        let (_d, s) = store().await;
+        s.set_versioning("b", VersioningState::Enabled).await.unwrap();
+        let a = put(&s, "k", b"a").await.unwrap();
+        s.set_versioning("b", VersioningState::Suspended).await.unwrap();
+        assert_eq!(put(&s, "k", b"b").await.as_deref(), Some("null"));
+        assert_eq!(put(&s, "k", b"c").await.as_deref(), Some("null"));
+        let t = |what: &str, id: &str, latest| ("k".to_string(), what.to_string(), id.to_string(), latest);
+        assert_eq!(all_versions(&s, 10), [t("c", "null", true), t("a", &a, false)]);
+        // A suspended delete is a null marker, replacing the null version.
+        let gone = delete(&s, "k", None).await;
+        assert_eq!((gone.version_id.as_deref(), gone.delete_marker), (Some("null"), true));
+        assert_eq!(all_versions(&s, 10), [t("marker", "null", true), t("a", &a, false)]);
+        // Enabled again: a new version, and the null marker stays noncurrent.
+        s.set_versioning("b", VersioningState::Enabled).await.unwrap();
+        let d = put(&s, "k", b"d").await.unwrap();
+        assert_eq!(
+            all_versions(&s, 10),
+            [t("d", &d, true), t("marker", "null", false), t("a", &a, false)]
+        );
+    }
+
+    #[tokio::test]
+    async fn version_pages_resume_exactly_where_they_stopped() {
+        let (_d, s) = store().await;
+        s.set_versioning("b", VersioningState::Enabled).await.unwrap();
+        for key in ["a", "b/1", "b/2", "c"] {
+            for n in 0..3 {
+                put(&s, key, format!("{key}-{n}").as_bytes()).await;
+            }
+        }
+        delete(&s, "b/2", None).await;
+        let whole = all_versions(&s, 1000);
+        assert_eq!(whole.len(), 13);
+        for max_keys in [1, 2, 3, 5, 7] {
+            assert_eq!(all_versions(&s, max_keys), whole, "{max_keys} a page");
+        }
+        // With a delimiter, `b/` is one entry.
+        let q = VersionQuery {
+            delimiter: Some("/".into()),
+            max_keys: 1000,
+            ..Default::default()
+        };
+        let page = s.list_versions("b", &q).unwrap();
+        let prefixes: Vec<_> = page
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                VersionEntry::CommonPrefix(p) => Some(p.as_str()),
+                VersionEntry::Version { .. } => None,
+            })
+            .collect();
+        assert_eq!(prefixes, ["b/"]);
+        assert_eq!(page.entries.len(), 7);
+    }
+}
