@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::alias::Aliases;
-use crate::commands::{alias, cat, cp, du, ls, mb, presign, rb, rm, stat, sync, tree, uploads};
+use crate::commands::{alias, cat, cp, du, ls, mb, presign, rb, restore, rm, stat, sync, tree, uploads};
 use crate::error::ClientError;
 use crate::flags::{ClientArgs, FilterArgs};
 use crate::location::{Location, Remote};
@@ -13,19 +13,7 @@ use crate::location::{Location, Remote};
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// List buckets, or objects and folders (PRE) under a prefix.
-    Ls {
-        /// `s3://bucket/prefix`, an alias, or nothing for every bucket.
-        target: Option<String>,
-        /// Everything under the prefix, not only its first level.
-        #[arg(long, short)]
-        recursive: bool,
-        /// Sizes in KiB, MiB, GiB.
-        #[arg(long)]
-        human_readable: bool,
-        /// End with the total count and size.
-        #[arg(long)]
-        summarize: bool,
-    },
+    Ls(ls::LsArgs),
     /// Copy local→S3, S3→local or S3→S3 (`-` is stdin/stdout).
     Cp(cp::CpArgs),
     /// Move: copy, then delete the source.
@@ -40,6 +28,10 @@ pub enum ClientCommand {
         /// Everything under the prefix.
         #[arg(long, short)]
         recursive: bool,
+        /// Remove this version for good (a delete without it leaves a delete marker in a
+        /// versioned bucket).
+        #[arg(long, conflicts_with = "recursive")]
+        version_id: Option<String>,
         /// Which keys `--recursive` takes.
         #[command(flatten)]
         filters: FilterArgs,
@@ -48,6 +40,18 @@ pub enum ClientCommand {
     Stat {
         /// `s3://bucket/key`.
         target: String,
+        /// That version instead of the current one.
+        #[arg(long)]
+        version_id: Option<String>,
+    },
+    /// Make an older version of an object its current one again (a server-side copy of
+    /// that version onto its key; the versions in between are kept).
+    Restore {
+        /// `s3://bucket/key`.
+        target: String,
+        /// The version to bring back (see `arca ls --versions`).
+        #[arg(long)]
+        version_id: String,
     },
     /// Size and object count per folder under a prefix.
     Du {
@@ -101,11 +105,12 @@ impl ClientCommand {
     pub fn targets(&self) -> Vec<&str> {
         use ClientCommand as C;
         match self {
-            C::Ls { target, .. } => target.iter().map(String::as_str).collect(),
+            C::Ls(a) => a.target.iter().map(String::as_str).collect(),
             C::Cp(a) | C::Mv(a) => vec![&a.source, &a.dest],
             C::Sync(a) => vec![&a.source, &a.dest],
             C::Rm { target, .. }
-            | C::Stat { target }
+            | C::Stat { target, .. }
+            | C::Restore { target, .. }
             | C::Du { target }
             | C::Tree { target }
             | C::Mb { target }
@@ -173,19 +178,18 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
     let args = &args;
     match command {
         ClientCommand::Alias(cmd) => alias::run(&mut aliases, cmd),
-        ClientCommand::Ls {
-            target,
-            recursive,
-            human_readable,
-            summarize,
-        } => ls::run(args, &aliases, target.as_deref(), recursive, human_readable, summarize).await,
+        ClientCommand::Ls(a) => ls::run(args, &aliases, &a).await,
         ClientCommand::Mb { target } => mb::run(args, &aliases, &target).await,
         ClientCommand::Rb { target, force } => rb::run(args, &aliases, &target, force).await,
         ClientCommand::Rm {
             target,
             recursive,
+            version_id,
             filters,
-        } => rm::run(args, &aliases, &target, recursive, &filters.filters).await,
+        } => match version_id {
+            Some(id) => rm::remove_version(args, &aliases, &target, &id).await,
+            None => rm::run(args, &aliases, &target, recursive, &filters.filters).await,
+        },
         ClientCommand::Cat { target } => cat::run(args, &aliases, &target).await,
         ClientCommand::Presign {
             target,
@@ -196,7 +200,8 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
         ClientCommand::Cp(a) => cp::run(args, &aliases, &a).await,
         ClientCommand::Mv(a) => cp::mv(args, &aliases, &a).await,
         ClientCommand::Sync(a) => sync::run(args, &aliases, &a).await,
-        ClientCommand::Stat { target } => stat::run(args, &aliases, &target).await,
+        ClientCommand::Stat { target, version_id } => stat::run(args, &aliases, &target, version_id.as_deref()).await,
+        ClientCommand::Restore { target, version_id } => restore::run(args, &aliases, &target, &version_id).await,
         ClientCommand::Tree { target } => tree::run(args, &aliases, &target).await,
         ClientCommand::Du { target } => du::run(args, &aliases, &target).await,
     }

@@ -63,6 +63,13 @@ pub(crate) fn copy_source(bucket: &str, key: &str) -> String {
     format!("{bucket}/{}", encode_key(key))
 }
 
+/// The `x-amz-copy-source` value naming one version of `bucket`/`key`.
+pub(crate) fn copy_source_version(bucket: &str, key: &str, version_id: &str) -> String {
+    // Arca's ids are hex, AWS's may hold `+`, `/` and `=`: encode them all (`/` too).
+    let id = encode_key(version_id).replace('/', "%2F");
+    format!("{}?versionId={id}", copy_source(bucket, key))
+}
+
 fn encode_key(key: &str) -> String {
     key.bytes()
         .map(|b| match b {

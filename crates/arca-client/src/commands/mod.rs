@@ -11,6 +11,7 @@ pub(crate) mod ls;
 pub(crate) mod mb;
 pub(crate) mod presign;
 pub(crate) mod rb;
+pub(crate) mod restore;
 pub(crate) mod rm;
 pub(crate) mod stat;
 pub(crate) mod sync;

@@ -28,6 +28,31 @@ pub(crate) async fn run(
     Ok(())
 }
 
+/// Removes one version of `target` for good (`arca rm --version-id`).
+pub(crate) async fn remove_version(
+    args: &ClientArgs,
+    aliases: &Aliases,
+    target: &str,
+    version_id: &str,
+) -> Result<(), ClientError> {
+    let (c, r) = remote(args, aliases, target).await?;
+    let out = c
+        .delete_object()
+        .bucket(&r.bucket)
+        .key(&r.key)
+        .version_id(version_id)
+        .send()
+        .await
+        .map_err(sdk)?;
+    let what = if out.delete_marker() == Some(true) {
+        "delete marker"
+    } else {
+        "version"
+    };
+    say(args, "delete", None, &format!("{} ({what} {version_id})", r.display()));
+    Ok(())
+}
+
 /// Deletes the one object `r` names.
 pub(crate) async fn delete_object(c: &Client, r: &Remote) -> Result<(), ClientError> {
     c.delete_object()

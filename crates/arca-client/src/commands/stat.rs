@@ -9,13 +9,19 @@ use crate::flags::ClientArgs;
 use crate::output::{date, json_line};
 
 /// `arca stat`: one line per header, then the user metadata.
-pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, target: &str) -> Result<(), ClientError> {
+pub(crate) async fn run(
+    args: &ClientArgs,
+    aliases: &Aliases,
+    target: &str,
+    version_id: Option<&str>,
+) -> Result<(), ClientError> {
     let (c, r) = remote(args, aliases, target).await?;
     let (c, r) = (&c, &r);
     let h = c
         .head_object()
         .bucket(&r.bucket)
         .key(&r.key)
+        .set_version_id(version_id.map(str::to_string))
         .checksum_mode(ChecksumMode::Enabled)
         .send()
         .await

@@ -552,6 +552,68 @@ async fn interrupted_upload_resumes_from_stored_parts() {
     assert!(ups.uploads().is_empty());
 }
 
+/// An accidental overwrite and delete undone from the command line, as S3 console users do:
+/// `ls --versions` shows the history, `restore` brings a version back, `rm --version-id`
+/// removes one for good, `stat --version-id` reads one.
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_from_the_command_line() {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    let c = s.client();
+    make_bucket(&c, "history").await;
+    c.put_bucket_versioning()
+        .bucket("history")
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for body in ["good draft", "oops"] {
+        let out = c
+            .put_object()
+            .bucket("history")
+            .key("notes.txt")
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        ids.push(out.version_id.unwrap());
+    }
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| arca_at(h, ep, args);
+        ok(run(&["rm", "s3://history/notes.txt"]));
+        let listed = ok(run(&["ls", "--versions", "s3://history/"]));
+        let lines: Vec<&str> = listed.lines().collect();
+        assert_eq!(lines.len(), 3, "{listed}");
+        assert!(
+            lines[0].contains("(marker)") && lines[0].ends_with("(latest)"),
+            "{listed}"
+        );
+        assert!(lines[1].contains(&ids[1]) && lines[2].contains(&ids[0]), "{listed}");
+        let st = ok(run(&[
+            "--json",
+            "stat",
+            "s3://history/notes.txt",
+            "--version-id",
+            &ids[0],
+        ]));
+        assert!(st.contains("\"Size\":\"10\""), "{st}");
+        ok(run(&["restore", "s3://history/notes.txt", "--version-id", &ids[0]]));
+        assert_eq!(ok(run(&["cat", "s3://history/notes.txt"])), "good draft");
+        ok(run(&["rm", "s3://history/notes.txt", "--version-id", &ids[1]]));
+        let json = ok(run(&["--json", "ls", "--versions", "s3://history/"]));
+        assert_eq!(json.lines().count(), 3, "restored, marker, first: {json}");
+        assert!(!json.contains(&ids[1]), "{json}");
+    });
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tree_and_json_output() {
     let s = TestServer::start();
