@@ -701,14 +701,14 @@ impl ArcaS3 {
         req: S3Request<PutObjectTaggingInput>,
     ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
         let input = req.input;
-        self.require_current_version(&input.bucket, &input.key, input.version_id.as_deref())?;
         let tags = tags_from_dto(input.tagging, 10)?;
-        self.store
-            .update_object(&input.bucket, &input.key, move |v| v.tags = tags)
-            .await
-            .s3()?;
+        let v = self
+            .update_named_version(&input.bucket, &input.key, input.version_id.as_deref(), move |v| {
+                v.tags = tags
+            })
+            .await?;
         Ok(S3Response::new(PutObjectTaggingOutput {
-            version_id: input.version_id,
+            version_id: v.version_id.or(input.version_id),
         }))
     }
 
@@ -729,13 +729,13 @@ impl ArcaS3 {
         req: S3Request<DeleteObjectTaggingInput>,
     ) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
         let input = req.input;
-        self.require_current_version(&input.bucket, &input.key, input.version_id.as_deref())?;
-        self.store
-            .update_object(&input.bucket, &input.key, |v| v.tags.clear())
-            .await
-            .s3()?;
+        let v = self
+            .update_named_version(&input.bucket, &input.key, input.version_id.as_deref(), |v| {
+                v.tags.clear()
+            })
+            .await?;
         Ok(S3Response::new(DeleteObjectTaggingOutput {
-            version_id: input.version_id,
+            version_id: v.version_id.or(input.version_id),
         }))
     }
 }

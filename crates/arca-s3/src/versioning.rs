@@ -79,18 +79,25 @@ impl ArcaS3 {
         Ok(version)
     }
 
-    /// Refuses a change in place (tagging) of a version other than the current one: only the
-    /// current version can be changed yet, and a request for another must not change it.
-    pub(crate) fn require_current_version(&self, bucket: &str, key: &str, version_id: Option<&str>) -> S3Result<()> {
-        check_version_id(version_id)?;
-        let Some(id) = version_id else { return Ok(()) };
-        let current = self.read_version(bucket, key, None)?;
-        if current.version_id.as_deref().unwrap_or("null") != id {
-            return Err(
-                AwsError::NotImplemented.with_message("Changing a noncurrent version in place is not supported yet.")
-            );
+    /// Changes the version a request names in place (tags): the current one without a
+    /// version id. A delete marker is refused as a read of it would be.
+    pub(crate) async fn update_named_version<F>(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        f: F,
+    ) -> S3Result<ObjectVersion>
+    where
+        F: FnOnce(&mut ObjectVersion) + Send + 'static,
+    {
+        match version_id {
+            None => self.store.update_object(bucket, key, f).await.s3(),
+            Some(id) => {
+                self.read_version(bucket, key, Some(id))?;
+                self.store.update_version(bucket, key, id, f).await.s3()
+            }
         }
-        Ok(())
     }
 }
 

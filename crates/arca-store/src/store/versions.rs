@@ -23,12 +23,12 @@
 use std::ops::ControlFlow;
 
 use super::Store;
-use super::records::{name_key, queue_garbage, read_object, replace_blobs};
+use super::records::{name_key, queue_garbage, read_object, replace_blobs, require_bucket};
 use crate::blob::BlobId;
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvRead, KvWrite, Visit, prefix_end, prefix_range};
 use crate::list_versions::{VersionPage, VersionQuery, list_versions};
-use crate::record::{BucketRecord, ObjectVersion, Owner, VersioningState, decode, encode};
+use crate::record::{ObjectVersion, Owner, VersioningState, decode, encode};
 use crate::store::{WriteCondition, now_ms};
 use crate::tables::{BUCKETS, OBJECTS, VERSIONS, object_key, version_key, version_prefix};
 
@@ -77,11 +77,22 @@ fn now_us() -> u64 {
         .map_or(0, |d| d.as_micros() as u64)
 }
 
-pub(crate) fn read_bucket(txn: &dyn KvRead, bucket: &str) -> StoreResult<BucketRecord> {
-    match txn.get(BUCKETS, bucket.as_bytes())? {
-        Some(v) => decode(&v),
-        None => Err(StoreError::NoSuchBucket(bucket.to_string())),
-    }
+/// The one field of a [`BucketRecord`] every write needs: decoding only it skips the rest
+/// of the record (CORS rules, tags) without allocating, in the commit thread's time.
+#[derive(serde::Deserialize)]
+struct BucketVersioning {
+    #[serde(default)]
+    versioning: VersioningState,
+}
+
+/// The bucket's versioning state; `NoSuchBucket` without it.
+pub(crate) fn read_versioning(txn: &dyn KvRead, bucket: &str) -> StoreResult<VersioningState> {
+    let mut state = None;
+    txn.get_with(BUCKETS, bucket.as_bytes(), &mut |v| {
+        state = Some(decode::<BucketVersioning>(v)?.versioning);
+        Ok(())
+    })?;
+    state.ok_or_else(|| StoreError::NoSuchBucket(bucket.to_string()))
 }
 
 /// Visits the key's rows in `versions`, newest first, until `visit` breaks.
@@ -145,6 +156,22 @@ fn promote_newest(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult
     Ok(())
 }
 
+/// The key's current version, and in a versioned bucket its record as stored too, so that
+/// making it noncurrent moves those bytes rather than encoding it again.
+pub(crate) fn read_current(
+    txn: &dyn KvRead,
+    state: VersioningState,
+    k: &[u8],
+) -> StoreResult<(Option<ObjectVersion>, Option<Vec<u8>>)> {
+    if state == VersioningState::Unversioned {
+        return Ok((read_object(txn, k)?, None));
+    }
+    match txn.get(OBJECTS, k)? {
+        Some(raw) => Ok((Some(decode(&raw)?), Some(raw))),
+        None => Ok((None, None)),
+    }
+}
+
 /// Makes `version` (an object or a delete marker) the key's newest version in a bucket in
 /// `state`, given what is current now; `record` is `version` already encoded as a null
 /// version, used as is in an unversioned bucket. Returns the new version's id and the blobs
@@ -153,7 +180,7 @@ pub(crate) fn install(
     txn: &mut dyn KvWrite,
     state: VersioningState,
     (bucket, key): (&str, &str),
-    current: Option<ObjectVersion>,
+    (current, current_record): (Option<ObjectVersion>, Option<Vec<u8>>),
     mut version: ObjectVersion,
     record: Option<Vec<u8>>,
 ) -> StoreResult<(Option<String>, Vec<BlobId>)> {
@@ -174,7 +201,11 @@ pub(crate) fn install(
         if state == VersioningState::Suspended && current.version_id.is_none() {
             garbage.extend(current.blobs());
         } else {
-            txn.put(VERSIONS, &version_key(bucket, key, current.stamp), &encode(&current)?)?;
+            let archived = match current_record {
+                Some(r) => r,
+                None => encode(&current)?,
+            };
+            txn.put(VERSIONS, &version_key(bucket, key, current.stamp), &archived)?;
         }
     }
     if state == VersioningState::Suspended {
@@ -239,7 +270,7 @@ impl Store {
     /// marker; `NoSuchVersion` when there is none (`NoSuchBucket` without the bucket).
     pub fn get_version(&self, bucket: &str, key: &str, version_id: &str) -> StoreResult<ObjectVersion> {
         self.meta.read(|txn| {
-            read_bucket(txn, bucket)?;
+            require_bucket(txn, bucket)?;
             match find_version(txn, bucket, key, version_id)? {
                 Some((_, v)) => Ok(v),
                 None => Err(StoreError::NoSuchVersion {
@@ -248,6 +279,31 @@ impl Store {
                 }),
             }
         })
+    }
+
+    /// Changes version `version_id` of `key` in place (its tags); `NoSuchVersion` when there
+    /// is none. Delete markers have nothing to change: the caller refuses them first.
+    pub async fn update_version<F>(&self, bucket: &str, key: &str, version_id: &str, f: F) -> StoreResult<ObjectVersion>
+    where
+        F: FnOnce(&mut ObjectVersion) + Send + 'static,
+    {
+        let (bucket, key, id) = (bucket.to_string(), key.to_string(), version_id.to_string());
+        self.meta
+            .write(move |txn| {
+                require_bucket(txn, &bucket)?;
+                let Some((place, mut version)) = find_version(txn, &bucket, &key, &id)? else {
+                    return Err(StoreError::NoSuchVersion { key, version_id: id });
+                };
+                f(&mut version);
+                let record = encode(&version)?;
+                let k = match place {
+                    VersionPlace::Current => (OBJECTS, object_key(&bucket, &key)),
+                    VersionPlace::Noncurrent => (VERSIONS, version_key(&bucket, &key, version.stamp)),
+                };
+                txn.put(k.0, &k.1, &record)?;
+                Ok(version)
+            })
+            .await
     }
 
     /// The delete marker that hides `key`, if its newest version is one (what a GET without a
@@ -264,7 +320,7 @@ impl Store {
     /// A page of every version and delete marker of a bucket's keys (see [`VersionQuery`]).
     pub fn list_versions(&self, bucket: &str, query: &VersionQuery) -> StoreResult<VersionPage> {
         self.meta.read(|txn| {
-            read_bucket(txn, bucket)?;
+            require_bucket(txn, bucket)?;
             list_versions(txn, bucket, query)
         })
     }
@@ -289,11 +345,11 @@ impl Store {
         let outcomes = self
             .meta
             .write(move |txn| {
-                let record = read_bucket(txn, &bucket)?;
+                let state = read_versioning(txn, &bucket)?;
                 let mut outcomes = Vec::with_capacity(targets.len());
                 for target in targets {
                     let outcome = match target.version_id {
-                        None => delete_current(txn, record.versioning, &bucket, &target.key, &owner)?,
+                        None => delete_current(txn, state, &bucket, &target.key, &owner)?,
                         Some(id) => delete_version(txn, &bucket, &target.key, &id)?,
                     };
                     outcomes.push(outcome);
@@ -327,11 +383,11 @@ impl Store {
         let (version_id, freed) = self
             .meta
             .write(move |txn| {
-                let state = read_bucket(txn, &bucket)?.versioning;
+                let state = read_versioning(txn, &bucket)?;
                 let k = object_key(&bucket, &key);
-                let current = read_object(txn, &k)?;
+                let current = read_current(txn, state, &k)?;
                 condition
-                    .check(current.as_ref())
+                    .check(current.0.as_ref())
                     .map_err(|e| name_key(e, &bucket, &key))?;
                 let (id, garbage) = install(txn, state, (&bucket, &key), current, version, Some(record))?;
                 Ok((id, replace_blobs(txn, &blobs, &garbage)?))
@@ -353,9 +409,9 @@ fn delete_current(
     owner: &Owner,
 ) -> StoreResult<DeleteOutcome> {
     let k = object_key(bucket, key);
-    let current = read_object(txn, &k)?;
+    let current = read_current(txn, state, &k)?;
     if state == VersioningState::Unversioned {
-        let garbage = current.map(|c| c.blobs()).unwrap_or_default();
+        let garbage = current.0.map(|c| c.blobs()).unwrap_or_default();
         txn.delete(OBJECTS, &k)?;
         queue_garbage(txn, &garbage)?;
         return Ok(DeleteOutcome {
@@ -578,6 +634,17 @@ mod tests {
         delete(&s, "k", Some(&v1)).await;
         assert!(matches!(s.get_object("b", "k"), Err(StoreError::NoSuchKey { .. })));
         assert!(all_versions(&s, 10).is_empty());
+        // Tags of a noncurrent version change in place, and only there.
+        let v0 = put(&s, "k", b"zero").await.unwrap();
+        put(&s, "k", b"one again").await.unwrap();
+        s.update_version("b", "k", &v0, |v| v.tags = vec![("t".into(), "1".into())])
+            .await
+            .unwrap();
+        assert_eq!(s.get_version("b", "k", &v0).unwrap().tags.len(), 1);
+        assert!(s.get_object("b", "k").unwrap().tags.is_empty());
+        delete(&s, "k", Some(&v0)).await;
+        let current = s.get_object("b", "k").unwrap().version_id.unwrap();
+        delete(&s, "k", Some(&current)).await;
         // A version that is not there: done, as S3 answers.
         assert!(!delete(&s, "k", Some(&v1)).await.delete_marker);
         assert!(matches!(

@@ -271,3 +271,52 @@ async fn version_listing_pages_through_many_versions() {
         assert_eq!(versions(&c, "pag", max_keys).await, whole, "{max_keys} a page");
     }
 }
+
+#[tokio::test]
+async fn tags_belong_to_each_version() {
+    use aws_sdk_s3::types::{Tag, Tagging};
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "tagged").await;
+    set_versioning(&c, "tagged", BucketVersioningStatus::Enabled).await;
+    let old = put(&c, "tagged", "k", "old").await.unwrap();
+    put(&c, "tagged", "k", "new").await.unwrap();
+    let tagging = Tagging::builder()
+        .tag_set(Tag::builder().key("state").value("archived").build().unwrap())
+        .build()
+        .unwrap();
+    let out = c
+        .put_object_tagging()
+        .bucket("tagged")
+        .key("k")
+        .version_id(&old)
+        .tagging(tagging)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.version_id(), Some(old.as_str()));
+    let tags = |version: Option<String>| {
+        let c = c.clone();
+        async move {
+            let out = c
+                .get_object_tagging()
+                .bucket("tagged")
+                .key("k")
+                .set_version_id(version)
+                .send()
+                .await
+                .unwrap();
+            out.tag_set().iter().map(|t| t.key().to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(tags(Some(old.clone())).await, ["state"]);
+    assert!(tags(None).await.is_empty(), "the current version is untouched");
+    c.delete_object_tagging()
+        .bucket("tagged")
+        .key("k")
+        .version_id(&old)
+        .send()
+        .await
+        .unwrap();
+    assert!(tags(Some(old)).await.is_empty());
+}
