@@ -80,6 +80,9 @@ pub enum ClientCommand {
     Cat {
         /// `s3://bucket/key`.
         target: String,
+        /// That version instead of the current one.
+        #[arg(long)]
+        version_id: Option<String>,
     },
     /// Print a presigned URL for GET (default) or PUT.
     Presign {
@@ -115,7 +118,7 @@ impl ClientCommand {
             | C::Tree { target }
             | C::Mb { target }
             | C::Rb { target, .. }
-            | C::Cat { target }
+            | C::Cat { target, .. }
             | C::Presign { target, .. } => vec![target],
             C::Uploads(uploads::UploadsCommand::Ls { target } | uploads::UploadsCommand::Abort { target, .. }) => {
                 vec![target]
@@ -190,7 +193,7 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
             Some(id) => rm::remove_version(args, &aliases, &target, &id).await,
             None => rm::run(args, &aliases, &target, recursive, &filters.filters).await,
         },
-        ClientCommand::Cat { target } => cat::run(args, &aliases, &target).await,
+        ClientCommand::Cat { target, version_id } => cat::run(args, &aliases, &target, version_id.as_deref()).await,
         ClientCommand::Presign {
             target,
             expires_in,

@@ -510,11 +510,13 @@ async fn get_verified(
     client: &Client,
     bucket: &str,
     key: &str,
+    version_id: Option<&str>,
 ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, ClientError> {
     client
         .get_object()
         .bucket(bucket)
         .key(key)
+        .set_version_id(version_id.map(str::to_string))
         .checksum_mode(ChecksumMode::Enabled)
         .send()
         .await
@@ -532,7 +534,7 @@ async fn download_small(
     path: &Path,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let out = get_verified(client, bucket, key).await?;
+    let out = get_verified(client, bucket, key, None).await?;
     let bytes = out
         .body
         .collect()
@@ -565,7 +567,7 @@ async fn download_whole(
     tmp: &Path,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let out = get_verified(client, bucket, key).await?;
+    let out = get_verified(client, bucket, key, None).await?;
     let mut file = tokio::fs::File::create(tmp)
         .await
         .map_err(|e| ClientError::io(tmp.display(), e))?;
@@ -667,8 +669,13 @@ async fn download_ranges(
 }
 
 /// Streams an object to standard output.
-pub(crate) async fn download_stdout(client: &Client, bucket: &str, key: &str) -> Result<(), ClientError> {
-    let out = get_verified(client, bucket, key).await?;
+pub(crate) async fn download_stdout(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<(), ClientError> {
+    let out = get_verified(client, bucket, key, version_id).await?;
     let mut body = out.body;
     let mut stdout = tokio::io::stdout();
     while let Some(chunk) = body

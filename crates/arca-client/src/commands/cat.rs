@@ -1,4 +1,4 @@
-//! `arca cat`: an object to standard output.
+//! `arca cat`: an object (or one of its versions) to standard output.
 
 use super::remote;
 use crate::alias::Aliases;
@@ -6,8 +6,13 @@ use crate::error::ClientError;
 use crate::flags::ClientArgs;
 use crate::transfer;
 
-/// Streams `target`'s bytes to standard output.
-pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, target: &str) -> Result<(), ClientError> {
+/// Streams `target`'s bytes (of version `version_id`, if given) to standard output.
+pub(crate) async fn run(
+    args: &ClientArgs,
+    aliases: &Aliases,
+    target: &str,
+    version_id: Option<&str>,
+) -> Result<(), ClientError> {
     let (c, r) = remote(args, aliases, target).await?;
-    transfer::download_stdout(&c, &r.bucket, &r.key).await
+    transfer::download_stdout(&c, &r.bucket, &r.key, version_id).await
 }

@@ -79,7 +79,7 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Res
         }
         (Location::Remote(r), Location::Stdio) => {
             let c = client_for(args, aliases, &r).await?;
-            transfer::download_stdout(&c, &r.bucket, &r.key).await
+            transfer::download_stdout(&c, &r.bucket, &r.key, None).await
         }
         (Location::Local(p), Location::Remote(r)) => {
             let c = client_for(args, aliases, &r).await?;

@@ -605,6 +605,10 @@ async fn versions_from_the_command_line() {
             &ids[0],
         ]));
         assert!(st.contains("\"Size\":\"10\""), "{st}");
+        assert_eq!(
+            ok(run(&["cat", "s3://history/notes.txt", "--version-id", &ids[1]])),
+            "oops"
+        );
         ok(run(&["restore", "s3://history/notes.txt", "--version-id", &ids[0]]));
         assert_eq!(ok(run(&["cat", "s3://history/notes.txt"])), "good draft");
         ok(run(&["rm", "s3://history/notes.txt", "--version-id", &ids[1]]));
