@@ -84,6 +84,12 @@ async fn with_bucket(m: &Machine) -> Running {
     r
 }
 
+/// Makes the blob `extent` the object `b/k`.
+async fn put_extent(s: &Store, extent: Extent) -> StoreResult<Option<String>> {
+    let v = version("e", ObjectData::Extents(vec![extent]));
+    s.put_object("b", "k", v, WriteCondition::Always).await
+}
+
 /// Bytes that span several staging buffers, so that some reach the file before the end.
 fn large_body() -> Vec<u8> {
     (0..3 * 1024 * 1024 + 5).map(|i| (i % 251) as u8).collect()
@@ -134,16 +140,7 @@ async fn power_cut_after_the_blob_is_fsynced_but_before_its_record_commits() {
     // The intent commits, the blob is written and fsynced, the record's commit is lost.
     r.power.after_commits(1);
     let extent = blob(&r.store, b"never acknowledged").await;
-    let put = r
-        .store
-        .put_object(
-            "b",
-            "k",
-            version("e", ObjectData::Extents(vec![extent])),
-            WriteCondition::Always,
-        )
-        .await;
-    assert!(put.is_err());
+    assert!(put_extent(&r.store, extent).await.is_err());
     assert_eq!(r.cut(Loss::Torn), 0, "the finished blob was durable");
     let s = m.boot().store;
     // Nothing partial is visible, and the orphan is reclaimed.
@@ -216,15 +213,7 @@ async fn power_cut_during_gc_is_finished_by_the_next_pass() {
         let r = with_bucket(&m).await;
         r.power.after_commits(1);
         let extent = blob(&r.store, b"orphan").await;
-        let _ = r
-            .store
-            .put_object(
-                "b",
-                "k",
-                version("e", ObjectData::Extents(vec![extent])),
-                WriteCondition::Always,
-            )
-            .await;
+        let _ = put_extent(&r.store, extent).await;
         r.cut(Loss::Torn);
     }
     let r = m.boot();

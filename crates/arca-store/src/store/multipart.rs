@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::{Bound, ControlFlow};
 
 use super::Store;
-use super::records::{name_key, queue_garbage, read_parts, read_upload, remove_upload, replace_blobs, require_bucket};
-use super::versions::{install, read_current, read_versioning};
+use super::records::{queue_garbage, read_parts, read_upload, remove_upload, replace_blobs, require_bucket};
+use super::versions::{current_for_write, install};
 use crate::blob::BlobId;
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, prefix_end, range_from};
@@ -195,12 +195,7 @@ impl Store {
                 let upload = read_upload(txn, &bucket, &key, &upload_id)?;
                 let parts = read_parts(txn, &upload_id)?;
                 let mut version = build(&upload, &parts)?;
-                let state = read_versioning(txn, &bucket)?;
-                let k = object_key(&bucket, &key);
-                let current = read_current(txn, state, &k)?;
-                condition
-                    .check(current.0.as_ref())
-                    .map_err(|e| name_key(e, &bucket, &key))?;
+                let (state, current) = current_for_write(txn, &bucket, &key, &condition)?;
                 let used: HashSet<BlobId> = version.blobs().into_iter().collect();
                 remove_upload(txn, &upload)?;
                 // remove_upload queued every part's blob; keep the ones the object now owns.

@@ -156,13 +156,27 @@ fn promote_newest(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult
     Ok(())
 }
 
-/// The key's current version, and in a versioned bucket its record as stored too, so that
+/// A key's current version, and in a versioned bucket its record as stored too, so that
 /// making it noncurrent moves those bytes rather than encoding it again.
-pub(crate) fn read_current(
+pub(crate) type CurrentVersion = (Option<ObjectVersion>, Option<Vec<u8>>);
+
+/// What a write to `key` starts from: the bucket's versioning state and the key's current
+/// version, once `condition` holds for it.
+pub(crate) fn current_for_write(
     txn: &dyn KvRead,
-    state: VersioningState,
-    k: &[u8],
-) -> StoreResult<(Option<ObjectVersion>, Option<Vec<u8>>)> {
+    bucket: &str,
+    key: &str,
+    condition: &WriteCondition,
+) -> StoreResult<(VersioningState, CurrentVersion)> {
+    let state = read_versioning(txn, bucket)?;
+    let current = read_current(txn, state, &object_key(bucket, key))?;
+    condition
+        .check(current.0.as_ref())
+        .map_err(|e| name_key(e, bucket, key))?;
+    Ok((state, current))
+}
+
+fn read_current(txn: &dyn KvRead, state: VersioningState, k: &[u8]) -> StoreResult<CurrentVersion> {
     if state == VersioningState::Unversioned {
         return Ok((read_object(txn, k)?, None));
     }
@@ -180,7 +194,7 @@ pub(crate) fn install(
     txn: &mut dyn KvWrite,
     state: VersioningState,
     (bucket, key): (&str, &str),
-    (current, current_record): (Option<ObjectVersion>, Option<Vec<u8>>),
+    (current, current_record): CurrentVersion,
     mut version: ObjectVersion,
     record: Option<Vec<u8>>,
 ) -> StoreResult<(Option<String>, Vec<BlobId>)> {
@@ -383,12 +397,7 @@ impl Store {
         let (version_id, freed) = self
             .meta
             .write(move |txn| {
-                let state = read_versioning(txn, &bucket)?;
-                let k = object_key(&bucket, &key);
-                let current = read_current(txn, state, &k)?;
-                condition
-                    .check(current.0.as_ref())
-                    .map_err(|e| name_key(e, &bucket, &key))?;
+                let (state, current) = current_for_write(txn, &bucket, &key, &condition)?;
                 let (id, garbage) = install(txn, state, (&bucket, &key), current, version, Some(record))?;
                 Ok((id, replace_blobs(txn, &blobs, &garbage)?))
             })
