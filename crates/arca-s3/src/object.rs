@@ -355,7 +355,13 @@ impl ArcaS3 {
         let input = req.input;
         check_version_id(input.version_id.as_deref())?;
         if let Some(cond) = &input.if_match {
-            match self.store.get_object(&input.bucket, &input.key) {
+            // The condition is on the version the request deletes: the current one, or the
+            // one it names.
+            let target = match input.version_id.as_deref() {
+                Some(id) => self.store.get_version(&input.bucket, &input.key, id),
+                None => self.store.get_object(&input.bucket, &input.key),
+            };
+            match target {
                 Ok(v) if etag_matches(cond, &v.etag) => {}
                 Ok(_) => {
                     return Err(AwsError::PreconditionFailed.error());

@@ -143,6 +143,27 @@ async fn versions_markers_and_promotion() {
         ]
     );
 
+    // A conditional delete of a version compares that version's ETag, not the current one's.
+    let first = c
+        .head_object()
+        .bucket("ver")
+        .key("k")
+        .version_id(&v1)
+        .send()
+        .await
+        .unwrap();
+    let first_etag = first.e_tag().unwrap().to_string();
+    let e = c
+        .delete_object()
+        .bucket("ver")
+        .key("k")
+        .version_id(&v2)
+        .if_match(&first_etag)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "PreconditionFailed");
+
     // Removing the marker brings the key back; removing the current version promotes v1.
     let del = c
         .delete_object()
