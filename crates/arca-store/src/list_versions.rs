@@ -90,17 +90,10 @@ fn versions_of(txn: &dyn KvRead, bucket: &str, key: &str) -> StoreResult<Vec<Obj
         out.push(decode(v)?);
         Ok(())
     })?;
-    let prefix = version_prefix(bucket, key);
-    let end = prefix_end(&prefix);
-    txn.scan(
-        VERSIONS,
-        crate::kv::prefix_range(&prefix, &end),
-        Direction::Forward,
-        &mut |_, v| {
-            out.push(decode(v)?);
-            Ok(ControlFlow::Continue(()))
-        },
-    )?;
+    crate::store::versions::scan_versions(txn, bucket, key, &mut |_, v| {
+        out.push(decode(v)?);
+        Ok(ControlFlow::Continue(()))
+    })?;
     Ok(out)
 }
 

@@ -18,7 +18,7 @@ mod multipart;
 mod objects;
 mod read;
 mod records;
-mod versions;
+pub(crate) mod versions;
 
 use std::fs::File;
 use std::ops::{Bound, ControlFlow};

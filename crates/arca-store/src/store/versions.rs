@@ -96,7 +96,7 @@ pub(crate) fn read_versioning(txn: &dyn KvRead, bucket: &str) -> StoreResult<Ver
 }
 
 /// Visits the key's rows in `versions`, newest first, until `visit` breaks.
-fn scan_versions(txn: &dyn KvRead, bucket: &str, key: &str, visit: &mut Visit<'_>) -> StoreResult<()> {
+pub(crate) fn scan_versions(txn: &dyn KvRead, bucket: &str, key: &str, visit: &mut Visit<'_>) -> StoreResult<()> {
     let prefix = version_prefix(bucket, key);
     let end = prefix_end(&prefix);
     txn.scan(VERSIONS, prefix_range(&prefix, &end), Direction::Forward, visit)

@@ -557,23 +557,14 @@ async fn interrupted_upload_resumes_from_stored_parts() {
 /// removes one for good, `stat --version-id` reads one.
 #[tokio::test(flavor = "multi_thread")]
 async fn versions_from_the_command_line() {
-    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    use aws_sdk_s3::types::BucketVersioningStatus;
     let s = TestServer::start();
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let ep = s.endpoint.as_str();
     let c = s.client();
     make_bucket(&c, "history").await;
-    c.put_bucket_versioning()
-        .bucket("history")
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_versioning(&c, "history", BucketVersioningStatus::Enabled).await;
     let mut ids = Vec::new();
     for body in ["good draft", "oops"] {
         let out = c

@@ -251,22 +251,13 @@ async fn versioned_writer(
 /// bytes, and removing every version reclaims every blob.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_versions_survive_kill_9() {
-    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    use aws_sdk_s3::types::BucketVersioningStatus;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
     let mut server = TestServer::start_on(&dir, &[]);
     let c = server.client();
     make_bucket(&c, "vcrash").await;
-    c.put_bucket_versioning()
-        .bucket("vcrash")
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_versioning(&c, "vcrash", BucketVersioningStatus::Enabled).await;
     let ledger: Arc<Mutex<VersionLedger>> = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let tasks: Vec<_> = (0..6)

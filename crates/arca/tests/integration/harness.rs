@@ -188,6 +188,19 @@ pub(crate) async fn make_bucket(c: &Client, name: &str) {
         .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
 }
 
+/// Turns versioning on (`Enabled`) or off (`Suspended`) for `bucket`.
+pub(crate) async fn set_versioning(c: &Client, bucket: &str, status: aws_sdk_s3::types::BucketVersioningStatus) {
+    let config = aws_sdk_s3::types::VersioningConfiguration::builder()
+        .status(status)
+        .build();
+    c.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(config)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The S3 error code of an SDK error.
 pub(crate) fn code<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
 where

@@ -4,18 +4,9 @@
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketVersioningStatus, Delete, ObjectIdentifier, VersioningConfiguration};
+use aws_sdk_s3::types::{BucketVersioningStatus, Delete, ObjectIdentifier};
 
 use crate::harness::*;
-
-async fn set_versioning(c: &Client, bucket: &str, status: BucketVersioningStatus) {
-    c.put_bucket_versioning()
-        .bucket(bucket)
-        .versioning_configuration(VersioningConfiguration::builder().status(status).build())
-        .send()
-        .await
-        .unwrap();
-}
 
 async fn put(c: &Client, bucket: &str, key: &str, body: &str) -> Option<String> {
     c.put_object()
