@@ -4,7 +4,9 @@
 use clap::Subcommand;
 
 use crate::alias::Aliases;
-use crate::commands::{alias, cat, cp, du, ls, mb, presign, rb, restore, rm, stat, sync, tree, uploads};
+use crate::commands::{
+    admin, alias, cat, cp, du, lifecycle, ls, mb, presign, rb, restore, rm, stat, sync, tree, uploads,
+};
 use crate::error::ClientError;
 use crate::flags::{ClientArgs, FilterArgs};
 use crate::location::{Location, Remote};
@@ -101,6 +103,12 @@ pub enum ClientCommand {
     /// Multipart uploads in progress: `uploads ls s3://bucket[/prefix]`, `uploads abort …`.
     #[command(subcommand)]
     Uploads(uploads::UploadsCommand),
+    /// A bucket's lifecycle rules: `lifecycle get|set|rm s3://bucket [FILE]`.
+    #[command(subcommand)]
+    Lifecycle(lifecycle::LifecycleCommand),
+    /// The server's admin API (root user): `admin jobs`, `admin run-lifecycle`.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 impl ClientCommand {
@@ -123,7 +131,8 @@ impl ClientCommand {
             C::Uploads(uploads::UploadsCommand::Ls { target } | uploads::UploadsCommand::Abort { target, .. }) => {
                 vec![target]
             }
-            C::Alias(_) => Vec::new(),
+            C::Lifecycle(cmd) => vec![cmd.target()],
+            C::Admin(_) | C::Alias(_) => Vec::new(),
         }
     }
 }
@@ -200,6 +209,8 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
             put,
         } => presign::run(args, &aliases, &target, expires_in, put).await,
         ClientCommand::Uploads(cmd) => uploads::run(args, &aliases, cmd).await,
+        ClientCommand::Lifecycle(cmd) => lifecycle::run(args, &aliases, cmd).await,
+        ClientCommand::Admin(cmd) => admin::run(args, &aliases, cmd).await,
         ClientCommand::Cp(a) => cp::run(args, &aliases, &a).await,
         ClientCommand::Mv(a) => cp::mv(args, &aliases, &a).await,
         ClientCommand::Sync(a) => sync::run(args, &aliases, &a).await,

@@ -30,7 +30,7 @@ pub struct ConnectArgs {
 }
 
 impl ConnectArgs {
-    fn ca_bundle(&self) -> Option<std::path::PathBuf> {
+    pub(crate) fn ca_bundle(&self) -> Option<std::path::PathBuf> {
         self.ca_bundle.clone().or_else(|| {
             std::env::var_os("AWS_CA_BUNDLE")
                 .filter(|v| !v.is_empty())

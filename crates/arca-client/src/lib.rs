@@ -28,6 +28,7 @@ mod output;
 mod pages;
 mod progress;
 pub mod resume;
+mod signed;
 pub mod sync;
 mod transfer;
 mod trust;

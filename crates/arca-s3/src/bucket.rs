@@ -39,6 +39,7 @@ impl ArcaS3 {
             owner: self.owner.clone(),
             tags: None,
             cors: None,
+            lifecycle: None,
             versioning: Default::default(),
         };
         match self.store.create_bucket(record).await {

@@ -14,6 +14,15 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
     Timestamp::from(t)
 }
 
+/// An HTTP date (`Fri, 23 Dec 2012 00:00:00 GMT`), as S3 writes them inside headers.
+pub(crate) fn http_date(ms: i64) -> String {
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let t: time::OffsetDateTime = timestamp(ms).into();
+    t.format(FORMAT).unwrap_or_default()
+}
+
 /// Milliseconds truncated to whole seconds (HTTP dates have no fractions).
 pub(crate) fn whole_seconds(ms: i64) -> i64 {
     ms.div_euclid(1000)

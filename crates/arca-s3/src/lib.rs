@@ -15,6 +15,7 @@ mod checksum;
 mod common;
 pub mod cors;
 pub mod error;
+mod lifecycle;
 pub mod limits;
 mod listing;
 pub mod location;
@@ -290,6 +291,20 @@ impl S3 for ArcaS3 {
         req: S3Request<GetBucketLifecycleConfigurationInput>,
     ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
         self.get_bucket_lifecycle_configuration_impl(req)
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<PutBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<PutBucketLifecycleConfigurationOutput>> {
+        self.put_bucket_lifecycle_configuration_impl(req).await
+    }
+
+    async fn delete_bucket_lifecycle(
+        &self,
+        req: S3Request<DeleteBucketLifecycleInput>,
+    ) -> S3Result<S3Response<DeleteBucketLifecycleOutput>> {
+        self.delete_bucket_lifecycle_impl(req).await
     }
 
     async fn get_bucket_website(

@@ -64,6 +64,8 @@ struct ReadHeaders {
     storage_class: Option<StorageClass>,
     checksum: Checksum,
     version_id: Option<String>,
+    /// `x-amz-expiration`: when a lifecycle rule will expire the current version.
+    expiration: Option<String>,
 }
 
 /// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
@@ -112,6 +114,7 @@ macro_rules! object_headers {
             expires: h.expires,
             storage_class: h.storage_class,
             version_id: h.version_id,
+            expiration: h.expiration,
             parts_count: h.parts_count,
             checksum_crc32: h.checksum.checksum_crc32,
             checksum_crc32c: h.checksum.checksum_crc32c,
@@ -225,6 +228,7 @@ impl ArcaS3 {
             stamp: 0,
         };
         let etag = version.etag.clone();
+        let expiration = self.expiration_header(&input.bucket, &input.key, &version);
         let version_id = match self
             .store
             .put_object(&input.bucket, &input.key, version, condition)
@@ -247,6 +251,7 @@ impl ArcaS3 {
             checksum_sha256: c.checksum_sha256.take(),
             checksum_type: c.checksum_type.take(),
             size: Some(ingested.size as i64),
+            expiration,
             ..Default::default()
         }))
     }
@@ -318,7 +323,12 @@ impl ArcaS3 {
             Checksum::default()
         };
         let c = &v.content;
+        let expiration = match r.version_id {
+            None => self.expiration_header(bucket, key, &v),
+            Some(_) => None,
+        };
         let h = ReadHeaders {
+            expiration,
             start,
             end,
             partial: r.part_number.is_some() || start != 0 || end != v.size,

@@ -5,7 +5,7 @@
 //! the ACL, backup tools for encryption and object lock); a `501` stops them, while AWS's
 //! answer for an unconfigured bucket lets them go on. Each answer is the truth about Arca
 //! today: versioning was never enabled; the owner alone has access (ACLs disabled, as
-//! `BucketOwnerEnforced` says); nothing is public; no policy, lifecycle, website, encryption
+//! `BucketOwnerEnforced` says); nothing is public; no policy, website, encryption
 //! configuration, object lock or replication exists. When a feature lands, its reads move
 //! to its own module and stop being answered here. Writes of these configurations stay
 //! `501 NotImplemented`: accepting one and ignoring it would lie.
@@ -83,14 +83,6 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
         self.require_bucket(&req.input.bucket)?;
         Err(AwsError::ServerSideEncryptionConfigurationNotFoundError.error())
-    }
-
-    pub(crate) fn get_bucket_lifecycle_configuration_impl(
-        &self,
-        req: S3Request<GetBucketLifecycleConfigurationInput>,
-    ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
-        self.require_bucket(&req.input.bucket)?;
-        Err(AwsError::NoSuchLifecycleConfiguration.error())
     }
 
     pub(crate) fn get_bucket_website_impl(

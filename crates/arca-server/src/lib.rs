@@ -5,6 +5,7 @@
 //! store and the S3 layer together but holds no storage or S3 logic of its own.
 
 mod access;
+mod admin;
 mod auth;
 mod connections;
 mod corrections;
@@ -78,6 +79,8 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Most connections served at once (capped at half the open-file limit).
     pub max_connections: usize,
+    /// Seconds in a lifecycle "day" (86,400 unless shortened for tests and demos).
+    pub lifecycle_day_seconds: u64,
 }
 
 /// Why the server could not start (or stopped).
@@ -110,6 +113,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     data_folder::restrict_new_files();
     let options = arca_store::StoreOptions {
         meta_cache_bytes: config.meta_cache_mib * 1024 * 1024,
+        lifecycle_clock: arca_store::LifecycleClock::with_day_seconds(config.lifecycle_day_seconds),
     };
     let store = Store::open_with(&config.data_dir, &options)?;
     let (creds, source) =
@@ -262,7 +266,8 @@ pub fn s3_service(
     s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
     builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
-    builder.set_access(access::Access::new(store));
+    builder.set_access(access::Access::new(store.clone()));
+    builder.set_route(admin::AdminApi::new(store, creds.access_key.clone()));
     if let Some(domain) = domain {
         if domain.is_empty() || domain.contains('/') || domain.contains(':') {
             return Err(ServerError::Domain(domain.to_string()));

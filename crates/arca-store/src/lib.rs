@@ -28,6 +28,7 @@
 pub mod blob;
 mod error;
 pub mod kv;
+pub mod lifecycle;
 mod list;
 mod list_versions;
 pub mod meta;
@@ -38,13 +39,14 @@ pub mod tables;
 
 pub use blob::{BlobId, crc32c};
 pub use error::{StoreError, StoreResult};
+pub use lifecycle::{LifecycleClock, LifecycleConfiguration, LifecycleRule};
 pub use list::{ListEntry, ListPage, ListQuery};
 pub use list_versions::{VersionEntry, VersionPage, VersionQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
-    DeleteOutcome, DeleteTarget, Ingest, IngestTarget, Job, JobProgress, ObjectBytes, Pass, Store, StoreOptions,
-    UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
+    DeleteOutcome, DeleteTarget, Ingest, IngestTarget, Job, JobProgress, LIFECYCLE_JOB, ObjectBytes, Pass, Store,
+    StoreOptions, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

@@ -67,6 +67,9 @@ pub struct BucketRecord {
     /// Whether versioning was ever enabled.
     #[serde(default)]
     pub versioning: VersioningState,
+    /// Lifecycle rules; `None` when never set (and then not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::lifecycle::LifecycleConfiguration>,
 }
 
 /// Standard HTTP headers stored with an object and returned on GET/HEAD.
@@ -396,6 +399,7 @@ mod golden {
                 max_age_seconds: Some(600),
             }]),
             versioning: VersioningState::Unversioned,
+            lifecycle: None,
         };
         let version = ObjectVersion {
             version_id: None,

@@ -36,8 +36,12 @@ pub(crate) struct ServerArgs {
     /// half the open-file limit).
     #[arg(long, env = "ARCA_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Seconds in a lifecycle "day" (default 86400): shorten it to watch 30-day rules act in
+    /// minutes in a test or a demo.
+    #[arg(long, env = "ARCA_LIFECYCLE_DAY_SECONDS")]
+    lifecycle_day_seconds: Option<u64>,
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
-    /// idle_timeout_secs, max_connections.
+    /// idle_timeout_secs, max_connections, lifecycle_day_seconds.
     #[arg(long, env = "ARCA_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -54,6 +58,7 @@ struct FileConfig {
     meta_cache_mib: Option<usize>,
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
+    lifecycle_day_seconds: Option<u64>,
 }
 
 impl ServerArgs {
@@ -88,6 +93,11 @@ impl ServerArgs {
                 self.idle_timeout_secs.or(file.idle_timeout_secs).unwrap_or(20).max(1),
             ),
             max_connections: self.max_connections.or(file.max_connections).unwrap_or(4096).max(1),
+            lifecycle_day_seconds: self
+                .lifecycle_day_seconds
+                .or(file.lifecycle_day_seconds)
+                .unwrap_or(86_400)
+                .max(1),
         })
     }
 }

@@ -3,10 +3,12 @@
 //! and tested as a library function. What they share — finding a remote and its client,
 //! reporting what was done, naming an endpoint — is here.
 
+pub(crate) mod admin;
 pub(crate) mod alias;
 pub(crate) mod cat;
 pub(crate) mod cp;
 pub(crate) mod du;
+pub(crate) mod lifecycle;
 pub(crate) mod ls;
 pub(crate) mod mb;
 pub(crate) mod presign;

@@ -74,8 +74,8 @@ impl Store {
     }
 
     /// Deletes an empty bucket. Multipart uploads still in progress are aborted with it.
-    pub async fn delete_bucket(&self, name: &str) -> StoreResult<()> {
-        let name = name.to_string();
+    pub async fn delete_bucket(&self, bucket: &str) -> StoreResult<()> {
+        let name = bucket.to_string();
         let freed = self
             .meta
             .write(move |txn| {
@@ -103,6 +103,7 @@ impl Store {
                 Ok(freed)
             })
             .await?;
+        self.forget_lifecycle(bucket);
         if freed > 0 {
             self.wake_jobs();
         }

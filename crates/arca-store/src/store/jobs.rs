@@ -8,6 +8,7 @@
 //! and items so far, and a cursor for jobs that walk a table — is written to the `jobs` table,
 //! so a restart resumes a long walk where it stopped and an operator can see what ran.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -32,6 +33,9 @@ pub struct JobProgress {
     /// Where a job that walks a table resumes (the last key it finished); `None` for jobs
     /// that work from a queue, like GC.
     pub cursor: Option<Vec<u8>>,
+    /// Items by kind (`expired`, `transitioned`, …), for jobs that do more than one thing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<String, u64>,
 }
 
 /// The future of one pass: how many items it handled.
@@ -42,7 +46,9 @@ pub trait Job: Send + Sync + 'static {
     /// The job's name: its key in the `jobs` table and in logs.
     fn name(&self) -> &'static str;
 
-    /// Does one pass; `progress` is what was persisted last, and the job may move its cursor.
+    /// Does one pass; `progress` is what was persisted last. The job adds what it handled
+    /// to `progress.items` (and `counts`), may move its cursor, and may persist `progress`
+    /// itself mid-pass (in the commits that did the work); the scheduler persists it after.
     fn run_pass<'a>(&'a self, store: &'a Store, progress: &'a mut JobProgress) -> Pass<'a>;
 
     /// Longest wait between passes.
@@ -50,6 +56,11 @@ pub trait Job: Send + Sync + 'static {
 
     /// How long to let newly queued work settle, once woken, before the pass runs.
     fn wake_delay(&self) -> Duration;
+
+    /// Whether queued garbage brings the next pass forward ([`Store::wake_jobs`]).
+    fn woken_by_garbage(&self) -> bool {
+        false
+    }
 }
 
 /// Garbage collection as a job: removes the files of queued blobs past their grace period.
@@ -60,8 +71,12 @@ impl Job for GarbageCollection {
         "gc"
     }
 
-    fn run_pass<'a>(&'a self, store: &'a Store, _progress: &'a mut JobProgress) -> Pass<'a> {
-        Box::pin(async move { store.collect_garbage().await.map(|n| n as u64) })
+    fn run_pass<'a>(&'a self, store: &'a Store, progress: &'a mut JobProgress) -> Pass<'a> {
+        Box::pin(async move {
+            let n = store.collect_garbage().await? as u64;
+            progress.items += n;
+            Ok(n)
+        })
     }
 
     fn interval(&self) -> Duration {
@@ -71,6 +86,10 @@ impl Job for GarbageCollection {
     /// What was just queued must outlive its grace period before a pass can remove it.
     fn wake_delay(&self) -> Duration {
         Duration::from_millis(super::gc::GC_GRACE_MS as u64 + 100)
+    }
+
+    fn woken_by_garbage(&self) -> bool {
+        true
     }
 }
 
@@ -83,14 +102,25 @@ impl Store {
         })
     }
 
-    /// Runs one pass of `job` and persists its progress if it did work; how many items.
+    /// Runs one pass of `job` (after any pass of it already running) and persists its
+    /// progress if it did work or moved its cursor; how many items.
     pub async fn run_job_pass(&self, job: &dyn Job) -> StoreResult<u64> {
+        let lock = self
+            .job_locks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(job.name())
+            .or_default()
+            .clone();
+        let _one_at_a_time = lock.lock().await;
         let mut progress = self.job_progress(job.name())?;
+        let stored_cursor = progress.cursor.clone();
         let items = job.run_pass(self, &mut progress).await?;
-        if items > 0 {
-            progress.passes += 1;
-            progress.items += items;
-            progress.last_pass_ms = now_ms();
+        if items > 0 || progress.cursor != stored_cursor {
+            if items > 0 {
+                progress.passes += 1;
+                progress.last_pass_ms = now_ms();
+            }
             let (name, value) = (job.name(), encode(&progress)?);
             self.meta
                 .write(move |txn| {
@@ -102,16 +132,18 @@ impl Store {
         Ok(items)
     }
 
-    /// Brings the next pass forward (work was queued). A wake-up while the job is mid-pass is
-    /// kept for when it next waits (`notify_one`). GC is the only job so far; the second one
-    /// brings a wake-up per job.
+    /// Brings GC's next pass forward (garbage was queued). A wake-up while it is mid-pass is
+    /// kept for when it next waits (`notify_one`); GC is the one job [`Job::woken_by_garbage`].
     pub(crate) fn wake_jobs(&self) {
         self.jobs_wake.notify_one();
     }
 
     /// Runs every background job until the store is dropped by everyone else.
     pub fn spawn_jobs(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
-        let jobs: Vec<Arc<dyn Job>> = vec![Arc::new(GarbageCollection)];
+        let jobs: Vec<Arc<dyn Job>> = vec![
+            Arc::new(GarbageCollection),
+            Arc::new(super::lifecycle::LifecycleJob::for_clock(self.lifecycle_clock)),
+        ];
         jobs.into_iter()
             .map(|job| {
                 let weak = Arc::downgrade(self);
@@ -124,7 +156,11 @@ impl Store {
                             Err(e) => tracing::warn!(job = job.name(), error = %e, "job pass failed"),
                         }
                         let woken = async {
-                            store.jobs_wake.notified().await;
+                            if job.woken_by_garbage() {
+                                store.jobs_wake.notified().await;
+                            } else {
+                                std::future::pending::<()>().await;
+                            }
                             tokio::time::sleep(job.wake_delay()).await;
                         };
                         tokio::select! {
@@ -164,6 +200,7 @@ mod tests {
         let s = Store::open_on(dir.path(), Box::new(disk)).unwrap();
         let p = s.job_progress("gc").unwrap();
         assert_eq!((p.passes, p.items, p.cursor), (1, 1, None));
+        assert!(p.counts.is_empty());
         assert!(p.last_pass_ms > 0);
     }
 }

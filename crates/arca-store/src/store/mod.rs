@@ -14,20 +14,23 @@ mod crash_windows;
 mod gc;
 mod ingest;
 mod jobs;
+mod lifecycle;
 mod multipart;
 mod objects;
 mod read;
 mod records;
 pub(crate) mod versions;
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::ops::{Bound, ControlFlow};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 pub use condition::WriteCondition;
 pub use ingest::{Ingest, IngestTarget};
 pub use jobs::{Job, JobProgress, Pass};
+pub use lifecycle::LIFECYCLE_JOB;
 pub use multipart::{UploadPage, UploadQuery};
 pub use read::ObjectBytes;
 pub use versions::{DeleteOutcome, DeleteTarget, is_valid_version_id};
@@ -35,6 +38,7 @@ pub use versions::{DeleteOutcome, DeleteTarget, is_valid_version_id};
 use crate::blob::{BlobFiles, BlobId, BlobStore};
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvEngine, redb::RedbEngine};
+use crate::lifecycle::{LifecycleClock, LifecycleConfiguration};
 use crate::meta::{FORMAT_VERSION, MetaStore};
 use crate::tables::{BLOB_INTENTS, BUCKETS, GC_QUEUE, STORE_INFO, blob_from_key, blob_key, time_value};
 
@@ -43,12 +47,15 @@ use crate::tables::{BLOB_INTENTS, BUCKETS, GC_QUEUE, STORE_INFO, blob_from_key, 
 pub struct StoreOptions {
     /// Bytes of metadata pages kept in memory.
     pub meta_cache_bytes: usize,
+    /// How long a lifecycle day is (AWS's 24 hours unless shortened for tests and demos).
+    pub lifecycle_clock: LifecycleClock,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             meta_cache_bytes: 64 * 1024 * 1024,
+            lifecycle_clock: LifecycleClock::default(),
         }
     }
 }
@@ -58,6 +65,11 @@ pub struct Store {
     meta: MetaStore,
     blobs: Arc<dyn BlobStore>,
     jobs_wake: tokio::sync::Notify,
+    /// One pass of a job at a time (the scheduler's and an admin's "run now").
+    job_locks: std::sync::Mutex<HashMap<&'static str, Arc<tokio::sync::Mutex<()>>>>,
+    /// Every bucket's lifecycle rules, mirrored from their records for the request path.
+    lifecycles: RwLock<HashMap<String, Arc<LifecycleConfiguration>>>,
+    lifecycle_clock: LifecycleClock,
     /// Held for the life of the store: a second process on the same folder fails to start.
     _lock: File,
 }
@@ -74,14 +86,14 @@ impl Store {
         crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock = take_lock(dir)?;
         let engine = RedbEngine::open(&dir.join("meta.redb"), options.meta_cache_bytes)?;
-        Self::assemble(dir, Box::new(engine), lock)
+        Self::assemble(dir, Box::new(engine), lock, options)
     }
 
     /// Opens the store in `dir` with its metadata in `engine` (blob files stay in `dir`).
     pub fn open_on(dir: &Path, engine: Box<dyn KvEngine>) -> StoreResult<Arc<Store>> {
         crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock = take_lock(dir)?;
-        Self::assemble(dir, engine, lock)
+        Self::assemble(dir, engine, lock, &StoreOptions::default())
     }
 
     /// Opens the store on both seams given: metadata in `engine`, bytes in `blobs`; `dir`
@@ -89,24 +101,33 @@ impl Store {
     pub fn open_on_seams(dir: &Path, engine: Box<dyn KvEngine>, blobs: Arc<dyn BlobStore>) -> StoreResult<Arc<Store>> {
         crate::create_private_dir(dir).map_err(|e| StoreError::io(dir, e))?;
         let lock = take_lock(dir)?;
-        Self::assemble_on(engine, blobs, lock)
+        Self::assemble_on(engine, blobs, lock, &StoreOptions::default())
     }
 
-    fn assemble(dir: &Path, engine: Box<dyn KvEngine>, lock: File) -> StoreResult<Arc<Store>> {
+    fn assemble(dir: &Path, engine: Box<dyn KvEngine>, lock: File, options: &StoreOptions) -> StoreResult<Arc<Store>> {
         let blobs = BlobFiles::open(dir.join("blobs"))?;
-        Self::assemble_on(engine, Arc::new(blobs), lock)
+        Self::assemble_on(engine, Arc::new(blobs), lock, options)
     }
 
-    fn assemble_on(engine: Box<dyn KvEngine>, blobs: Arc<dyn BlobStore>, lock: File) -> StoreResult<Arc<Store>> {
+    fn assemble_on(
+        engine: Box<dyn KvEngine>,
+        blobs: Arc<dyn BlobStore>,
+        lock: File,
+        options: &StoreOptions,
+    ) -> StoreResult<Arc<Store>> {
         let meta = MetaStore::new(engine)?;
         check_format(&meta)?;
         let store = Store {
             meta,
             blobs,
             jobs_wake: tokio::sync::Notify::new(),
+            job_locks: Default::default(),
+            lifecycles: Default::default(),
+            lifecycle_clock: options.lifecycle_clock,
             _lock: lock,
         };
         store.recover_intents()?;
+        store.load_lifecycles()?;
         Ok(Arc::new(store))
     }
 
@@ -197,7 +218,7 @@ pub fn now_ms() -> i64 {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use super::gc::GC_GRACE_MS;
@@ -208,14 +229,14 @@ pub(super) mod tests {
     };
     use crate::{ListEntry, ListPage, ListQuery};
 
-    pub(super) fn owner() -> Owner {
+    pub(crate) fn owner() -> Owner {
         Owner {
             id: "o".into(),
             display_name: "root".into(),
         }
     }
 
-    pub(super) fn bucket(name: &str) -> BucketRecord {
+    pub(crate) fn bucket(name: &str) -> BucketRecord {
         BucketRecord {
             name: name.into(),
             created_at_ms: 0,
@@ -224,10 +245,11 @@ pub(super) mod tests {
             tags: None,
             cors: None,
             versioning: Default::default(),
+            lifecycle: None,
         }
     }
 
-    pub(super) fn version(etag: &str, data: ObjectData) -> ObjectVersion {
+    pub(crate) fn version(etag: &str, data: ObjectData) -> ObjectVersion {
         ObjectVersion {
             version_id: None,
             is_delete_marker: false,

@@ -142,7 +142,7 @@ fn remove_noncurrent_null(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> Sto
 
 /// Keeps the invariant after the current version or the newest noncurrent one went away: if
 /// no current version is left and the newest remaining one is an object, it becomes current.
-fn promote_newest(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult<()> {
+pub(crate) fn promote_newest(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult<()> {
     let k = object_key(bucket, key);
     if txn.get(OBJECTS, &k)?.is_some() {
         return Ok(());
@@ -410,7 +410,7 @@ impl Store {
 }
 
 /// DELETE without a version id.
-fn delete_current(
+pub(crate) fn delete_current(
     txn: &mut dyn KvWrite,
     state: VersioningState,
     bucket: &str,

@@ -9,6 +9,7 @@ mod auth;
 mod buckets;
 mod cli;
 mod crash;
+mod lifecycle;
 mod listing;
 mod multipart;
 pub mod negative;

@@ -1,0 +1,133 @@
+//! The admin API: what an operator asks of the server that is not an S3 operation.
+//!
+//! Requests go to the S3 endpoint itself, `/?arca-admin=<action>`, signed with SigV4 like any
+//! S3 request; only the root user may make them. Answers are JSON. (`arca admin …` is the
+//! client; a later IAM API joins it as another route on the same endpoint.)
+//!
+//! | method | action | does |
+//! |---|---|---|
+//! | `GET` | `jobs` | every background job's progress |
+//! | `POST` | `run-lifecycle` | runs a lifecycle pass now (resuming one a restart interrupted) and answers the lifecycle job's progress |
+
+use std::sync::Arc;
+
+use arca_s3::aws_error::AwsError;
+use arca_store::{JobProgress, LIFECYCLE_JOB, Store};
+use http::{HeaderMap, HeaderValue, Method, Uri};
+use s3s::route::S3Route;
+use s3s::{Body, S3Request, S3Response, S3Result};
+
+/// The query parameter that marks an admin request.
+pub(crate) const ADMIN_PARAM: &str = "arca-admin";
+
+/// The jobs `GET ?arca-admin=jobs` reports.
+const JOBS: [&str; 2] = ["gc", LIFECYCLE_JOB];
+
+/// The admin routes, for the root user.
+pub(crate) struct AdminApi {
+    store: Arc<Store>,
+    root_access_key: String,
+}
+
+impl AdminApi {
+    pub(crate) fn new(store: Arc<Store>, root_access_key: String) -> Self {
+        AdminApi { store, root_access_key }
+    }
+}
+
+/// The action named in the query, if this is an admin request.
+fn action(uri: &Uri) -> Option<String> {
+    let query = uri.query()?;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == ADMIN_PARAM).then(|| v.to_string())
+    })
+}
+
+#[derive(serde::Serialize)]
+struct JobReport<'a> {
+    job: &'a str,
+    passes: u64,
+    items: u64,
+    last_pass_ms: i64,
+    in_progress: bool,
+    counts: &'a std::collections::BTreeMap<String, u64>,
+}
+
+fn report<'a>(job: &'a str, p: &'a JobProgress) -> JobReport<'a> {
+    JobReport {
+        job,
+        passes: p.passes,
+        items: p.items,
+        last_pass_ms: p.last_pass_ms,
+        in_progress: p.cursor.is_some(),
+        counts: &p.counts,
+    }
+}
+
+fn json(value: &impl serde::Serialize) -> S3Result<S3Response<Body>> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| AwsError::InternalError.with_message(e.to_string()))?;
+    let mut resp = S3Response::new(Body::from(text + "\n"));
+    resp.headers
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(resp)
+}
+
+#[async_trait::async_trait]
+impl S3Route for AdminApi {
+    fn is_match(&self, _method: &Method, uri: &Uri, _headers: &HeaderMap, _ext: &mut http::Extensions) -> bool {
+        uri.path() == "/" && action(uri).is_some()
+    }
+
+    async fn check_access(&self, req: &mut S3Request<Body>) -> S3Result<()> {
+        match &req.credentials {
+            Some(c) if c.access_key == self.root_access_key => Ok(()),
+            _ => Err(AwsError::AccessDenied.error()),
+        }
+    }
+
+    async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let action = action(&req.uri).unwrap_or_default();
+        match (req.method.clone(), action.as_str()) {
+            (Method::GET, "jobs") => {
+                let progress = JOBS
+                    .iter()
+                    .map(|name| {
+                        Ok((
+                            *name,
+                            self.store.job_progress(name).map_err(arca_s3::error::store_error)?,
+                        ))
+                    })
+                    .collect::<S3Result<Vec<_>>>()?;
+                let reports: Vec<JobReport<'_>> = progress.iter().map(|(n, p)| report(n, p)).collect();
+                json(&reports)
+            }
+            (Method::POST, "run-lifecycle") => {
+                let progress = self
+                    .store
+                    .run_lifecycle_now()
+                    .await
+                    .map_err(arca_s3::error::store_error)?;
+                json(&report(LIFECYCLE_JOB, &progress))
+            }
+            _ => Err(AwsError::InvalidRequest.with_message(format!("Unknown admin action: {action}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_admin_parameter_marks_an_admin_request() {
+        let uri: Uri = "/?arca-admin=jobs".parse().unwrap();
+        assert_eq!(action(&uri).as_deref(), Some("jobs"));
+        let uri: Uri = "/?list-type=2&arca-admin=run-lifecycle".parse().unwrap();
+        assert_eq!(action(&uri).as_deref(), Some("run-lifecycle"));
+        let uri: Uri = "/?arca-administrator=x".parse().unwrap();
+        assert_eq!(action(&uri), None);
+        let uri: Uri = "/bucket?arca-admin=jobs".parse().unwrap();
+        assert!(action(&uri).is_some() && uri.path() != "/");
+    }
+}
