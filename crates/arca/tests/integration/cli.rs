@@ -989,3 +989,60 @@ async fn profiles_regions_and_object_options() {
         Some("pipe")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_rules_and_admin_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = TestServer::start_on(&tmp.path().join("data"), &["--lifecycle-day-seconds", "1"]);
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    let c = s.client();
+    make_bucket(&c, "rules").await;
+    // The JSON `aws s3api put-bucket-lifecycle-configuration` takes, as a file:// argument.
+    let rules = h.join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"Rules": [{"ID": "scratch", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+            "Expiration": {"Days": 1}}]}"#,
+    )
+    .unwrap();
+    let file_arg = format!("file://{}", rules.display());
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| arca_at(h, ep, args);
+        ok(run(&["lifecycle", "set", "s3://rules", &file_arg]));
+        let xml = ok(run(&["lifecycle", "get", "s3://rules"]));
+        assert!(
+            xml.contains("<ID>scratch</ID>") && xml.contains("<Days>1</Days>"),
+            "{xml}"
+        );
+        // A rule AWS refuses is refused with AWS's code, and the old rules stay.
+        let bad = h.join("bad.xml");
+        std::fs::write(
+            &bad,
+            "<LifecycleConfiguration><Rule><ID>x</ID><Status>Enabled</Status><Filter/>\
+             <Expiration><Days>0</Days></Expiration></Rule></LifecycleConfiguration>",
+        )
+        .unwrap();
+        let out = run(&["lifecycle", "set", "s3://rules", bad.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("InvalidArgument"));
+        assert!(ok(run(&["lifecycle", "get", "s3://rules"])).contains("<ID>scratch</ID>"));
+
+        let file = h.join("f");
+        std::fs::write(&file, b"temporary").unwrap();
+        ok(run(&["cp", file.to_str().unwrap(), "s3://rules/tmp/f"]));
+        ok(run(&["cp", file.to_str().unwrap(), "s3://rules/keep/f"]));
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        let report = ok(run(&["admin", "run-lifecycle"]));
+        assert!(report.contains("\"job\": \"lifecycle\""), "{report}");
+        let listed = ok(run(&["ls", "--recursive", "s3://rules/"]));
+        assert!(listed.contains("keep/f") && !listed.contains("tmp/f"), "{listed}");
+        let jobs = ok(run(&["admin", "jobs"]));
+        assert!(jobs.contains("\"expired\": 1"), "{jobs}");
+
+        ok(run(&["lifecycle", "rm", "s3://rules"]));
+        let out = run(&["lifecycle", "get", "s3://rules"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("NoSuchLifecycleConfiguration"));
+    });
+}
