@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use arca_store::{IngestTarget, ObjectData, Store};
+use arca_store::{IngestTarget, ObjectData, StorageClass, Store};
 use bytes::Bytes;
 use futures::StreamExt;
 use s3s::checksum::ChecksumHasher;
@@ -108,17 +108,18 @@ fn body_error_from_text(text: &str) -> S3Error {
     }
 }
 
-/// Streams `chunks` into the store as `target`, hashing them; at most `limit` bytes.
+/// Streams `chunks` into the store as `target` of storage class `class` (which decides the
+/// tier), hashing them; at most `limit` bytes.
 pub async fn ingest(
     store: &Arc<Store>,
     lanes: &Arc<Md5Lanes>,
     mut chunks: ByteChunks,
     mut hasher: ChecksumHasher,
     limit: u64,
-    target: IngestTarget,
+    (target, class): (IngestTarget, StorageClass),
 ) -> S3Result<Ingested> {
     let mut md5 = EtagMd5::new(lanes);
-    let mut ingest = store.ingest(target);
+    let mut ingest = store.ingest(target).in_class(class);
     let received = async {
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;

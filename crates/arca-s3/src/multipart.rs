@@ -59,6 +59,7 @@ impl ArcaS3 {
                 kind: ChecksumType::FullObject,
             }),
             blob: ext[0].blob,
+            tier: ext[0].tier,
         };
         let (etag, time) = (part.etag.clone(), part.last_modified_ms);
         if let Err(e) = self.store.put_part(bucket, key, upload_id, part).await {
@@ -168,7 +169,15 @@ impl ArcaS3 {
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
         let target = IngestTarget::Part { number: part_number };
-        let ingested = body::ingest(&self.store, &self.md5, chunks, hasher, MAX_PUT_SIZE, target).await?;
+        let ingested = body::ingest(
+            &self.store,
+            &self.md5,
+            chunks,
+            hasher,
+            MAX_PUT_SIZE,
+            (target, upload.storage_class),
+        )
+        .await?;
         let verdict = ingested.verify(
             content_md5,
             input.content_length,
@@ -239,7 +248,7 @@ impl ArcaS3 {
             chunks,
             algorithm.map(checksum::hasher_for).unwrap_or_default(),
             u64::MAX,
-            IngestTarget::Part { number: part_number },
+            (IngestTarget::Part { number: part_number }, upload.storage_class),
         )
         .await?;
         let (etag, last_modified_ms, value) = self
@@ -392,6 +401,7 @@ impl ArcaS3 {
                             extents.push(Extent {
                                 blob: p.blob,
                                 len: p.size,
+                                tier: p.tier,
                             });
                             summaries.push(PartSummary {
                                 part_number: *n,

@@ -181,7 +181,7 @@ impl ArcaS3 {
             chunks,
             checksum::hasher_for(algorithm),
             MAX_PUT_SIZE,
-            IngestTarget::Object,
+            (IngestTarget::Object, storage_class),
         )
         .await?;
 
@@ -537,7 +537,10 @@ impl ArcaS3 {
         let etag = src.etag.clone();
         let mut version_id = None;
         // In place only where no version must be kept: a versioned bucket gets a new version.
-        let in_place = same && self.store.get_bucket(&input.bucket).s3()?.versioning == VersioningState::Unversioned;
+        // A copy onto itself that changes the class to one on another tier moves the bytes.
+        let in_place = same
+            && !self.store.moves_bytes(&src, storage_class)
+            && self.store.get_bucket(&input.bucket).s3()?.versioning == VersioningState::Unversioned;
         if in_place {
             // Metadata-only change: the bytes (and their blobs) stay where they are.
             let src_etag = src.etag.clone();
@@ -555,7 +558,7 @@ impl ArcaS3 {
                 .s3()?;
         } else {
             self.store.get_bucket(&input.bucket).s3()?;
-            let data = self.copy_bytes(&src, 0, src.size).await?;
+            let data = self.copy_bytes(&src, (0, src.size), storage_class).await?;
             let version = ObjectVersion {
                 version_id: None,
                 is_delete_marker: false,
@@ -604,8 +607,14 @@ impl ArcaS3 {
         }))
     }
 
-    /// Copies object bytes `[start, end)` into new storage (blobs are owned by one record).
-    pub(crate) async fn copy_bytes(&self, src: &ObjectVersion, start: u64, end: u64) -> S3Result<ObjectData> {
+    /// Copies object bytes `[start, end)` into new storage for an object of `class` (blobs are
+    /// owned by one record).
+    pub(crate) async fn copy_bytes(
+        &self,
+        src: &ObjectVersion,
+        (start, end): (u64, u64),
+        class: arca_store::StorageClass,
+    ) -> S3Result<ObjectData> {
         let chunks = body::object_stream(&self.store, &src.data, start, end)?;
         let ingested = body::ingest(
             &self.store,
@@ -613,7 +622,7 @@ impl ArcaS3 {
             chunks,
             s3s::checksum::ChecksumHasher::default(),
             u64::MAX,
-            IngestTarget::Object,
+            (IngestTarget::Object, class),
         )
         .await?;
         Ok(ingested.data)

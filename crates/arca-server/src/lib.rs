@@ -16,6 +16,7 @@ mod host;
 mod memory;
 mod request_body;
 mod request_id;
+pub mod tiers;
 mod tls;
 
 use std::io::{IsTerminal, Write};
@@ -81,6 +82,10 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Seconds in a lifecycle "day" (86,400 unless shortened for tests and demos).
     pub lifecycle_day_seconds: u64,
+    /// Storage tiers besides the data folder, by name.
+    pub tiers: std::collections::BTreeMap<String, tiers::TierConfig>,
+    /// The tier each storage class writes to (AWS's class name → tier name).
+    pub storage_classes: std::collections::BTreeMap<String, String>,
 }
 
 /// Why the server could not start (or stopped).
@@ -114,6 +119,8 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let options = arca_store::StoreOptions {
         meta_cache_bytes: config.meta_cache_mib * 1024 * 1024,
         lifecycle_clock: arca_store::LifecycleClock::with_day_seconds(config.lifecycle_day_seconds),
+        tiers: tiers::open(&config.tiers)?,
+        class_tiers: tiers::class_map(&config.storage_classes),
     };
     let store = Store::open_with(&config.data_dir, &options)?;
     let (creds, source) =

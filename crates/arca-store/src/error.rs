@@ -92,6 +92,17 @@ pub enum StoreError {
     /// A blocking worker (a blob write, read or removal) panicked or was cancelled.
     #[error("blocking worker failed: {0}")]
     Worker(String),
+    /// A record names a storage tier the server's configuration no longer has.
+    #[error("storage tier {0} is not configured (its blobs cannot be read or removed)")]
+    TierMissing(String),
+    /// The configuration maps a storage class to a tier it does not define.
+    #[error("storage class {class} maps to tier {tier}, which is not configured")]
+    UnknownTier {
+        /// The class.
+        class: String,
+        /// The tier name it maps to.
+        tier: String,
+    },
     /// Another write in the same group commit failed, so this one was not committed either.
     #[error("a batch-mate's commit failed: {0}")]
     BatchFailed(String),

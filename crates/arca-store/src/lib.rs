@@ -37,7 +37,7 @@ mod record;
 mod store;
 pub mod tables;
 
-pub use blob::{BlobId, crc32c};
+pub use blob::{BlobId, TierId, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use lifecycle::{LifecycleClock, LifecycleConfiguration, LifecycleRule};
 pub use list::{ListEntry, ListPage, ListQuery};
@@ -45,8 +45,8 @@ pub use list_versions::{VersionEntry, VersionPage, VersionQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
-    DeleteOutcome, DeleteTarget, Ingest, IngestTarget, Job, JobProgress, LIFECYCLE_JOB, ObjectBytes, Pass, Store,
-    StoreOptions, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
+    DeleteOutcome, DeleteTarget, Ingest, IngestTarget, Job, JobProgress, LIFECYCLE_JOB, MAIN_TIER, ObjectBytes, Pass,
+    Store, StoreOptions, TierSpec, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

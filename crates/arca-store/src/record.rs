@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::blob::BlobId;
+use crate::blob::{BlobId, BlobRef, TierId};
 
 /// Who owns a bucket, object or upload. Today there is one root principal; users and accounts
 /// arrive with IAM and reuse this shape.
@@ -216,6 +216,22 @@ pub enum ObjectData {
     Extents(Vec<Extent>),
 }
 
+impl ObjectData {
+    /// The blobs holding the bytes (none for inline data).
+    pub fn blobs(&self) -> Vec<BlobRef> {
+        match self {
+            ObjectData::Inline { .. } => Vec::new(),
+            ObjectData::Extents(extents) => extents
+                .iter()
+                .map(|e| BlobRef {
+                    id: e.blob,
+                    tier: e.tier,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One blob and the number of object bytes it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extent {
@@ -223,6 +239,9 @@ pub struct Extent {
     pub blob: BlobId,
     /// How many object bytes the blob holds.
     pub len: u64,
+    /// The tier the blob lives in (left out for the main one).
+    #[serde(default, skip_serializing_if = "TierId::is_main")]
+    pub tier: TierId,
 }
 
 /// What a multipart object remembers of each part (for `partNumber` reads and
@@ -300,11 +319,8 @@ fn is_zero(n: &u64) -> bool {
 
 impl ObjectVersion {
     /// Blobs this version owns; they go to the GC queue when the version is removed.
-    pub fn blobs(&self) -> Vec<BlobId> {
-        match &self.data {
-            ObjectData::Inline { .. } => Vec::new(),
-            ObjectData::Extents(extents) => extents.iter().map(|e| e.blob).collect(),
-        }
+    pub fn blobs(&self) -> Vec<BlobRef> {
+        self.data.blobs()
     }
 }
 
@@ -350,6 +366,19 @@ pub struct PartRecord {
     pub checksum: Option<ObjectChecksum>,
     /// The blob that holds the part's bytes.
     pub blob: BlobId,
+    /// The tier that blob lives in (left out for the main one).
+    #[serde(default, skip_serializing_if = "TierId::is_main")]
+    pub tier: TierId,
+}
+
+impl PartRecord {
+    /// The part's blob and its tier.
+    pub fn blob_ref(&self) -> BlobRef {
+        BlobRef {
+            id: self.blob,
+            tier: self.tier,
+        }
+    }
 }
 
 pub(crate) fn encode<T: Serialize>(value: &T) -> crate::StoreResult<Vec<u8>> {
@@ -426,6 +455,7 @@ mod golden {
             data: ObjectData::Extents(vec![Extent {
                 blob: BlobId(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff),
                 len: 10,
+                tier: TierId::MAIN,
             }]),
             encryption: None,
             completed_upload: Some("upload-1".into()),
@@ -462,6 +492,7 @@ mod golden {
             last_modified_ms: 1_700_000_000_003,
             checksum: Some(checksum()),
             blob: BlobId(7),
+            tier: TierId::MAIN,
         };
         vec![
             ("bucket", encode(&bucket).unwrap()),

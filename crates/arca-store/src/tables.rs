@@ -8,8 +8,9 @@
 //! | `versions` | bucket `\0` key `\0` !stamp (u64 BE) | [`ObjectVersion`](crate::ObjectVersion): noncurrent versions and delete markers, newest first |
 //! | `uploads` | bucket `\0` key `\0` upload id | [`MultipartUpload`](crate::MultipartUpload) |
 //! | `parts` | upload id `\0` part number (u32 BE) | [`PartRecord`](crate::PartRecord) |
-//! | `blob_intents` | blob id (u128 BE) | ms when the write started (i64 BE) |
-//! | `gc_queue` | blob id (u128 BE) | ms when it became garbage (i64 BE) |
+//! | `blob_intents` | blob id (u128 BE) | ms when the write started (i64 BE), then its tier (u8) unless main |
+//! | `gc_queue` | blob id (u128 BE) | ms when it became garbage (i64 BE), then its tier (u8) unless main |
+//! | `tiers` | tier name | its [`TierId`] (u8) |
 //! | `jobs` | job name | [`JobProgress`](crate::JobProgress) |
 //! | `store_info` | `"format"` | the data folder's format version (u32 BE) |
 //!
@@ -17,7 +18,7 @@
 //! NUL, so `\0` separates the parts of a composite key and orders a bucket's keys exactly as
 //! S3 lists them (UTF-8 binary order).
 
-use crate::blob::BlobId;
+use crate::blob::{BlobId, TierId};
 use crate::kv::Table;
 
 /// Bucket records by name.
@@ -39,6 +40,8 @@ pub const GC_QUEUE: Table = Table("gc_queue");
 pub const JOBS: Table = Table("jobs");
 /// Facts about the data folder (its format version).
 pub const STORE_INFO: Table = Table("store_info");
+/// Storage tiers by name: the [`TierId`] each was given when first configured.
+pub const TIERS: Table = Table("tiers");
 
 /// `bucket \0 key`.
 pub fn object_key(bucket: &str, key: &str) -> Vec<u8> {
@@ -101,12 +104,23 @@ pub fn blob_from_key(k: &[u8]) -> Option<BlobId> {
     BlobId::from_bytes(k)
 }
 
-/// A time in ms since the epoch, as stored in `blob_intents` and `gc_queue`.
-pub fn time_value(ms: i64) -> [u8; 8] {
-    ms.to_be_bytes()
+/// A time in ms since the epoch and the blob's tier, as stored in `blob_intents` and
+/// `gc_queue`: 8 bytes big endian, then the tier as one byte unless it is the main one (so
+/// the entries earlier builds wrote read as main-tier blobs).
+pub fn blob_value(ms: i64, tier: TierId) -> Vec<u8> {
+    let mut v = ms.to_be_bytes().to_vec();
+    if !tier.is_main() {
+        v.push(tier.0);
+    }
+    v
 }
 
-/// The time of a [`time_value`]; `None` for a value of another length.
-pub fn time_from_value(v: &[u8]) -> Option<i64> {
-    Some(i64::from_be_bytes(v.try_into().ok()?))
+/// The time and tier of a [`blob_value`]; `None` for a value of another length.
+pub fn blob_from_value(v: &[u8]) -> Option<(i64, TierId)> {
+    let (time, tier) = match v.len() {
+        8 => (v, TierId::MAIN),
+        9 => (&v[..8], TierId(v[8])),
+        _ => return None,
+    };
+    Some((i64::from_be_bytes(time.try_into().ok()?), tier))
 }

@@ -1,6 +1,7 @@
 //! `arca server` settings: flags win over `ARCA_*` environment variables, which win over the
 //! optional TOML file (`--config`), which wins over the defaults.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use arca_server::ServerConfig;
@@ -41,7 +42,8 @@ pub(crate) struct ServerArgs {
     #[arg(long, env = "ARCA_LIFECYCLE_DAY_SECONDS")]
     lifecycle_day_seconds: Option<u64>,
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
-    /// idle_timeout_secs, max_connections, lifecycle_day_seconds.
+    /// idle_timeout_secs, max_connections, lifecycle_day_seconds; and storage tiers
+    /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`).
     #[arg(long, env = "ARCA_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -59,6 +61,10 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     lifecycle_day_seconds: Option<u64>,
+    #[serde(default)]
+    tiers: BTreeMap<String, arca_server::tiers::TierConfig>,
+    #[serde(default)]
+    storage_classes: BTreeMap<String, String>,
 }
 
 impl ServerArgs {
@@ -70,6 +76,7 @@ impl ServerArgs {
             }
             None => FileConfig::default(),
         };
+        arca_server::tiers::check(&file.tiers, &file.storage_classes)?;
         let root_keys = match (
             std::env::var("ARCA_ROOT_ACCESS_KEY"),
             std::env::var("ARCA_ROOT_SECRET_KEY"),
@@ -98,6 +105,8 @@ impl ServerArgs {
                 .or(file.lifecycle_day_seconds)
                 .unwrap_or(86_400)
                 .max(1),
+            tiers: file.tiers,
+            storage_classes: file.storage_classes,
         })
     }
 }

@@ -99,6 +99,31 @@ impl FromStr for BlobId {
     }
 }
 
+/// Which storage tier holds a blob: 0 is the data folder's own `blobs/`; others are the
+/// tiers the server's configuration names (another drive, a remote S3 bucket), numbered
+/// once and for good in the `tiers` table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TierId(pub u8);
+
+impl TierId {
+    /// The data folder.
+    pub const MAIN: TierId = TierId(0);
+
+    /// Whether this is the data folder (records leave the field out then).
+    pub fn is_main(&self) -> bool {
+        *self == TierId::MAIN
+    }
+}
+
+/// A blob and the tier it lives in: what GC and write intents need to find it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlobRef {
+    /// The blob.
+    pub id: BlobId,
+    /// Its tier.
+    pub tier: TierId,
+}
+
 /// Where blobs live: creates, opens and removes them. See the module docs for the contract.
 pub trait BlobStore: Send + Sync + 'static {
     /// Starts a new blob. The caller has recorded the id as a durable intent first, so that

@@ -105,7 +105,7 @@ async fn power_cut_before_the_intent_commits_leaves_no_file() {
     let m = Machine::new();
     let r = with_bucket(&m).await;
     r.power.after_commits(0);
-    assert!(r.store.begin_blob(HeadCaching::Cached).await.is_err());
+    assert!(r.store.begin_blob(HeadCaching::Cached, TierId::MAIN).await.is_err());
     r.cut(Loss::Torn);
     let s = m.boot().store;
     assert_eq!(m.blob_files(), 0);
@@ -186,7 +186,7 @@ async fn a_record_naming_unsynced_bytes_is_caught_by_the_fault_layer() {
     let m = Machine::new();
     let r = with_bucket(&m).await;
     let body = large_body();
-    let mut sink = r.store.begin_blob(HeadCaching::Cached).await.unwrap();
+    let mut sink = r.store.begin_blob(HeadCaching::Cached, TierId::MAIN).await.unwrap();
     let blob = sink.id();
     sink.write(&body).unwrap();
     // Deliberately skip `finish` (the fsync) and commit a record naming the blob.
@@ -194,6 +194,7 @@ async fn a_record_naming_unsynced_bytes_is_caught_by_the_fault_layer() {
     let data = ObjectData::Extents(vec![Extent {
         blob,
         len: body.len() as u64,
+        tier: TierId::MAIN,
     }]);
     r.store
         .put_object("b", "k", version("e", data), WriteCondition::Always)
@@ -248,7 +249,9 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
         checksum_type: None,
     };
     r.store.create_upload(upload).await.unwrap();
-    let Extent { blob: part_blob, len } = blob(&r.store, b"part one").await;
+    let Extent {
+        blob: part_blob, len, ..
+    } = blob(&r.store, b"part one").await;
     let part = PartRecord {
         part_number: 1,
         size: len,
@@ -256,6 +259,7 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
         last_modified_ms: 0,
         checksum: None,
         blob: part_blob,
+        tier: TierId::MAIN,
     };
     r.store.put_part("b", "k", "u", part).await.unwrap();
     let build = |_: &MultipartUpload, parts: &BTreeMap<u32, PartRecord>| {
@@ -265,6 +269,7 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
             ObjectData::Extents(vec![Extent {
                 blob: p.blob,
                 len: p.size,
+                tier: p.tier,
             }]),
         ))
     };

@@ -8,11 +8,11 @@
 use std::ops::{Bound, ControlFlow};
 
 use super::Store;
-use crate::blob::BlobId;
+use crate::blob::BlobRef;
 use crate::error::{StoreError, StoreResult};
 use crate::kv::Direction;
 use crate::store::now_ms;
-use crate::tables::{GC_QUEUE, blob_from_key, blob_key, time_from_value};
+use crate::tables::{GC_QUEUE, blob_from_key, blob_from_value, blob_key};
 
 /// How long a blob waits in the GC queue before its file is removed.
 pub(crate) const GC_GRACE_MS: i64 = 5_000;
@@ -24,18 +24,19 @@ impl Store {
     /// Removes the files of queued blobs older than the grace period; returns how many.
     pub async fn collect_garbage(&self) -> StoreResult<usize> {
         let cutoff = now_ms() - GC_GRACE_MS;
-        let due: Vec<BlobId> = self.meta.read(|txn| {
+        let due: Vec<BlobRef> = self.meta.read(|txn| {
             let mut due = Vec::new();
             txn.scan(
                 GC_QUEUE,
                 (Bound::Unbounded, Bound::Unbounded),
                 Direction::Forward,
                 &mut |k, v| {
-                    let (Some(id), Some(queued)) = (blob_from_key(k), time_from_value(v)) else {
+                    let (Some(id), Some((queued, tier))) = (blob_from_key(k), blob_from_value(v)) else {
                         return Err(StoreError::engine(std::io::Error::other("malformed gc_queue entry")));
                     };
-                    if queued <= cutoff {
-                        due.push(id);
+                    // A tier no longer configured keeps its garbage queued until it is again.
+                    if queued <= cutoff && self.tiers.get(tier).is_ok() {
+                        due.push(BlobRef { id, tier });
                     }
                     Ok(if due.len() == GC_PASS_MAX {
                         ControlFlow::Break(())
@@ -49,16 +50,18 @@ impl Store {
         if due.is_empty() {
             return Ok(0);
         }
-        let blobs = self.blobs.clone();
-        let ids = due.clone();
-        tokio::task::spawn_blocking(move || ids.iter().try_for_each(|id| blobs.remove(*id)))
+        let removals = due
+            .iter()
+            .map(|b| Ok((b.id, self.tiers.get(b.tier)?.clone())))
+            .collect::<StoreResult<Vec<_>>>()?;
+        tokio::task::spawn_blocking(move || removals.iter().try_for_each(|(id, blobs)| blobs.remove(*id)))
             .await
             .map_err(StoreError::worker)??;
         let n = due.len();
         self.meta
             .write(move |txn| {
-                for id in due {
-                    txn.delete(GC_QUEUE, &blob_key(id))?;
+                for b in due {
+                    txn.delete(GC_QUEUE, &blob_key(b.id))?;
                 }
                 Ok(())
             })

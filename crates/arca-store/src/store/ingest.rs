@@ -13,9 +13,9 @@
 
 use std::sync::Arc;
 
-use crate::blob::{BlobId, BlobSink, HeadCaching, crc32c};
+use crate::blob::{BlobRef, BlobSink, HeadCaching, TierId, crc32c};
 use crate::error::{StoreError, StoreResult};
-use crate::record::{Extent, ObjectData};
+use crate::record::{Extent, ObjectData, StorageClass};
 use crate::{INLINE_THRESHOLD, Store};
 
 /// What the bytes being ingested will become.
@@ -52,7 +52,9 @@ pub struct Ingest {
     /// The blob being written; `None` before it starts and while a flush has it.
     sink: Option<Box<dyn BlobSink>>,
     /// The blob started, if any: what to hand to GC if this ingest never finishes.
-    blob: Option<BlobId>,
+    blob: Option<BlobRef>,
+    /// The tier its blob goes to (its storage class's).
+    tier: TierId,
     size: u64,
 }
 
@@ -65,6 +67,7 @@ impl Store {
             inline: Vec::new(),
             sink: None,
             blob: None,
+            tier: TierId::MAIN,
             size: 0,
         }
     }
@@ -72,16 +75,21 @@ impl Store {
     /// Gives up on bytes ingested but never committed (a digest that did not match, a
     /// condition that failed): their blobs go to the GC queue.
     pub async fn discard_data(&self, data: &ObjectData) -> StoreResult<()> {
-        if let ObjectData::Extents(extents) = data {
-            for e in extents {
-                self.discard_blob(e.blob).await?;
-            }
+        for b in data.blobs() {
+            self.discard_blob(b).await?;
         }
         Ok(())
     }
 }
 
 impl Ingest {
+    /// Writes the bytes to the tier objects of `class` live in (the data folder unless the
+    /// configuration maps the class elsewhere).
+    pub fn in_class(mut self, class: StorageClass) -> Self {
+        self.tier = self.store.tiers.for_class(class);
+        self
+    }
+
     /// Bytes taken so far.
     pub fn size(&self) -> u64 {
         self.size
@@ -132,7 +140,11 @@ impl Ingest {
             Ok(len) => {
                 // The record that will name the blob settles its intent.
                 self.blob = None;
-                Ok(ObjectData::Extents(vec![Extent { blob, len }]))
+                Ok(ObjectData::Extents(vec![Extent {
+                    blob,
+                    len,
+                    tier: self.tier,
+                }]))
             }
             Err(e) => {
                 self.abandon_now().await;
@@ -148,16 +160,19 @@ impl Ingest {
     }
 
     async fn abandon_now(&mut self) {
-        if let Some(id) = self.blob.take()
-            && let Err(e) = self.store.discard_blob(id).await
+        if let Some(b) = self.blob.take()
+            && let Err(e) = self.store.discard_blob(b).await
         {
-            tracing::warn!(error = %e, blob = %id, "could not queue an abandoned blob; the next start will");
+            tracing::warn!(error = %e, blob = %b.id, "could not queue an abandoned blob; the next start will");
         }
     }
 
     async fn start_blob(&mut self) -> StoreResult<Box<dyn BlobSink>> {
-        let sink = self.store.begin_blob(self.target.head()).await?;
-        self.blob = Some(sink.id());
+        let sink = self.store.begin_blob(self.target.head(), self.tier).await?;
+        self.blob = Some(BlobRef {
+            id: sink.id(),
+            tier: self.tier,
+        });
         Ok(sink)
     }
 }
@@ -166,12 +181,12 @@ impl Drop for Ingest {
     /// A request future dropped mid-upload (its client went away) must not leave a blob for
     /// the next restart to find: queue it from a task of its own.
     fn drop(&mut self) {
-        let Some(id) = self.blob.take() else { return };
+        let Some(b) = self.blob.take() else { return };
         let store = self.store.clone();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                if let Err(e) = store.discard_blob(id).await {
-                    tracing::warn!(error = %e, blob = %id, "could not queue an abandoned blob; the next start will");
+                if let Err(e) = store.discard_blob(b).await {
+                    tracing::warn!(error = %e, blob = %b.id, "could not queue an abandoned blob; the next start will");
                 }
             });
         }

@@ -187,7 +187,10 @@ mod tests {
         {
             let s = Store::open_on(dir.path(), Box::new(disk.clone())).unwrap();
             // An orphaned blob: recovered at the next start with time 0, so due at once.
-            let mut w = s.begin_blob(crate::blob::HeadCaching::Cached).await.unwrap();
+            let mut w = s
+                .begin_blob(crate::blob::HeadCaching::Cached, crate::TierId::MAIN)
+                .await
+                .unwrap();
             w.write(b"orphan").unwrap();
             w.finish().unwrap();
         }

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::jobs::{Job, JobProgress, Pass};
 use super::records::{queue_garbage, read_object, remove_upload};
+use super::transition::{VersionRow, same_version};
 use super::versions::{delete_current, promote_newest, read_versioning, scan_versions};
 use super::{Store, now_ms};
 use crate::error::StoreResult;
@@ -249,9 +250,26 @@ impl Store {
             })?;
             let Some(last) = last else { return Ok(done) };
             let actions = (planned.len() + uploads.len()) as u64;
+            // Transitions that move bytes between tiers copy them first, each in its own
+            // commit; the batch's commit (and its cursor) comes after, so a crash in between
+            // makes the next pass decide them again.
+            let (moves, planned): (Vec<Planned>, Vec<Planned>) = planned.into_iter().partition(|p| match &p.action {
+                PlannedAction::Current(CurrentAction::Transition(class))
+                | PlannedAction::Noncurrent(CurrentAction::Transition(class)) => self.moves_bytes(&p.version, *class),
+                _ => false,
+            });
+            for m in &moves {
+                let (row, class) = match &m.action {
+                    PlannedAction::Current(CurrentAction::Transition(c)) => (VersionRow::Current, *c),
+                    PlannedAction::Noncurrent(CurrentAction::Transition(c)) => (VersionRow::Noncurrent, *c),
+                    _ => continue,
+                };
+                self.transition_version(&bucket.name, &m.key, row, &m.version, class)
+                    .await?;
+            }
             if actions > 0 {
                 let mut counts = BTreeMap::new();
-                for p in &planned {
+                for p in moves.iter().chain(&planned) {
                     let counter = match &p.action {
                         PlannedAction::Current(a) => phase.counter(a),
                         PlannedAction::Noncurrent(a) => phase.counter(a),
@@ -459,15 +477,6 @@ fn plan_uploads(
         })
     })?;
     Ok((Vec::new(), due, last))
-}
-
-/// Whether `found` is still the version `planned` was decided for.
-fn same_version(found: &ObjectVersion, planned: &ObjectVersion) -> bool {
-    found.version_id == planned.version_id
-        && found.stamp == planned.stamp
-        && found.last_modified_ms == planned.last_modified_ms
-        && found.etag == planned.etag
-        && found.is_delete_marker == planned.is_delete_marker
 }
 
 /// Applies a batch inside one commit; each action only if its version is unchanged. Returns

@@ -19,6 +19,8 @@ mod multipart;
 mod objects;
 mod read;
 mod records;
+mod tiers;
+mod transition;
 pub(crate) mod versions;
 
 use std::collections::HashMap;
@@ -33,14 +35,18 @@ pub use jobs::{Job, JobProgress, Pass};
 pub use lifecycle::LIFECYCLE_JOB;
 pub use multipart::{UploadPage, UploadQuery};
 pub use read::ObjectBytes;
+pub use tiers::{MAIN_TIER, TierSpec};
 pub use versions::{DeleteOutcome, DeleteTarget, is_valid_version_id};
 
-use crate::blob::{BlobFiles, BlobId, BlobStore};
+use crate::blob::{BlobFiles, BlobId, BlobStore, TierId};
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvEngine, redb::RedbEngine};
 use crate::lifecycle::{LifecycleClock, LifecycleConfiguration};
 use crate::meta::{FORMAT_VERSION, MetaStore};
-use crate::tables::{BLOB_INTENTS, BUCKETS, GC_QUEUE, STORE_INFO, blob_from_key, blob_key, time_value};
+use crate::record::StorageClass;
+use crate::tables::{
+    BLOB_INTENTS, BUCKETS, GC_QUEUE, STORE_INFO, blob_from_key, blob_from_value, blob_key, blob_value,
+};
 
 /// Tuning knobs of a store.
 #[derive(Debug, Clone)]
@@ -49,6 +55,10 @@ pub struct StoreOptions {
     pub meta_cache_bytes: usize,
     /// How long a lifecycle day is (AWS's 24 hours unless shortened for tests and demos).
     pub lifecycle_clock: LifecycleClock,
+    /// Storage tiers besides the data folder ([`MAIN_TIER`]).
+    pub tiers: Vec<TierSpec>,
+    /// The tier each storage class writes to; classes left out live in the data folder.
+    pub class_tiers: Vec<(StorageClass, String)>,
 }
 
 impl Default for StoreOptions {
@@ -56,6 +66,8 @@ impl Default for StoreOptions {
         StoreOptions {
             meta_cache_bytes: 64 * 1024 * 1024,
             lifecycle_clock: LifecycleClock::default(),
+            tiers: Vec::new(),
+            class_tiers: Vec::new(),
         }
     }
 }
@@ -63,7 +75,7 @@ impl Default for StoreOptions {
 /// Buckets, objects and multipart uploads over a [`MetaStore`] and a [`BlobStore`].
 pub struct Store {
     meta: MetaStore,
-    blobs: Arc<dyn BlobStore>,
+    tiers: tiers::Tiers,
     jobs_wake: tokio::sync::Notify,
     /// One pass of a job at a time (the scheduler's and an admin's "run now").
     job_locks: std::sync::Mutex<HashMap<&'static str, Arc<tokio::sync::Mutex<()>>>>,
@@ -117,9 +129,10 @@ impl Store {
     ) -> StoreResult<Arc<Store>> {
         let meta = MetaStore::new(engine)?;
         check_format(&meta)?;
+        let tiers = tiers::Tiers::assign(&meta, blobs, &options.tiers, &options.class_tiers)?;
         let store = Store {
             meta,
-            blobs,
+            tiers,
             jobs_wake: tokio::sync::Notify::new(),
             job_locks: Default::default(),
             lifecycles: Default::default(),
@@ -132,14 +145,16 @@ impl Store {
     }
 
     fn recover_intents(&self) -> StoreResult<()> {
-        let pending: Vec<BlobId> = self.meta.read(|txn| {
+        let pending: Vec<(BlobId, TierId)> = self.meta.read(|txn| {
             let mut ids = Vec::new();
             txn.scan(
                 BLOB_INTENTS,
                 (Bound::Unbounded, Bound::Unbounded),
                 Direction::Forward,
-                &mut |k, _| {
-                    ids.extend(blob_from_key(k));
+                &mut |k, v| {
+                    if let (Some(id), Some((_, tier))) = (blob_from_key(k), blob_from_value(v)) {
+                        ids.push((id, tier));
+                    }
                     Ok(ControlFlow::Continue(()))
                 },
             )?;
@@ -155,9 +170,9 @@ impl Store {
         // Runs before the server accepts requests, so it commits directly. Queued at time 0:
         // no reader can hold a record naming them, so no grace period is needed.
         self.meta.write_now(move |txn| {
-            for id in pending {
+            for (id, tier) in pending {
                 txn.delete(BLOB_INTENTS, &blob_key(id))?;
-                txn.put(GC_QUEUE, &blob_key(id), &time_value(0))?;
+                txn.put(GC_QUEUE, &blob_key(id), &blob_value(0, tier))?;
             }
             Ok(())
         })
@@ -488,7 +503,7 @@ pub(crate) mod tests {
         let orphan;
         {
             let s = Store::open(dir.path()).unwrap();
-            let mut w = s.begin_blob(HeadCaching::Cached).await.unwrap();
+            let mut w = s.begin_blob(HeadCaching::Cached, TierId::MAIN).await.unwrap();
             w.write(b"never committed").unwrap();
             orphan = w.id();
             w.finish().unwrap();

@@ -6,7 +6,7 @@ use std::ops::{Bound, ControlFlow};
 use super::Store;
 use super::records::{queue_garbage, read_parts, read_upload, remove_upload, replace_blobs, require_bucket};
 use super::versions::{current_for_write, install};
-use crate::blob::BlobId;
+use crate::blob::{BlobId, BlobRef};
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, prefix_end, range_from};
 use crate::record::{MultipartUpload, ObjectVersion, PartRecord, decode, encode};
@@ -77,8 +77,8 @@ impl Store {
                     .put(PARTS, &part_key(&upload_id, part.part_number), &value)?
                     .map(|v| decode::<PartRecord>(&v))
                     .transpose()?;
-                let old: Vec<BlobId> = old.map(|p| p.blob).into_iter().collect();
-                replace_blobs(txn, &[part.blob], &old)
+                let old: Vec<BlobRef> = old.map(|p| p.blob_ref()).into_iter().collect();
+                replace_blobs(txn, &[part.blob_ref()], &old)
             })
             .await?;
         if freed {
@@ -196,7 +196,7 @@ impl Store {
                 let parts = read_parts(txn, &upload_id)?;
                 let mut version = build(&upload, &parts)?;
                 let (state, current) = current_for_write(txn, &bucket, &key, &condition)?;
-                let used: HashSet<BlobId> = version.blobs().into_iter().collect();
+                let used: HashSet<BlobId> = version.blobs().into_iter().map(|b| b.id).collect();
                 remove_upload(txn, &upload)?;
                 // remove_upload queued every part's blob; keep the ones the object now owns.
                 for id in &used {

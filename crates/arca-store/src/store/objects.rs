@@ -3,12 +3,12 @@
 
 use super::Store;
 use super::records::{queue_garbage, read_object, require_bucket, settle_intents};
-use crate::blob::{BlobId, BlobSink, HeadCaching};
+use crate::blob::{BlobId, BlobRef, BlobSink, HeadCaching, TierId};
 use crate::error::{StoreError, StoreResult};
 use crate::list::{ListPage, ListQuery, list_objects};
 use crate::record::{ObjectVersion, encode};
 use crate::store::now_ms;
-use crate::tables::{BLOB_INTENTS, OBJECTS, blob_key, object_key, time_value};
+use crate::tables::{BLOB_INTENTS, OBJECTS, blob_key, blob_value, object_key};
 
 impl Store {
     /// The current version of `key`; `NoSuchBucket` or `NoSuchKey` when absent.
@@ -55,23 +55,24 @@ impl Store {
 
     /// Records the intent to write a new blob (durably), then creates it. If the process
     /// dies before a record references the blob, the next start reclaims it.
-    pub(crate) async fn begin_blob(&self, head: HeadCaching) -> StoreResult<Box<dyn BlobSink>> {
+    pub(crate) async fn begin_blob(&self, head: HeadCaching, tier: TierId) -> StoreResult<Box<dyn BlobSink>> {
+        let blobs = self.tiers.get(tier)?.clone();
         let id = BlobId::random();
         self.meta
             .write(move |txn| {
-                txn.put(BLOB_INTENTS, &blob_key(id), &time_value(now_ms()))?;
+                txn.put(BLOB_INTENTS, &blob_key(id), &blob_value(now_ms(), tier))?;
                 Ok(())
             })
             .await?;
-        self.blobs.create(id, head)
+        blobs.create(id, head)
     }
 
     /// Gives up on a blob whose upload failed (bad digest, client went away).
-    pub(crate) async fn discard_blob(&self, id: BlobId) -> StoreResult<()> {
+    pub(crate) async fn discard_blob(&self, blob: BlobRef) -> StoreResult<()> {
         self.meta
             .write(move |txn| {
-                settle_intents(txn, &[id])?;
-                queue_garbage(txn, &[id])
+                settle_intents(txn, &[blob])?;
+                queue_garbage(txn, &[blob])
             })
             .await?;
         self.wake_jobs();

@@ -52,7 +52,10 @@ impl Store {
                         continue;
                     }
                     // Read as written: the first extent is part 1 (or the only blob).
-                    let source = self.blobs.open(e.blob, HeadCaching::for_blob(index == 0))?;
+                    let source = self
+                        .tiers
+                        .get(e.tier)?
+                        .open(e.blob, HeadCaching::for_blob(index == 0))?;
                     plan.push((source, start.max(lo) - lo, end.min(hi) - lo));
                 }
                 let (tx, rx) = tokio::sync::mpsc::channel(2);

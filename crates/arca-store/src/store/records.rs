@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-use crate::blob::BlobId;
+use crate::blob::BlobRef;
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvRead, KvWrite};
 use crate::record::{MultipartUpload, ObjectVersion, PartRecord, decode};
 use crate::store::now_ms;
 use crate::tables::{
-    BLOB_INTENTS, BUCKETS, GC_QUEUE, OBJECTS, PARTS, UPLOADS, blob_key, part_key, time_value, upload_key,
+    BLOB_INTENTS, BUCKETS, GC_QUEUE, OBJECTS, PARTS, UPLOADS, blob_key, blob_value, part_key, upload_key,
 };
 
 pub(crate) fn require_bucket(txn: &dyn KvRead, bucket: &str) -> StoreResult<()> {
@@ -63,34 +63,34 @@ pub(crate) fn remove_upload(txn: &mut dyn KvWrite, upload: &MultipartUpload) -> 
         txn.delete(PARTS, &part_key(&upload.upload_id, *n))?;
     }
     txn.delete(UPLOADS, &upload_key(&upload.bucket, &upload.key, &upload.upload_id))?;
-    let blobs: Vec<BlobId> = parts.values().map(|p| p.blob).collect();
+    let blobs: Vec<BlobRef> = parts.values().map(PartRecord::blob_ref).collect();
     queue_garbage(txn, &blobs)?;
     Ok(blobs.len())
 }
 
 /// The blobs are now referenced by a record: their write intents are fulfilled.
-pub(crate) fn settle_intents(txn: &mut dyn KvWrite, blobs: &[BlobId]) -> StoreResult<()> {
-    for id in blobs {
-        txn.delete(BLOB_INTENTS, &blob_key(*id))?;
+pub(crate) fn settle_intents(txn: &mut dyn KvWrite, blobs: &[BlobRef]) -> StoreResult<()> {
+    for b in blobs {
+        txn.delete(BLOB_INTENTS, &blob_key(b.id))?;
     }
     Ok(())
 }
 
 /// A record now names `new` blobs instead of `old` ones: settles the new ones' intents and
 /// queues the old ones for GC; whether anything became garbage.
-pub(crate) fn replace_blobs(txn: &mut dyn KvWrite, new: &[BlobId], old: &[BlobId]) -> StoreResult<bool> {
+pub(crate) fn replace_blobs(txn: &mut dyn KvWrite, new: &[BlobRef], old: &[BlobRef]) -> StoreResult<bool> {
     settle_intents(txn, new)?;
     queue_garbage(txn, old)?;
     Ok(!old.is_empty())
 }
 
-pub(crate) fn queue_garbage(txn: &mut dyn KvWrite, blobs: &[BlobId]) -> StoreResult<()> {
+pub(crate) fn queue_garbage(txn: &mut dyn KvWrite, blobs: &[BlobRef]) -> StoreResult<()> {
     if blobs.is_empty() {
         return Ok(());
     }
-    let now = time_value(now_ms());
-    for id in blobs {
-        txn.put(GC_QUEUE, &blob_key(*id), &now)?;
+    let now = now_ms();
+    for b in blobs {
+        txn.put(GC_QUEUE, &blob_key(b.id), &blob_value(now, b.tier))?;
     }
     Ok(())
 }

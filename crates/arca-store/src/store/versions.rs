@@ -24,7 +24,7 @@ use std::ops::ControlFlow;
 
 use super::Store;
 use super::records::{name_key, queue_garbage, read_object, replace_blobs, require_bucket};
-use crate::blob::BlobId;
+use crate::blob::BlobRef;
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvRead, KvWrite, Visit, prefix_end, prefix_range};
 use crate::list_versions::{VersionPage, VersionQuery, list_versions};
@@ -123,7 +123,7 @@ fn next_stamp(txn: &dyn KvRead, bucket: &str, key: &str, current: Option<&Object
 }
 
 /// Removes the key's null version from `versions` (there is at most one); returns its blobs.
-fn remove_noncurrent_null(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult<Vec<BlobId>> {
+fn remove_noncurrent_null(txn: &mut dyn KvWrite, bucket: &str, key: &str) -> StoreResult<Vec<BlobRef>> {
     let mut found = None;
     scan_versions(txn, bucket, key, &mut |k, v| {
         let version: ObjectVersion = decode(v)?;
@@ -197,7 +197,7 @@ pub(crate) fn install(
     (current, current_record): CurrentVersion,
     mut version: ObjectVersion,
     record: Option<Vec<u8>>,
-) -> StoreResult<(Option<String>, Vec<BlobId>)> {
+) -> StoreResult<(Option<String>, Vec<BlobRef>)> {
     let k = object_key(bucket, key);
     let mut garbage = Vec::new();
     if state == VersioningState::Unversioned {
