@@ -69,6 +69,7 @@ catalogue! {
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
     InvalidBucketName => BAD_REQUEST, "The specified bucket is not valid.";
     InvalidDigest => BAD_REQUEST, "The Content-MD5 you specified was invalid.";
+    InvalidObjectState => FORBIDDEN, "The operation is not valid for the object's storage class";
     InvalidLocationConstraint => BAD_REQUEST, "The specified location-constraint is not valid";
     InvalidPart => BAD_REQUEST,
         "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.";
@@ -105,6 +106,7 @@ catalogue! {
     OwnershipControlsNotFoundError => NOT_FOUND, "The bucket ownership controls were not found";
     PreconditionFailed => PRECONDITION_FAILED, "At least one of the pre-conditions you specified did not hold";
     ReplicationConfigurationNotFoundError => NOT_FOUND, "The replication configuration was not found";
+    RestoreAlreadyInProgress => CONFLICT, "Object restore is already in progress";
     RequestTimeout => BAD_REQUEST,
         "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.";
     RequestTimeTooSkewed => FORBIDDEN, "The difference between the request time and the current time is too large.";

@@ -21,6 +21,8 @@ pub fn store_error(e: StoreError) -> S3Error {
         StoreError::NoSuchVersion { .. } => AwsError::NoSuchVersion.error(),
         StoreError::PreconditionFailed(_) => AwsError::PreconditionFailed.error(),
         StoreError::InvalidPart(why) => AwsError::InvalidPart.with_message(why),
+        StoreError::InvalidObjectState => AwsError::InvalidObjectState.error(),
+        StoreError::RestoreInProgress => AwsError::RestoreAlreadyInProgress.error(),
         other => {
             tracing::error!(error = %other, "internal error");
             AwsError::InternalError.error()

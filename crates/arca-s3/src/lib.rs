@@ -21,6 +21,7 @@ mod listing;
 pub mod location;
 mod multipart;
 mod object;
+mod restore;
 mod unconfigured;
 pub mod unhonoured;
 mod versioning;
@@ -298,6 +299,10 @@ impl S3 for ArcaS3 {
         req: S3Request<PutBucketLifecycleConfigurationInput>,
     ) -> S3Result<S3Response<PutBucketLifecycleConfigurationOutput>> {
         self.put_bucket_lifecycle_configuration_impl(req).await
+    }
+
+    async fn restore_object(&self, req: S3Request<RestoreObjectInput>) -> S3Result<S3Response<RestoreObjectOutput>> {
+        self.restore_object_impl(req).await
     }
 
     async fn delete_bucket_lifecycle(

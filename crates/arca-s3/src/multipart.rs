@@ -241,7 +241,7 @@ impl ArcaS3 {
             return Err(copy_source_too_large());
         }
         let algorithm = upload.checksum_algorithm;
-        let chunks = body::object_stream(&self.store, &src.data, start, end)?;
+        let chunks = body::object_stream(&self.store, crate::restore::readable(&src)?, start, end)?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
@@ -427,6 +427,7 @@ impl ArcaS3 {
                             encryption: None,
                             completed_upload: Some(up.upload_id.clone()),
                             stamp: 0,
+                            restore: None,
                         })
                     },
                 )

@@ -66,6 +66,8 @@ struct ReadHeaders {
     version_id: Option<String>,
     /// `x-amz-expiration`: when a lifecycle rule will expire the current version.
     expiration: Option<String>,
+    /// `x-amz-restore`: where a restore of an archived version stands.
+    restore: Option<String>,
 }
 
 /// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
@@ -115,6 +117,7 @@ macro_rules! object_headers {
             storage_class: h.storage_class,
             version_id: h.version_id,
             expiration: h.expiration,
+            restore: h.restore,
             parts_count: h.parts_count,
             checksum_crc32: h.checksum.checksum_crc32,
             checksum_crc32c: h.checksum.checksum_crc32c,
@@ -226,6 +229,7 @@ impl ArcaS3 {
             encryption: None,
             completed_upload: None,
             stamp: 0,
+            restore: None,
         };
         let etag = version.etag.clone();
         let expiration = self.expiration_header(&input.bucket, &input.key, &version);
@@ -271,7 +275,7 @@ impl ArcaS3 {
         let (read, overrides) = read_request!(i);
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
-        let chunks = body::object_stream(&self.store, &v.data, h.start, h.end)?;
+        let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, h.start, h.end)?;
         let partial = h.partial;
         let out = object_headers!(GetObjectOutput, h, {
             body: Some(body::response_body(chunks)),
@@ -329,6 +333,7 @@ impl ArcaS3 {
         };
         let h = ReadHeaders {
             expiration,
+            restore: crate::restore::restore_header(&v),
             start,
             end,
             partial: r.part_number.is_some() || start != 0 || end != v.size,
@@ -576,6 +581,7 @@ impl ArcaS3 {
                 encryption: None,
                 completed_upload: None,
                 stamp: 0,
+                restore: None,
             };
             match self
                 .store
@@ -615,7 +621,7 @@ impl ArcaS3 {
         (start, end): (u64, u64),
         class: arca_store::StorageClass,
     ) -> S3Result<ObjectData> {
-        let chunks = body::object_stream(&self.store, &src.data, start, end)?;
+        let chunks = body::object_stream(&self.store, crate::restore::readable(src)?, start, end)?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,

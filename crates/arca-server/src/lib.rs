@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arca_s3::ArcaS3;
+pub use arca_store::RestoreDelays;
 use arca_store::{Owner, Store};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -86,6 +87,8 @@ pub struct ServerConfig {
     pub tiers: std::collections::BTreeMap<String, tiers::TierConfig>,
     /// The tier each storage class writes to (AWS's class name → tier name).
     pub storage_classes: std::collections::BTreeMap<String, String>,
+    /// How long each retrieval tier takes to restore an archived object.
+    pub restore_delays: arca_store::RestoreDelays,
 }
 
 /// Why the server could not start (or stopped).
@@ -121,6 +124,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         lifecycle_clock: arca_store::LifecycleClock::with_day_seconds(config.lifecycle_day_seconds),
         tiers: tiers::open(&config.tiers)?,
         class_tiers: tiers::class_map(&config.storage_classes),
+        restore_delays: config.restore_delays,
     };
     let store = Store::open_with(&config.data_dir, &options)?;
     let (creds, source) =

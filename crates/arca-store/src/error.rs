@@ -92,6 +92,13 @@ pub enum StoreError {
     /// A blocking worker (a blob write, read or removal) panicked or was cancelled.
     #[error("blocking worker failed: {0}")]
     Worker(String),
+    /// The operation needs a version readable now, or one that is archived (a GET of an
+    /// unrestored GLACIER object; a restore of a STANDARD one).
+    #[error("the operation is not valid for the object's storage class")]
+    InvalidObjectState,
+    /// A restore of the version was asked for and has not completed yet.
+    #[error("a restore of this object is already in progress")]
+    RestoreInProgress,
     /// A record names a storage tier the server's configuration no longer has.
     #[error("storage tier {0} is not configured (its blobs cannot be read or removed)")]
     TierMissing(String),

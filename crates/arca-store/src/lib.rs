@@ -46,7 +46,8 @@ pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
     DeleteOutcome, DeleteTarget, Ingest, IngestTarget, Job, JobProgress, LIFECYCLE_JOB, MAIN_TIER, ObjectBytes, Pass,
-    Store, StoreOptions, TierSpec, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
+    RESTORE_JOB, RestoreDelays, RestoreStarted, RetrievalTier, Store, StoreOptions, TierSpec, UploadPage, UploadQuery,
+    WriteCondition, is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

@@ -152,6 +152,13 @@ wire_enum! {
     }
 }
 
+impl StorageClass {
+    /// Whether objects of the class are archived: not readable until restored.
+    pub const fn is_archive(self) -> bool {
+        matches!(self, StorageClass::Glacier | StorageClass::DeepArchive)
+    }
+}
+
 wire_enum! {
     /// The algorithm of a client-visible checksum (`x-amz-checksum-*`).
     ChecksumAlgorithm {
@@ -311,6 +318,26 @@ pub struct ObjectVersion {
     /// while the bucket was unversioned, which are older than any versioned write.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub stamp: u64,
+    /// The restore of an archived version (GLACIER, DEEP_ARCHIVE): requested, in progress,
+    /// or done with a temporary readable copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreState>,
+}
+
+/// Where a restore of an archived version stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreState {
+    /// When RestoreObject asked for it (ms since the epoch).
+    pub requested_ms: i64,
+    /// When the temporary copy is (or will be) ready: the request plus the retrieval tier's
+    /// delay.
+    pub ready_ms: i64,
+    /// How many days the copy stays once ready.
+    pub days: u32,
+    /// The temporary readable copy, in the data folder, once made.
+    pub copy: Option<ObjectData>,
+    /// When the copy goes away (set when it is made, moved by a later RestoreObject).
+    pub expiry_ms: Option<i64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -318,9 +345,24 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl ObjectVersion {
-    /// Blobs this version owns; they go to the GC queue when the version is removed.
+    /// Blobs this version owns (a restored copy's too); they go to the GC queue when the
+    /// version is removed.
     pub fn blobs(&self) -> Vec<BlobRef> {
-        self.data.blobs()
+        let mut blobs = self.data.blobs();
+        if let Some(copy) = self.restore.as_ref().and_then(|r| r.copy.as_ref()) {
+            blobs.extend(copy.blobs());
+        }
+        blobs
+    }
+
+    /// The bytes a GET reads: an archived version's restored copy (`None` while it has none),
+    /// any other version's own.
+    pub fn readable_data(&self) -> Option<&ObjectData> {
+        if self.storage_class.is_archive() {
+            self.restore.as_ref().and_then(|r| r.copy.as_ref())
+        } else {
+            Some(&self.data)
+        }
     }
 }
 
@@ -460,6 +502,7 @@ mod golden {
             encryption: None,
             completed_upload: Some("upload-1".into()),
             stamp: 0,
+            restore: None,
         };
         let inline = ObjectVersion {
             data: ObjectData::Inline {

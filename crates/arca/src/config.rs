@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use arca_server::ServerConfig;
 use serde::Deserialize;
@@ -42,8 +43,9 @@ pub(crate) struct ServerArgs {
     #[arg(long, env = "ARCA_LIFECYCLE_DAY_SECONDS")]
     lifecycle_day_seconds: Option<u64>,
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
-    /// idle_timeout_secs, max_connections, lifecycle_day_seconds; and storage tiers
-    /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`).
+    /// idle_timeout_secs, max_connections, lifecycle_day_seconds; storage tiers
+    /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`);
+    /// and `[restore_delay_seconds]` (Expedited, Standard, Bulk).
     #[arg(long, env = "ARCA_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -65,6 +67,20 @@ struct FileConfig {
     tiers: BTreeMap<String, arca_server::tiers::TierConfig>,
     #[serde(default)]
     storage_classes: BTreeMap<String, String>,
+    #[serde(default)]
+    restore_delay_seconds: RestoreDelaySeconds,
+}
+
+/// `[restore_delay_seconds]`: how long each retrieval tier takes (all 0 unless set).
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct RestoreDelaySeconds {
+    #[serde(rename = "Expedited", default)]
+    expedited: u64,
+    #[serde(rename = "Standard", default)]
+    standard: u64,
+    #[serde(rename = "Bulk", default)]
+    bulk: u64,
 }
 
 impl ServerArgs {
@@ -107,6 +123,11 @@ impl ServerArgs {
                 .max(1),
             tiers: file.tiers,
             storage_classes: file.storage_classes,
+            restore_delays: arca_server::RestoreDelays {
+                expedited: Duration::from_secs(file.restore_delay_seconds.expedited),
+                standard: Duration::from_secs(file.restore_delay_seconds.standard),
+                bulk: Duration::from_secs(file.restore_delay_seconds.bulk),
+            },
         })
     }
 }

@@ -143,6 +143,7 @@ impl Store {
         let jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(GarbageCollection),
             Arc::new(super::lifecycle::LifecycleJob::for_clock(self.lifecycle_clock)),
+            Arc::new(super::restore::RestoreJob),
         ];
         jobs.into_iter()
             .map(|job| {

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use super::jobs::{Job, JobProgress, Pass};
 use super::records::{queue_garbage, read_object, remove_upload};
-use super::transition::{VersionRow, same_version};
+use super::transition::same_version;
+use super::versions::VersionPlace;
 use super::versions::{delete_current, promote_newest, read_versioning, scan_versions};
 use super::{Store, now_ms};
 use crate::error::StoreResult;
@@ -260,8 +261,8 @@ impl Store {
             });
             for m in &moves {
                 let (row, class) = match &m.action {
-                    PlannedAction::Current(CurrentAction::Transition(c)) => (VersionRow::Current, *c),
-                    PlannedAction::Noncurrent(CurrentAction::Transition(c)) => (VersionRow::Noncurrent, *c),
+                    PlannedAction::Current(CurrentAction::Transition(c)) => (VersionPlace::Current, *c),
+                    PlannedAction::Noncurrent(CurrentAction::Transition(c)) => (VersionPlace::Noncurrent, *c),
                     _ => continue,
                 };
                 self.transition_version(&bucket.name, &m.key, row, &m.version, class)

@@ -19,6 +19,7 @@ mod multipart;
 mod objects;
 mod read;
 mod records;
+mod restore;
 mod tiers;
 mod transition;
 pub(crate) mod versions;
@@ -35,6 +36,7 @@ pub use jobs::{Job, JobProgress, Pass};
 pub use lifecycle::LIFECYCLE_JOB;
 pub use multipart::{UploadPage, UploadQuery};
 pub use read::ObjectBytes;
+pub use restore::{RESTORE_JOB, RestoreDelays, RestoreStarted, RetrievalTier};
 pub use tiers::{MAIN_TIER, TierSpec};
 pub use versions::{DeleteOutcome, DeleteTarget, is_valid_version_id};
 
@@ -59,6 +61,8 @@ pub struct StoreOptions {
     pub tiers: Vec<TierSpec>,
     /// The tier each storage class writes to; classes left out live in the data folder.
     pub class_tiers: Vec<(StorageClass, String)>,
+    /// How long each retrieval tier takes to restore an archived object.
+    pub restore_delays: RestoreDelays,
 }
 
 impl Default for StoreOptions {
@@ -68,6 +72,7 @@ impl Default for StoreOptions {
             lifecycle_clock: LifecycleClock::default(),
             tiers: Vec::new(),
             class_tiers: Vec::new(),
+            restore_delays: RestoreDelays::default(),
         }
     }
 }
@@ -82,6 +87,7 @@ pub struct Store {
     /// Every bucket's lifecycle rules, mirrored from their records for the request path.
     lifecycles: RwLock<HashMap<String, Arc<LifecycleConfiguration>>>,
     lifecycle_clock: LifecycleClock,
+    restore_delays: RestoreDelays,
     /// Held for the life of the store: a second process on the same folder fails to start.
     _lock: File,
 }
@@ -137,6 +143,7 @@ impl Store {
             job_locks: Default::default(),
             lifecycles: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
+            restore_delays: options.restore_delays,
             _lock: lock,
         };
         store.recover_intents()?;
@@ -282,6 +289,7 @@ pub(crate) mod tests {
             encryption: None,
             completed_upload: None,
             stamp: 0,
+            restore: None,
         }
     }
 

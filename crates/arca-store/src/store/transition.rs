@@ -13,20 +13,12 @@ use std::sync::Arc;
 
 use super::Store;
 use super::records::{queue_garbage, read_object, replace_blobs};
+use super::versions::VersionPlace;
 use crate::blob::{BlobRef, BlobSink, BlobStore, HeadCaching, TierId};
 use crate::error::{StoreError, StoreResult};
 use crate::kv::KvWrite;
 use crate::record::{Extent, ObjectData, ObjectVersion, StorageClass, decode, encode};
 use crate::tables::{OBJECTS, VERSIONS, object_key, version_key};
-
-/// Which row holds the version being moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VersionRow {
-    /// The key's current version (`objects`).
-    Current,
-    /// A noncurrent version (`versions`, by its stamp).
-    Noncurrent,
-}
 
 /// Bytes per read while copying a blob (a few read units; memory stays bounded).
 const COPY_CHUNK: usize = 1 << 20;
@@ -54,7 +46,7 @@ impl Store {
         &self,
         bucket: &str,
         key: &str,
-        row: VersionRow,
+        row: VersionPlace,
         planned: &ObjectVersion,
         class: StorageClass,
     ) -> StoreResult<bool> {
@@ -72,12 +64,12 @@ impl Store {
             .meta
             .write(move |txn| {
                 let (row_key, table) = match row {
-                    VersionRow::Current => (object_key(&b, &k), OBJECTS),
-                    VersionRow::Noncurrent => (version_key(&b, &k, expected.stamp), VERSIONS),
+                    VersionPlace::Current => (object_key(&b, &k), OBJECTS),
+                    VersionPlace::Noncurrent => (version_key(&b, &k, expected.stamp), VERSIONS),
                 };
                 let found = match row {
-                    VersionRow::Current => read_object(txn, &row_key)?,
-                    VersionRow::Noncurrent => txn.get(VERSIONS, &row_key)?.map(|v| decode(&v)).transpose()?,
+                    VersionPlace::Current => read_object(txn, &row_key)?,
+                    VersionPlace::Noncurrent => txn.get(VERSIONS, &row_key)?.map(|v| decode(&v)).transpose()?,
                 };
                 let Some(mut version) = found.filter(|f| same_version(f, &expected)) else {
                     discard(txn, moved, &new)?;
@@ -108,7 +100,7 @@ impl Store {
 
     /// Copies each extent into a new blob in `target`; on failure the copies made so far go
     /// to GC.
-    async fn copy_extents(&self, extents: &[Extent], target: TierId) -> StoreResult<Vec<Extent>> {
+    pub(crate) async fn copy_extents(&self, extents: &[Extent], target: TierId) -> StoreResult<Vec<Extent>> {
         let mut copies: Vec<Extent> = Vec::with_capacity(extents.len());
         for (index, e) in extents.iter().enumerate() {
             let head = HeadCaching::for_blob(index == 0);
@@ -320,7 +312,7 @@ mod tests {
         .await
         .unwrap();
         let applied = s
-            .transition_version("b", "k", VersionRow::Current, &planned, StorageClass::Glacier)
+            .transition_version("b", "k", VersionPlace::Current, &planned, StorageClass::Glacier)
             .await
             .unwrap();
         assert!(!applied);

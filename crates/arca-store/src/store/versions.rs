@@ -236,7 +236,7 @@ pub(crate) fn install(
 }
 
 /// Finds version `id` of the key: where it is (current or its `versions` row) and what it is.
-fn find_version(
+pub(crate) fn find_version(
     txn: &dyn KvRead,
     bucket: &str,
     key: &str,
@@ -273,9 +273,12 @@ fn find_version(
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum VersionPlace {
+/// Which row holds a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionPlace {
+    /// The key's current version (`objects`).
     Current,
+    /// A noncurrent version or delete marker (`versions`, by its stamp).
     Noncurrent,
 }
 
@@ -480,6 +483,7 @@ fn delete_marker(owner: Owner) -> ObjectVersion {
         encryption: None,
         completed_upload: None,
         stamp: 0,
+        restore: None,
     }
 }
 

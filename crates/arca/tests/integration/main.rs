@@ -16,4 +16,5 @@ pub mod negative;
 mod objects;
 mod server;
 mod streaming;
+mod tiers;
 mod versioning;
