@@ -424,3 +424,44 @@ def test_post_form_checksum_fields_are_verified(s3, bucket):
                 s3.head_object(Bucket=bucket, Key="sum.txt")
     head = s3.head_object(Bucket=bucket, Key="sum.txt", ChecksumMode="ENABLED")
     assert head["ChecksumSHA256"] == good
+
+
+def test_glacier_restore_with_boto3(s3, bucket):
+    """An archived object refuses reads until RestoreObject makes a temporary copy (restores
+    are immediate on the suite's server), as boto3 users see on AWS."""
+    s3.put_object(Bucket=bucket, Key="tape", Body=b"archived", StorageClass="GLACIER")
+    head = s3.head_object(Bucket=bucket, Key="tape")
+    assert head["StorageClass"] == "GLACIER" and "Restore" not in head
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="tape")
+    assert (code(e.value), e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidObjectState", 403)
+    out = s3.restore_object(Bucket=bucket, Key="tape",
+                            RestoreRequest={"Days": 2, "GlacierJobParameters": {"Tier": "Standard"}})
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert s3.head_object(Bucket=bucket, Key="tape")["Restore"].startswith('ongoing-request="false", expiry-date="')
+    assert s3.get_object(Bucket=bucket, Key="tape")["Body"].read() == b"archived"
+    again = s3.restore_object(Bucket=bucket, Key="tape", RestoreRequest={"Days": 5})
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    s3.put_object(Bucket=bucket, Key="hot", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.restore_object(Bucket=bucket, Key="hot", RestoreRequest={"Days": 1})
+    assert code(e.value) == "InvalidObjectState"
+
+
+def test_lifecycle_configuration_with_boto3(s3, bucket):
+    rules = [{"ID": "logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
+              "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}],
+              "Expiration": {"Days": 365}}]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == rules
+    put = s3.put_object(Bucket=bucket, Key="logs/a", Body=b"x")
+    assert put["Expiration"].endswith('rule-id="logs"'), put
+    assert "Expiration" not in s3.put_object(Bucket=bucket, Key="data/a", Body=b"x")
+    bad = [{"ID": "x", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 5, "StorageClass": "ONEZONE_IA"}]}]
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": bad})
+    assert code(e.value) == "InvalidArgument"
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    with pytest.raises(ClientError) as e:
+        s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert code(e.value) == "NoSuchLifecycleConfiguration"

@@ -46,14 +46,21 @@ pub enum ClientCommand {
         #[arg(long)]
         version_id: Option<String>,
     },
-    /// Make an older version of an object its current one again (a server-side copy of
-    /// that version onto its key; the versions in between are kept).
+    /// With --days: restore an archived (GLACIER, DEEP_ARCHIVE) object for that many days
+    /// (`arca stat` shows its progress). Without: make an older version current again (a
+    /// server-side copy of that version onto its key; the versions in between are kept).
     Restore {
         /// `s3://bucket/key`.
         target: String,
-        /// The version to bring back (see `arca ls --versions`).
+        /// The version to bring back, or to restore from the archive (see `arca ls --versions`).
+        #[arg(long, required_unless_present = "days")]
+        version_id: Option<String>,
+        /// Days the restored copy of an archived object stays readable.
         #[arg(long)]
-        version_id: String,
+        days: Option<u32>,
+        /// Retrieval tier of an archive restore: Expedited, Standard or Bulk.
+        #[arg(long, default_value = "Standard", requires = "days")]
+        tier: String,
     },
     /// Size and object count per folder under a prefix.
     Du {
@@ -215,7 +222,18 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
         ClientCommand::Mv(a) => cp::mv(args, &aliases, &a).await,
         ClientCommand::Sync(a) => sync::run(args, &aliases, &a).await,
         ClientCommand::Stat { target, version_id } => stat::run(args, &aliases, &target, version_id.as_deref()).await,
-        ClientCommand::Restore { target, version_id } => restore::run(args, &aliases, &target, &version_id).await,
+        ClientCommand::Restore {
+            target,
+            version_id,
+            days,
+            tier,
+        } => match (days, version_id) {
+            (Some(days), version_id) => {
+                restore::from_archive(args, &aliases, &target, version_id.as_deref(), days, &tier).await
+            }
+            (None, Some(version_id)) => restore::run(args, &aliases, &target, &version_id).await,
+            (None, None) => Err(ClientError::Usage("restore needs --version-id or --days".into())),
+        },
         ClientCommand::Tree { target } => tree::run(args, &aliases, &target).await,
         ClientCommand::Du { target } => du::run(args, &aliases, &target).await,
     }

@@ -57,6 +57,9 @@ pub(crate) async fn run(
         ),
     );
     line("Version-Id", h.version_id().map(str::to_string));
+    // Where a restore of an archived object stands, and when a lifecycle rule expires it.
+    line("Restore", h.restore().map(str::to_string));
+    line("Expiration", h.expiration().map(str::to_string));
     line("Parts", h.parts_count().map(|n| n.to_string()));
     line("Checksum-CRC32", h.checksum_crc32().map(str::to_string));
     line("Checksum-CRC32C", h.checksum_crc32_c().map(str::to_string));

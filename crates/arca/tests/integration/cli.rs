@@ -1046,3 +1046,34 @@ async fn lifecycle_rules_and_admin_from_the_command_line() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("NoSuchLifecycleConfiguration"));
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn archived_objects_are_restored_from_the_command_line() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let (h, ep) = (home.path(), s.endpoint.as_str());
+    let c = s.client();
+    make_bucket(&c, "vault").await;
+    c.put_object()
+        .bucket("vault")
+        .key("tape")
+        .storage_class(aws_sdk_s3::types::StorageClass::Glacier)
+        .body(b"cold bytes".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| arca_at(h, ep, args);
+        let refused = run(&["cat", "s3://vault/tape"]);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("InvalidObjectState"));
+        let stat = ok(run(&["stat", "s3://vault/tape"]));
+        assert!(stat.contains("GLACIER") && !stat.contains("Restore"), "{stat}");
+        ok(run(&["restore", "s3://vault/tape", "--days", "2", "--tier", "Bulk"]));
+        let stat = ok(run(&["stat", "s3://vault/tape"]));
+        assert!(stat.contains("ongoing-request=\"false\", expiry-date="), "{stat}");
+        assert_eq!(ok(run(&["cat", "s3://vault/tape"])), "cold bytes");
+        let usage = run(&["restore", "s3://vault/tape"]);
+        assert_eq!(usage.status.code(), Some(2));
+    });
+}

@@ -545,6 +545,10 @@ impl super::Operation for AbortMultipartUpload {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -639,6 +643,10 @@ impl super::Operation for CompleteMultipartUpload {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -825,6 +833,10 @@ impl super::Operation for CopyObject {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -896,6 +908,10 @@ impl super::Operation for CreateBucket {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -949,6 +965,10 @@ impl super::Operation for CreateBucketMetadataTableConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1098,6 +1118,10 @@ impl super::Operation for CreateMultipartUpload {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1162,6 +1186,10 @@ impl super::Operation for CreateSession {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1206,6 +1234,10 @@ impl super::Operation for DeleteBucket {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1253,6 +1285,10 @@ impl super::Operation for DeleteBucketAnalyticsConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1297,6 +1333,10 @@ impl super::Operation for DeleteBucketCors {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1341,6 +1381,10 @@ impl super::Operation for DeleteBucketEncryption {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1382,6 +1426,10 @@ impl super::Operation for DeleteBucketIntelligentTieringConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1429,6 +1477,10 @@ impl super::Operation for DeleteBucketInventoryConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1473,6 +1525,10 @@ impl super::Operation for DeleteBucketLifecycle {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1517,6 +1573,10 @@ impl super::Operation for DeleteBucketMetadataTableConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1564,6 +1624,10 @@ impl super::Operation for DeleteBucketMetricsConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1608,6 +1672,10 @@ impl super::Operation for DeleteBucketOwnershipControls {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1652,6 +1720,10 @@ impl super::Operation for DeleteBucketPolicy {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1696,6 +1768,10 @@ impl super::Operation for DeleteBucketReplication {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1740,6 +1816,10 @@ impl super::Operation for DeleteBucketTagging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1784,6 +1864,10 @@ impl super::Operation for DeleteBucketWebsite {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1856,6 +1940,10 @@ impl super::Operation for DeleteObject {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1906,6 +1994,10 @@ impl super::Operation for DeleteObjectTagging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -1969,6 +2061,10 @@ impl super::Operation for DeleteObjects {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2013,6 +2109,10 @@ impl super::Operation for DeletePublicAccessBlock {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2063,6 +2163,10 @@ impl super::Operation for GetBucketAccelerateConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2109,6 +2213,10 @@ impl super::Operation for GetBucketAcl {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2160,6 +2268,10 @@ impl super::Operation for GetBucketAnalyticsConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2206,6 +2318,10 @@ impl super::Operation for GetBucketCors {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2254,6 +2370,10 @@ impl super::Operation for GetBucketEncryption {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2299,6 +2419,10 @@ impl super::Operation for GetBucketIntelligentTieringConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2350,6 +2474,10 @@ impl super::Operation for GetBucketInventoryConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2401,6 +2529,10 @@ impl super::Operation for GetBucketLifecycleConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2447,6 +2579,10 @@ impl super::Operation for GetBucketLocation {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2493,6 +2629,10 @@ impl super::Operation for GetBucketLogging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2541,6 +2681,10 @@ impl super::Operation for GetBucketMetadataTableConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2592,6 +2736,10 @@ impl super::Operation for GetBucketMetricsConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2638,6 +2786,10 @@ impl super::Operation for GetBucketNotificationConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2686,6 +2838,10 @@ impl super::Operation for GetBucketOwnershipControls {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2734,6 +2890,10 @@ impl super::Operation for GetBucketPolicy {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2782,6 +2942,10 @@ impl super::Operation for GetBucketPolicyStatus {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2830,6 +2994,10 @@ impl super::Operation for GetBucketReplication {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2876,6 +3044,10 @@ impl super::Operation for GetBucketRequestPayment {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2922,6 +3094,10 @@ impl super::Operation for GetBucketTagging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -2968,6 +3144,10 @@ impl super::Operation for GetBucketVersioning {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3014,6 +3194,10 @@ impl super::Operation for GetBucketWebsite {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3224,6 +3408,10 @@ impl super::Operation for GetObjectAcl {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3301,6 +3489,10 @@ impl super::Operation for GetObjectAttributes {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3356,6 +3548,10 @@ impl super::Operation for GetObjectLegalHold {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3404,6 +3600,10 @@ impl super::Operation for GetObjectLockConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3459,6 +3659,10 @@ impl super::Operation for GetObjectRetention {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3513,6 +3717,10 @@ impl super::Operation for GetObjectTagging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3566,6 +3774,10 @@ impl super::Operation for GetObjectTorrent {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3614,6 +3826,10 @@ impl super::Operation for GetPublicAccessBlock {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3663,6 +3879,10 @@ impl super::Operation for HeadBucket {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3811,6 +4031,10 @@ impl super::Operation for HeadObject {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3860,6 +4084,10 @@ impl super::Operation for ListBucketAnalyticsConfigurations {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3906,6 +4134,10 @@ impl super::Operation for ListBucketIntelligentTieringConfigurations {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -3955,6 +4187,10 @@ impl super::Operation for ListBucketInventoryConfigurations {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4004,6 +4240,10 @@ impl super::Operation for ListBucketMetricsConfigurations {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4056,6 +4296,10 @@ impl super::Operation for ListBuckets {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4102,6 +4346,10 @@ impl super::Operation for ListDirectoryBuckets {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4170,6 +4418,10 @@ impl super::Operation for ListMultipartUploads {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4242,6 +4494,10 @@ impl super::Operation for ListObjectVersions {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4311,6 +4567,10 @@ impl super::Operation for ListObjects {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4386,6 +4646,10 @@ impl super::Operation for ListObjectsV2 {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4459,6 +4723,10 @@ impl super::Operation for ListParts {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4509,6 +4777,10 @@ impl super::Operation for PutBucketAccelerateConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4580,6 +4852,10 @@ impl super::Operation for PutBucketAcl {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4630,6 +4906,10 @@ impl super::Operation for PutBucketAnalyticsConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4683,6 +4963,10 @@ impl super::Operation for PutBucketCors {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4736,6 +5020,10 @@ impl super::Operation for PutBucketEncryption {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4783,6 +5071,10 @@ impl super::Operation for PutBucketIntelligentTieringConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4833,6 +5125,10 @@ impl super::Operation for PutBucketInventoryConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4893,6 +5189,10 @@ impl super::Operation for PutBucketLifecycleConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4946,6 +5246,10 @@ impl super::Operation for PutBucketLogging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -4996,6 +5300,10 @@ impl super::Operation for PutBucketMetricsConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5047,6 +5355,10 @@ impl super::Operation for PutBucketNotificationConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5097,6 +5409,10 @@ impl super::Operation for PutBucketOwnershipControls {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5154,6 +5470,10 @@ impl super::Operation for PutBucketPolicy {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5210,6 +5530,10 @@ impl super::Operation for PutBucketReplication {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5263,6 +5587,10 @@ impl super::Operation for PutBucketRequestPayment {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5316,6 +5644,10 @@ impl super::Operation for PutBucketTagging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5372,6 +5704,10 @@ impl super::Operation for PutBucketVersioning {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5425,6 +5761,10 @@ impl super::Operation for PutBucketWebsite {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5767,6 +6107,10 @@ impl super::Operation for PutObject {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5847,6 +6191,10 @@ impl super::Operation for PutObjectAcl {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5915,6 +6263,10 @@ impl super::Operation for PutObjectLegalHold {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -5976,6 +6328,10 @@ impl super::Operation for PutObjectLockConfiguration {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6048,6 +6404,10 @@ impl super::Operation for PutObjectRetention {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6110,6 +6470,10 @@ impl super::Operation for PutObjectTagging {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6163,6 +6527,10 @@ impl super::Operation for PutPublicAccessBlock {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6223,6 +6591,10 @@ impl super::Operation for RestoreObject {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6286,6 +6658,10 @@ impl super::Operation for SelectObjectContent {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6391,6 +6767,10 @@ impl super::Operation for UploadPart {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6503,6 +6883,10 @@ impl super::Operation for UploadPartCopy {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
@@ -6678,6 +7062,10 @@ impl super::Operation for WriteGetObjectResponse {
             Err(err) => return super::serialize_error(err, false),
         };
         let mut resp = Self::serialize_http(s3_resp.output)?;
+        // ARCA PATCH: the handler's status wins (RestoreObject answers 202 or 200).
+        if let Some(status) = s3_resp.status {
+            resp.status = status;
+        }
         resp.headers.extend(s3_resp.headers);
         resp.extensions.extend(s3_resp.extensions);
         Ok(resp)
