@@ -28,6 +28,9 @@ pub enum Workload {
     List(Common),
     /// Multipart upload of --size objects in --part-size parts, then parallel ranged download.
     Multipart(Common),
+    /// A lifecycle pass expiring half of --objects objects (Arca only: it runs the pass
+    /// through the admin API), with GET latency of the other half idle and during the pass.
+    Lifecycle(Common),
     /// An HTTP server that stores nothing: the ceiling to compare against.
     NullServer {
         /// Where to listen.
@@ -93,6 +96,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         Workload::Mixed(c) => ("mixed", c),
         Workload::List(c) => ("list", c),
         Workload::Multipart(c) => ("multipart", c),
+        Workload::Lifecycle(c) => ("lifecycle", c),
     };
     let plan = Plan {
         client: S3Client::new(
@@ -118,6 +122,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         "get" => workloads::get(&plan).await?,
         "mixed" => workloads::mixed(&plan).await?,
         "list" => workloads::list(&plan).await?,
+        "lifecycle" => workloads::lifecycle(&plan).await?,
         _ => workloads::multipart(&plan).await?,
     };
     report.print(common.json);

@@ -442,3 +442,138 @@ pub(crate) async fn multipart(p: &Plan) -> Result<Report, String> {
         total: OpSummary::from_stats(total, up_time + down_time),
     })
 }
+
+/// Key `i` of the lifecycle workload: even ones under the prefix the rule expires.
+fn lifecycle_name(i: usize) -> String {
+    let group = if i.is_multiple_of(2) { "expire" } else { "keep" };
+    format!("lc/{group}/{i:08}")
+}
+
+/// GETs of the kept objects until `stop` is set or the duration is over.
+async fn get_kept(p: &Plan, stop: Arc<std::sync::atomic::AtomicBool>) -> (Stats, Duration) {
+    let objects = p.objects;
+    run_workers(p, |_, deadline| {
+        let (c, b, stop) = (p.client.clone(), p.bucket.clone(), stop.clone());
+        async move {
+            let mut s = OpStats::default();
+            while Instant::now() < deadline && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let i = rand::random_range(0..objects / 2) * 2 + 1;
+                match c
+                    .request("GET", &format!("/{b}/{}", lifecycle_name(i)), &[], Bytes::new())
+                    .await
+                {
+                    Ok((_, _, t)) => {
+                        s.record(&t);
+                        s.bytes += t.bytes;
+                    }
+                    Err(_) => s.errors += 1,
+                }
+            }
+            Stats::from([("GET", s)])
+        }
+    })
+    .await
+}
+
+/// A lifecycle pass that expires half of `objects` objects: GET latency of the other half
+/// idle (for `duration`), then while the pass runs (started through Arca's admin API, so
+/// this workload needs an Arca server and its root keys). Reports `GET idle`,
+/// `GET during pass` and `PASS` (its items are the objects expired).
+pub(crate) async fn lifecycle(p: &Plan) -> Result<Report, String> {
+    ensure_bucket(p).await?;
+    let (_, body, _) = p
+        .client
+        .request(
+            "GET",
+            &format!("/{}?list-type=2&prefix=lc/&max-keys=1", p.bucket),
+            &[],
+            Bytes::new(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if xml_count(&body, "Key") == 0 {
+        prepare(p, p.objects, lifecycle_name).await?;
+    }
+    let never = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (idle, idle_elapsed) = get_kept(p, never).await;
+
+    let rules = "<LifecycleConfiguration><Rule><ID>bench</ID><Status>Enabled</Status>\
+                 <Filter><Prefix>lc/expire/</Prefix></Filter>\
+                 <Expiration><Date>2000-01-01T00:00:00Z</Date></Expiration></Rule></LifecycleConfiguration>";
+    let md5 = {
+        use base64::Engine;
+        use md5::Digest;
+        base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(rules.as_bytes()))
+    };
+    p.client
+        .request(
+            "PUT",
+            &format!("/{}?lifecycle", p.bucket),
+            &[("content-md5", md5)],
+            Bytes::from(rules),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers = {
+        let (p, stop) = (
+            Plan {
+                duration: Duration::from_secs(3600),
+                ..p.clone()
+            },
+            stop.clone(),
+        );
+        tokio::spawn(async move { get_kept(&p, stop).await })
+    };
+    let before = lifecycle_items(p).await?;
+    let started = Instant::now();
+    let (_, answer, timing) = p
+        .client
+        .request("POST", "/?arca-admin=run-lifecycle", &[], Bytes::new())
+        .await
+        .map_err(|e| e.to_string())?;
+    let pass_elapsed = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (during, _) = readers.await.map_err(|e| e.to_string())?;
+    let after = json_number(&answer, "items").unwrap_or(0);
+
+    let mut pass = OpStats::default();
+    pass.record(&timing);
+    pass.items = after.saturating_sub(before);
+    let mut r = report(p, "lifecycle", Stats::new(), pass_elapsed);
+    let idle_get = idle.into_values().next().unwrap_or_default();
+    let during_get = during.into_values().next().unwrap_or_default();
+    r.ops
+        .insert("GET idle".into(), OpSummary::from_stats(idle_get, idle_elapsed));
+    r.ops.insert(
+        "GET during pass".into(),
+        OpSummary::from_stats(during_get, pass_elapsed),
+    );
+    r.ops.insert("PASS".into(), OpSummary::from_stats(pass, pass_elapsed));
+    Ok(r)
+}
+
+/// Items the lifecycle job handled so far (admin API).
+async fn lifecycle_items(p: &Plan) -> Result<u64, String> {
+    let (_, answer, _) = p
+        .client
+        .request("GET", "/?arca-admin=jobs", &[], Bytes::new())
+        .await
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&answer);
+    let lifecycle = text.split("\"job\": \"lifecycle\"").nth(1).unwrap_or_default();
+    Ok(json_number(lifecycle.as_bytes(), "items").unwrap_or(0))
+}
+
+/// The first `"name": <number>` in a JSON text.
+fn json_number(json: &[u8], name: &str) -> Option<u64> {
+    let text = std::str::from_utf8(json).ok()?;
+    let at = text.find(&format!("\"{name}\":"))? + name.len() + 3;
+    text[at..]
+        .trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
