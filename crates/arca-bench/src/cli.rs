@@ -78,6 +78,17 @@ pub struct Common {
     /// with an unversioned bucket).
     #[arg(long)]
     versioned: bool,
+    /// For list: ListObjectVersions instead of ListObjectsV2 (versions and delete markers
+    /// count as items).
+    #[arg(long)]
+    list_versions: bool,
+    /// For list: write each key this many times (a versioned bucket keeps every version).
+    #[arg(long, default_value_t = 1)]
+    versions_per_key: usize,
+    /// For list: then delete this percentage of the keys (delete markers in a versioned
+    /// bucket), to list around them.
+    #[arg(long, default_value_t = 0)]
+    delete_percent: usize,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -116,6 +127,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         part_size: common.part_size.max(1),
         delimiter: common.delimiter.clone(),
         versioned: common.versioned,
+        list_versions: common.list_versions,
+        versions_per_key: common.versions_per_key.max(1),
+        delete_percent: common.delete_percent.min(100),
     };
     let report = match name {
         "put" => workloads::put(&plan).await?,

@@ -28,6 +28,12 @@ pub(crate) struct Plan {
     pub delimiter: Option<String>,
     /// Versioning is enabled on the bucket before the run.
     pub versioned: bool,
+    /// For `list`: ListObjectVersions rather than ListObjectsV2.
+    pub list_versions: bool,
+    /// For `list`: each key written this many times.
+    pub versions_per_key: usize,
+    /// For `list`: this percentage of the keys deleted after they are written.
+    pub delete_percent: usize,
 }
 
 type Stats = BTreeMap<&'static str, OpStats>;
@@ -262,35 +268,53 @@ pub(crate) async fn list(p: &Plan) -> Result<Report, String> {
         .map_err(|e| e.to_string())?;
     if xml_count(&body, "Key") == 0 {
         let small = Plan { size: 0, ..p.clone() };
-        prepare(&small, p.objects, list_name(p.prefixes)).await?;
+        for _ in 0..p.versions_per_key {
+            prepare(&small, p.objects, list_name(p.prefixes)).await?;
+        }
+        delete_share(p, list_name(p.prefixes)).await?;
     }
     let delimiter = p.delimiter.clone();
+    let (list_query, item_tags): (&str, &[&str]) = if p.list_versions {
+        ("versions", &["Version", "DeleteMarker", "CommonPrefixes"])
+    } else {
+        ("list-type=2", &["Key", "CommonPrefixes"])
+    };
     let (stats, elapsed) = run_workers(p, |_, deadline| {
         let (c, b, delimiter) = (p.client.clone(), p.bucket.clone(), delimiter.clone());
         async move {
             let mut s = OpStats::default();
             while Instant::now() < deadline {
-                let mut token: Option<String> = None;
+                // ListObjectsV2 resumes from a continuation token, ListObjectVersions from
+                // its key and version-id markers.
+                let mut resume: Option<String> = None;
                 loop {
-                    let mut q = format!("/{b}?list-type=2&prefix=list/&max-keys=1000");
+                    let mut q = format!("/{b}?{list_query}&prefix=list/&max-keys=1000");
                     if let Some(d) = &delimiter {
                         q.push_str(&format!("&delimiter={}", urlencode(d)));
                     }
-                    if let Some(t) = &token {
-                        q.push_str(&format!("&continuation-token={}", urlencode(t)));
+                    if let Some(r) = &resume {
+                        q.push_str(r);
                     }
                     match c.request("GET", &q, &[], Bytes::new()).await {
                         Ok((_, body, t)) => {
                             s.record(&t);
-                            s.items += (xml_count(&body, "Key") + xml_count(&body, "CommonPrefixes")) as u64;
-                            token = xml_value(&body, "NextContinuationToken");
+                            s.items += item_tags.iter().map(|tag| xml_count(&body, tag)).sum::<usize>() as u64;
+                            resume = if list_query == "versions" {
+                                xml_value(&body, "NextKeyMarker").map(|k| {
+                                    let id = xml_value(&body, "NextVersionIdMarker").unwrap_or_default();
+                                    format!("&key-marker={}&version-id-marker={}", urlencode(&k), urlencode(&id))
+                                })
+                            } else {
+                                xml_value(&body, "NextContinuationToken")
+                                    .map(|t| format!("&continuation-token={}", urlencode(&t)))
+                            };
                         }
                         Err(_) => {
                             s.errors += 1;
                             break;
                         }
                     }
-                    if token.is_none() || Instant::now() >= deadline {
+                    if resume.is_none() || Instant::now() >= deadline {
                         break;
                     }
                 }
@@ -300,6 +324,42 @@ pub(crate) async fn list(p: &Plan) -> Result<Report, String> {
     })
     .await;
     Ok(report(p, "list", stats, elapsed))
+}
+
+/// Deletes `delete_percent` of the `objects` keys named by `name` (spread evenly), 1,000 a
+/// request: in a versioned bucket each leaves a delete marker.
+async fn delete_share(p: &Plan, name: impl Fn(usize) -> String) -> Result<(), String> {
+    if p.delete_percent == 0 {
+        return Ok(());
+    }
+    let doomed: Vec<String> = (0..p.objects)
+        .filter(|i| i % 100 < p.delete_percent)
+        .map(name)
+        .collect();
+    for chunk in doomed.chunks(1000) {
+        let mut xml = String::from("<Delete><Quiet>true</Quiet>");
+        for k in chunk {
+            xml.push_str(&format!("<Object><Key>{k}</Key></Object>"));
+        }
+        xml.push_str("</Delete>");
+        let md5 = content_md5(xml.as_bytes());
+        p.client
+            .request(
+                "POST",
+                &format!("/{}?delete", p.bucket),
+                &[("content-md5", md5)],
+                Bytes::from(xml),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn content_md5(body: &[u8]) -> String {
+    use base64::Engine;
+    use md5::Digest;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))
 }
 
 fn urlencode(s: &str) -> String {
@@ -500,11 +560,7 @@ pub(crate) async fn lifecycle(p: &Plan) -> Result<Report, String> {
     let rules = "<LifecycleConfiguration><Rule><ID>bench</ID><Status>Enabled</Status>\
                  <Filter><Prefix>lc/expire/</Prefix></Filter>\
                  <Expiration><Date>2000-01-01T00:00:00Z</Date></Expiration></Rule></LifecycleConfiguration>";
-    let md5 = {
-        use base64::Engine;
-        use md5::Digest;
-        base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(rules.as_bytes()))
-    };
+    let md5 = content_md5(rules.as_bytes());
     p.client
         .request(
             "PUT",

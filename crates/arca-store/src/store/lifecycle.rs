@@ -31,7 +31,7 @@ use crate::record::{BucketRecord, MultipartUpload, ObjectVersion, Owner, decode,
 use crate::tables::{JOBS, OBJECTS, UPLOADS, VERSIONS, object_key, split_version_key, version_key};
 
 /// Keys per batch: one read, one commit.
-const BATCH: usize = 500;
+const BATCH: usize = 1000;
 
 /// The job's name in the `jobs` table.
 pub const LIFECYCLE_JOB: &str = "lifecycle";
@@ -311,8 +311,9 @@ impl Store {
                 }
             }
             after = Some(last);
-            // Give foreground work as much time as this batch took.
-            tokio::time::sleep(started.elapsed()).await;
+            // Rest half as long as this batch took: the job keeps to about two thirds of one
+            // core, and foreground requests get the commit thread between batches.
+            tokio::time::sleep(started.elapsed() / 2).await;
         }
     }
 }

@@ -351,3 +351,129 @@ async fn acknowledged_versions_survive_kill_9() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// `kill -9` while a lifecycle pass moves objects to a cold tier and expires others: after a
+/// restart and another pass, every object kept is whole in its new class (read back through a
+/// restore), every expired one is gone, and the blobs of transitions the kill interrupted — in
+/// either tier — are reclaimed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lifecycle_transitions_survive_kill_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, cold) = (tmp.path().join("data"), tmp.path().join("cold"));
+    let config = tmp.path().join("arca.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[tiers.cold]\npath = \"{}\"\n[storage_classes]\nGLACIER = \"cold\"\n",
+            cold.display()
+        ),
+    )
+    .unwrap();
+    let flags = ["--config", config.to_str().unwrap(), "--lifecycle-day-seconds", "1"];
+    let mut s = TestServer::start_on(&data, &flags);
+    let c = s.client();
+    make_bucket(&c, "moves").await;
+    // Large enough that moving them all takes the pass a good fraction of a second.
+    let body = |i: usize| bytes_of(400_000 + i * 7, i as u64);
+    for i in 0..120 {
+        c.put_object()
+            .bucket("moves")
+            .key(format!("m/{i:03}"))
+            .body(body(i).into())
+            .send()
+            .await
+            .unwrap();
+    }
+    for i in 0..60 {
+        c.put_object()
+            .bucket("moves")
+            .key(format!("gone/{i:03}"))
+            .body(bytes_of(50_000, 1000 + i as u64).into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let rules = "<LifecycleConfiguration>\
+        <Rule><ID>cold</ID><Status>Enabled</Status><Filter><Prefix>m/</Prefix></Filter>\
+        <Transition><Days>1</Days><StorageClass>GLACIER</StorageClass></Transition></Rule>\
+        <Rule><ID>gone</ID><Status>Enabled</Status><Filter><Prefix>gone/</Prefix></Filter>\
+        <Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
+    let md5 = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        <md5::Md5 as md5::Digest>::digest(rules.as_bytes()),
+    );
+    let req = signed(
+        "PUT",
+        &s.url("/moves?lifecycle"),
+        &[("content-md5", &md5)],
+        rules.as_bytes(),
+        Sign::default(),
+    );
+    assert_eq!(send(req).await.0, 200);
+    // Due after two one-second days; the scheduled pass (every second) starts on its own.
+    // Kill the server as soon as its first copy appears in the cold tier: mid-pass.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while walk_files(&cold).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no transition started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    s.kill9();
+
+    let s = TestServer::start_on(&data, &flags);
+    let c = s.client();
+    let (_, _, jobs) = send(signed("GET", &s.url("/?arca-admin=jobs"), &[], b"", Sign::default())).await;
+    eprintln!("lifecycle crash test: jobs after the kill: {jobs}");
+    assert!(
+        !jobs.contains("\"transitioned\": 120"),
+        "the kill came after the pass: {jobs}"
+    );
+    crate::lifecycle::run_lifecycle(&s).await;
+    let listed = c.list_objects_v2().bucket("moves").max_keys(1000).send().await.unwrap();
+    let keys: Vec<String> = listed.contents().iter().map(|o| o.key().unwrap().to_string()).collect();
+    let expected: Vec<String> = (0..120).map(|i| format!("m/{i:03}")).collect();
+    assert_eq!(keys, expected, "expired keys gone, moved keys all there");
+    for (i, key) in expected.iter().enumerate() {
+        let head = c.head_object().bucket("moves").key(key).send().await.unwrap();
+        assert_eq!(head.storage_class().map(|s| s.as_str()), Some("GLACIER"), "{key}");
+        c.restore_object()
+            .bucket("moves")
+            .key(key)
+            .restore_request(aws_sdk_s3::types::RestoreRequest::builder().days(1).build())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            get_bytes(&c, "moves", key).await == body(i),
+            "{key} read back different bytes"
+        );
+    }
+    eprintln!(
+        "lifecycle crash test: {} blob files in main, {} in the cold tier after the restart",
+        walk_files(&data.join("blobs")).len(),
+        walk_files(&cold).len()
+    );
+
+    // Everything deleted: no blob of an interrupted move is left in either tier.
+    let del = Delete::builder()
+        .set_objects(Some(
+            expected
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build().unwrap())
+                .collect(),
+        ))
+        .build()
+        .unwrap();
+    c.delete_objects().bucket("moves").delete(del).send().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let left = walk_files(&data.join("blobs")).len() + walk_files(&cold).len();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{left} blob files were never reclaimed"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
