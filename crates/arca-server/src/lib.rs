@@ -14,6 +14,7 @@ mod data_folder;
 pub mod front;
 mod host;
 mod memory;
+mod remote_tier;
 mod request_body;
 mod request_id;
 pub mod tiers;
@@ -111,6 +112,9 @@ pub enum ServerError {
     /// The certificate or key could not be loaded.
     #[error("TLS: {0}")]
     Tls(String),
+    /// A storage tier could not be opened.
+    #[error("storage tier: {0}")]
+    Tier(String),
     /// The base domain is not a host name.
     #[error("invalid --domain: {0}")]
     Domain(String),
@@ -122,7 +126,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let options = arca_store::StoreOptions {
         meta_cache_bytes: config.meta_cache_mib * 1024 * 1024,
         lifecycle_clock: arca_store::LifecycleClock::with_day_seconds(config.lifecycle_day_seconds),
-        tiers: tiers::open(&config.tiers)?,
+        tiers: tiers::open(&config.tiers).await?,
         class_tiers: tiers::class_map(&config.storage_classes),
         restore_delays: config.restore_delays,
     };

@@ -5,27 +5,46 @@
 //! [tiers.slow]
 //! path = "/mnt/big-slow-disk/arca"
 //!
+//! [tiers.offsite]
+//! endpoint = "https://s3.example.net"
+//! bucket = "arca-archive"
+//! access_key = "…"
+//! secret_key = "…"
+//!
 //! [storage_classes]
 //! STANDARD_IA = "slow"
-//! GLACIER = "slow"
+//! GLACIER = "offsite"
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arca_store::blob::BlobFiles;
+use arca_store::blob::{BlobFiles, BlobStore, RemoteBlobs};
 use arca_store::{MAIN_TIER, StorageClass, TierSpec};
 use serde::Deserialize;
 
 use crate::ServerError;
+pub use crate::remote_tier::RemoteTierConfig;
+use crate::remote_tier::SdkEndpoint;
 
-/// One tier as the configuration describes it.
+/// One tier as the configuration describes it: a folder, or a bucket on a remote S3
+/// endpoint.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct TierConfig {
+#[serde(untagged)]
+pub enum TierConfig {
     /// A folder (on another drive, typically) that holds the tier's blobs like the data
     /// folder's `blobs/`.
+    Folder(FolderTier),
+    /// A bucket on another S3-compatible server.
+    Remote(RemoteTierConfig),
+}
+
+/// `path = "…"`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FolderTier {
+    /// The folder.
     pub path: PathBuf,
 }
 
@@ -50,18 +69,27 @@ pub fn check(tiers: &BTreeMap<String, TierConfig>, classes: &BTreeMap<String, St
     Ok(())
 }
 
-/// Opens each configured tier's blob store.
-pub(crate) fn open(tiers: &BTreeMap<String, TierConfig>) -> Result<Vec<TierSpec>, ServerError> {
-    tiers
-        .iter()
-        .map(|(name, config)| {
-            let blobs = BlobFiles::open(config.path.clone())?;
-            Ok(TierSpec {
-                name: name.clone(),
-                blobs: Arc::new(blobs),
-            })
-        })
-        .collect()
+/// Opens each configured tier's blob store (checking that a remote tier's bucket answers).
+pub(crate) async fn open(tiers: &BTreeMap<String, TierConfig>) -> Result<Vec<TierSpec>, ServerError> {
+    let mut specs = Vec::with_capacity(tiers.len());
+    for (name, config) in tiers {
+        let blobs: Arc<dyn BlobStore> = match config {
+            TierConfig::Folder(f) => Arc::new(BlobFiles::open(f.path.clone())?),
+            TierConfig::Remote(r) => {
+                let endpoint = SdkEndpoint::new(r);
+                endpoint
+                    .check()
+                    .await
+                    .map_err(|e| ServerError::Tier(format!("tier {name} at {}: {e}", r.endpoint)))?;
+                Arc::new(RemoteBlobs::new(Arc::new(endpoint), r.prefix.clone()))
+            }
+        };
+        specs.push(TierSpec {
+            name: name.clone(),
+            blobs,
+        });
+    }
+    Ok(specs)
 }
 
 /// The class → tier pairs the store takes (names checked by [`check`]).

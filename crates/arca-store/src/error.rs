@@ -99,6 +99,9 @@ pub enum StoreError {
     /// A restore of the version was asked for and has not completed yet.
     #[error("a restore of this object is already in progress")]
     RestoreInProgress,
+    /// A remote tier's endpoint failed or refused a request.
+    #[error("remote tier: {0}")]
+    Remote(String),
     /// A record names a storage tier the server's configuration no longer has.
     #[error("storage tier {0} is not configured (its blobs cannot be read or removed)")]
     TierMissing(String),

@@ -6,7 +6,8 @@
 //! finished one. Nothing above this module knows how bytes lie on disk: [`BlobFiles`] (files
 //! on a local drive, in checksummed frames) is one adapter. Encryption at rest, a second
 //! drive, a remote tier or erasure-coded shards are adapters or layers over another
-//! `BlobStore`; [`fault`] is one such layer, for crash tests.
+//! `BlobStore`; [`RemoteBlobs`] (objects in a bucket of another S3 server) is the second
+//! adapter, and [`fault`] a layer, for crash tests.
 //!
 //! The contract every adapter keeps (the store's invariants rest on it):
 //! 1. [`BlobSink::finish`] returns only once the blob's bytes survive a power cut; before
@@ -20,6 +21,7 @@ pub mod fault;
 mod files;
 mod frame_buffer;
 mod reader;
+mod remote;
 mod writer;
 
 use std::fmt;
@@ -31,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StoreResult;
 pub use files::{BlobFiles, CACHED_PREFIX};
 pub use frame_buffer::{FRAME_DATA, FRAME_SIZE};
+pub use remote::{ObjectEndpoint, PART_FRAMES, RemoteBlobs};
 
 /// Whether a blob's first bytes should stay in the page cache: a hint to adapters that have
 /// one ([`BlobFiles`] keeps the first MiB, [`CACHED_PREFIX`]); others ignore it.

@@ -100,41 +100,54 @@ impl BlobSource for BlobReader {
         if len == 0 {
             return Ok(Vec::new());
         }
-        let first = start / FRAME_DATA as u64;
-        let last = (start + len as u64 - 1) / FRAME_DATA as u64;
-        let frames = (last - first + 1) as usize;
+        let (first, frames) = frames_of(start, len);
         let framed = self.read_frames(first * FRAME_SIZE as u64, frames * FRAME_SIZE)?;
-        // Object bytes still to skip (in the first frame) and to take.
-        let mut skip = (start - first * FRAME_DATA as u64) as usize;
-        let mut want = len;
-        let mut pieces = Vec::with_capacity(frames);
-        for (i, at) in (0..framed.len()).step_by(FRAME_SIZE).enumerate() {
-            let frame_no = first + i as u64;
-            let chunk = &framed[at..framed.len().min(at + FRAME_SIZE)];
-            if chunk.len() < 4 {
-                return Err(self.corrupt(frame_no));
-            }
-            let data_len = chunk.len() - 4;
-            if crc32c(&chunk[..data_len]).to_le_bytes() != chunk[data_len..] {
-                return Err(self.corrupt(frame_no));
-            }
-            let from = skip.min(data_len);
-            let to = data_len.min(from + want);
-            skip -= from;
-            want -= to - from;
-            if to > from {
-                pieces.push(framed.slice(at + from..at + to));
-            }
-        }
-        if want > 0 {
-            // The file is shorter than the record says: truncated on disk.
-            return Err(self.corrupt(last));
-        }
-        Ok(pieces)
+        verified_pieces(&framed, first, start, len).map_err(|frame| self.corrupt(frame))
     }
 
     /// A frame's object bytes: each is read and verified whole.
     fn read_unit(&self) -> u64 {
         FRAME_DATA as u64
     }
+}
+
+/// The first frame and how many frames hold object bytes `[start, start + len)` (`len` > 0).
+pub(super) fn frames_of(start: u64, len: usize) -> (u64, usize) {
+    let first = start / FRAME_DATA as u64;
+    let last = (start + len as u64 - 1) / FRAME_DATA as u64;
+    (first, (last - first + 1) as usize)
+}
+
+/// Object bytes `[start, start + len)` out of `framed`, the stored frames from frame `first`
+/// on: one piece per frame, each a slice of `framed` (no copy), every frame's CRC32C
+/// checked. `Err(frame)`: that frame is corrupt, or the stored bytes end before `len`.
+pub(super) fn verified_pieces(framed: &Bytes, first: u64, start: u64, len: usize) -> Result<Vec<Bytes>, u64> {
+    // Object bytes still to skip (in the first frame) and to take.
+    let mut skip = (start - first * FRAME_DATA as u64) as usize;
+    let mut want = len;
+    let mut pieces = Vec::new();
+    let mut frame_no = first;
+    for (i, at) in (0..framed.len()).step_by(FRAME_SIZE).enumerate() {
+        frame_no = first + i as u64;
+        let chunk = &framed[at..framed.len().min(at + FRAME_SIZE)];
+        if chunk.len() < 4 {
+            return Err(frame_no);
+        }
+        let data_len = chunk.len() - 4;
+        if crc32c(&chunk[..data_len]).to_le_bytes() != chunk[data_len..] {
+            return Err(frame_no);
+        }
+        let from = skip.min(data_len);
+        let to = data_len.min(from + want);
+        skip -= from;
+        want -= to - from;
+        if to > from {
+            pieces.push(framed.slice(at + from..at + to));
+        }
+    }
+    if want > 0 {
+        // Shorter than the record says: truncated where it is stored.
+        return Err(frame_no);
+    }
+    Ok(pieces)
 }

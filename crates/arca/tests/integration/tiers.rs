@@ -205,3 +205,97 @@ async fn a_lifecycle_transition_moves_the_bytes_to_the_target_tier() {
     assert_eq!(restore(&c, "report", 1, Tier::Standard).await, Ok(0));
     assert_eq!(get_bytes(&c, "tiers", "report").await, body);
 }
+
+/// Config for a tier `offsite` in bucket `bucket` of the server at `endpoint`, holding GLACIER.
+fn remote_tier_config(root: &Path, endpoint: &str, bucket: &str) -> std::path::PathBuf {
+    let config = root.join("arca.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[tiers.offsite]\nendpoint = \"{endpoint}\"\nbucket = \"{bucket}\"\naccess_key = \"{ACCESS_KEY}\"\n\
+             secret_key = \"{SECRET_KEY}\"\nprefix = \"arca/\"\n\n[storage_classes]\nGLACIER = \"offsite\"\n"
+        ),
+    )
+    .unwrap();
+    config
+}
+
+async fn remote_objects(c: &Client) -> Vec<(String, i64)> {
+    let out = c.list_objects_v2().bucket("tier").send().await.unwrap();
+    out.contents()
+        .iter()
+        .map(|o| (o.key().unwrap().to_string(), o.size().unwrap_or(0)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_class_on_a_remote_tier_lives_in_a_bucket_of_another_server() {
+    // The remote tier is a second Arca server on another loopback port.
+    let remote = TestServer::start();
+    let rc = remote.client();
+    make_bucket(&rc, "tier").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let config = remote_tier_config(tmp.path(), &remote.endpoint, "tier");
+    let s = TestServer::start_on(
+        &tmp.path().join("data"),
+        &["--config", config.to_str().unwrap(), "--lifecycle-day-seconds", "1"],
+    );
+    let c = s.client();
+    make_bucket(&c, "tiers").await;
+
+    // 20 MiB as GLACIER: uploaded to the remote bucket in parts, as one object of frames.
+    let big = bytes_of(20 << 20, 3);
+    put_class(&c, "big", &big, StorageClass::Glacier).await;
+    let stored = remote_objects(&rc).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(stored[0].0.starts_with("arca/") && stored[0].1 > big.len() as i64);
+    assert_eq!(restore(&c, "big", 1, Tier::Standard).await, Ok(0));
+    assert_eq!(get_bytes(&c, "tiers", "big").await, big);
+
+    // A lifecycle transition moves a STANDARD object's bytes to the remote too.
+    let later = bytes_of(300 * 1024, 4);
+    put_class(&c, "later", &later, StorageClass::Standard).await;
+    let rule = LifecycleRule::builder()
+        .id("offsite")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("later").build())
+        .transitions(
+            Transition::builder()
+                .days(1)
+                .storage_class(TransitionStorageClass::Glacier)
+                .build(),
+        )
+        .build()
+        .unwrap();
+    c.put_bucket_lifecycle_configuration()
+        .bucket("tiers")
+        .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(rule).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    run_lifecycle(&s).await;
+    assert_eq!(remote_objects(&rc).await.len(), 2);
+    assert_eq!(restore(&c, "later", 1, Tier::Standard).await, Ok(0));
+    assert_eq!(get_bytes(&c, "tiers", "later").await, later);
+
+    // Deleted objects' remote bytes are removed by GC (after its grace period).
+    for key in ["big", "later"] {
+        c.delete_object().bucket("tiers").key(key).send().await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    while !remote_objects(&rc).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "remote blobs were never removed");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_remote_tier_whose_bucket_is_missing_stops_the_server_at_start() {
+    let remote = TestServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let config = remote_tier_config(tmp.path(), &remote.endpoint, "no-such-bucket");
+    let err = spawn(&tmp.path().join("data"), &["--config", config.to_str().unwrap()], true)
+        .expect_err("the server must not start");
+    assert!(err.contains("tier offsite") && err.contains("no-such-bucket"), "{err}");
+}
