@@ -276,6 +276,10 @@ impl ArcaS3 {
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
         let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, h.start, h.end)?;
+        if i.version_id.is_none() {
+            // INTELLIGENT_TIERING objects move by when they were last read.
+            self.store.note_access(&i.bucket, &i.key, &v);
+        }
         let partial = h.partial;
         let out = object_headers!(GetObjectOutput, h, {
             body: Some(body::response_body(chunks)),

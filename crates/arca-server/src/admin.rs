@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use arca_s3::aws_error::AwsError;
-use arca_store::{JobProgress, LIFECYCLE_JOB, Store};
+use arca_store::{INTELLIGENT_TIERING_JOB, JobProgress, LIFECYCLE_JOB, RESTORE_JOB, Store};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
@@ -21,7 +21,7 @@ use s3s::{Body, S3Request, S3Response, S3Result};
 pub(crate) const ADMIN_PARAM: &str = "arca-admin";
 
 /// The jobs `GET ?arca-admin=jobs` reports.
-const JOBS: [&str; 2] = ["gc", LIFECYCLE_JOB];
+const JOBS: [&str; 4] = ["gc", LIFECYCLE_JOB, RESTORE_JOB, INTELLIGENT_TIERING_JOB];
 
 /// The admin routes, for the root user.
 pub(crate) struct AdminApi {

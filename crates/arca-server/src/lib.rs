@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arca_s3::ArcaS3;
-pub use arca_store::RestoreDelays;
+pub use arca_store::{IntelligentTiering, RestoreDelays};
 use arca_store::{Owner, Store};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -90,6 +90,8 @@ pub struct ServerConfig {
     pub storage_classes: std::collections::BTreeMap<String, String>,
     /// How long each retrieval tier takes to restore an archived object.
     pub restore_delays: arca_store::RestoreDelays,
+    /// Where INTELLIGENT_TIERING objects go when they are not read.
+    pub intelligent_tiering: arca_store::IntelligentTiering,
 }
 
 /// Why the server could not start (or stopped).
@@ -129,6 +131,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         tiers: tiers::open(&config.tiers).await?,
         class_tiers: tiers::class_map(&config.storage_classes),
         restore_delays: config.restore_delays,
+        intelligent_tiering: config.intelligent_tiering.clone(),
     };
     let store = Store::open_with(&config.data_dir, &options)?;
     let (creds, source) =

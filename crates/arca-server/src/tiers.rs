@@ -49,11 +49,23 @@ pub struct FolderTier {
 }
 
 /// Checks a configuration's tiers and class mapping: every class named is one of AWS's, and
-/// maps to a configured tier or to `main`.
-pub fn check(tiers: &BTreeMap<String, TierConfig>, classes: &BTreeMap<String, String>) -> Result<(), String> {
+/// maps to a configured tier or to `main`, as INTELLIGENT_TIERING's infrequent tier does.
+pub fn check(
+    tiers: &BTreeMap<String, TierConfig>,
+    classes: &BTreeMap<String, String>,
+    infrequent: Option<&str>,
+) -> Result<(), String> {
     if tiers.contains_key(MAIN_TIER) {
         return Err(format!(
             "tier name {MAIN_TIER} is the data folder's own; choose another"
+        ));
+    }
+    if let Some(t) = infrequent
+        && t != MAIN_TIER
+        && !tiers.contains_key(t)
+    {
+        return Err(format!(
+            "intelligent_tiering: infrequent_tier {t} is not defined in [tiers]"
         ));
     }
     for (class, tier) in classes {

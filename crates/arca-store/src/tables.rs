@@ -11,6 +11,7 @@
 //! | `blob_intents` | blob id (u128 BE) | ms when the write started (i64 BE), then its tier (u8) unless main |
 //! | `gc_queue` | blob id (u128 BE) | ms when it became garbage (i64 BE), then its tier (u8) unless main |
 //! | `tiers` | tier name | its [`TierId`] (u8) |
+//! | `intelligent` | bucket `\0` key | when the INTELLIGENT_TIERING object was last read (i64 BE) |
 //! | `restores` | due ms (i64 BE) bucket `\0` key `\0` stamp (u64 BE) kind (u8) | the version to restore or whose copy expires |
 //! | `jobs` | job name | [`JobProgress`](crate::JobProgress) |
 //! | `store_info` | `"format"` | the data folder's format version (u32 BE) |
@@ -44,6 +45,9 @@ pub const STORE_INFO: Table = Table("store_info");
 /// Restores to complete or to expire, by when: `due ms (i64 BE) bucket \0 key \0 stamp (u64
 /// BE) kind`.
 pub const RESTORES: Table = Table("restores");
+/// INTELLIGENT_TIERING current versions, by `bucket \0 key`: when each was last read (ms,
+/// i64 BE).
+pub const INTELLIGENT: Table = Table("intelligent");
 /// Storage tiers by name: the [`TierId`] each was given when first configured.
 pub const TIERS: Table = Table("tiers");
 

@@ -45,7 +45,8 @@ pub(crate) struct ServerArgs {
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
     /// idle_timeout_secs, max_connections, lifecycle_day_seconds; storage tiers
     /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`);
-    /// and `[restore_delay_seconds]` (Expedited, Standard, Bulk).
+    /// `[restore_delay_seconds]` (Expedited, Standard, Bulk); and `[intelligent_tiering]`
+    /// (infrequent_tier, days_to_infrequent).
     #[arg(long, env = "ARCA_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -69,6 +70,31 @@ struct FileConfig {
     storage_classes: BTreeMap<String, String>,
     #[serde(default)]
     restore_delay_seconds: RestoreDelaySeconds,
+    #[serde(default)]
+    intelligent_tiering: IntelligentTieringConfig,
+}
+
+/// `[intelligent_tiering]`: where INTELLIGENT_TIERING objects go when not read.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct IntelligentTieringConfig {
+    /// The tier for objects not read for `days_to_infrequent` days (none: they stay put).
+    infrequent_tier: Option<String>,
+    #[serde(default = "thirty")]
+    days_to_infrequent: u32,
+}
+
+impl Default for IntelligentTieringConfig {
+    fn default() -> Self {
+        IntelligentTieringConfig {
+            infrequent_tier: None,
+            days_to_infrequent: thirty(),
+        }
+    }
+}
+
+fn thirty() -> u32 {
+    30
 }
 
 /// `[restore_delay_seconds]`: how long each retrieval tier takes (all 0 unless set).
@@ -92,7 +118,11 @@ impl ServerArgs {
             }
             None => FileConfig::default(),
         };
-        arca_server::tiers::check(&file.tiers, &file.storage_classes)?;
+        arca_server::tiers::check(
+            &file.tiers,
+            &file.storage_classes,
+            file.intelligent_tiering.infrequent_tier.as_deref(),
+        )?;
         let root_keys = match (
             std::env::var("ARCA_ROOT_ACCESS_KEY"),
             std::env::var("ARCA_ROOT_SECRET_KEY"),
@@ -127,6 +157,10 @@ impl ServerArgs {
                 expedited: Duration::from_secs(file.restore_delay_seconds.expedited),
                 standard: Duration::from_secs(file.restore_delay_seconds.standard),
                 bulk: Duration::from_secs(file.restore_delay_seconds.bulk),
+            },
+            intelligent_tiering: arca_server::IntelligentTiering {
+                infrequent_tier: file.intelligent_tiering.infrequent_tier,
+                days_to_infrequent: file.intelligent_tiering.days_to_infrequent.max(1),
             },
         })
     }

@@ -144,6 +144,9 @@ impl Store {
             Arc::new(GarbageCollection),
             Arc::new(super::lifecycle::LifecycleJob::for_clock(self.lifecycle_clock)),
             Arc::new(super::restore::RestoreJob),
+            Arc::new(super::intelligent::IntelligentTieringJob::for_clock(
+                self.lifecycle_clock,
+            )),
         ];
         jobs.into_iter()
             .map(|job| {

@@ -13,6 +13,7 @@ mod condition;
 mod crash_windows;
 mod gc;
 mod ingest;
+mod intelligent;
 mod jobs;
 mod lifecycle;
 mod multipart;
@@ -32,6 +33,7 @@ use std::sync::{Arc, RwLock};
 
 pub use condition::WriteCondition;
 pub use ingest::{Ingest, IngestTarget};
+pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};
 pub use jobs::{Job, JobProgress, Pass};
 pub use lifecycle::LIFECYCLE_JOB;
 pub use multipart::{UploadPage, UploadQuery};
@@ -63,6 +65,8 @@ pub struct StoreOptions {
     pub class_tiers: Vec<(StorageClass, String)>,
     /// How long each retrieval tier takes to restore an archived object.
     pub restore_delays: RestoreDelays,
+    /// Where INTELLIGENT_TIERING objects go when they are not read.
+    pub intelligent_tiering: IntelligentTiering,
 }
 
 impl Default for StoreOptions {
@@ -73,6 +77,10 @@ impl Default for StoreOptions {
             tiers: Vec::new(),
             class_tiers: Vec::new(),
             restore_delays: RestoreDelays::default(),
+            intelligent_tiering: IntelligentTiering {
+                infrequent_tier: None,
+                days_to_infrequent: 30,
+            },
         }
     }
 }
@@ -88,6 +96,9 @@ pub struct Store {
     lifecycles: RwLock<HashMap<String, Arc<LifecycleConfiguration>>>,
     lifecycle_clock: LifecycleClock,
     restore_delays: RestoreDelays,
+    intelligent: IntelligentTiering,
+    /// Reads of INTELLIGENT_TIERING objects since the last pass, by `bucket \0 key`.
+    accesses: std::sync::Mutex<HashMap<Vec<u8>, i64>>,
     /// Held for the life of the store: a second process on the same folder fails to start.
     _lock: File,
 }
@@ -135,7 +146,13 @@ impl Store {
     ) -> StoreResult<Arc<Store>> {
         let meta = MetaStore::new(engine)?;
         check_format(&meta)?;
-        let tiers = tiers::Tiers::assign(&meta, blobs, &options.tiers, &options.class_tiers)?;
+        let tiers = tiers::Tiers::assign(
+            &meta,
+            blobs,
+            &options.tiers,
+            &options.class_tiers,
+            options.intelligent_tiering.infrequent_tier.as_deref(),
+        )?;
         let store = Store {
             meta,
             tiers,
@@ -144,6 +161,8 @@ impl Store {
             lifecycles: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
             restore_delays: options.restore_delays,
+            intelligent: options.intelligent_tiering.clone(),
+            accesses: Default::default(),
             _lock: lock,
         };
         store.recover_intents()?;

@@ -44,6 +44,8 @@ pub(crate) struct Tiers {
     /// Ids the `tiers` table knows whose tier is not configured now (for error messages).
     unconfigured: HashMap<TierId, String>,
     by_class: HashMap<StorageClass, TierId>,
+    /// INTELLIGENT_TIERING's infrequent tier, if configured.
+    infrequent: Option<TierId>,
 }
 
 impl Tiers {
@@ -54,6 +56,7 @@ impl Tiers {
         main: Arc<dyn BlobStore>,
         specs: &[TierSpec],
         classes: &[(StorageClass, String)],
+        infrequent: Option<&str>,
     ) -> StoreResult<Tiers> {
         let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
         let known: BTreeMap<String, TierId> = meta.write_now(move |txn| {
@@ -98,22 +101,28 @@ impl Tiers {
             .filter(|(_, id)| !by_id.contains_key(id))
             .map(|(name, id)| (id, name))
             .collect();
-        let mut by_class = HashMap::new();
-        for (class, tier) in classes {
-            let id = by_id
+        let id_of = |class: StorageClass, tier: &str| {
+            by_id
                 .iter()
-                .find(|(_, s)| &s.name == tier)
+                .find(|(_, s)| s.name == tier)
                 .map(|(id, _)| *id)
                 .ok_or_else(|| StoreError::UnknownTier {
                     class: class.to_string(),
-                    tier: tier.clone(),
-                })?;
-            by_class.insert(*class, id);
+                    tier: tier.to_string(),
+                })
+        };
+        let mut by_class = HashMap::new();
+        for (class, tier) in classes {
+            by_class.insert(*class, id_of(*class, tier)?);
         }
+        let infrequent = infrequent
+            .map(|t| id_of(StorageClass::IntelligentTiering, t))
+            .transpose()?;
         Ok(Tiers {
             by_id,
             unconfigured,
             by_class,
+            infrequent,
         })
     }
 
@@ -133,6 +142,11 @@ impl Tiers {
     /// The tier new bytes of `class` are written to.
     pub(crate) fn for_class(&self, class: StorageClass) -> TierId {
         self.by_class.get(&class).copied().unwrap_or(TierId::MAIN)
+    }
+
+    /// INTELLIGENT_TIERING's infrequent tier, if one is configured.
+    pub(crate) fn infrequent(&self) -> Option<TierId> {
+        self.infrequent
     }
 
     /// The name of `tier`, for logs.

@@ -50,7 +50,21 @@ impl Store {
         planned: &ObjectVersion,
         class: StorageClass,
     ) -> StoreResult<bool> {
-        let target = self.tiers.for_class(class);
+        self.move_version(bucket, key, row, planned, class, self.tiers.for_class(class))
+            .await
+    }
+
+    /// Like [`Store::transition_version`], with the bytes going to `target` rather than to
+    /// the class's own tier (INTELLIGENT_TIERING's infrequent tier).
+    pub(crate) async fn move_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        row: VersionPlace,
+        planned: &ObjectVersion,
+        class: StorageClass,
+        target: TierId,
+    ) -> StoreResult<bool> {
         let data = match &planned.data {
             ObjectData::Extents(extents) if extents.iter().any(|e| e.tier != target) => {
                 ObjectData::Extents(self.copy_extents(extents, target).await?)
@@ -78,6 +92,9 @@ impl Store {
                 version.storage_class = class;
                 version.data = data;
                 txn.put(table, &row_key, &encode(&version)?)?;
+                if row == VersionPlace::Current {
+                    super::intelligent::track(txn, &b, &k, &version)?;
+                }
                 if moved {
                     replace_blobs(txn, &new, &old)?;
                 }

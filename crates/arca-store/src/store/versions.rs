@@ -200,6 +200,7 @@ pub(crate) fn install(
 ) -> StoreResult<(Option<String>, Vec<BlobRef>)> {
     let k = object_key(bucket, key);
     let mut garbage = Vec::new();
+    super::intelligent::track(txn, bucket, key, &version)?;
     if state == VersioningState::Unversioned {
         garbage.extend(current.map(|c| c.blobs()).unwrap_or_default());
         let record = match record {

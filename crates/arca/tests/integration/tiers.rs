@@ -299,3 +299,66 @@ async fn a_remote_tier_whose_bucket_is_missing_stops_the_server_at_start() {
         .expect_err("the server must not start");
     assert!(err.contains("tier offsite") && err.contains("no-such-bucket"), "{err}");
 }
+
+/// The admin API's progress of the INTELLIGENT_TIERING job: (moves to infrequent, back).
+async fn intelligent_moves(s: &TestServer) -> (u64, u64) {
+    let (_, _, jobs) = send(signed("GET", &s.url("/?arca-admin=jobs"), &[], b"", Sign::default())).await;
+    let section = jobs
+        .split("\"job\": \"intelligent-tiering\"")
+        .nth(1)
+        .unwrap_or_default();
+    let count = |name: &str| {
+        section
+            .split(&format!("\"{name}\": "))
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (count("to_infrequent"), count("to_frequent"))
+}
+
+#[tokio::test]
+async fn intelligent_tiering_moves_idle_objects_to_the_infrequent_tier_and_back_when_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let slow = tmp.path().join("slow");
+    let config = tmp.path().join("arca.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[tiers.slow]\npath = \"{}\"\n\n[intelligent_tiering]\ninfrequent_tier = \"slow\"\ndays_to_infrequent = 1\n",
+            slow.display()
+        ),
+    )
+    .unwrap();
+    let s = TestServer::start_on(
+        &tmp.path().join("data"),
+        &["--config", config.to_str().unwrap(), "--lifecycle-day-seconds", "1"],
+    );
+    let c = s.client();
+    make_bucket(&c, "tiers").await;
+    let body = bytes_of(250 * 1024, 11);
+    put_class(&c, "smart", &body, StorageClass::IntelligentTiering).await;
+    assert_eq!(files_under(&slow), 0, "written to the frequent tier");
+
+    // Not read for a (one-second) day: the job, every second, moves it to the slow tier.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while intelligent_moves(&s).await.0 == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never moved to the infrequent tier"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(files_under(&slow), 1);
+    let head = c.head_object().bucket("tiers").key("smart").send().await.unwrap();
+    assert_eq!(head.storage_class(), Some(&StorageClass::IntelligentTiering));
+
+    // Read: the bytes come from the slow tier, and the object moves back.
+    assert_eq!(get_bytes(&c, "tiers", "smart").await, body);
+    while intelligent_moves(&s).await.1 == 0 {
+        assert!(std::time::Instant::now() < deadline, "never moved back after a read");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(get_bytes(&c, "tiers", "smart").await, body);
+}
