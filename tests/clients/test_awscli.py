@@ -170,3 +170,20 @@ def test_lifecycle_with_the_cli(aws):
         assert p.returncode != 0 and "NoSuchLifecycleConfiguration" in p.stderr
     finally:
         stop_server(s)
+
+
+def test_list_object_versions_pages_through_3000_versions(aws, s3):
+    """30 keys × 100 versions, listed by the AWS CLI in pages of 700 (it follows the key and
+    version-id markers itself)."""
+    aws("s3api", "create-bucket", "--bucket", "cli-versions")
+    s3.put_bucket_versioning(Bucket="cli-versions", VersioningConfiguration={"Status": "Enabled"})
+    ids = {}
+    for v in range(100):
+        for k in range(30):
+            key = f"key{k:02}"
+            ids.setdefault(key, []).append(s3.put_object(Bucket="cli-versions", Key=key, Body=b"v")["VersionId"])
+    out = json.loads(aws("s3api", "list-object-versions", "--bucket", "cli-versions", "--page-size", "700").stdout)
+    listed = [(v["Key"], v["VersionId"], v["IsLatest"]) for v in out["Versions"]]
+    assert len(listed) == 3000
+    expected = [(k, vid, i == 0) for k in sorted(ids) for i, vid in enumerate(reversed(ids[k]))]
+    assert listed == expected

@@ -41,6 +41,8 @@ pub(crate) struct TransferOptions {
     pub checksum: ChecksumAlgorithm,
     /// Which endpoint the transfer talks to; names resumable-upload state.
     pub endpoint: String,
+    /// Downloads (and copies) read this version rather than the current one.
+    pub version_id: Option<String>,
 }
 
 impl Default for TransferOptions {
@@ -56,6 +58,7 @@ impl Default for TransferOptions {
             tags: None,
             checksum: ChecksumAlgorithm::Crc32,
             endpoint: "default".into(),
+            version_id: None,
         }
     }
 }
@@ -456,7 +459,14 @@ pub(crate) async fn download_file(
     opts: &TransferOptions,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let head = client.head_object().bucket(bucket).key(key).send().await.map_err(sdk)?;
+    let head = client
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .set_version_id(opts.version_id.clone())
+        .send()
+        .await
+        .map_err(sdk)?;
     let size = head.content_length.unwrap_or(0).max(0) as u64;
     bar.set_length(size);
     download_known_size(client, bucket, key, path, Some(size), opts, bar).await
@@ -475,12 +485,19 @@ pub(crate) async fn download_known_size(
     let size = match size {
         Some(s) => s,
         None => {
-            let head = client.head_object().bucket(bucket).key(key).send().await.map_err(sdk)?;
+            let head = client
+                .head_object()
+                .bucket(bucket)
+                .key(key)
+                .set_version_id(opts.version_id.clone())
+                .send()
+                .await
+                .map_err(sdk)?;
             head.content_length.unwrap_or(0).max(0) as u64
         }
     };
     if size <= SMALL_FILE {
-        return download_small(client, bucket, key, path, bar).await;
+        return download_small(client, (bucket, key, opts.version_id.as_deref()), path, bar).await;
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(dir)
@@ -489,7 +506,7 @@ pub(crate) async fn download_known_size(
     }
     let tmp = crate::new_file::temporary_path(path);
     let result = if size < opts.multipart_threshold {
-        download_whole(client, bucket, key, &tmp, bar).await
+        download_whole(client, (bucket, key, opts.version_id.as_deref()), &tmp, bar).await
     } else {
         download_ranges(client, bucket, key, &tmp, size, opts, bar).await
     };
@@ -529,12 +546,11 @@ async fn get_verified(
 /// of 4 KiB); an existing file is replaced by a renamed temporary.
 async fn download_small(
     client: &Client,
-    bucket: &str,
-    key: &str,
+    (bucket, key, version_id): (&str, &str, Option<&str>),
     path: &Path,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let out = get_verified(client, bucket, key, None).await?;
+    let out = get_verified(client, bucket, key, version_id).await?;
     let bytes = out
         .body
         .collect()
@@ -562,12 +578,11 @@ async fn download_small(
 
 async fn download_whole(
     client: &Client,
-    bucket: &str,
-    key: &str,
+    (bucket, key, version_id): (&str, &str, Option<&str>),
     tmp: &Path,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
-    let out = get_verified(client, bucket, key, None).await?;
+    let out = get_verified(client, bucket, key, version_id).await?;
     let mut file = tokio::fs::File::create(tmp)
         .await
         .map_err(|e| ClientError::io(tmp.display(), e))?;
@@ -614,6 +629,7 @@ async fn download_ranges(
             tmp.to_path_buf(),
             write_turn.clone(),
         );
+        let version_id = opts.version_id.clone();
         tasks
             .spawn(async move {
                 let lo = n * part;
@@ -622,6 +638,7 @@ async fn download_ranges(
                     .get_object()
                     .bucket(bucket)
                     .key(key)
+                    .set_version_id(version_id)
                     .range(format!("bytes={lo}-{hi}"))
                     .send()
                     .await

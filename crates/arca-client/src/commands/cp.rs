@@ -13,7 +13,9 @@ use crate::bounded::Bounded;
 use crate::error::{ClientError, sdk};
 use crate::filter::Filters;
 use crate::flags::{ClientArgs, FilterArgs, TransferArgs};
-use crate::location::{Location, Remote, copy_source, folder_prefix, is_safe_relative, local_files};
+use crate::location::{
+    Location, Remote, copy_source, copy_source_version, folder_prefix, is_safe_relative, local_files,
+};
 use crate::pages::object_pages;
 use crate::progress;
 use crate::transfer::{self, TransferOptions};
@@ -46,6 +48,9 @@ pub struct CpArgs {
     /// KEY=VALUE, repeatable.
     #[arg(long, value_parser = parse_pair)]
     pub metadata: Vec<(String, String)>,
+    /// Copy this version of the source object rather than its current one.
+    #[arg(long, conflicts_with = "recursive")]
+    pub version_id: Option<String>,
     /// How transfers run.
     #[command(flatten)]
     pub transfer: TransferArgs,
@@ -66,12 +71,18 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Res
         metadata: a.metadata.clone(),
         tags: a.tags.clone(),
         endpoint: endpoint_label(args, aliases, &a.dest),
+        version_id: a.version_id.clone(),
         ..a.transfer.options()?
     };
     let filters = a.filters.filters.clone();
     let files = a.transfer.files;
     let src = Location::parse(&a.source, aliases);
     let dst = Location::parse(&a.dest, aliases);
+    if a.version_id.is_some() && !matches!(src, Location::Remote(_)) {
+        return Err(ClientError::Usage(
+            "--version-id names a version of an S3 source".into(),
+        ));
+    }
     match (src, dst) {
         (Location::Stdio, Location::Remote(r)) => {
             let c = client_for(args, aliases, &r).await?;
@@ -79,7 +90,7 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Res
         }
         (Location::Remote(r), Location::Stdio) => {
             let c = client_for(args, aliases, &r).await?;
-            transfer::download_stdout(&c, &r.bucket, &r.key, None).await
+            transfer::download_stdout(&c, &r.bucket, &r.key, opts.version_id.as_deref()).await
         }
         (Location::Local(p), Location::Remote(r)) => {
             let c = client_for(args, aliases, &r).await?;
@@ -133,7 +144,10 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, a: &CpArgs) -> Res
             c.copy_object()
                 .bucket(&d.bucket)
                 .key(&key)
-                .copy_source(copy_source(&s.bucket, &s.key))
+                .copy_source(match &opts.version_id {
+                    Some(id) => copy_source_version(&s.bucket, &s.key, id),
+                    None => copy_source(&s.bucket, &s.key),
+                })
                 .send()
                 .await
                 .map_err(sdk)?;

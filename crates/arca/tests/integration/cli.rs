@@ -606,6 +606,26 @@ async fn versions_from_the_command_line() {
         let json = ok(run(&["--json", "ls", "--versions", "s3://history/"]));
         assert_eq!(json.lines().count(), 3, "restored, marker, first: {json}");
         assert!(!json.contains(&ids[1]), "{json}");
+        // `cp --version-id`: a version downloaded, or copied to another key.
+        let local = h.join("draft.txt");
+        ok(run(&[
+            "cp",
+            "s3://history/notes.txt",
+            local.to_str().unwrap(),
+            "--version-id",
+            &ids[0],
+        ]));
+        assert_eq!(std::fs::read_to_string(&local).unwrap(), "good draft");
+        ok(run(&[
+            "cp",
+            "s3://history/notes.txt",
+            "s3://history/copy.txt",
+            "--version-id",
+            &ids[0],
+        ]));
+        assert_eq!(ok(run(&["cat", "s3://history/copy.txt"])), "good draft");
+        let refused = run(&["cp", local.to_str().unwrap(), "s3://history/x", "--version-id", &ids[0]]);
+        assert_eq!(refused.status.code(), Some(2));
     });
 }
 

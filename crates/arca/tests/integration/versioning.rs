@@ -332,3 +332,45 @@ async fn tags_belong_to_each_version() {
         .unwrap();
     assert!(tags(Some(old)).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_thousand_versions_of_thirty_keys_list_in_order_page_by_page() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "many").await;
+    set_versioning(&c, "many", BucketVersioningStatus::Enabled).await;
+    // Thirty writers, one per key, a hundred versions each: a key's versions in order.
+    let writers: Vec<_> = (0..30)
+        .map(|k| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for v in 0..100 {
+                    ids.push(
+                        put(&c, "many", &format!("key{k:02}"), &format!("{k}-{v}"))
+                            .await
+                            .unwrap(),
+                    );
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for w in writers {
+        written.push(w.await.unwrap());
+    }
+    for page_size in [1000, 333] {
+        let listed = versions(&c, "many", page_size).await;
+        assert_eq!(listed.len(), 3000);
+        for (k, ids) in written.iter().enumerate() {
+            let rows: Vec<&(String, String, bool, bool)> = listed[k * 100..(k + 1) * 100].iter().collect();
+            assert!(rows.iter().all(|r| r.0 == format!("key{k:02}")), "keys in order");
+            // Newest first; only the newest is the latest.
+            let got: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+            let want: Vec<&str> = ids.iter().rev().map(String::as_str).collect();
+            assert_eq!(got, want, "key{k:02} with pages of {page_size}");
+            assert!(rows[0].2 && rows[1..].iter().all(|r| !r.2));
+        }
+    }
+}
