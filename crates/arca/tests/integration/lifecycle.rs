@@ -387,3 +387,84 @@ async fn admin_api_is_for_the_root_user_only() {
     let (status, _, body) = send(unknown).await;
     assert_eq!((status, xml_code(&body)), (400, "InvalidRequest"), "{body}");
 }
+
+#[tokio::test]
+async fn tag_and_size_filters_and_noncurrent_transitions_apply_with_a_short_day() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = TestServer::start_on(&tmp.path().join("data"), &["--lifecycle-day-seconds", "1"]);
+    let c = s.client();
+    make_bucket(&c, "filters").await;
+    set_versioning(&c, "filters", BucketVersioningStatus::Enabled).await;
+    let scratch = LifecycleRule::builder()
+        .id("scratch")
+        .status(ExpirationStatus::Enabled)
+        .filter(
+            LifecycleRuleFilter::builder()
+                .and(
+                    LifecycleRuleAndOperator::builder()
+                        .prefix("t/")
+                        .tags(Tag::builder().key("class").value("tmp").build().unwrap())
+                        .object_size_less_than(1000)
+                        .build(),
+                )
+                .build(),
+        )
+        .expiration(LifecycleExpiration::builder().days(1).build())
+        .build()
+        .unwrap();
+    let archive_old = rule("old", "big")
+        .noncurrent_version_transitions(
+            NoncurrentVersionTransition::builder()
+                .noncurrent_days(1)
+                .storage_class(TransitionStorageClass::Glacier)
+                .build(),
+        )
+        .build()
+        .unwrap();
+    set_rules(&c, "filters", vec![scratch, archive_old]).await.unwrap();
+    for (key, tagging, size) in [
+        ("t/tagged", Some("class=tmp"), 10),
+        ("t/untagged", None, 10),
+        ("t/too-big", Some("class=tmp"), 5000),
+    ] {
+        c.put_object()
+            .bucket("filters")
+            .key(key)
+            .set_tagging(tagging.map(str::to_string))
+            .body(ByteStream::from(vec![1u8; size]))
+            .send()
+            .await
+            .unwrap();
+    }
+    let first = put(&c, "filters", "big", bytes_of(200 * 1024, 5))
+        .await
+        .version_id
+        .unwrap();
+    put(&c, "filters", "big", bytes_of(200 * 1024, 6)).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    run_lifecycle(&s).await;
+    // Only the object matching prefix, tag and size expired (a delete marker: versioned).
+    assert_eq!(keys(&c, "filters").await, ["big", "t/too-big", "t/untagged"]);
+    // The noncurrent version of `big` moved to GLACIER, the current one did not.
+    let old = c
+        .head_object()
+        .bucket("filters")
+        .key("big")
+        .version_id(&first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.storage_class(), Some(&StorageClass::Glacier));
+    let denied = c
+        .get_object()
+        .bucket("filters")
+        .key("big")
+        .version_id(&first)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&denied), "InvalidObjectState");
+    let current = c.head_object().bucket("filters").key("big").send().await.unwrap();
+    assert_eq!(current.storage_class(), None);
+}
