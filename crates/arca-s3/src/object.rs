@@ -358,11 +358,12 @@ impl ArcaS3 {
                 .and_then(parse_http_date),
             storage_class: storage_class_out(v.storage_class),
             checksum,
-            // A read that named the null version hears its name back, as from AWS.
+            // The null version of a versioned bucket is named `null`, as AWS names it (and a
+            // read that named it hears its name back).
             version_id: v
                 .version_id
                 .clone()
-                .or_else(|| r.version_id.map(|_| "null".to_string())),
+                .or_else(|| (r.version_id.is_some() || self.store.is_versioned(bucket)).then(|| "null".to_string())),
         };
         Ok((v, h))
     }

@@ -103,7 +103,7 @@ impl Store {
                 Ok(freed)
             })
             .await?;
-        self.forget_lifecycle(bucket);
+        self.forget_bucket_mirrors(bucket);
         if freed > 0 {
             self.wake_jobs();
         }

@@ -159,23 +159,36 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets a deleted bucket's rules.
-    pub(crate) fn forget_lifecycle(&self, bucket: &str) {
+    /// Forgets a deleted bucket's rules and versioning.
+    pub(crate) fn forget_bucket_mirrors(&self, bucket: &str) {
         self.lifecycles
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(bucket);
+        self.versioned.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
     }
 
-    /// Loads every bucket's rules into memory at open.
-    pub(crate) fn load_lifecycles(&self) -> StoreResult<()> {
-        let loaded: Vec<(String, Arc<LifecycleConfiguration>)> = self
-            .list_buckets()?
+    /// Loads every bucket's rules and versioning into memory at open.
+    pub(crate) fn load_bucket_mirrors(&self) -> StoreResult<()> {
+        let buckets = self.list_buckets()?;
+        *self.versioned.write().unwrap_or_else(|e| e.into_inner()) = buckets
+            .iter()
+            .filter(|b| b.versioning != crate::record::VersioningState::Unversioned)
+            .map(|b| b.name.clone())
+            .collect();
+        *self.lifecycles.write().unwrap_or_else(|e| e.into_inner()) = buckets
             .into_iter()
             .filter_map(|b| Some((b.name, Arc::new(b.lifecycle?))))
             .collect();
-        *self.lifecycles.write().unwrap_or_else(|e| e.into_inner()) = loaded.into_iter().collect();
         Ok(())
+    }
+
+    /// Whether versioning was ever enabled on `bucket` (from memory).
+    pub fn is_versioned(&self, bucket: &str) -> bool {
+        self.versioned
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(bucket)
     }
 
     /// Runs a whole lifecycle pass now (resuming one a restart interrupted), as the admin

@@ -94,6 +94,9 @@ pub struct Store {
     job_locks: std::sync::Mutex<HashMap<&'static str, Arc<tokio::sync::Mutex<()>>>>,
     /// Every bucket's lifecycle rules, mirrored from their records for the request path.
     lifecycles: RwLock<HashMap<String, Arc<LifecycleConfiguration>>>,
+    /// The buckets whose versioning was ever enabled, mirrored likewise (reads of their null
+    /// versions say `x-amz-version-id: null`).
+    versioned: RwLock<std::collections::HashSet<String>>,
     lifecycle_clock: LifecycleClock,
     restore_delays: RestoreDelays,
     intelligent: IntelligentTiering,
@@ -159,6 +162,7 @@ impl Store {
             jobs_wake: tokio::sync::Notify::new(),
             job_locks: Default::default(),
             lifecycles: Default::default(),
+            versioned: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
             restore_delays: options.restore_delays,
             intelligent: options.intelligent_tiering.clone(),
@@ -166,7 +170,7 @@ impl Store {
             _lock: lock,
         };
         store.recover_intents()?;
-        store.load_lifecycles()?;
+        store.load_bucket_mirrors()?;
         Ok(Arc::new(store))
     }
 

@@ -346,9 +346,14 @@ impl Store {
     /// Sets a bucket's versioning state (`Enabled` or `Suspended`; a bucket never returns to
     /// unversioned).
     pub async fn set_versioning(&self, bucket: &str, state: VersioningState) -> StoreResult<()> {
-        self.update_bucket(bucket, move |b| b.versioning = state)
-            .await
-            .map(drop)
+        self.update_bucket(bucket, move |b| b.versioning = state).await?;
+        if state != VersioningState::Unversioned {
+            self.versioned
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(bucket.to_string());
+        }
+        Ok(())
     }
 
     /// Deletes each target in one commit, as S3's DeleteObject does in the bucket's

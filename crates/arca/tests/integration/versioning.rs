@@ -374,3 +374,27 @@ async fn three_thousand_versions_of_thirty_keys_list_in_order_page_by_page() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_null_version_is_named_null_once_the_bucket_is_versioned() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "nulls").await;
+    put(&c, "nulls", "old", "before versioning").await;
+    let plain = c.head_object().bucket("nulls").key("old").send().await.unwrap();
+    assert_eq!(
+        plain.version_id(),
+        None,
+        "an unversioned bucket's objects have no version id"
+    );
+    set_versioning(&c, "nulls", BucketVersioningStatus::Enabled).await;
+    let head = c.head_object().bucket("nulls").key("old").send().await.unwrap();
+    assert_eq!(head.version_id(), Some("null"));
+    set_versioning(&c, "nulls", BucketVersioningStatus::Suspended).await;
+    assert_eq!(
+        put(&c, "nulls", "new", "while suspended").await.as_deref(),
+        Some("null")
+    );
+    let get = c.get_object().bucket("nulls").key("new").send().await.unwrap();
+    assert_eq!(get.version_id(), Some("null"));
+}
