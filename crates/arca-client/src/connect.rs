@@ -57,6 +57,23 @@ pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) 
         }
         return Ok(Client::from_conf(conf.build()));
     }
+    let sdk = sdk_config(args).await?;
+    let mut conf =
+        aws_sdk_s3::config::Builder::from(&sdk).retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    if sdk.region().is_none() {
+        conf = conf.region(Region::new("us-east-1"));
+    }
+    // A custom endpoint (flag, AWS_ENDPOINT_URL or the profile's endpoint_url) is a
+    // self-hosted store: path-style works everywhere, virtual hosts need DNS.
+    if sdk.endpoint_url().is_some() {
+        conf = conf.force_path_style(true);
+    }
+    Ok(Client::from_conf(conf.build()))
+}
+
+/// The AWS SDK's configuration chain (profile, environment) with the flags applied: what
+/// every command uses when no alias names the endpoint.
+pub(crate) async fn sdk_config(args: &ConnectArgs) -> Result<aws_config::SdkConfig, ClientError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = &args.profile {
         loader = loader.profile_name(p);
@@ -70,16 +87,5 @@ pub async fn client(args: &ConnectArgs, aliases: &Aliases, alias: Option<&str>) 
     if let Some(bundle) = args.ca_bundle() {
         loader = loader.http_client(crate::trust::https_client_trusting(&bundle)?);
     }
-    let sdk = loader.load().await;
-    let mut conf =
-        aws_sdk_s3::config::Builder::from(&sdk).retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-    if sdk.region().is_none() {
-        conf = conf.region(Region::new("us-east-1"));
-    }
-    // A custom endpoint (flag, AWS_ENDPOINT_URL or the profile's endpoint_url) is a
-    // self-hosted store: path-style works everywhere, virtual hosts need DNS.
-    if sdk.endpoint_url().is_some() {
-        conf = conf.force_path_style(true);
-    }
-    Ok(Client::from_conf(conf.build()))
+    Ok(loader.load().await)
 }

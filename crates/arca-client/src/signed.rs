@@ -8,7 +8,6 @@
 use std::time::SystemTime;
 
 use aws_credential_types::provider::ProvideCredentials;
-use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_sigv4::http_request::{
     PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode,
     sign,
@@ -42,17 +41,7 @@ impl SignedEndpoint {
                 (a.url.clone(), creds, region)
             }
             None => {
-                let mut loader = aws_config::defaults(BehaviorVersion::latest());
-                if let Some(p) = &args.profile {
-                    loader = loader.profile_name(p);
-                }
-                if let Some(r) = &args.region {
-                    loader = loader.region(Region::new(r.clone()));
-                }
-                if let Some(e) = &args.endpoint_url {
-                    loader = loader.endpoint_url(e);
-                }
-                let sdk = loader.load().await;
+                let sdk = crate::connect::sdk_config(args).await?;
                 let url = sdk
                     .endpoint_url()
                     .ok_or_else(|| ClientError::Usage("no endpoint: give an alias or --endpoint-url".into()))?

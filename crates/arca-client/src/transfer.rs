@@ -459,6 +459,13 @@ pub(crate) async fn download_file(
     opts: &TransferOptions,
     bar: &ProgressBar,
 ) -> Result<(), ClientError> {
+    let size = object_size(client, bucket, key, opts).await?;
+    bar.set_length(size);
+    download_known_size(client, bucket, key, path, Some(size), opts, bar).await
+}
+
+/// The size of the object (the version `opts` names, if any), from a HEAD request.
+async fn object_size(client: &Client, bucket: &str, key: &str, opts: &TransferOptions) -> Result<u64, ClientError> {
     let head = client
         .head_object()
         .bucket(bucket)
@@ -467,9 +474,7 @@ pub(crate) async fn download_file(
         .send()
         .await
         .map_err(sdk)?;
-    let size = head.content_length.unwrap_or(0).max(0) as u64;
-    bar.set_length(size);
-    download_known_size(client, bucket, key, path, Some(size), opts, bar).await
+    Ok(head.content_length.unwrap_or(0).max(0) as u64)
 }
 
 /// Like [`download_file`]; `size`, when a listing already told it, saves a HEAD request.
@@ -484,17 +489,7 @@ pub(crate) async fn download_known_size(
 ) -> Result<(), ClientError> {
     let size = match size {
         Some(s) => s,
-        None => {
-            let head = client
-                .head_object()
-                .bucket(bucket)
-                .key(key)
-                .set_version_id(opts.version_id.clone())
-                .send()
-                .await
-                .map_err(sdk)?;
-            head.content_length.unwrap_or(0).max(0) as u64
-        }
+        None => object_size(client, bucket, key, opts).await?,
     };
     if size <= SMALL_FILE {
         return download_small(client, (bucket, key, opts.version_id.as_deref()), path, bar).await;

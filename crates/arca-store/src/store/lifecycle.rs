@@ -335,12 +335,36 @@ impl Store {
 /// key read (`None` when the phase is done).
 type Plan = (Vec<Planned>, Vec<MultipartUpload>, Option<Vec<u8>>);
 
-/// Where a batch starts: after the last key finished, or at the bucket's first key.
-fn batch_start<'a>(after: Option<&'a [u8]>, start: &'a [u8]) -> Bound<&'a [u8]> {
-    match after {
-        Some(a) => Bound::Excluded(a),
-        None => Bound::Included(start),
-    }
+/// What [`scan_batch`] calls with each row's key and value.
+type RowVisit<'a> = dyn FnMut(&[u8], &[u8]) -> StoreResult<()> + 'a;
+
+/// Visits up to [`BATCH`] rows of `table` in `bucket` after `after` (the last key a batch
+/// finished), in order; returns the last key visited (`None`: the bucket's rows are done).
+fn scan_batch(
+    txn: &dyn KvRead,
+    table: crate::kv::Table,
+    bucket: &str,
+    after: Option<&[u8]>,
+    visit: &mut RowVisit<'_>,
+) -> StoreResult<Option<Vec<u8>>> {
+    let start = object_key(bucket, "");
+    let end = prefix_end(&start);
+    let range = (
+        after.map_or(Bound::Included(start.as_slice()), Bound::Excluded),
+        end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
+    );
+    let (mut last, mut seen) = (None, 0);
+    txn.scan(table, range, Direction::Forward, &mut |k, v| {
+        visit(k, v)?;
+        last = Some(k.to_vec());
+        seen += 1;
+        Ok(if seen >= BATCH {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    })?;
+    Ok(last)
 }
 
 fn plan_current(
@@ -351,15 +375,10 @@ fn plan_current(
     now: i64,
     clock: LifecycleClock,
 ) -> StoreResult<Plan> {
-    let start = object_key(bucket, "");
-    let end = prefix_end(&start);
-    let range = (
-        batch_start(after, &start),
-        end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
-    );
-    let (mut planned, mut last, mut seen) = (Vec::new(), None, 0);
-    txn.scan(OBJECTS, range, Direction::Forward, &mut |k, v| {
-        let key = std::str::from_utf8(&k[start.len()..]).unwrap_or_default();
+    let prefix_len = bucket.len() + 1;
+    let mut planned = Vec::new();
+    let last = scan_batch(txn, OBJECTS, bucket, after, &mut |k, v| {
+        let key = std::str::from_utf8(&k[prefix_len..]).unwrap_or_default();
         let version: ObjectVersion = decode(v)?;
         if let Some(action) = config.current_action(key, &version, now, clock) {
             planned.push(Planned {
@@ -368,13 +387,7 @@ fn plan_current(
                 action: PlannedAction::Current(action),
             });
         }
-        last = Some(k.to_vec());
-        seen += 1;
-        Ok(if seen >= BATCH {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        })
+        Ok(())
     })?;
     Ok((planned, Vec::new(), last))
 }
@@ -468,14 +481,8 @@ fn plan_uploads(
     now: i64,
     clock: LifecycleClock,
 ) -> StoreResult<Plan> {
-    let start = object_key(bucket, "");
-    let end = prefix_end(&start);
-    let range = (
-        batch_start(after, &start),
-        end.as_deref().map_or(Bound::Unbounded, Bound::Excluded),
-    );
-    let (mut due, mut last, mut seen) = (Vec::new(), None, 0);
-    txn.scan(UPLOADS, range, Direction::Forward, &mut |k, v| {
+    let mut due = Vec::new();
+    let last = scan_batch(txn, UPLOADS, bucket, after, &mut |_, v| {
         let upload: MultipartUpload = decode(v)?;
         if config
             .upload_abort_due(&upload.key, upload.initiated_ms, clock)
@@ -483,13 +490,7 @@ fn plan_uploads(
         {
             due.push(upload);
         }
-        last = Some(k.to_vec());
-        seen += 1;
-        Ok(if seen >= BATCH {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        })
+        Ok(())
     })?;
     Ok((Vec::new(), due, last))
 }
