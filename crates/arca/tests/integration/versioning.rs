@@ -398,3 +398,53 @@ async fn the_null_version_is_named_null_once_the_bucket_is_versioned() {
     let get = c.get_object().bucket("nulls").key("new").send().await.unwrap();
     assert_eq!(get.version_id(), Some("null"));
 }
+
+#[tokio::test]
+async fn versions_and_delete_markers_list_interleaved_as_aws_does() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "order").await;
+    set_versioning(&c, "order", BucketVersioningStatus::Enabled).await;
+    let pause = || tokio::time::sleep(std::time::Duration::from_millis(3));
+    put(&c, "order", "a", "a1").await;
+    pause().await;
+    let a_marker = c.delete_object().bucket("order").key("a").send().await.unwrap();
+    pause().await;
+    let k1 = put(&c, "order", "k", "k1").await.unwrap();
+    pause().await;
+    let k_marker = c.delete_object().bucket("order").key("k").send().await.unwrap();
+    pause().await;
+    let k2 = put(&c, "order", "k", "k2").await.unwrap();
+
+    let (status, _, xml) = send(signed("GET", &s.url("/order?versions"), &[], b"", Sign::default())).await;
+    assert_eq!(status, 200, "{xml}");
+    // Each entry's element name and version id, in document order.
+    let entries: Vec<(String, String)> = xml
+        .split('<')
+        .filter_map(|tag| {
+            let name = tag.split('>').next()?;
+            (name == "Version" || name == "DeleteMarker").then(|| name.to_string())
+        })
+        .zip(
+            xml.split("<VersionId>")
+                .skip(1)
+                .map(|r| r.split('<').next().unwrap().to_string()),
+        )
+        .collect();
+    let a_versions = c
+        .list_object_versions()
+        .bucket("order")
+        .prefix("a")
+        .send()
+        .await
+        .unwrap();
+    let a1 = a_versions.versions()[0].version_id().unwrap().to_string();
+    let expected = vec![
+        ("DeleteMarker".to_string(), a_marker.version_id().unwrap().to_string()),
+        ("Version".to_string(), a1),
+        ("Version".to_string(), k2),
+        ("DeleteMarker".to_string(), k_marker.version_id().unwrap().to_string()),
+        ("Version".to_string(), k1),
+    ];
+    assert_eq!(entries, expected, "{xml}");
+}

@@ -5964,9 +5964,6 @@ impl SerializeContent for ListObjectVersionsOutput {
         if let Some(iter) = &self.common_prefixes {
             s.flattened_list("CommonPrefixes", iter)?;
         }
-        if let Some(iter) = &self.delete_markers {
-            s.flattened_list("DeleteMarker", iter)?;
-        }
         if let Some(ref val) = self.delimiter {
             s.content("Delimiter", val)?;
         }
@@ -5997,8 +5994,28 @@ impl SerializeContent for ListObjectVersionsOutput {
         if let Some(ref val) = self.version_id_marker {
             s.content("VersionIdMarker", val)?;
         }
-        if let Some(iter) = &self.versions {
-            s.flattened_list("Version", iter)?;
+        // ARCA PATCH: versions and delete markers interleaved as AWS lists them (keys in
+        // order, each key's newest first), not all versions and then all markers.
+        let versions = self.versions.as_deref().unwrap_or_default();
+        let markers = self.delete_markers.as_deref().unwrap_or_default();
+        let (mut v, mut m) = (0, 0);
+        while v < versions.len() || m < markers.len() {
+            let version_first = match (versions.get(v), markers.get(m)) {
+                (Some(a), Some(b)) => {
+                    let (ka, kb) = (a.key.as_deref().unwrap_or(""), b.key.as_deref().unwrap_or(""));
+                    let time = |t: &Option<Timestamp>| t.clone().map(time::OffsetDateTime::from);
+                    ka < kb || (ka == kb && time(&a.last_modified) >= time(&b.last_modified))
+                }
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if version_first {
+                s.content("Version", &versions[v])?;
+                v += 1;
+            } else {
+                s.content("DeleteMarker", &markers[m])?;
+                m += 1;
+            }
         }
         Ok(())
     }
