@@ -132,16 +132,6 @@ impl Job for LifecycleJob {
 }
 
 impl Store {
-    /// The lifecycle configuration of `bucket`, if it has one: from memory, so that every GET
-    /// and PUT can answer `x-amz-expiration` without a read.
-    pub fn lifecycle(&self, bucket: &str) -> Option<Arc<LifecycleConfiguration>> {
-        let index = self.lifecycles.read().unwrap_or_else(|e| e.into_inner());
-        if index.is_empty() {
-            return None;
-        }
-        index.get(bucket).cloned()
-    }
-
     /// How long a lifecycle day is on this store.
     pub fn lifecycle_clock(&self) -> LifecycleClock {
         self.lifecycle_clock
@@ -157,38 +147,6 @@ impl Store {
             None => index.remove(bucket),
         };
         Ok(())
-    }
-
-    /// Forgets a deleted bucket's rules and versioning.
-    pub(crate) fn forget_bucket_mirrors(&self, bucket: &str) {
-        self.lifecycles
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(bucket);
-        self.versioned.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
-    }
-
-    /// Loads every bucket's rules and versioning into memory at open.
-    pub(crate) fn load_bucket_mirrors(&self) -> StoreResult<()> {
-        let buckets = self.list_buckets()?;
-        *self.versioned.write().unwrap_or_else(|e| e.into_inner()) = buckets
-            .iter()
-            .filter(|b| b.versioning != crate::record::VersioningState::Unversioned)
-            .map(|b| b.name.clone())
-            .collect();
-        *self.lifecycles.write().unwrap_or_else(|e| e.into_inner()) = buckets
-            .into_iter()
-            .filter_map(|b| Some((b.name, Arc::new(b.lifecycle?))))
-            .collect();
-        Ok(())
-    }
-
-    /// Whether versioning was ever enabled on `bucket` (from memory).
-    pub fn is_versioned(&self, bucket: &str) -> bool {
-        self.versioned
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(bucket)
     }
 
     /// Runs a whole lifecycle pass now (resuming one a restart interrupted), as the admin

@@ -7,6 +7,7 @@
 //! operation is one closure over a metadata transaction ([`kv`](crate::kv)), run in a group
 //! commit for writes (see [`MetaStore`]).
 
+mod bucket_mirrors;
 mod buckets;
 mod condition;
 #[cfg(test)]
