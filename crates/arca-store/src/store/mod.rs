@@ -1,11 +1,13 @@
 //! [`Store`]: the store's whole API. Everything above it (the S3 layer, jobs, the console)
 //! goes through here and never learns where metadata or bytes live.
 //!
-//! One file per concern: [`buckets`], [`objects`], [`multipart`], listing in
-//! [`list`](crate::list), [`gc`]; object bytes in and out in [`ingest`] and [`read`]; record
-//! reads and writes they share in [`records`]. Each
-//! operation is one closure over a metadata transaction ([`kv`](crate::kv)), run in a group
-//! commit for writes (see [`MetaStore`]).
+//! One file per concern: [`buckets`] (and the settings the request path reads from memory,
+//! [`bucket_mirrors`]), [`objects`], [`versions`], [`multipart`], listing in
+//! [`list`](crate::list); object bytes in and out in [`ingest`] and [`read`]; storage
+//! [`tiers`], moving versions between them in [`transition`], archive [`restore`]s; background
+//! work in [`jobs`]: [`gc`], [`lifecycle`], [`intelligent`] tiering; record reads and writes
+//! they share in [`records`]. Each operation is one closure over a metadata transaction
+//! ([`kv`](crate::kv)), run in a group commit for writes (see [`MetaStore`]).
 
 mod bucket_mirrors;
 mod buckets;
