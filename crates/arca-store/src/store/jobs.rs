@@ -57,7 +57,8 @@ pub trait Job: Send + Sync + 'static {
     /// How long to let newly queued work settle, once woken, before the pass runs.
     fn wake_delay(&self) -> Duration;
 
-    /// Whether queued garbage brings the next pass forward ([`Store::wake_jobs`]).
+    /// Whether queued garbage brings the next pass forward (the store wakes such jobs when it
+    /// queues blobs for GC).
     fn woken_by_garbage(&self) -> bool {
         false
     }
