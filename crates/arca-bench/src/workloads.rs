@@ -63,6 +63,21 @@ async fn ensure_bucket(p: &Plan) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the bucket already holds a key under `prefix` (a population from an earlier run).
+async fn holds_keys(p: &Plan, prefix: &str) -> Result<bool, String> {
+    let (_, body, _) = p
+        .client
+        .request(
+            "GET",
+            &format!("/{}?list-type=2&prefix={prefix}&max-keys=1", p.bucket),
+            &[],
+            Bytes::new(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(xml_count(&body, "Key") > 0)
+}
+
 /// Uploads `n` objects named by `name(i)` with `concurrency` in flight.
 async fn prepare(p: &Plan, n: usize, name: impl Fn(usize) -> String + Send + Sync + 'static) -> Result<(), String> {
     let body = payload(p.size);
@@ -255,18 +270,8 @@ fn list_name(prefixes: usize) -> impl Fn(usize) -> String + Send + Sync + 'stati
 /// Lists the prepared keys again and again (1000 per page); `items/s` is keys listed per second.
 pub(crate) async fn list(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
-    // Reuse an existing population: only upload when the prefix holds fewer keys than asked.
-    let (_, body, _) = p
-        .client
-        .request(
-            "GET",
-            &format!("/{}?list-type=2&prefix=list/&max-keys=1", p.bucket),
-            &[],
-            Bytes::new(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if xml_count(&body, "Key") == 0 {
+    // Reuse an existing population: only upload when the prefix holds no keys yet.
+    if !holds_keys(p, "list/").await? {
         let small = Plan { size: 0, ..p.clone() };
         for _ in 0..p.versions_per_key {
             prepare(&small, p.objects, list_name(p.prefixes)).await?;
@@ -541,17 +546,7 @@ async fn get_kept(p: &Plan, stop: Arc<std::sync::atomic::AtomicBool>) -> (Stats,
 /// `GET during pass` and `PASS` (its items are the objects expired).
 pub(crate) async fn lifecycle(p: &Plan) -> Result<Report, String> {
     ensure_bucket(p).await?;
-    let (_, body, _) = p
-        .client
-        .request(
-            "GET",
-            &format!("/{}?list-type=2&prefix=lc/&max-keys=1", p.bucket),
-            &[],
-            Bytes::new(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    if xml_count(&body, "Key") == 0 {
+    if !holds_keys(p, "lc/").await? {
         prepare(p, p.objects, lifecycle_name).await?;
     }
     let never = Arc::new(std::sync::atomic::AtomicBool::new(false));
