@@ -109,7 +109,7 @@ def compare(baseline, seconds, rounds, only=None):
         print("| " + " | ".join(r) + " |")
 
 
-def versioned(seconds, rounds):
+def versioned(seconds, rounds, only=None):
     """The 4 KiB workloads on an unversioned and a versioned bucket of one server, in turns
     (A B B A …); reports the medians."""
     data = tempfile.mkdtemp(prefix="arca-bench-versioned-")
@@ -117,6 +117,8 @@ def versioned(seconds, rounds):
     results = []
     try:
         for label, unit, args in COMPARED[:3]:
+            if only and only not in label:
+                continue
             runs = {"unversioned": [], "versioned": []}
             order = ["unversioned", "versioned"]
             for i in range(rounds):
@@ -145,7 +147,7 @@ def main():
     ap.add_argument("--baseline", help="an arca binary of the build to compare against")
     ap.add_argument("--rounds", type=int, default=3, help="runs per build and workload with --baseline")
     ap.add_argument("--binary", help="bench this arca binary instead of building the working tree")
-    ap.add_argument("--only", help="with --baseline: only the workloads whose name contains this")
+    ap.add_argument("--only", help="with --baseline or --versioned: only the workloads whose name contains this")
     ap.add_argument("--versioned", action="store_true", help="4 KiB workloads, unversioned vs versioned bucket")
     a = ap.parse_args()
     global BIN
@@ -157,7 +159,7 @@ def main():
     if a.baseline:
         return compare(a.baseline, a.seconds, a.rounds, a.only)
     if a.versioned:
-        return versioned(a.seconds, a.rounds)
+        return versioned(a.seconds, a.rounds, a.only)
     data = tempfile.mkdtemp(prefix="arca-bench-")
     server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
     null4k, n4 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "4KiB"], "null server")

@@ -112,14 +112,22 @@ fn newest_noncurrent(txn: &dyn KvRead, bucket: &str, key: &str) -> StoreResult<O
     Ok(newest)
 }
 
-/// The stamp a new version of the key gets: now, or just after its newest version if the
-/// clock says otherwise (two writes in one microsecond, a clock that stepped back).
-fn next_stamp(txn: &dyn KvRead, bucket: &str, key: &str, current: Option<&ObjectVersion>) -> StoreResult<u64> {
+/// The smallest stamp a new version of the key may get: just after its newest version.
+fn min_stamp(txn: &dyn KvRead, bucket: &str, key: &str, current: Option<&ObjectVersion>) -> StoreResult<u64> {
     let newest = match current {
         Some(c) => c.stamp,
         None => newest_noncurrent(txn, bucket, key)?.map_or(0, |v| v.stamp),
     };
-    Ok(now_us().max(newest + 1))
+    Ok(newest + 1)
+}
+
+/// Gives a version about to be written to a bucket whose versioning was ever enabled the
+/// stamp and id it will most likely keep, so that it can be encoded before the commit: the
+/// commit thread's time is everyone's. [`install`] keeps them if they still hold there (the
+/// bucket is enabled and no newer version of the key came first) and stamps it again if not.
+pub(crate) fn stamp_provisionally(version: &mut ObjectVersion) {
+    version.stamp = now_us();
+    version.version_id = Some(new_version_id(version.stamp));
 }
 
 /// Removes the key's null version from `versions` (there is at most one); returns its blobs.
@@ -187,21 +195,25 @@ fn read_current(txn: &dyn KvRead, state: VersioningState, k: &[u8]) -> StoreResu
 }
 
 /// Makes `version` (an object or a delete marker) the key's newest version in a bucket in
-/// `state`, given what is current now; `record` is `version` already encoded as a null
-/// version, used as is in an unversioned bucket. Returns the new version's id and the blobs
-/// no version needs any more. The new version's own blobs are the caller's to settle.
+/// `state`, given what is current now; `record` is `version` already encoded, used as is if
+/// its stamp and id are the ones the state calls for (none in an unversioned bucket; see
+/// [`stamp_provisionally`]). Returns the new version's id and the blobs no version needs any
+/// more. The new version's own blobs are the caller's to settle.
 pub(crate) fn install(
     txn: &mut dyn KvWrite,
     state: VersioningState,
     (bucket, key): (&str, &str),
     (current, current_record): CurrentVersion,
     mut version: ObjectVersion,
-    record: Option<Vec<u8>>,
+    mut record: Option<Vec<u8>>,
 ) -> StoreResult<(Option<String>, Vec<BlobRef>)> {
     let k = object_key(bucket, key);
     let mut garbage = Vec::new();
     super::intelligent::track(txn, bucket, key, &version)?;
     if state == VersioningState::Unversioned {
+        if version.stamp != 0 || version.version_id.is_some() {
+            (version.stamp, version.version_id, record) = (0, None, None);
+        }
         garbage.extend(current.map(|c| c.blobs()).unwrap_or_default());
         let record = match record {
             Some(r) => r,
@@ -210,8 +222,13 @@ pub(crate) fn install(
         txn.put(OBJECTS, &k, &record)?;
         return Ok((None, garbage));
     }
-    version.stamp = next_stamp(txn, bucket, key, current.as_ref())?;
-    version.version_id = (state == VersioningState::Enabled).then(|| new_version_id(version.stamp));
+    let min = min_stamp(txn, bucket, key, current.as_ref())?;
+    let enabled = state == VersioningState::Enabled;
+    if version.stamp < min || version.version_id.is_some() != enabled {
+        version.stamp = now_us().max(min);
+        version.version_id = enabled.then(|| new_version_id(version.stamp));
+        record = None;
+    }
     if let Some(current) = current {
         if state == VersioningState::Suspended && current.version_id.is_none() {
             garbage.extend(current.blobs());
@@ -226,11 +243,15 @@ pub(crate) fn install(
     if state == VersioningState::Suspended {
         garbage.extend(remove_noncurrent_null(txn, bucket, key)?);
     }
+    let record = match record {
+        Some(r) => r,
+        None => encode(&version)?,
+    };
     if version.is_delete_marker {
         txn.delete(OBJECTS, &k)?;
-        txn.put(VERSIONS, &version_key(bucket, key, version.stamp), &encode(&version)?)?;
+        txn.put(VERSIONS, &version_key(bucket, key, version.stamp), &record)?;
     } else {
-        txn.put(OBJECTS, &k, &encode(&version)?)?;
+        txn.put(OBJECTS, &k, &record)?;
     }
     // What S3 reports in `x-amz-version-id`: the id, or `null` in a suspended bucket.
     Ok((Some(version.version_id.unwrap_or_else(|| "null".into())), garbage))
@@ -395,12 +416,16 @@ impl Store {
         &self,
         bucket: &str,
         key: &str,
-        version: ObjectVersion,
+        mut version: ObjectVersion,
         condition: WriteCondition,
     ) -> StoreResult<Option<String>> {
+        if self.is_versioned(bucket) {
+            stamp_provisionally(&mut version);
+        } else {
+            (version.stamp, version.version_id) = (0, None);
+        }
         let (bucket, key) = (bucket.to_string(), key.to_string());
         // Encode here, not in the commit thread: the commit thread's time is everyone's.
-        // (A versioned bucket's write re-encodes it there with its id.)
         let record = encode(&version)?;
         let blobs = version.blobs();
         let (version_id, freed) = self
@@ -671,6 +696,54 @@ mod tests {
             Err(StoreError::NoSuchVersion { .. })
         ));
         s.delete_bucket("b").await.unwrap();
+    }
+
+    /// A version encoded before its commit keeps its provisional stamp and id only if no newer
+    /// version of the key committed first; otherwise it is stamped again, and the row written
+    /// is the version as stamped, not the stale encoding.
+    #[tokio::test]
+    async fn a_stale_provisional_stamp_is_replaced_in_the_commit() {
+        let (_dir, s) = store().await;
+        s.set_versioning("b", VersioningState::Enabled).await.unwrap();
+        let mut early = inline(b"early");
+        stamp_provisionally(&mut early);
+        let stale_id = early.version_id.clone().unwrap();
+        let record = encode(&early).unwrap();
+        let newer = put(&s, "k", b"newer").await.unwrap();
+        let installed = s
+            .meta
+            .write(move |txn| {
+                let (state, current) = current_for_write(txn, "b", "k", &WriteCondition::Always)?;
+                install(txn, state, ("b", "k"), current, early, Some(record))
+            })
+            .await
+            .unwrap()
+            .0
+            .unwrap();
+        assert_ne!(installed, stale_id);
+        assert!(installed > newer, "{installed} sorts after {newer}");
+        assert_eq!(
+            s.get_object("b", "k").unwrap().version_id.as_deref(),
+            Some(installed.as_str())
+        );
+        let listed: Vec<_> = all_versions(&s, 1000).into_iter().map(|v| v.2).collect();
+        assert_eq!(listed, [installed, newer]);
+
+        // Without a newer version in between, the provisional id is the one kept.
+        let mut fresh = inline(b"fresh");
+        stamp_provisionally(&mut fresh);
+        let fresh_id = fresh.version_id.clone().unwrap();
+        let record = encode(&fresh).unwrap();
+        let kept = s
+            .meta
+            .write(move |txn| {
+                let (state, current) = current_for_write(txn, "b", "k2", &WriteCondition::Always)?;
+                install(txn, state, ("b", "k2"), current, fresh, Some(record))
+            })
+            .await
+            .unwrap()
+            .0;
+        assert_eq!(kept, Some(fresh_id));
     }
 
     #[tokio::test]
