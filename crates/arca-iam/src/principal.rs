@@ -1,0 +1,209 @@
+//! Who makes a request, and how a policy's `Principal` element names them.
+
+use crate::wildcard;
+
+/// The identity a request was signed by (or none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// An unsigned request.
+    Anonymous,
+    /// An account's root user.
+    Root {
+        /// The 12-digit account id.
+        account: String,
+        /// The account's canonical user id (what S3 calls its owner id).
+        canonical_id: String,
+    },
+    /// An IAM user of an account.
+    User {
+        /// The 12-digit account id.
+        account: String,
+        /// The account's canonical user id.
+        canonical_id: String,
+        /// The user name (`aws:username`).
+        name: String,
+        /// The user's unique id (`aws:userid`).
+        id: String,
+    },
+}
+
+impl Identity {
+    /// The principal's ARN, as `aws:PrincipalArn` has it (none for anonymous requests).
+    pub fn arn(&self) -> Option<String> {
+        match self {
+            Identity::Anonymous => None,
+            Identity::Root { account, .. } => Some(format!("arn:aws:iam::{account}:root")),
+            Identity::User { account, name, .. } => Some(format!("arn:aws:iam::{account}:user/{name}")),
+        }
+    }
+
+    /// The account the principal belongs to.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Identity::Anonymous => None,
+            Identity::Root { account, .. } | Identity::User { account, .. } => Some(account),
+        }
+    }
+
+    fn canonical_id(&self) -> Option<&str> {
+        match self {
+            Identity::Anonymous => None,
+            Identity::Root { canonical_id, .. } | Identity::User { canonical_id, .. } => Some(canonical_id),
+        }
+    }
+}
+
+/// How a `Principal` element names a request's identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PrincipalMatch {
+    /// Not named.
+    No,
+    /// Named through its account (`"AWS": "111122223333"` or `…:root`): in a resource
+    /// policy that delegates to the account, whose own policies must allow an IAM user too.
+    Account,
+    /// Named itself: `*`, its ARN, or (for a root user) its canonical id.
+    Direct,
+}
+
+/// The `Principal` (or `NotPrincipal`) element.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Principals {
+    /// `"*"` or `{"AWS": "*"}`: everyone, signed or not.
+    pub everyone: bool,
+    /// `AWS` entries: account ids and IAM ARNs.
+    pub aws: Vec<String>,
+    /// `CanonicalUser` entries.
+    pub canonical_users: Vec<String>,
+    /// `Service` entries (kept and shown; no Arca request is made by a service).
+    pub services: Vec<String>,
+    /// `Federated` entries (likewise).
+    pub federated: Vec<String>,
+}
+
+impl Principals {
+    /// How this element names `who`.
+    pub fn matches(&self, who: &Identity) -> PrincipalMatch {
+        if self.everyone || self.aws.iter().any(|a| a == "*") {
+            return PrincipalMatch::Direct;
+        }
+        let mut best = PrincipalMatch::No;
+        if let Some(id) = who.canonical_id()
+            && self.canonical_users.iter().any(|c| c == id)
+        {
+            best = best.max(match who {
+                Identity::Root { .. } => PrincipalMatch::Direct,
+                _ => PrincipalMatch::Account,
+            });
+        }
+        let (Some(account), Some(arn)) = (who.account(), who.arn()) else {
+            return best;
+        };
+        for entry in &self.aws {
+            let root = format!("arn:aws:iam::{account}:root");
+            let m = if *entry == arn {
+                PrincipalMatch::Direct
+            } else if entry == account || *entry == root {
+                if matches!(who, Identity::Root { .. }) {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::Account
+                }
+            } else {
+                PrincipalMatch::No
+            };
+            best = best.max(m);
+        }
+        best
+    }
+
+    /// Whether an `AWS` entry is one Arca can name: `*`, a 12-digit account id, or the ARN of
+    /// an account's root, a user or a role.
+    pub(crate) fn valid_aws(entry: &str) -> bool {
+        if entry == "*" || is_account_id(entry) {
+            return true;
+        }
+        let Some(rest) = entry.strip_prefix("arn:aws:iam::") else {
+            return false;
+        };
+        let Some((account, resource)) = rest.split_once(':') else {
+            return false;
+        };
+        is_account_id(account)
+            && !wildcard_in(resource)
+            && (resource == "root"
+                || resource.strip_prefix("user/").is_some_and(|n| !n.is_empty())
+                || resource.strip_prefix("role/").is_some_and(|n| !n.is_empty()))
+    }
+}
+
+fn wildcard_in(s: &str) -> bool {
+    s.contains('*') || s.contains('?')
+}
+
+/// Twelve digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `pattern` (a resource of a policy) can name ARN `arn` (wildcards allowed).
+pub(crate) fn resource_matches(pattern: &str, arn: &str) -> bool {
+    pattern == "*" || wildcard::matches(pattern, arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alice() -> Identity {
+        Identity::User {
+            account: "111122223333".into(),
+            canonical_id: "c1".into(),
+            name: "alice".into(),
+            id: "AIDAALICE".into(),
+        }
+    }
+
+    #[test]
+    fn how_principals_name_identities() {
+        let p = |aws: &[&str]| Principals {
+            aws: aws.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert_eq!(p(&["*"]).matches(&Identity::Anonymous), PrincipalMatch::Direct);
+        assert_eq!(p(&["111122223333"]).matches(&Identity::Anonymous), PrincipalMatch::No);
+        assert_eq!(p(&["111122223333"]).matches(&alice()), PrincipalMatch::Account);
+        assert_eq!(
+            p(&["arn:aws:iam::111122223333:user/alice"]).matches(&alice()),
+            PrincipalMatch::Direct
+        );
+        assert_eq!(
+            p(&["arn:aws:iam::111122223333:user/bob"]).matches(&alice()),
+            PrincipalMatch::No
+        );
+        assert_eq!(p(&["444455556666"]).matches(&alice()), PrincipalMatch::No);
+        let root = Identity::Root {
+            account: "111122223333".into(),
+            canonical_id: "c1".into(),
+        };
+        assert_eq!(
+            p(&["arn:aws:iam::111122223333:root"]).matches(&root),
+            PrincipalMatch::Direct
+        );
+        let canonical = Principals {
+            canonical_users: vec!["c1".into()],
+            ..Default::default()
+        };
+        assert_eq!(canonical.matches(&root), PrincipalMatch::Direct);
+    }
+
+    #[test]
+    fn which_aws_entries_are_valid() {
+        assert!(Principals::valid_aws("*"));
+        assert!(Principals::valid_aws("111122223333"));
+        assert!(Principals::valid_aws("arn:aws:iam::111122223333:user/alice"));
+        assert!(Principals::valid_aws("arn:aws:iam::111122223333:role/r"));
+        assert!(!Principals::valid_aws("arn:aws:iam::111122223333:user/*"));
+        assert!(!Principals::valid_aws("alice"));
+        assert!(!Principals::valid_aws("arn:aws:iam::1:root"));
+    }
+}
