@@ -84,6 +84,7 @@ catalogue! {
     KeyTooLongError => BAD_REQUEST, "Your key is too long";
     MalformedXML => BAD_REQUEST,
         "The XML you provided was not well-formed or did not validate against our published schema";
+    MalformedPolicy => BAD_REQUEST, "Policies must be valid JSON and the first byte must be '{'";
     MaxPostPreDataLengthExceededError => BAD_REQUEST,
         "Your POST request fields preceding the upload file were too large.";
     MetadataTooLarge => BAD_REQUEST, "Your metadata headers exceed the maximum allowed metadata size.";

@@ -41,6 +41,8 @@ impl ArcaS3 {
             cors: None,
             lifecycle: None,
             versioning: Default::default(),
+            policy: None,
+            public_access_block: Some(arca_store::PublicAccessBlock::ALL),
         };
         match self.store.create_bucket(record).await {
             // AWS's legacy rule: in us-east-1, creating a bucket you already own succeeds.

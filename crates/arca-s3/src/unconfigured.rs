@@ -4,9 +4,8 @@
 //! Tools read these before they act (`rclone purge` asks for versioning, `s3cmd setacl` for
 //! the ACL, backup tools for encryption and object lock); a `501` stops them, while AWS's
 //! answer for an unconfigured bucket lets them go on. Each answer is the truth about Arca
-//! today: versioning was never enabled; the owner alone has access (ACLs disabled, as
-//! `BucketOwnerEnforced` says); nothing is public; no policy, website, encryption
-//! configuration, object lock or replication exists. When a feature lands, its reads move
+//! today: ACLs are disabled, as `BucketOwnerEnforced` says, so the owner alone holds a
+//! grant; no website, encryption configuration, object lock or replication exists. When a feature lands, its reads move
 //! to its own module and stop being answered here. Writes of these configurations stay
 //! `501 NotImplemented`: accepting one and ignoring it would lie.
 
@@ -61,22 +60,6 @@ impl ArcaS3 {
         }))
     }
 
-    pub(crate) fn get_bucket_policy_impl(
-        &self,
-        req: S3Request<GetBucketPolicyInput>,
-    ) -> S3Result<S3Response<GetBucketPolicyOutput>> {
-        self.require_bucket(&req.input.bucket)?;
-        Err(AwsError::NoSuchBucketPolicy.error())
-    }
-
-    pub(crate) fn get_bucket_policy_status_impl(
-        &self,
-        req: S3Request<GetBucketPolicyStatusInput>,
-    ) -> S3Result<S3Response<GetBucketPolicyStatusOutput>> {
-        self.require_bucket(&req.input.bucket)?;
-        Err(AwsError::NoSuchBucketPolicy.error())
-    }
-
     pub(crate) fn get_bucket_encryption_impl(
         &self,
         req: S3Request<GetBucketEncryptionInput>,
@@ -107,23 +90,6 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<GetBucketReplicationOutput>> {
         self.require_bucket(&req.input.bucket)?;
         Err(AwsError::ReplicationConfigurationNotFoundError.error())
-    }
-
-    /// Nothing in Arca can be public: no anonymous access exists, so every block is on (as
-    /// on a new AWS bucket since April 2023).
-    pub(crate) fn get_public_access_block_impl(
-        &self,
-        req: S3Request<GetPublicAccessBlockInput>,
-    ) -> S3Result<S3Response<GetPublicAccessBlockOutput>> {
-        self.require_bucket(&req.input.bucket)?;
-        Ok(S3Response::new(GetPublicAccessBlockOutput {
-            public_access_block_configuration: Some(PublicAccessBlockConfiguration {
-                block_public_acls: Some(true),
-                block_public_policy: Some(true),
-                ignore_public_acls: Some(true),
-                restrict_public_buckets: Some(true),
-            }),
-        }))
     }
 
     /// ACLs are disabled: the bucket owner owns every object (AWS's default since April 2023).

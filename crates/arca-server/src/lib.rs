@@ -211,7 +211,15 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         // Small responses must leave in one segment, not wait for a delayed ACK.
         let _ = stream.set_nodelay(true);
         let front = front.clone();
-        let service = hyper::service::service_fn(move |req| front.clone().handle(req));
+        let client = access::Client {
+            ip: peer.ip(),
+            secure: tls.is_some(),
+        };
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            // Policies may ask who is calling and how (aws:SourceIp, aws:SecureTransport).
+            req.extensions_mut().insert(client);
+            front.clone().handle(req)
+        });
         match &tls {
             None => {
                 let conn = conn_builder
@@ -284,7 +292,7 @@ pub fn s3_service(
     s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
     builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
-    builder.set_access(access::Access::new(store.clone()));
+    builder.set_access(access::Access::new(store.clone(), creds.owner_id.clone()));
     builder.set_route(admin::AdminApi::new(store, creds.access_key.clone()));
     if let Some(domain) = domain {
         if domain.is_empty() || domain.contains('/') || domain.contains(':') {

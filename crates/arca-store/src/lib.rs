@@ -45,9 +45,9 @@ pub use list_versions::{VersionEntry, VersionPage, VersionQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
-    DeleteOutcome, DeleteTarget, INTELLIGENT_TIERING_JOB, Ingest, IngestTarget, IntelligentTiering, Job, JobProgress,
-    LIFECYCLE_JOB, MAIN_TIER, ObjectBytes, Pass, RESTORE_JOB, RestoreDelays, RestoreStarted, RetrievalTier, Store,
-    StoreOptions, TierSpec, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
+    BucketPolicy, DeleteOutcome, DeleteTarget, INTELLIGENT_TIERING_JOB, Ingest, IngestTarget, IntelligentTiering, Job,
+    JobProgress, LIFECYCLE_JOB, MAIN_TIER, ObjectBytes, Pass, RESTORE_JOB, RestoreDelays, RestoreStarted,
+    RetrievalTier, Store, StoreOptions, TierSpec, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

@@ -70,6 +70,49 @@ pub struct BucketRecord {
     /// Lifecycle rules; `None` when never set (and then not stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<crate::lifecycle::LifecycleConfiguration>,
+    /// The bucket policy as its owner wrote it (validated by the S3 layer before it is
+    /// stored); `None` when there is none (and then not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The bucket's Block Public Access settings: every block on for a new bucket (and for
+    /// one written before the field existed), as AWS has it since 2023; `None` once deleted.
+    /// Stored only when it differs from every block on.
+    #[serde(
+        default = "PublicAccessBlock::every_block",
+        skip_serializing_if = "PublicAccessBlock::is_every_block"
+    )]
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
+/// Block Public Access, as PutPublicAccessBlock sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicAccessBlock {
+    /// Refuse requests that set a public ACL.
+    pub block_public_acls: bool,
+    /// Ignore public ACLs when deciding access.
+    pub ignore_public_acls: bool,
+    /// Refuse a public bucket policy.
+    pub block_public_policy: bool,
+    /// With a public policy, only principals of the owner's account get in.
+    pub restrict_public_buckets: bool,
+}
+
+impl PublicAccessBlock {
+    /// Every block on: a new bucket's settings.
+    pub const ALL: PublicAccessBlock = PublicAccessBlock {
+        block_public_acls: true,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
+    };
+
+    fn every_block() -> Option<PublicAccessBlock> {
+        Some(Self::ALL)
+    }
+
+    fn is_every_block(v: &Option<PublicAccessBlock>) -> bool {
+        *v == Some(Self::ALL)
+    }
 }
 
 /// Standard HTTP headers stored with an object and returned on GET/HEAD.
@@ -471,6 +514,8 @@ mod golden {
             }]),
             versioning: VersioningState::Unversioned,
             lifecycle: None,
+            policy: None,
+            public_access_block: Some(PublicAccessBlock::ALL),
         };
         let version = ObjectVersion {
             version_id: None,

@@ -1,17 +1,43 @@
 //! What the request path needs of each bucket's settings, mirrored in memory: its lifecycle
-//! rules (every PUT, GET and HEAD may answer `x-amz-expiration`) and whether its versioning
-//! was ever enabled (reads of a null version answer `x-amz-version-id: null`). Reading the
+//! rules (every PUT, GET and HEAD may answer `x-amz-expiration`), whether its versioning
+//! was ever enabled (reads of a null version answer `x-amz-version-id: null`) and its policy
+//! with its Block Public Access settings (every request's access check). Reading the
 //! bucket record on every request would cost a B-tree lookup and a decode; the mirrors cost a
 //! read lock and a hash lookup. The records stay the truth: the mirrors are loaded from them
 //! at open and updated after each commit that changes them (`set_lifecycle`,
-//! `set_versioning`, `delete_bucket`), all in this process.
+//! `set_versioning`, `update_bucket_access`, `delete_bucket`), all in this process.
 
 use std::sync::Arc;
 
 use super::Store;
 use crate::error::StoreResult;
 use crate::lifecycle::LifecycleConfiguration;
-use crate::record::VersioningState;
+use crate::record::{BucketRecord, PublicAccessBlock, VersioningState};
+
+/// A bucket's policy and what decides how far a public one reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketPolicy {
+    /// The owner's canonical id.
+    pub owner_id: String,
+    /// The policy, as stored.
+    pub policy: Arc<str>,
+    /// Block Public Access (`None`: deleted, nothing blocked at the bucket).
+    pub public_access_block: Option<PublicAccessBlock>,
+}
+
+impl BucketPolicy {
+    fn of(record: &BucketRecord) -> Option<(String, Arc<BucketPolicy>)> {
+        let policy = record.policy.as_deref()?;
+        Some((
+            record.name.clone(),
+            Arc::new(BucketPolicy {
+                owner_id: record.owner.id.clone(),
+                policy: Arc::from(policy),
+                public_access_block: record.public_access_block,
+            }),
+        ))
+    }
+}
 
 impl Store {
     /// The lifecycle configuration of `bucket`, if it has one: from memory, so that every GET
@@ -31,6 +57,35 @@ impl Store {
             .unwrap_or_else(|e| e.into_inner())
             .remove(bucket);
         self.versioned.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
+        self.policies.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
+    }
+
+    /// The policy of `bucket` and its Block Public Access settings, if it has a policy (from
+    /// memory).
+    pub fn bucket_policy(&self, bucket: &str) -> Option<Arc<BucketPolicy>> {
+        let index = self.policies.read().unwrap_or_else(|e| e.into_inner());
+        if index.is_empty() {
+            return None;
+        }
+        index.get(bucket).cloned()
+    }
+
+    /// Changes a bucket's policy or Block Public Access settings (through `f`, which may
+    /// refuse by returning an error) and the mirror after the commit.
+    pub async fn update_bucket_access<F, E>(&self, bucket: &str, f: F) -> StoreResult<Result<BucketRecord, E>>
+    where
+        F: FnOnce(&mut BucketRecord) -> Result<(), E> + Send + 'static,
+        E: Send + 'static,
+    {
+        let outcome = self.update_bucket_checked(bucket, f).await?;
+        if let Ok(record) = &outcome {
+            let mut index = self.policies.write().unwrap_or_else(|e| e.into_inner());
+            match BucketPolicy::of(record) {
+                Some((name, policy)) => index.insert(name, policy),
+                None => index.remove(bucket),
+            };
+        }
+        Ok(outcome)
     }
 
     /// Loads every bucket's rules and versioning into memory at open.
@@ -41,6 +96,8 @@ impl Store {
             .filter(|b| b.versioning != VersioningState::Unversioned)
             .map(|b| b.name.clone())
             .collect();
+        *self.policies.write().unwrap_or_else(|e| e.into_inner()) =
+            buckets.iter().filter_map(BucketPolicy::of).collect();
         *self.lifecycles.write().unwrap_or_else(|e| e.into_inner()) = buckets
             .into_iter()
             .filter_map(|b| Some((b.name, Arc::new(b.lifecycle?))))

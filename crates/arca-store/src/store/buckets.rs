@@ -59,6 +59,22 @@ impl Store {
     where
         F: FnOnce(&mut BucketRecord) + Send + 'static,
     {
+        let outcome = self
+            .update_bucket_checked(name, |record| {
+                f(record);
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .await?;
+        Ok(outcome.unwrap_or_else(|never| match never {}))
+    }
+
+    /// Changes a bucket's record through `f`, which may refuse (its error is returned and
+    /// nothing is written): a check against the stored settings and the change in one commit.
+    pub(crate) async fn update_bucket_checked<F, E>(&self, name: &str, f: F) -> StoreResult<Result<BucketRecord, E>>
+    where
+        F: FnOnce(&mut BucketRecord) -> Result<(), E> + Send + 'static,
+        E: Send + 'static,
+    {
         let name = name.to_string();
         self.meta
             .write(move |txn| {
@@ -66,9 +82,11 @@ impl Store {
                     Some(v) => decode(&v)?,
                     None => return Err(StoreError::NoSuchBucket(name)),
                 };
-                f(&mut record);
+                if let Err(e) = f(&mut record) {
+                    return Ok(Err(e));
+                }
                 txn.put(BUCKETS, name.as_bytes(), &encode(&record)?)?;
-                Ok(record)
+                Ok(Ok(record))
             })
             .await
     }

@@ -34,6 +34,7 @@ use std::ops::{Bound, ControlFlow};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+pub use bucket_mirrors::BucketPolicy;
 pub use condition::WriteCondition;
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};
@@ -100,6 +101,9 @@ pub struct Store {
     /// The buckets whose versioning was ever enabled, mirrored likewise (reads of their null
     /// versions say `x-amz-version-id: null`).
     versioned: RwLock<std::collections::HashSet<String>>,
+    /// The access settings of every bucket that has a policy, mirrored likewise (every
+    /// request's access check reads them).
+    policies: RwLock<HashMap<String, Arc<BucketPolicy>>>,
     lifecycle_clock: LifecycleClock,
     restore_delays: RestoreDelays,
     intelligent: IntelligentTiering,
@@ -166,6 +170,7 @@ impl Store {
             job_locks: Default::default(),
             lifecycles: Default::default(),
             versioned: Default::default(),
+            policies: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
             restore_delays: options.restore_delays,
             intelligent: options.intelligent_tiering.clone(),
@@ -294,6 +299,8 @@ pub(crate) mod tests {
             cors: None,
             versioning: Default::default(),
             lifecycle: None,
+            policy: None,
+            public_access_block: Some(crate::PublicAccessBlock::ALL),
         }
     }
 

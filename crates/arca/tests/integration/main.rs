@@ -14,6 +14,7 @@ mod listing;
 mod multipart;
 pub mod negative;
 mod objects;
+mod policies;
 mod server;
 mod streaming;
 mod tiers;

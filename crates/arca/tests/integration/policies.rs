@@ -1,0 +1,211 @@
+//! Bucket policies and Block Public Access, with the SDK for the owner and plain HTTP (as
+//! curl or a browser sends it) for anonymous readers.
+
+use aws_sdk_s3::types::PublicAccessBlockConfiguration;
+
+use crate::harness::*;
+
+const PUBLIC_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow",
+    "Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::site/*"]}]}"#;
+
+async fn anonymous_get(s: &TestServer, path: &str) -> (u16, String) {
+    let (status, _, body) = send(http::Request::get(s.url(path)).body(Vec::new()).unwrap()).await;
+    (status, body)
+}
+
+fn blocks(on: bool) -> PublicAccessBlockConfiguration {
+    PublicAccessBlockConfiguration::builder()
+        .block_public_acls(on)
+        .ignore_public_acls(on)
+        .block_public_policy(on)
+        .restrict_public_buckets(on)
+        .build()
+}
+
+#[tokio::test]
+async fn public_read_through_a_policy_once_block_public_access_allows_it() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "site").await;
+    c.put_object()
+        .bucket("site")
+        .key("index.html")
+        .body(b"<h1>hi</h1>".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+
+    // A new bucket blocks everything public, and says so.
+    let pab = c.get_public_access_block().bucket("site").send().await.unwrap();
+    let conf = pab.public_access_block_configuration().unwrap();
+    assert_eq!(conf.block_public_policy(), Some(true));
+    assert_eq!(conf.restrict_public_buckets(), Some(true));
+    let e = c
+        .put_bucket_policy()
+        .bucket("site")
+        .policy(PUBLIC_READ)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((status(&e), code(&e).as_str()), (403, "AccessDenied"));
+    let e = c.get_bucket_policy().bucket("site").send().await.unwrap_err();
+    assert_eq!(code(&e), "NoSuchBucketPolicy", "the refused policy was not stored");
+    assert_eq!(anonymous_get(&s, "/site/index.html").await.0, 403);
+
+    // Lift the blocks; the public policy goes in and anyone can read.
+    c.put_public_access_block()
+        .bucket("site")
+        .public_access_block_configuration(blocks(false))
+        .send()
+        .await
+        .unwrap();
+    c.put_bucket_policy()
+        .bucket("site")
+        .policy(PUBLIC_READ)
+        .send()
+        .await
+        .unwrap();
+    let stored = c.get_bucket_policy().bucket("site").send().await.unwrap();
+    assert_eq!(stored.policy(), Some(PUBLIC_READ));
+    let status_now = c.get_bucket_policy_status().bucket("site").send().await.unwrap();
+    assert_eq!(status_now.policy_status().unwrap().is_public(), Some(true));
+    assert_eq!(
+        anonymous_get(&s, "/site/index.html").await,
+        (200, "<h1>hi</h1>".to_string())
+    );
+
+    // Only what the policy allows: no listing, no writes, no deletes.
+    assert_eq!(anonymous_get(&s, "/site").await.0, 403);
+    let (st, _, body) = send(http::Request::put(s.url("/site/evil")).body(b"x".to_vec()).unwrap()).await;
+    assert_eq!((st, xml_code(&body)), (403, "AccessDenied"));
+    let (st, _, _) = send(
+        http::Request::delete(s.url("/site/index.html"))
+            .body(Vec::new())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, 403);
+    assert_eq!(anonymous_get(&s, "/site/index.html").await.0, 200);
+
+    // RestrictPublicBuckets turns the public policy off for anonymous readers again.
+    c.put_public_access_block()
+        .bucket("site")
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous_get(&s, "/site/index.html").await.0, 403);
+
+    // With the blocks deleted and the policy deleted, the bucket is private again.
+    c.delete_public_access_block().bucket("site").send().await.unwrap();
+    let e = c.get_public_access_block().bucket("site").send().await.unwrap_err();
+    assert_eq!(code(&e), "NoSuchPublicAccessBlockConfiguration");
+    assert_eq!(anonymous_get(&s, "/site/index.html").await.0, 200);
+    c.delete_bucket_policy().bucket("site").send().await.unwrap();
+    assert_eq!(anonymous_get(&s, "/site/index.html").await.0, 403);
+    let e = c.get_bucket_policy_status().bucket("site").send().await.unwrap_err();
+    assert_eq!(code(&e), "NoSuchBucketPolicy");
+}
+
+#[tokio::test]
+async fn an_explicit_deny_binds_the_owner_but_never_locks_them_out() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "vault").await;
+    c.put_object()
+        .bucket("vault")
+        .key("keep")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoDeletes","Effect":"Deny",
+        "Principal":{"AWS":"*"},"Action":["s3:DeleteObject","s3:PutBucketPolicy","s3:DeleteBucketPolicy"],
+        "Resource":["arn:aws:s3:::vault","arn:aws:s3:::vault/*"]}]}"#;
+    c.put_bucket_policy().bucket("vault").policy(deny).send().await.unwrap();
+    let status_now = c.get_bucket_policy_status().bucket("vault").send().await.unwrap();
+    assert_eq!(status_now.policy_status().unwrap().is_public(), Some(false));
+    let e = c.delete_object().bucket("vault").key("keep").send().await.unwrap_err();
+    assert_eq!((status(&e), code(&e).as_str()), (403, "AccessDenied"));
+    assert_eq!(get_bytes(&c, "vault", "keep").await, b"v", "reads are not denied");
+    // The owner can still remove the policy that denies them, and then delete.
+    c.delete_bucket_policy().bucket("vault").send().await.unwrap();
+    c.delete_object().bucket("vault").key("keep").send().await.unwrap();
+}
+
+#[tokio::test]
+async fn conditions_on_the_source_address_and_malformed_policies() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "lan").await;
+    c.put_object()
+        .bucket("lan")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    // Not public (pinned to addresses), so Block Public Access lets it in.
+    let loopback_only = |net: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+            "Resource":"arn:aws:s3:::lan/*","Condition":{{"IpAddress":{{"aws:SourceIp":"{net}"}}}}}}]}}"#
+        )
+    };
+    c.put_public_access_block()
+        .bucket("lan")
+        .public_access_block_configuration(blocks(false))
+        .send()
+        .await
+        .unwrap();
+    c.put_bucket_policy()
+        .bucket("lan")
+        .policy(loopback_only("127.0.0.0/8"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous_get(&s, "/lan/k").await.0, 200);
+    c.put_bucket_policy()
+        .bucket("lan")
+        .policy(loopback_only("192.0.2.0/24"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous_get(&s, "/lan/k").await.0, 403);
+
+    for (bad, message) in [
+        ("{not json", "Policies must be valid JSON"),
+        (
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::lan/*"}]}"#,
+            "Missing required field Principal",
+        ),
+        (
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}]}"#,
+            "Policy has invalid resource",
+        ),
+        (
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:Fly","Resource":"arn:aws:s3:::lan/*"}]}"#,
+            "Policy has invalid action",
+        ),
+    ] {
+        let e = c
+            .put_bucket_policy()
+            .bucket("lan")
+            .policy(bad)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!((status(&e), code(&e).as_str()), (400, "MalformedPolicy"), "{bad}");
+        let text = format!("{e:?}");
+        assert!(text.contains(message), "{message} in {text}");
+    }
+    let kept = c.get_bucket_policy().bucket("lan").send().await.unwrap();
+    assert!(
+        kept.policy().unwrap().contains("192.0.2.0/24"),
+        "a refused policy changes nothing"
+    );
+}
