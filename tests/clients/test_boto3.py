@@ -208,10 +208,41 @@ def test_unconfigured_bucket_settings_read_as_aws_defaults(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object_acl(Bucket=bucket, Key="absent")
     assert code(e.value) == "NoSuchKey"
-    # Writing them is still refused: accepting and ignoring would lie.
+    # Writing the ones not built yet is still refused: accepting and ignoring would lie.
     with pytest.raises(ClientError) as e:
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": False})
+        s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
     assert code(e.value) == "NotImplemented"
+
+
+def test_public_read_policy_with_boto3(s3, bucket, server):
+    """A public-read bucket policy, once Block Public Access allows it, serves anyone (read
+    with urllib, as a browser or curl would); everything else stays refused."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    endpoint = server["endpoint"]
+    s3.put_object(Bucket=bucket, Key="pub/hello.txt", Body=b"hello")
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/pub/*"}]})
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert code(e.value) == "AccessDenied"
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(policy)
+    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
+    with urllib.request.urlopen(f"{endpoint}/{bucket}/pub/hello.txt") as r:
+        assert r.read() == b"hello"
+    for path in (f"/{bucket}", f"/{bucket}/private.txt"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"{endpoint}{path}")
+        assert e.value.code == 403
+    s3.delete_bucket_policy(Bucket=bucket)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(f"{endpoint}/{bucket}/pub/hello.txt")
+    assert e.value.code == 403
 
 
 def test_versioning_with_boto3(s3, bucket):
