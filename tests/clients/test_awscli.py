@@ -187,3 +187,42 @@ def test_list_object_versions_pages_through_3000_versions(aws, s3):
     assert len(listed) == 3000
     expected = [(k, vid, i == 0) for k in sorted(ids) for i, vid in enumerate(reversed(ids[k]))]
     assert listed == expected
+
+
+def test_iam_and_bucket_policy_with_the_cli(aws, server, tmp_path):
+    """`aws iam` and `aws s3api put-bucket-policy` against Arca: a user whose access comes from
+    the bucket policy alone (naming the user's ARN) reads, and nothing else."""
+    aws("iam", "create-user", "--user-name", "cli-reader")
+    users = json.loads(aws("iam", "list-users").stdout)["Users"]
+    assert "cli-reader" in [u["UserName"] for u in users]
+    key = json.loads(aws("iam", "create-access-key", "--user-name", "cli-reader").stdout)["AccessKey"]
+    aws("s3api", "create-bucket", "--bucket", "cli-pol")
+    src = tmp_path / "f.txt"
+    src.write_text("policy-read")
+    aws("s3", "cp", str(src), "s3://cli-pol/f.txt")
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:user/cli-reader"},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cli-pol/*"}]}
+    aws("s3api", "put-bucket-policy", "--bucket", "cli-pol", "--policy", json.dumps(policy))
+    status = json.loads(aws("s3api", "get-bucket-policy-status", "--bucket", "cli-pol").stdout)
+    assert status["PolicyStatus"]["IsPublic"] is False
+
+    def as_reader(*args):
+        import subprocess
+
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key["AccessKeyId"], AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"],
+                   AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=str(tmp_path / "none"),
+                   AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+        return subprocess.run(["aws", "--endpoint-url", server["endpoint"], *args], env=env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+
+    out = tmp_path / "out.txt"
+    got = as_reader("s3", "cp", "s3://cli-pol/f.txt", str(out))
+    assert got.returncode == 0, got.stderr
+    assert out.read_text() == "policy-read"
+    denied = as_reader("s3", "cp", str(src), "s3://cli-pol/g.txt")
+    assert denied.returncode != 0 and "AccessDenied" in denied.stderr
+    aws("iam", "delete-access-key", "--user-name", "cli-reader", "--access-key-id", key["AccessKeyId"])
+    aws("iam", "delete-user", "--user-name", "cli-reader")
+    gone = aws("iam", "get-user", "--user-name", "cli-reader", check=False)
+    assert gone.returncode != 0 and "NoSuchEntity" in gone.stderr

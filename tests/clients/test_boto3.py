@@ -9,7 +9,7 @@ import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
-from conftest import make_client
+from conftest import ACCESS_KEY, SECRET_KEY, make_client
 
 
 def code(e):
@@ -496,3 +496,99 @@ def test_lifecycle_configuration_with_boto3(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_bucket_lifecycle_configuration(Bucket=bucket)
     assert code(e.value) == "NoSuchLifecycleConfiguration"
+
+
+def test_iam_users_keys_and_policies_with_boto3(server, s3, bucket):
+    """boto3's IAM client against the IAM API on the same port: a user, their key and an
+    inline policy; the key signs S3 requests with exactly the policy's rights, and stops
+    working (presigned URLs made with it too) once deactivated."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    import boto3
+    from botocore.config import Config
+
+    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                       config=Config(retries={"max_attempts": 1}))
+    name = "u-" + bucket
+    user = iam.create_user(UserName=name)["User"]
+    assert user["Arn"] == f"arn:aws:iam::000000000000:user/{name}"
+    assert user["UserId"].startswith("AIDA")
+    with pytest.raises(ClientError) as e:
+        iam.create_user(UserName=name)
+    assert code(e.value) == "EntityAlreadyExists"
+    assert name in [u["UserName"] for u in iam.list_users()["Users"]]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    assert key["AccessKeyId"].startswith("AKIA") and key["Status"] == "Active"
+
+    s3.put_object(Bucket=bucket, Key="shared/a.txt", Body=b"a")
+    s3.put_object(Bucket=bucket, Key="secret/b.txt", Body=b"b")
+    as_user = boto3.client("s3", endpoint_url=server["endpoint"], aws_access_key_id=key["AccessKeyId"],
+                           aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1",
+                           config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    # No policy: nothing at all.
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="shared/a.txt")
+    assert code(e.value) == "AccessDenied"
+
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/shared/*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+         "Condition": {"StringLike": {"s3:prefix": "shared/*"}}},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/home/${{aws:username}}/*"}]}
+    with pytest.raises(ClientError) as e:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument='{"Statement": []}')
+    assert code(e.value) == "MalformedPolicyDocument"
+    iam.put_user_policy(UserName=name, PolicyName="shared-read", PolicyDocument=json.dumps(policy))
+    assert iam.list_user_policies(UserName=name)["PolicyNames"] == ["shared-read"]
+    assert iam.get_user_policy(UserName=name, PolicyName="shared-read")["PolicyDocument"] == policy
+
+    assert as_user.get_object(Bucket=bucket, Key="shared/a.txt")["Body"].read() == b"a"
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="secret/b.txt")
+    assert code(e.value) == "AccessDenied"
+    listed = as_user.list_objects_v2(Bucket=bucket, Prefix="shared/")
+    assert [o["Key"] for o in listed["Contents"]] == ["shared/a.txt"]
+    with pytest.raises(ClientError) as e:
+        as_user.list_objects_v2(Bucket=bucket, Prefix="secret/")
+    assert code(e.value) == "AccessDenied"
+    as_user.put_object(Bucket=bucket, Key=f"home/{name}/mine.txt", Body=b"m")
+    with pytest.raises(ClientError) as e:
+        as_user.put_object(Bucket=bucket, Key="home/someone-else/x.txt", Body=b"x")
+    assert code(e.value) == "AccessDenied"
+    with pytest.raises(ClientError) as e:
+        as_user.list_buckets()
+    assert code(e.value) == "AccessDenied"
+    # The user may not manage identities either.
+    user_iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=key["AccessKeyId"],
+                            aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1",
+                            config=Config(retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as e:
+        user_iam.create_user(UserName="sneaky")
+    assert code(e.value) == "AccessDenied"
+
+    # A presigned URL carries the key's rights at use time.
+    url = as_user.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "shared/a.txt"})
+    with urllib.request.urlopen(url) as r:
+        assert r.read() == b"a"
+    iam.update_access_key(UserName=name, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    meta = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+    assert [(k["AccessKeyId"], k["Status"]) for k in meta] == [(key["AccessKeyId"], "Inactive")]
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url)
+    assert e.value.code == 403
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="shared/a.txt")
+    assert code(e.value) == "InvalidAccessKeyId"
+
+    with pytest.raises(ClientError) as e:
+        iam.delete_user(UserName=name)
+    assert code(e.value) == "DeleteConflict"
+    iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user_policy(UserName=name, PolicyName="shared-read")
+    iam.delete_user(UserName=name)
+    with pytest.raises(ClientError) as e:
+        iam.get_user(UserName=name)
+    assert code(e.value) == "NoSuchEntity"

@@ -14,7 +14,7 @@ use crate::principal::Principals;
 use crate::wildcard;
 
 /// Where a policy is attached; it decides which elements it must and must not have.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PolicyKind {
     /// A bucket policy of `bucket`: every statement names a principal; resources are the
     /// bucket and its objects; actions are S3's. At most 20 KB.

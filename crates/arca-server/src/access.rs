@@ -1,36 +1,35 @@
 //! Who may do what: the server's answer to s3s's access hook, asked after a request's
 //! signature is checked and before its input is read.
 //!
-//! Arca has one identity that signs today, the root user, owner of every bucket; unsigned
-//! requests are anonymous. The rules, in the order they are applied:
+//! The signers are the root user (owner of every bucket), IAM users (see [`crate::identity`])
+//! and nobody (unsigned requests). The rules, in the order they are applied, as AWS evaluates
+//! a request within one account:
 //! - `x-amz-expected-bucket-owner` (and, for copies, `x-amz-source-expected-bucket-owner`)
 //!   must name the owner of the bucket the request acts on;
-//! - a bucket policy's explicit `Deny` refuses anyone it applies to, the root user too —
-//!   except for reading, replacing or deleting the policy itself, so that an owner cannot
-//!   lock themselves out;
+//! - an explicit `Deny`, in the bucket policy or the user's own policies, refuses — the root
+//!   user too, except for reading, replacing or deleting the bucket policy itself, so that an
+//!   owner cannot lock themselves out;
 //! - the root user may do everything else;
+//! - an IAM user needs an `Allow` from their own policies or one from the bucket policy that
+//!   names them (or everyone);
 //! - an anonymous request needs a bucket policy that allows it by naming everyone, and is
 //!   refused anyway when the policy is public and the bucket's Block Public Access restricts
 //!   public buckets.
 //!
 //! Everything refused is `403 AccessDenied`, whatever the reason: the requester learns
-//! nothing of the policy. IAM users, identity policies and ACLs (issue 12) are decided here
-//! too.
+//! nothing of the policies; the reason goes to the log. ACLs (issue 12) are decided here too.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use arca_iam::{ConditionContext, Identity, Policy, PolicyKind, PrincipalMatch, Request, ResourceKind};
+use arca_iam::{ConditionContext, PolicyKind, PrincipalMatch, Request, ResourceKind};
 use arca_s3::aws_error::AwsError;
 use arca_store::{BucketPolicy, Store, StoreError};
 use http::HeaderName;
 use s3s::S3Result;
 use s3s::access::{S3Access, S3AccessContext};
 
-/// The account id of the root user's account, until accounts exist: bucket policies name the
-/// root as `arn:aws:iam::000000000000:root` or `000000000000`.
-pub(crate) const ROOT_ACCOUNT: &str = "000000000000";
+use crate::identity::{Identities, Signer, signer_keys};
 
 /// The connection a request came on, put into each request by the listener.
 #[derive(Debug, Clone, Copy)]
@@ -41,29 +40,15 @@ pub(crate) struct Client {
     pub(crate) secure: bool,
 }
 
-/// A bucket policy parsed, with the stored text it was parsed from (`None`: it no longer
-/// parses).
-type ParsedPolicy = (Arc<str>, Option<Arc<Policy>>);
-
 /// The access rules, over the store that knows each bucket's owner and policy.
 pub(crate) struct Access {
     store: Arc<Store>,
-    root: Identity,
-    /// Parsed policies by bucket, with the stored text they were parsed from: a policy is
-    /// parsed once, not per request.
-    parsed: Mutex<HashMap<String, ParsedPolicy>>,
+    identities: Arc<Identities>,
 }
 
 impl Access {
-    pub(crate) fn new(store: Arc<Store>, owner_id: String) -> Self {
-        Access {
-            store,
-            root: Identity::Root {
-                account: ROOT_ACCOUNT.to_string(),
-                canonical_id: owner_id,
-            },
-            parsed: Mutex::new(HashMap::new()),
-        }
+    pub(crate) fn new(store: Arc<Store>, identities: Arc<Identities>) -> Self {
+        Access { store, identities }
     }
 
     /// A bucket that does not exist is not refused here: the operation answers NoSuchBucket.
@@ -76,95 +61,86 @@ impl Access {
         }
     }
 
-    /// The bucket's policy, parsed. `None` if the stored text no longer parses (a stricter
-    /// parser than the one that stored it): such a policy grants and denies nothing.
-    fn policy(&self, bucket: &str, stored: &BucketPolicy) -> Option<Arc<Policy>> {
-        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((text, policy)) = parsed.get(bucket)
-            && Arc::ptr_eq(text, &stored.policy)
-        {
-            return policy.clone();
-        }
-        let kind = PolicyKind::Bucket {
-            bucket: bucket.to_string(),
-        };
-        let policy = match Policy::parse(&stored.policy, &kind) {
-            Ok(p) => Some(Arc::new(p)),
-            Err(e) => {
-                tracing::warn!(bucket, error = %e, "stored bucket policy no longer parses; ignoring it");
-                None
-            }
-        };
-        parsed.insert(bucket.to_string(), (stored.policy.clone(), policy.clone()));
-        policy
-    }
-
-    /// The bucket policy's part in the decision.
-    fn check_policy(&self, cx: &mut S3AccessContext<'_>, bucket: &str, stored: &BucketPolicy) -> S3Result<()> {
-        let anonymous = cx.credentials().is_none();
+    /// The decision for a request whose signer is known, given the bucket's policy if any.
+    fn decide(
+        &self,
+        cx: &mut S3AccessContext<'_>,
+        signer: &Signer,
+        bucket: Option<&str>,
+        stored: Option<&BucketPolicy>,
+    ) -> S3Result<()> {
         let client = cx.extensions_mut().get::<Client>().copied();
-        let Some(policy) = self.policy(bucket, stored) else {
-            return if anonymous { Err(denied()) } else { Ok(()) };
-        };
         let versioned = cx
             .uri()
             .query()
             .is_some_and(|q| q.split('&').any(|p| p.starts_with("versionId=")));
         let operation = cx.s3_op().name();
         let Some((action, kind)) = arca_iam::s3_action(operation, versioned) else {
-            return if anonymous { Err(denied()) } else { Ok(()) };
+            return match signer {
+                Signer::Root => Ok(()),
+                _ => Err(denied()),
+            };
         };
-        let resource = match kind {
-            ResourceKind::Object => arca_iam::s3_resource_arn(bucket, cx.s3_path().get_object_key()),
-            ResourceKind::Bucket => arca_iam::s3_resource_arn(bucket, None),
-            ResourceKind::Service => "*".to_string(),
+        let resource = match (kind, bucket) {
+            (ResourceKind::Object, Some(b)) => arca_iam::s3_resource_arn(b, cx.s3_path().get_object_key()),
+            (ResourceKind::Bucket, Some(b)) => arca_iam::s3_resource_arn(b, None),
+            _ => "*".to_string(),
         };
-        let identity = if anonymous { &Identity::Anonymous } else { &self.root };
-        let context = condition_context(cx, client, identity);
-        let answer = policy.evaluate(&Request {
-            identity,
+        let identity = self.identities.identity(signer);
+        let mut context = condition_context(cx, client);
+        signer_keys(&mut context, &identity, signer);
+        let request = Request {
+            identity: &identity,
             action,
             resource: &resource,
             context: &context,
-        });
+        };
+        let policy = match (bucket, stored) {
+            (Some(b), Some(stored)) => self
+                .identities
+                .parse(PolicyKind::Bucket { bucket: b.to_string() }, &stored.policy),
+            _ => None,
+        };
+        let bucket_answer = policy.as_ref().map(|p| p.evaluate(&request));
+        let identity_answer = self.identities.identity_answer(signer, &request);
         let own_policy = matches!(operation, "GetBucketPolicy" | "PutBucketPolicy" | "DeleteBucketPolicy");
-        if answer.denies && !(own_policy && !anonymous && stored.owner_id == self.root_canonical_id()) {
-            tracing::info!(
-                bucket,
-                action,
-                resource,
-                "denied by an explicit Deny of the bucket policy"
-            );
-            return Err(denied());
-        }
-        if !anonymous {
-            return Ok(());
-        }
-        if answer.allows != PrincipalMatch::Direct {
-            tracing::info!(
-                bucket,
-                action,
-                resource,
-                "anonymous request: no statement of the bucket policy allows it"
-            );
-            return Err(denied());
-        }
-        if stored.public_access_block.is_some_and(|b| b.restrict_public_buckets) && policy.is_public() {
-            tracing::info!(
-                bucket,
-                action,
-                resource,
-                "anonymous request: Block Public Access restricts this public bucket"
-            );
-            return Err(denied());
-        }
-        Ok(())
-    }
-
-    fn root_canonical_id(&self) -> &str {
-        match &self.root {
-            Identity::Root { canonical_id, .. } => canonical_id,
-            _ => "",
+        let denied_by_bucket = bucket_answer.as_ref().is_some_and(|a| a.denies);
+        let denied_by_identity = identity_answer.as_ref().is_some_and(|a| a.denies);
+        let why = match signer {
+            Signer::Root if denied_by_bucket && !own_policy => Some("an explicit Deny of the bucket policy"),
+            Signer::Root => None,
+            _ if denied_by_bucket => Some("an explicit Deny of the bucket policy"),
+            _ if denied_by_identity => Some("an explicit Deny of the user's policies"),
+            Signer::User(_) => {
+                let by_identity = identity_answer.as_ref().is_some_and(|a| a.allows != PrincipalMatch::No);
+                let by_bucket = bucket_answer
+                    .as_ref()
+                    .is_some_and(|a| a.allows == PrincipalMatch::Direct);
+                (!by_identity && !by_bucket)
+                    .then_some("no statement of the user's policies or the bucket policy allows it")
+            }
+            Signer::Anonymous => {
+                let restricted = stored
+                    .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets))
+                    && policy.as_ref().is_some_and(|p| p.is_public());
+                if bucket_answer
+                    .as_ref()
+                    .is_none_or(|a| a.allows != PrincipalMatch::Direct)
+                {
+                    Some("anonymous request: no statement of the bucket policy allows it")
+                } else if restricted {
+                    Some("anonymous request: Block Public Access restricts this public bucket")
+                } else {
+                    None
+                }
+            }
+        };
+        match why {
+            Some(why) => {
+                tracing::info!(principal = ?identity.arn(), action, resource, why, "access denied");
+                Err(denied())
+            }
+            None => Ok(()),
         }
     }
 }
@@ -173,8 +149,8 @@ fn denied() -> s3s::S3Error {
     AwsError::AccessDenied.error()
 }
 
-/// The condition keys a bucket policy may test, from the request as it arrived.
-fn condition_context(cx: &S3AccessContext<'_>, client: Option<Client>, identity: &Identity) -> ConditionContext {
+/// The condition keys a policy may test, from the request as it arrived.
+fn condition_context(cx: &S3AccessContext<'_>, client: Option<Client>) -> ConditionContext {
     let mut c = ConditionContext::new();
     if let Some(client) = client {
         c.set("aws:SourceIp", client.ip.to_string());
@@ -198,8 +174,8 @@ fn condition_context(cx: &S3AccessContext<'_>, client: Option<Client>, identity:
         }
     }
     let query = cx.uri().query().unwrap_or("");
-    let presigned = query.contains("X-Amz-Signature=");
     if cx.credentials().is_some() {
+        let presigned = query.contains("X-Amz-Signature=") || query.contains("Signature=");
         c.set(
             "s3:authType",
             if presigned { "REST-QUERY-STRING" } else { "REST-HEADER" },
@@ -216,15 +192,19 @@ fn condition_context(cx: &S3AccessContext<'_>, client: Option<Client>, identity:
         let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
         c.set(key, value.into_owned());
     }
-    if let (Some(arn), Some(account)) = (identity.arn(), identity.account()) {
-        c.set("aws:PrincipalArn", arn);
-        c.set("aws:PrincipalAccount", account);
-        c.set("aws:PrincipalType", "Account");
-        c.set("aws:userid", account);
-    } else {
-        c.set("aws:PrincipalType", "Anonymous");
-    }
     c
+}
+
+/// Whether a SigV4 request was signed for another service than S3 (its credential scope
+/// names `iam` or `sts`): such a signature is not one for an S3 operation.
+fn signed_for_another_service(cx: &S3AccessContext<'_>) -> bool {
+    let scope_of_header = cx
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("AWS4-"));
+    let scope = scope_of_header.or_else(|| cx.uri().query().filter(|q| q.contains("X-Amz-Credential=")));
+    scope.is_some_and(|s| !(s.contains("/s3/aws4_request") || s.contains("%2Fs3%2Faws4_request")))
 }
 
 // Header names made once: a lookup by `&str` would parse and validate the name per request.
@@ -258,12 +238,17 @@ impl S3Access for Access {
         {
             self.require_owner(bucket, expected)?;
         }
-        let bucket = cx.s3_path().get_bucket_name().map(str::to_string);
-        match bucket.and_then(|b| Some((self.store.bucket_policy(&b)?, b))) {
-            Some((stored, bucket)) => self.check_policy(cx, &bucket, &stored),
-            None if cx.credentials().is_none() => Err(denied()),
-            None => Ok(()),
+        if cx.credentials().is_some() && signed_for_another_service(cx) {
+            return Err(AwsError::AccessDenied.with_message("The request is not signed for S3"));
         }
+        let signer = self.identities.signer(cx.credentials().map(|c| c.access_key.as_str()));
+        let bucket = cx.s3_path().get_bucket_name().map(str::to_string);
+        let stored = bucket.as_deref().and_then(|b| self.store.bucket_policy(b));
+        // The common case costs no evaluation: the root user, no bucket policy.
+        if matches!(signer, Signer::Root) && stored.is_none() {
+            return Ok(());
+        }
+        self.decide(cx, &signer, bucket.as_deref(), stored.as_deref())
     }
 }
 

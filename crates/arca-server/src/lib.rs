@@ -13,16 +13,20 @@ pub mod credentials;
 mod data_folder;
 pub mod front;
 mod host;
+mod iam_api;
+mod identity;
 mod memory;
 mod remote_tier;
 mod request_body;
 mod request_id;
+mod routes;
+mod secrets;
 pub mod tiers;
 mod tls;
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,7 +147,14 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let jobs = store.spawn_jobs();
     let trimmer = memory::spawn_trimmer();
 
-    let s3 = s3_service(store.clone(), &config.region, config.domain.as_deref(), owner, &creds)?;
+    let s3 = s3_service(
+        store.clone(),
+        &config.data_dir,
+        &config.region,
+        config.domain.as_deref(),
+        owner,
+        &creds,
+    )?;
     let front = Arc::new(FrontDoor {
         s3,
         store: store.clone(),
@@ -279,6 +290,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
 /// the front door; the fuzz suite drives it directly, so both exercise the same wiring.
 pub fn s3_service(
     store: Arc<Store>,
+    data_dir: &Path,
     region: &str,
     domain: Option<&str>,
     owner: Owner,
@@ -291,9 +303,23 @@ pub fn s3_service(
     s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
     s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
-    builder.set_auth(auth::KeyStore::root(creds.access_key.clone(), creds.secret_key.clone()));
-    builder.set_access(access::Access::new(store.clone(), creds.owner_id.clone()));
-    builder.set_route(admin::AdminApi::new(store, creds.access_key.clone()));
+    let secrets = Arc::new(secrets::SecretWrapper::load_or_create(data_dir).map_err(ServerError::Credentials)?);
+    let identities = Arc::new(identity::Identities::new(
+        store.clone(),
+        creds.access_key.clone(),
+        creds.owner_id.clone(),
+    ));
+    builder.set_auth(auth::KeyStore::new(
+        creds.access_key.clone(),
+        creds.secret_key.clone(),
+        store.clone(),
+        secrets.clone(),
+    ));
+    builder.set_access(access::Access::new(store.clone(), identities.clone()));
+    builder.set_route(routes::Routes {
+        admin: admin::AdminApi::new(store.clone(), creds.access_key.clone()),
+        iam: iam_api::IamApi::new(store, identities, secrets),
+    });
     if let Some(domain) = domain {
         if domain.is_empty() || domain.contains('/') || domain.contains(':') {
             return Err(ServerError::Domain(domain.to_string()));

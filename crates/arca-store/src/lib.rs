@@ -45,9 +45,10 @@ pub use list_versions::{VersionEntry, VersionPage, VersionQuery};
 pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
-    BucketPolicy, DeleteOutcome, DeleteTarget, INTELLIGENT_TIERING_JOB, Ingest, IngestTarget, IntelligentTiering, Job,
-    JobProgress, LIFECYCLE_JOB, MAIN_TIER, ObjectBytes, Pass, RESTORE_JOB, RestoreDelays, RestoreStarted,
-    RetrievalTier, Store, StoreOptions, TierSpec, UploadPage, UploadQuery, WriteCondition, is_valid_version_id, now_ms,
+    AccessKeyRecord, BucketPolicy, DeleteOutcome, DeleteTarget, INTELLIGENT_TIERING_JOB, IdentityRefusal, Ingest,
+    IngestTarget, IntelligentTiering, Job, JobProgress, LIFECYCLE_JOB, MAIN_TIER, MAX_ACCESS_KEYS, ObjectBytes, Pass,
+    RESTORE_JOB, RestoreDelays, RestoreStarted, RetrievalTier, Store, StoreOptions, TierSpec, UploadPage, UploadQuery,
+    UserRecord, WriteCondition, is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

@@ -13,6 +13,8 @@
 //! | `tiers` | tier name | its [`TierId`] (u8) |
 //! | `intelligent` | bucket `\0` key | when the INTELLIGENT_TIERING object was last read (i64 BE) |
 //! | `restores` | due ms (i64 BE) bucket `\0` key `\0` stamp (u64 BE) kind (u8) | the version to restore or whose copy expires |
+//! | `iam_users` | account `\0` user name | [`UserRecord`](crate::UserRecord): keys' ids, inline policies |
+//! | `iam_keys` | access key id | [`AccessKeyRecord`](crate::AccessKeyRecord): its user, the wrapped secret, active or not |
 //! | `jobs` | job name | [`JobProgress`](crate::JobProgress) |
 //! | `store_info` | `"format"` | the data folder's format version (u32 BE) |
 //!
@@ -50,6 +52,11 @@ pub const RESTORES: Table = Table("restores");
 pub const INTELLIGENT: Table = Table("intelligent");
 /// Storage tiers by name: the [`TierId`] each was given when first configured.
 pub const TIERS: Table = Table("tiers");
+
+/// IAM users, by `account \0 name`.
+pub const IAM_USERS: Table = Table("iam_users");
+/// IAM access keys, by id.
+pub const IAM_KEYS: Table = Table("iam_keys");
 
 /// `bucket \0 key`.
 pub fn object_key(bucket: &str, key: &str) -> Vec<u8> {

@@ -15,6 +15,7 @@ mod condition;
 #[cfg(test)]
 mod crash_windows;
 mod gc;
+mod identities;
 mod ingest;
 mod intelligent;
 mod jobs;
@@ -36,6 +37,7 @@ use std::sync::{Arc, RwLock};
 
 pub use bucket_mirrors::BucketPolicy;
 pub use condition::WriteCondition;
+pub use identities::{AccessKeyRecord, IdentityRefusal, MAX_ACCESS_KEYS, UserRecord};
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};
 pub use jobs::{Job, JobProgress, Pass};

@@ -50,7 +50,8 @@ fn fixture() -> &'static Fixture {
                 secret_key: SECRET_KEY.into(),
                 owner_id: owner.id.clone(),
             };
-            let service = arca_server::s3_service(store, "us-east-1", None, owner, &creds).unwrap();
+            let data = dir.path().join("data");
+            let service = arca_server::s3_service(store, &data, "us-east-1", None, owner, &creds).unwrap();
             let mut create = http::Request::builder().method("PUT").uri("/fuzz");
             for (k, v) in sign("PUT", "/fuzz", &[], &hex_sha256(b"")) {
                 create = create.header(k, v);

@@ -229,6 +229,8 @@ pub(crate) struct Sign<'a> {
     /// Presign (signature in the query) with this expiry instead of an Authorization header.
     pub presign: Option<std::time::Duration>,
     pub unsigned_payload: bool,
+    /// The service of the credential scope (`s3`; `iam` for the IAM API).
+    pub service: &'a str,
 }
 
 impl Default for Sign<'_> {
@@ -239,6 +241,7 @@ impl Default for Sign<'_> {
             time: std::time::SystemTime::now(),
             presign: None,
             unsigned_payload: false,
+            service: "s3",
         }
     }
 }
@@ -267,7 +270,7 @@ pub(crate) fn signed(
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
         .region("us-east-1")
-        .name("s3")
+        .name(opts.service)
         .time(opts.time)
         .settings(settings)
         .build()

@@ -209,3 +209,44 @@ async fn conditions_on_the_source_address_and_malformed_policies() {
         "a refused policy changes nothing"
     );
 }
+
+#[tokio::test]
+async fn requests_signed_for_iam_reach_only_the_iam_api() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "scoped").await;
+    let iam = Sign {
+        service: "iam",
+        ..Default::default()
+    };
+    let form = b"Action=CreateUser&UserName=scope-test&Version=2010-05-08";
+    let create = signed(
+        "POST",
+        &s.url("/"),
+        &[("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
+        form,
+        Sign {
+            service: "iam",
+            ..Default::default()
+        },
+    );
+    let (st, _, body) = send(create).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("<UserName>scope-test</UserName>"), "{body}");
+    let (st, _, body) = send(signed(
+        "POST",
+        &s.url("/"),
+        &[],
+        form,
+        Sign {
+            service: "iam",
+            ..Default::default()
+        },
+    ))
+    .await;
+    assert_eq!(st, 409, "{body}");
+    assert!(body.contains("<Code>EntityAlreadyExists</Code>"), "{body}");
+    // The root key signing an S3 request for the wrong service gets nothing.
+    let (st, _, body) = send(signed("GET", &s.url("/scoped"), &[], b"", iam)).await;
+    assert_eq!((st, xml_code(&body)), (403, "AccessDenied"));
+}

@@ -382,7 +382,8 @@ impl SignatureContext<'_> {
         let region = credential.aws_region;
         let service = credential.aws_service;
 
-        if !matches!(service, "s3" | "sts") {
+        // ARCA PATCH: "iam" too — Arca serves an IAM query API (an S3Route) on the same port.
+        if !matches!(service, "s3" | "sts" | "iam") {
             return Err(s3_error!(
                 NotImplemented,
                 "unknown service '{}' in credential scope; expected 's3' or 'sts'",
@@ -469,7 +470,8 @@ impl SignatureContext<'_> {
         let region = presigned_url.credential.aws_region;
         let service = presigned_url.credential.aws_service;
 
-        if !matches!(service, "s3" | "sts") {
+        // ARCA PATCH: "iam" too — Arca serves an IAM query API (an S3Route) on the same port.
+        if !matches!(service, "s3" | "sts" | "iam") {
             return Err(s3_error!(
                 NotImplemented,
                 "unknown service '{}' in credential scope; expected 's3' or 'sts'",
@@ -550,7 +552,8 @@ impl SignatureContext<'_> {
         let region = authorization.credential.aws_region;
         let service = authorization.credential.aws_service;
 
-        if !matches!(service, "s3" | "sts") {
+        // ARCA PATCH: "iam" too — Arca serves an IAM query API (an S3Route) on the same port.
+        if !matches!(service, "s3" | "sts" | "iam") {
             return Err(s3_error!(
                 NotImplemented,
                 "unknown service '{}' in credential scope; expected 's3' or 'sts'",
@@ -617,7 +620,8 @@ impl SignatureContext<'_> {
             None => {
                 // For STS requests, x-amz-content-sha256 header is not required
                 // For S3 requests, this case should have been caught earlier.
-                if service == "sts" {
+                // ARCA PATCH: IAM requests, like STS ones, sign their form body's hash.
+                if service == "sts" || service == "iam" {
                     // STS requests require computing the payload hash from the body
                     // Read the body (it's small for STS requests like AssumeRole)
                     let body_bytes = self
