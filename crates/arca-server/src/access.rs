@@ -24,10 +24,11 @@ use std::sync::Arc;
 
 use arca_iam::{ConditionContext, PolicyKind, PrincipalMatch, Request, ResourceKind};
 use arca_s3::aws_error::AwsError;
-use arca_store::{BucketPolicy, Store, StoreError};
-use http::HeaderName;
-use s3s::S3Result;
+use arca_store::{Store, StoreError};
+use http::{HeaderMap, HeaderName, Uri};
 use s3s::access::{S3Access, S3AccessContext};
+use s3s::dto::{CopyObjectInput, CopySource, DeleteObjectsInput, UploadPartCopyInput};
+use s3s::{S3Request, S3Result};
 
 use crate::identity::{Identities, Signer, signer_keys};
 
@@ -61,41 +62,25 @@ impl Access {
         }
     }
 
-    /// The decision for a request whose signer is known, given the bucket's policy if any.
-    fn decide(
-        &self,
-        cx: &mut S3AccessContext<'_>,
-        signer: &Signer,
-        bucket: Option<&str>,
-        stored: Option<&BucketPolicy>,
-    ) -> S3Result<()> {
-        let client = cx.extensions_mut().get::<Client>().copied();
-        let versioned = cx
-            .uri()
-            .query()
-            .is_some_and(|q| q.split('&').any(|p| p.starts_with("versionId=")));
-        let operation = cx.s3_op().name();
-        let Some((action, kind)) = arca_iam::s3_action(operation, versioned) else {
-            return match signer {
-                Signer::Root => Ok(()),
-                _ => Err(denied()),
-            };
-        };
-        let resource = match (kind, bucket) {
-            (ResourceKind::Object, Some(b)) => arca_iam::s3_resource_arn(b, cx.s3_path().get_object_key()),
-            (ResourceKind::Bucket, Some(b)) => arca_iam::s3_resource_arn(b, None),
-            _ => "*".to_string(),
-        };
+    /// The decision for one action of a request: the signer's, on `asked.resource`, under the
+    /// policy of `asked.bucket` if it has one.
+    fn decide(&self, asked: &Asked<'_>) -> S3Result<()> {
+        let stored = asked.bucket.and_then(|b| self.store.bucket_policy(b));
+        // The common case costs no evaluation: the root user, no bucket policy.
+        if matches!(asked.signer, Signer::Root) && stored.is_none() {
+            return Ok(());
+        }
+        let signer = asked.signer;
         let identity = self.identities.identity(signer);
-        let mut context = condition_context(cx, client);
+        let mut context = condition_context(asked.headers, asked.uri, asked.client, signer);
         signer_keys(&mut context, &identity, signer);
         let request = Request {
             identity: &identity,
-            action,
-            resource: &resource,
+            action: asked.action,
+            resource: &asked.resource,
             context: &context,
         };
-        let policy = match (bucket, stored) {
+        let policy = match (asked.bucket, &stored) {
             (Some(b), Some(stored)) => self
                 .identities
                 .parse(PolicyKind::Bucket { bucket: b.to_string() }, &stored.policy),
@@ -103,7 +88,10 @@ impl Access {
         };
         let bucket_answer = policy.as_ref().map(|p| p.evaluate(&request));
         let identity_answer = self.identities.identity_answer(signer, &request);
-        let own_policy = matches!(operation, "GetBucketPolicy" | "PutBucketPolicy" | "DeleteBucketPolicy");
+        let own_policy = matches!(
+            asked.action,
+            "s3:GetBucketPolicy" | "s3:PutBucketPolicy" | "s3:DeleteBucketPolicy"
+        );
         let denied_by_bucket = bucket_answer.as_ref().is_some_and(|a| a.denies);
         let denied_by_identity = identity_answer.as_ref().is_some_and(|a| a.denies);
         let why = match signer {
@@ -121,6 +109,7 @@ impl Access {
             }
             Signer::Anonymous => {
                 let restricted = stored
+                    .as_ref()
                     .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets))
                     && policy.as_ref().is_some_and(|p| p.is_public());
                 if bucket_answer
@@ -137,12 +126,52 @@ impl Access {
         };
         match why {
             Some(why) => {
-                tracing::info!(principal = ?identity.arn(), action, resource, why, "access denied");
+                tracing::info!(principal = ?identity.arn(), action = asked.action, resource = %asked.resource, why, "access denied");
                 Err(denied())
             }
             None => Ok(()),
         }
     }
+
+    /// The decision for reading `key` (a version of it with `version_id`) of `bucket` as the
+    /// source of a copy.
+    fn decide_copy_source(&self, req: &S3Request<impl Send>, source: &CopySource) -> S3Result<()> {
+        let CopySource::Bucket {
+            bucket,
+            key,
+            version_id,
+        } = source
+        else {
+            return Err(denied());
+        };
+        let signer = self
+            .identities
+            .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        self.decide(&Asked {
+            signer: &signer,
+            action: if version_id.is_some() {
+                "s3:GetObjectVersion"
+            } else {
+                "s3:GetObject"
+            },
+            bucket: Some(bucket),
+            resource: arca_iam::s3_resource_arn(bucket, Some(key)),
+            headers: &req.headers,
+            uri: &req.uri,
+            client: req.extensions.get::<Client>().copied(),
+        })
+    }
+}
+
+/// What an access decision needs of a request, whichever hook asks.
+struct Asked<'a> {
+    signer: &'a Signer,
+    action: &'static str,
+    bucket: Option<&'a str>,
+    resource: String,
+    headers: &'a HeaderMap,
+    uri: &'a Uri,
+    client: Option<Client>,
 }
 
 fn denied() -> s3s::S3Error {
@@ -150,7 +179,7 @@ fn denied() -> s3s::S3Error {
 }
 
 /// The condition keys a policy may test, from the request as it arrived.
-fn condition_context(cx: &S3AccessContext<'_>, client: Option<Client>) -> ConditionContext {
+fn condition_context(headers: &HeaderMap, uri: &Uri, client: Option<Client>, signer: &Signer) -> ConditionContext {
     let mut c = ConditionContext::new();
     if let Some(client) = client {
         c.set("aws:SourceIp", client.ip.to_string());
@@ -169,12 +198,12 @@ fn condition_context(cx: &S3AccessContext<'_>, client: Option<Client>) -> Condit
         ("s3:x-amz-content-sha256", "x-amz-content-sha256"),
         ("s3:x-amz-storage-class", "x-amz-storage-class"),
     ] {
-        if let Some(v) = cx.headers().get(header).and_then(|v| v.to_str().ok()) {
+        if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
             c.set(key, v);
         }
     }
-    let query = cx.uri().query().unwrap_or("");
-    if cx.credentials().is_some() {
+    let query = uri.query().unwrap_or("");
+    if !matches!(signer, Signer::Anonymous) {
         let presigned = query.contains("X-Amz-Signature=") || query.contains("Signature=");
         c.set(
             "s3:authType",
@@ -242,13 +271,70 @@ impl S3Access for Access {
             return Err(AwsError::AccessDenied.with_message("The request is not signed for S3"));
         }
         let signer = self.identities.signer(cx.credentials().map(|c| c.access_key.as_str()));
-        let bucket = cx.s3_path().get_bucket_name().map(str::to_string);
-        let stored = bucket.as_deref().and_then(|b| self.store.bucket_policy(b));
-        // The common case costs no evaluation: the root user, no bucket policy.
-        if matches!(signer, Signer::Root) && stored.is_none() {
+        let operation = cx.s3_op().name();
+        if operation == "DeleteObjects" {
+            // Each key is its own s3:DeleteObject: decided in `delete_objects` below, once the
+            // body names them.
             return Ok(());
         }
-        self.decide(cx, &signer, bucket.as_deref(), stored.as_deref())
+        let versioned = cx
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("versionId=")));
+        let Some((action, kind)) = arca_iam::s3_action(operation, versioned) else {
+            return match signer {
+                Signer::Root => Ok(()),
+                _ => Err(denied()),
+            };
+        };
+        let bucket = cx.s3_path().get_bucket_name().map(str::to_string);
+        let resource = match (kind, bucket.as_deref()) {
+            (ResourceKind::Object, Some(b)) => arca_iam::s3_resource_arn(b, cx.s3_path().get_object_key()),
+            (ResourceKind::Bucket, Some(b)) => arca_iam::s3_resource_arn(b, None),
+            _ => "*".to_string(),
+        };
+        let client = cx.extensions_mut().get::<Client>().copied();
+        self.decide(&Asked {
+            signer: &signer,
+            action,
+            bucket: bucket.as_deref(),
+            resource,
+            headers: cx.headers(),
+            uri: cx.uri(),
+            client,
+        })
+    }
+
+    async fn delete_objects(&self, req: &mut S3Request<DeleteObjectsInput>) -> S3Result<()> {
+        let signer = self
+            .identities
+            .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let client = req.extensions.get::<Client>().copied();
+        let bucket = req.input.bucket.as_str();
+        for object in &req.input.delete.objects {
+            self.decide(&Asked {
+                signer: &signer,
+                action: if object.version_id.is_some() {
+                    "s3:DeleteObjectVersion"
+                } else {
+                    "s3:DeleteObject"
+                },
+                bucket: Some(bucket),
+                resource: arca_iam::s3_resource_arn(bucket, Some(&object.key)),
+                headers: &req.headers,
+                uri: &req.uri,
+                client,
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn copy_object(&self, req: &mut S3Request<CopyObjectInput>) -> S3Result<()> {
+        self.decide_copy_source(req, &req.input.copy_source)
+    }
+
+    async fn upload_part_copy(&self, req: &mut S3Request<UploadPartCopyInput>) -> S3Result<()> {
+        self.decide_copy_source(req, &req.input.copy_source)
     }
 }
 

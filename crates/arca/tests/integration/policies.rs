@@ -250,3 +250,107 @@ async fn requests_signed_for_iam_reach_only_the_iam_api() {
     let (st, _, body) = send(signed("GET", &s.url("/scoped"), &[], b"", iam)).await;
     assert_eq!((st, xml_code(&body)), (403, "AccessDenied"));
 }
+
+/// Sends one IAM query request as the root user; returns the status and body.
+async fn iam(s: &TestServer, form: &str) -> (u16, String) {
+    let sign = Sign {
+        service: "iam",
+        ..Default::default()
+    };
+    let (status, _, body) = send(signed("POST", &s.url("/"), &[], form.as_bytes(), sign)).await;
+    (status, body)
+}
+
+fn element<'a>(xml: &'a str, name: &str) -> &'a str {
+    let open = format!("<{name}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no {name} in {xml}")) + open.len();
+    let end = xml[start..].find(&format!("</{name}>")).unwrap() + start;
+    &xml[start..end]
+}
+
+#[tokio::test]
+async fn a_users_copies_and_bulk_deletes_are_checked_key_by_key() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "team").await;
+    for key in ["shared/a", "secret/s", "out/old"] {
+        c.put_object()
+            .bucket("team")
+            .key(key)
+            .body(b"v".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(iam(&s, "Action=CreateUser&UserName=bob").await.0, 200);
+    let (st, created) = iam(&s, "Action=CreateAccessKey&UserName=bob").await;
+    assert_eq!(st, 200, "{created}");
+    let policy = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::team/shared/*"},
+        {"Effect":"Allow","Action":["s3:PutObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::team/out/*"}]}"#;
+    let encoded: String = percent_encoding::utf8_percent_encode(policy, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let (st, body) = iam(
+        &s,
+        &format!("Action=PutUserPolicy&UserName=bob&PolicyName=p&PolicyDocument={encoded}"),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let bob = client_with(
+        &s.endpoint,
+        element(&created, "AccessKeyId"),
+        element(&created, "SecretAccessKey"),
+    );
+
+    bob.copy_object()
+        .bucket("team")
+        .key("out/copy")
+        .copy_source("team/shared/a")
+        .send()
+        .await
+        .unwrap();
+    let e = bob
+        .copy_object()
+        .bucket("team")
+        .key("out/leak")
+        .copy_source("team/secret/s")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied", "copying needs read access to the source");
+    let e = c.head_object().bucket("team").key("out/leak").send().await.unwrap_err();
+    assert_eq!(status(&e), 404);
+
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    let ids = |keys: &[&str]| {
+        Delete::builder()
+            .set_objects(Some(
+                keys.iter()
+                    .map(|k| ObjectIdentifier::builder().key(*k).build().unwrap())
+                    .collect(),
+            ))
+            .build()
+            .unwrap()
+    };
+    let e = bob
+        .delete_objects()
+        .bucket("team")
+        .delete(ids(&["out/old", "secret/s"]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    assert_eq!(get_bytes(&c, "team", "secret/s").await, b"v");
+    assert_eq!(
+        get_bytes(&c, "team", "out/old").await,
+        b"v",
+        "a refused batch deletes nothing"
+    );
+    bob.delete_objects()
+        .bucket("team")
+        .delete(ids(&["out/old", "out/copy"]))
+        .send()
+        .await
+        .unwrap();
+    let e = c.head_object().bucket("team").key("out/old").send().await.unwrap_err();
+    assert_eq!(status(&e), 404);
+}
