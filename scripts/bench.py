@@ -10,6 +10,9 @@ prints the figures next to the issue's targets. Loopback only.
     scripts/bench --binary ARCA_BINARY ...     # bench that binary instead of building this tree
     scripts/bench --versioned [--rounds N]      # 4 KiB PUT/GET/mixed on an unversioned and a
                                                # versioned bucket of one server, interleaved
+    scripts/bench --policies [--rounds N]       # 4 KiB GET as the root user on a bucket without
+                                               # a policy, and as an IAM user with a 10-statement
+                                               # policy on a bucket with a 20-statement policy
 """
 
 import argparse
@@ -140,6 +143,85 @@ def versioned(seconds, rounds, only=None):
         print("| " + " | ".join(r) + " |")
 
 
+def arca(endpoint, *args, key=KEY, secret=SECRET):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1")
+    out = subprocess.run([BIN, "--endpoint-url", endpoint, *args], env=env, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL)
+    if out.returncode != 0:
+        raise SystemExit(f"arca {' '.join(args)} failed: {out.stderr}")
+    return out.stdout
+
+
+def policies(seconds, rounds):
+    """GET 4 KiB, c16: the root user on a bucket without a policy (no evaluation at all), and
+    an IAM user whose 10-statement policy allows it on a bucket with a 20-statement policy
+    (every statement evaluated on every request). Same server, in turns (A B B A …)."""
+    data = tempfile.mkdtemp(prefix="arca-bench-policies-")
+    server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
+    try:
+        arca(ep, "admin", "user", "add", "bencher")
+        key = arca(ep, "admin", "user", "key", "add", "bencher")
+        user_key = key.split("access key id:")[1].split()[0]
+        user_secret = key.split("secret access key:")[1].split()[0]
+        # Ten statements, the last one the grant that matters; the others name other
+        # resources and conditions, so each is looked at and passed over.
+        identity = [{"Sid": f"Other{i}", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                     "Resource": f"arn:aws:s3:::other-{i}/*",
+                     "Condition": {"StringLike": {"s3:prefix": [f"team-{i}/*"]}}} for i in range(7)]
+        identity += [
+            {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+            {"Sid": "Bucket", "Effect": "Allow", "Action": ["s3:CreateBucket", "s3:ListBucket"],
+             "Resource": "arn:aws:s3:::pol"},
+            {"Sid": "Objects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+             "Resource": "arn:aws:s3:::pol/*", "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+        ]
+        bucket_policy = [{"Sid": f"Partner{i}", "Effect": "Allow",
+                          "Principal": {"AWS": f"arn:aws:iam::000000000000:user/partner-{i}"},
+                          "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::pol/partners/{i}/*"} for i in range(18)]
+        bucket_policy += [
+            {"Sid": "TlsOrLoopback", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": ["arn:aws:s3:::pol", "arn:aws:s3:::pol/*"],
+             "Condition": {"NotIpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]},
+                           "Bool": {"aws:SecureTransport": "false"}}},
+            {"Sid": "NoOldClients", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::pol/*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}},
+        ]
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump({"Version": "2012-10-17", "Statement": identity}, f)
+            identity_file = f.name
+        arca(ep, "admin", "user", "policy", "set", "bencher", "bench", identity_file)
+        arca(ep, "mb", "s3://pol")
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump({"Version": "2012-10-17", "Statement": bucket_policy}, f)
+            bucket_file = f.name
+        arca(ep, "policy", "set", "s3://pol", bucket_file)
+        env_user = dict(os.environ, AWS_ACCESS_KEY_ID=user_key, AWS_SECRET_ACCESS_KEY=user_secret)
+        runs = {"root, no policies": [], "IAM user, 10 + 20 statements": []}
+        args = ["get", "--size", "4KiB", "-c", "16", "--objects", "1000", "--duration", str(seconds)]
+        order = list(runs)
+        for i in range(rounds):
+            for mode in (order if i % 2 == 0 else order[::-1]):
+                if mode.startswith("root"):
+                    r = bench(ep, *args, "--bucket", "plain")
+                else:
+                    out = subprocess.run([BIN, "bench", *args, "--bucket", "pol", "--endpoint", ep, "--json"],
+                                         env=env_user, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                    if out.returncode != 0:
+                        raise SystemExit(f"bench as the IAM user failed: {out.stderr}")
+                    r = json.loads(out.stdout)
+                runs[mode].append(figure(r, "ops/s"))
+        med = {n: sorted(v)[len(v) // 2] for n, v in runs.items()}
+        print(f"GET 4 KiB, c16: {runs}", file=sys.stderr)
+        base = med[order[0]]
+        print("\n| GET 4 KiB, c16 | ops/s (median) | change |\n|---|---|---|")
+        for n in order:
+            print(f"| {n} | {med[n]:,.0f} | {med[n] / base - 1:+.1%} |")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
@@ -149,6 +231,7 @@ def main():
     ap.add_argument("--binary", help="bench this arca binary instead of building the working tree")
     ap.add_argument("--only", help="with --baseline or --versioned: only the workloads whose name contains this")
     ap.add_argument("--versioned", action="store_true", help="4 KiB workloads, unversioned vs versioned bucket")
+    ap.add_argument("--policies", action="store_true", help="4 KiB GET: root without policies vs IAM user with policies")
     a = ap.parse_args()
     global BIN
     if a.binary:
@@ -160,6 +243,8 @@ def main():
         return compare(a.baseline, a.seconds, a.rounds, a.only)
     if a.versioned:
         return versioned(a.seconds, a.rounds, a.only)
+    if a.policies:
+        return policies(a.seconds, a.rounds)
     data = tempfile.mkdtemp(prefix="arca-bench-")
     server, ep = start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ")
     null4k, n4 = start(["bench", "null-server", "--address", "127.0.0.1:0", "--size", "4KiB"], "null server")

@@ -5,7 +5,7 @@ use clap::Subcommand;
 
 use crate::alias::Aliases;
 use crate::commands::{
-    admin, alias, cat, cp, du, lifecycle, ls, mb, presign, rb, restore, rm, stat, sync, tree, uploads,
+    admin, alias, cat, cp, du, lifecycle, ls, mb, policy, presign, rb, restore, rm, stat, sync, tree, uploads,
 };
 use crate::error::ClientError;
 use crate::flags::{ClientArgs, FilterArgs};
@@ -113,7 +113,10 @@ pub enum ClientCommand {
     /// A bucket's lifecycle rules: `lifecycle get|set|rm s3://bucket [FILE]`.
     #[command(subcommand)]
     Lifecycle(lifecycle::LifecycleCommand),
-    /// The server's admin API (root user): `admin jobs`, `admin run-lifecycle`.
+    /// A bucket's policy: `policy get|set|rm|status s3://bucket [FILE]`.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// The server's admin API (root user): `admin jobs`, `admin run-lifecycle`, `admin user …`.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
 }
@@ -139,6 +142,7 @@ impl ClientCommand {
                 vec![target]
             }
             C::Lifecycle(cmd) => vec![cmd.target()],
+            C::Policy(cmd) => vec![cmd.target()],
             C::Admin(_) | C::Alias(_) => Vec::new(),
         }
     }
@@ -217,6 +221,7 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
         } => presign::run(args, &aliases, &target, expires_in, put).await,
         ClientCommand::Uploads(cmd) => uploads::run(args, &aliases, cmd).await,
         ClientCommand::Lifecycle(cmd) => lifecycle::run(args, &aliases, cmd).await,
+        ClientCommand::Policy(cmd) => policy::run(args, &aliases, cmd).await,
         ClientCommand::Admin(cmd) => admin::run(args, &aliases, cmd).await,
         ClientCommand::Cp(a) => cp::run(args, &aliases, &a).await,
         ClientCommand::Mv(a) => cp::mv(args, &aliases, &a).await,

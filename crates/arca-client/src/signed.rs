@@ -1,5 +1,6 @@
-//! Signed HTTP requests the AWS SDK does not model: Arca's admin API, and bucket
-//! configuration documents sent exactly as the user wrote them (`arca lifecycle set`).
+//! Signed HTTP requests the AWS SDK does not model: Arca's admin API, its IAM query API
+//! (`arca admin user …`), and bucket configuration documents sent exactly as the user wrote
+//! them (`arca lifecycle set`).
 //!
 //! The request is signed with SigV4 as the SDK would sign it, for the same endpoint, keys
 //! and region the other commands use (an alias, or the SDK's profile chain and flags), and
@@ -79,9 +80,35 @@ impl SignedEndpoint {
     /// Sends `method path_and_query` with `body`, signed; returns the answer's body. An S3
     /// error answer becomes [`ClientError::S3`].
     pub(crate) async fn send(&self, method: &str, path_and_query: &str, body: Vec<u8>) -> Result<String, ClientError> {
+        self.send_for("s3", method, path_and_query, body).await
+    }
+
+    /// Calls IAM action `action` with `params` (the IAM query API on the same endpoint);
+    /// returns IAM's XML answer. An IAM error answer becomes [`ClientError::S3`] with its code.
+    pub(crate) async fn iam(&self, action: &str, params: &[(&str, &str)]) -> Result<String, ClientError> {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let mut form = format!("Action={action}&Version=2010-05-08");
+        for (k, v) in params {
+            form.push_str(&format!("&{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)));
+        }
+        self.send_for("iam", "POST", "/", form.into_bytes()).await
+    }
+
+    async fn send_for(
+        &self,
+        service: &str,
+        method: &str,
+        path_and_query: &str,
+        body: Vec<u8>,
+    ) -> Result<String, ClientError> {
         let url = format!("{}{}", self.url, path_and_query);
         let mut headers: Vec<(String, String)> = Vec::new();
-        if !body.is_empty() {
+        if service == "iam" {
+            headers.push((
+                "content-type".into(),
+                "application/x-www-form-urlencoded; charset=utf-8".into(),
+            ));
+        } else if !body.is_empty() {
             // S3 requires an integrity header on configuration uploads.
             let md5 = md5::Md5::digest(&body);
             headers.push((
@@ -90,14 +117,17 @@ impl SignedEndpoint {
             ));
         }
         let mut settings = SigningSettings::default();
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        // IAM, like AWS's IAM, signs the body's hash without an `x-amz-content-sha256` header.
+        if service == "s3" {
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
         let identity = self.credentials.clone().into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
-            .name("s3")
+            .name(service)
             .time(SystemTime::now())
             .settings(settings)
             .build()
@@ -141,8 +171,27 @@ impl SignedEndpoint {
 }
 
 /// The text of the first `<tag>` of an XML document (enough for an S3 error's code and message).
-fn xml_text(xml: &str, tag: &str) -> Option<String> {
-    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = xml[start..].find(&format!("</{tag}>"))? + start;
-    Some(xml[start..end].to_string())
+pub(crate) fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    xml_texts(xml, tag).into_iter().next()
+}
+
+/// The text of every `<tag>` of an XML document, in order, with the five XML escapes undone.
+pub(crate) fn xml_texts(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(&close) else { break };
+        out.push(
+            after[..end]
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&"),
+        );
+        rest = &after[end + close.len()..];
+    }
+    out
 }

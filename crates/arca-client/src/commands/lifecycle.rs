@@ -83,7 +83,9 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: LifecycleComm
     Ok(())
 }
 
-fn read_document(file: &str) -> Result<String, ClientError> {
+/// A document from `file` (`file://path` as `aws s3api` takes it, a path, or `-` for
+/// standard input).
+pub(crate) fn read_document(file: &str) -> Result<String, ClientError> {
     if file == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| ClientError::io("stdin", e))?;

@@ -11,6 +11,7 @@ pub(crate) mod du;
 pub(crate) mod lifecycle;
 pub(crate) mod ls;
 pub(crate) mod mb;
+pub(crate) mod policy;
 pub(crate) mod presign;
 pub(crate) mod rb;
 pub(crate) mod restore;

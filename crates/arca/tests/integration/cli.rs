@@ -1097,3 +1097,101 @@ async fn archived_objects_are_restored_from_the_command_line() {
         assert_eq!(usage.status.code(), Some(2));
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_keys_and_policies_from_the_command_line() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    let c = s.client();
+    make_bucket(&c, "docs").await;
+    c.put_object()
+        .bucket("docs")
+        .key("public/readme")
+        .body(b"read me".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let policy = h.join("read.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",
+            "Resource":"arn:aws:s3:::docs/public/*"}]}"#,
+    )
+    .unwrap();
+    let bucket_policy = h.join("bucket.json");
+    std::fs::write(
+        &bucket_policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject",
+            "Resource":"arn:aws:s3:::docs/public/*"}]}"#,
+    )
+    .unwrap();
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| arca_at(h, ep, args);
+        let arn = ok(run(&["admin", "user", "add", "carol"]));
+        assert_eq!(arn.trim(), "arn:aws:iam::000000000000:user/carol");
+        assert!(ok(run(&["admin", "user", "ls"])).starts_with("carol\tAIDA"));
+        let key = ok(run(&["admin", "user", "key", "add", "carol"]));
+        let field = |name: &str| {
+            key.split(name)
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let (id, secret) = (field("access key id:"), field("secret access key:"));
+        ok(run(&[
+            "admin",
+            "user",
+            "policy",
+            "set",
+            "carol",
+            "read",
+            policy.to_str().unwrap(),
+        ]));
+        assert_eq!(ok(run(&["admin", "user", "policy", "ls", "carol"])).trim(), "read");
+        assert!(ok(run(&["admin", "user", "policy", "get", "carol", "read"])).contains("docs/public/*"));
+
+        let as_carol = |args: &[&str]| {
+            let mut all = vec!["--endpoint-url", ep];
+            all.extend_from_slice(args);
+            arca_with(
+                h,
+                &all,
+                None,
+                &[
+                    ("AWS_ACCESS_KEY_ID", Some(&id)),
+                    ("AWS_SECRET_ACCESS_KEY", Some(&secret)),
+                ],
+            )
+        };
+        assert_eq!(ok(as_carol(&["cat", "s3://docs/public/readme"])), "read me");
+        let out = as_carol(&["cat", "s3://docs/private"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("AccessDenied"));
+
+        // A bucket policy's Deny stops even the root user's writes there.
+        ok(run(&["policy", "set", "s3://docs", bucket_policy.to_str().unwrap()]));
+        assert!(ok(run(&["policy", "get", "s3://docs"])).contains("\"Deny\""));
+        assert_eq!(ok(run(&["policy", "status", "s3://docs"])).trim(), "not public");
+        let file = h.join("f");
+        std::fs::write(&file, b"x").unwrap();
+        let out = run(&["cp", file.to_str().unwrap(), "s3://docs/public/new"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("AccessDenied"));
+        ok(run(&["policy", "rm", "s3://docs"]));
+        ok(run(&["cp", file.to_str().unwrap(), "s3://docs/public/new"]));
+
+        ok(run(&["admin", "user", "key", "disable", "carol", &id]));
+        assert!(ok(run(&["admin", "user", "key", "ls", "carol"])).contains("Inactive"));
+        let out = as_carol(&["cat", "s3://docs/public/readme"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("InvalidAccessKeyId"));
+        let out = run(&["admin", "user", "rm", "carol"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("DeleteConflict"));
+        ok(run(&["admin", "user", "key", "rm", "carol", &id]));
+        ok(run(&["admin", "user", "policy", "rm", "carol", "read"]));
+        ok(run(&["admin", "user", "rm", "carol"]));
+        assert_eq!(ok(run(&["admin", "user", "ls"])), "");
+    });
+}
