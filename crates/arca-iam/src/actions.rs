@@ -16,8 +16,9 @@ pub enum ResourceKind {
 
 use ResourceKind::{Bucket, Object, Service};
 
-/// (S3 operation, action, resource kind). An operation on a given version (`versionId`) asks
-/// for the `…Version…` action instead: see [`s3_action`].
+/// (S3 operation, action, resource kind), sorted by operation (looked up by binary search on
+/// every request). An operation on a given version (`versionId`) asks for the `…Version…`
+/// action instead: see [`s3_action`].
 const OPERATIONS: &[(&str, &str, ResourceKind)] = &[
     ("AbortMultipartUpload", "s3:AbortMultipartUpload", Object),
     ("CompleteMultipartUpload", "s3:PutObject", Object),
@@ -139,7 +140,8 @@ const OTHER_ACTIONS: &[(&str, ResourceKind)] = &[
 /// The action and resource kind of S3 operation `operation` (s3s's operation name), on a
 /// given version when `versioned` (a `versionId` in the request).
 pub fn s3_action(operation: &str, versioned: bool) -> Option<(&'static str, ResourceKind)> {
-    let (_, action, kind) = OPERATIONS.iter().find(|(op, _, _)| *op == operation)?;
+    let i = OPERATIONS.binary_search_by(|(op, _, _)| op.cmp(&operation)).ok()?;
+    let (_, action, kind) = &OPERATIONS[i];
     let action = match (*action, versioned) {
         ("s3:GetObject", true) if operation == "GetObject" || operation == "HeadObject" => "s3:GetObjectVersion",
         ("s3:GetObjectAcl", true) => "s3:GetObjectVersionAcl",
@@ -187,6 +189,11 @@ mod tests {
         assert_eq!(s3_action("ListObjectsV2", true), Some(("s3:ListBucket", Bucket)));
         assert_eq!(s3_action("CopyObject", true), Some(("s3:PutObject", Object)));
         assert_eq!(s3_action("NoSuchOperation", false), None);
+    }
+
+    #[test]
+    fn operations_are_sorted_for_the_binary_search() {
+        assert!(OPERATIONS.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

@@ -9,7 +9,6 @@
 //! - `ForAnyValue:` is true if some request value matches (false without values);
 //!   `ForAllValues:` if every request value matches (true without values).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -21,10 +20,12 @@ use crate::variables::substitute;
 use crate::wildcard;
 
 /// A request's condition keys and their values. Keys are compared case-insensitively, as AWS
-/// does; a key may have several values (`aws:TagKeys`).
+/// does; a key may have several values (`aws:TagKeys`). A request has a dozen or two keys, so
+/// they sit in a list scanned without allocating rather than in a map whose every lookup
+/// would lowercase its key first.
 #[derive(Debug, Clone, Default)]
 pub struct ConditionContext {
-    values: HashMap<String, Vec<String>>,
+    values: Vec<(String, Vec<String>)>,
 }
 
 impl ConditionContext {
@@ -35,19 +36,24 @@ impl ConditionContext {
 
     /// Sets `key` to one value.
     pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.values.insert(key.to_ascii_lowercase(), vec![value.into()]);
-        self
+        self.set_many(key, vec![value.into()])
     }
 
     /// Sets `key` to several values.
     pub fn set_many(&mut self, key: &str, values: Vec<String>) -> &mut Self {
-        self.values.insert(key.to_ascii_lowercase(), values);
+        match self.values.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some(entry) => entry.1 = values,
+            None => self.values.push((key.to_string(), values)),
+        }
         self
     }
 
     /// The values of `key`, if the request has it.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.values.get(&key.to_ascii_lowercase()).map(Vec::as_slice)
+        self.values
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_slice())
     }
 
     /// Every key and its values (for explanations).
@@ -164,31 +170,73 @@ pub struct Condition {
     pub key: String,
     /// The policy's values, as strings (JSON numbers and booleans are written as text).
     pub values: Vec<String>,
+    /// Each value parsed for the operator, once: a request compares against these.
+    parsed: Vec<Parsed>,
+}
+
+/// A policy value as the operator compares it, parsed when the policy is.
+#[derive(Debug, Clone)]
+enum Parsed {
+    /// Compared as text (strings, ARNs, booleans).
+    Text,
+    /// Holds a policy variable: known only per request, parsed then.
+    Variable,
+    Number(f64),
+    Date(OffsetDateTime),
+    Net(IpNet),
+}
+
+impl PartialEq for Parsed {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Parsed::Number(a), Parsed::Number(b)) => a.to_bits() == b.to_bits(),
+            (Parsed::Date(a), Parsed::Date(b)) => a == b,
+            (Parsed::Net(a), Parsed::Net(b)) => a == b,
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
+impl Eq for Parsed {}
+
+/// `value` parsed for comparison `c`; `None` if it is not a value of that kind (a date that is
+/// not one).
+fn parse_for(c: Comparison, value: &str) -> Option<Parsed> {
+    Some(match c {
+        c if is_numeric(c) => Parsed::Number(value.parse().ok()?),
+        c if is_date(c) => Parsed::Date(parse_date(value)?),
+        Comparison::IpAddress => Parsed::Net(parse_net(value)?),
+        Comparison::Bool | Comparison::Null => {
+            if !(value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")) {
+                return None;
+            }
+            Parsed::Text
+        }
+        _ => Parsed::Text,
+    })
 }
 
 impl Condition {
-    /// Checks the values can be compared the way the operator compares (dates are dates,
-    /// numbers numbers, addresses addresses), so that a policy never fails at request time.
-    pub(crate) fn validate(&self) -> Result<(), PolicyError> {
-        let bad = |v: &str| PolicyError::ConditionValue(v.to_string());
-        for v in &self.values {
-            if v.contains("${") {
-                continue; // a policy variable: known only per request
-            }
-            let ok = match self.operator.comparison {
-                c if is_numeric(c) => v.parse::<f64>().is_ok(),
-                c if is_date(c) => parse_date(v).is_some(),
-                Comparison::IpAddress => parse_net(v).is_some(),
-                Comparison::Bool | Comparison::Null => {
-                    v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")
+    /// A condition, its values checked and parsed for the operator (dates are dates, numbers
+    /// numbers, addresses addresses), so that a policy never fails at request time and a
+    /// request parses nothing of the policy.
+    pub fn new(operator: Operator, key: String, values: Vec<String>) -> Result<Condition, PolicyError> {
+        let parsed = values
+            .iter()
+            .map(|v| {
+                if v.contains("${") {
+                    Ok(Parsed::Variable)
+                } else {
+                    parse_for(operator.comparison, v).ok_or_else(|| PolicyError::ConditionValue(v.clone()))
                 }
-                _ => true,
-            };
-            if !ok {
-                return Err(bad(v));
-            }
-        }
-        Ok(())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Condition {
+            operator,
+            key,
+            values,
+            parsed,
+        })
     }
 
     /// Whether the condition holds for a request. With `variables` (policies of version
@@ -201,19 +249,21 @@ impl Condition {
             let wants_present = self.values.iter().any(|v| v.eq_ignore_ascii_case("false"));
             return (present.is_none() && wants_absent) || (present.is_some() && wants_present);
         }
-        let lookup = |k: &str| context.get(k).and_then(|v| v.first()).cloned();
-        let policy_values: Vec<String> = if variables {
-            self.values.iter().filter_map(|v| substitute(v, &lookup)).collect()
-        } else {
-            self.values.clone()
-        };
-        let one_matches = |request_value: &str| policy_values.iter().any(|p| compare(op.comparison, request_value, p));
         let Some(request_values) = present else {
             return match op.set {
                 Some(SetQualifier::AllValues) => true,
                 Some(SetQualifier::AnyValue) => false,
                 None => op.if_exists || op.negated,
             };
+        };
+        let lookup = |k: &str| context.get(k).and_then(|v| v.first()).cloned();
+        let one_matches = |request_value: &str| {
+            self.values.iter().zip(&self.parsed).any(|(text, parsed)| match parsed {
+                Parsed::Variable if variables => substitute(text, &lookup)
+                    .and_then(|v| Some((parse_for(op.comparison, &v)?, v)))
+                    .is_some_and(|(parsed, v)| compare(op.comparison, request_value, &v, &parsed)),
+                parsed => compare(op.comparison, request_value, text, parsed),
+            })
         };
         match op.set {
             // Negation applies to each value's match: "every value is not like …".
@@ -259,28 +309,20 @@ fn parse_net(s: &str) -> Option<IpNet> {
         .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
-/// Whether one request value compares as `policy` says (before negation).
-fn compare(c: Comparison, request: &str, policy: &str) -> bool {
+/// Whether one request value compares as the policy's value says (before negation): `text`
+/// as written, `parsed` as the operator reads it.
+fn compare(c: Comparison, request: &str, text: &str, parsed: &Parsed) -> bool {
     use Comparison::*;
-    match c {
-        StringEquals | BinaryEquals => request == policy,
-        StringEqualsIgnoreCase => request.to_lowercase() == policy.to_lowercase(),
-        StringLike => wildcard::matches(policy, request),
-        Bool => request.eq_ignore_ascii_case(policy),
-        ArnLike => arn_like(policy, request),
-        IpAddress => match (request.parse::<IpAddr>(), parse_net(policy)) {
-            (Ok(ip), Some(net)) => net.contains(&ip),
-            _ => false,
-        },
-        Null => false,
-        c if is_numeric(c) => match (request.parse::<f64>(), policy.parse::<f64>()) {
-            (Ok(r), Ok(p)) => order_holds(c, r.partial_cmp(&p)),
-            _ => false,
-        },
-        c => match (parse_date(request), parse_date(policy)) {
-            (Some(r), Some(p)) => order_holds(c, r.partial_cmp(&p)),
-            _ => false,
-        },
+    match (c, parsed) {
+        (StringEquals | BinaryEquals, _) => request == text,
+        (StringEqualsIgnoreCase, _) => request.to_lowercase() == text.to_lowercase(),
+        (StringLike, _) => wildcard::matches(text, request),
+        (Bool, _) => request.eq_ignore_ascii_case(text),
+        (ArnLike, _) => arn_like(text, request),
+        (IpAddress, Parsed::Net(net)) => request.parse::<IpAddr>().is_ok_and(|ip| net.contains(&ip)),
+        (c, Parsed::Number(p)) => request.parse::<f64>().is_ok_and(|r| order_holds(c, r.partial_cmp(p))),
+        (c, Parsed::Date(p)) => parse_date(request).is_some_and(|r| order_holds(c, r.partial_cmp(p))),
+        _ => false,
     }
 }
 
@@ -314,13 +356,12 @@ mod tests {
     use super::*;
 
     fn cond(op: &str, key: &str, values: &[&str]) -> Condition {
-        let c = Condition {
-            operator: Operator::parse(op).unwrap(),
-            key: key.into(),
-            values: values.iter().map(|v| v.to_string()).collect(),
-        };
-        c.validate().unwrap();
-        c
+        Condition::new(
+            Operator::parse(op).unwrap(),
+            key.into(),
+            values.iter().map(|v| v.to_string()).collect(),
+        )
+        .unwrap()
     }
 
     fn holds(c: &Condition, ctx: &ConditionContext) -> bool {
@@ -455,11 +496,11 @@ mod tests {
             Err(PolicyError::ConditionOperator("StringEqualz".into()))
         );
         assert!(Operator::parse("ForAnyValue:Null").is_err());
-        let c = Condition {
-            operator: Operator::parse("DateLessThan").unwrap(),
-            key: "aws:CurrentTime".into(),
-            values: vec!["yesterday".into()],
-        };
-        assert_eq!(c.validate(), Err(PolicyError::ConditionValue("yesterday".into())));
+        let c = Condition::new(
+            Operator::parse("DateLessThan").unwrap(),
+            "aws:CurrentTime".into(),
+            vec!["yesterday".into()],
+        );
+        assert_eq!(c, Err(PolicyError::ConditionValue("yesterday".into())));
     }
 }

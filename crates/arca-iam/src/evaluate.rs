@@ -29,13 +29,9 @@ pub enum Miss {
     Action,
     /// Its `Resource` does not name the resource (or `NotResource` does).
     Resource,
-    /// A condition does not hold: the operator and key.
-    Condition {
-        /// The operator as written.
-        operator: String,
-        /// The key.
-        key: String,
-    },
+    /// A condition does not hold: its position in the statement's
+    /// [`conditions`](crate::policy::Statement::conditions) (which hold its operator and key).
+    Condition(usize),
 }
 
 /// What one statement did for a request.
@@ -64,12 +60,22 @@ pub struct PolicyAnswer {
 }
 
 impl Policy {
-    /// Evaluates the policy for `request`.
+    /// Evaluates the policy for `request`, with the trace of every statement (for
+    /// explanations).
     pub fn evaluate(&self, request: &Request<'_>) -> PolicyAnswer {
+        self.answer_with(request, true)
+    }
+
+    /// Evaluates the policy for `request` without a trace: what the request path asks.
+    pub fn answer(&self, request: &Request<'_>) -> PolicyAnswer {
+        self.answer_with(request, false)
+    }
+
+    fn answer_with(&self, request: &Request<'_>, trace: bool) -> PolicyAnswer {
         let mut answer = PolicyAnswer {
             denies: false,
             allows: PrincipalMatch::No,
-            trace: Vec::with_capacity(self.statements.len()),
+            trace: Vec::with_capacity(if trace { self.statements.len() } else { 0 }),
         };
         for (index, statement) in self.statements.iter().enumerate() {
             let outcome = statement.applies(request, self.variables);
@@ -79,12 +85,14 @@ impl Policy {
                     Effect::Allow => answer.allows = answer.allows.max(named),
                 }
             }
-            answer.trace.push(StatementTrace {
-                index,
-                sid: statement.sid.clone(),
-                effect: statement.effect,
-                outcome,
-            });
+            if trace {
+                answer.trace.push(StatementTrace {
+                    index,
+                    sid: statement.sid.clone(),
+                    effect: statement.effect,
+                    outcome,
+                });
+            }
         }
         answer
     }
@@ -109,25 +117,18 @@ impl Statement {
         }
         let lookup = |k: &str| request.context.get(k).and_then(|v| v.first()).cloned();
         let resource_named = |pattern: &str| {
-            let pattern = if variables {
-                match substitute(pattern, &lookup) {
-                    Some(p) => p,
-                    None => return false,
-                }
+            if variables && pattern.contains("${") {
+                substitute(pattern, &lookup).is_some_and(|p| resource_matches(&p, request.resource))
             } else {
-                pattern.to_string()
-            };
-            resource_matches(&pattern, request.resource)
+                resource_matches(pattern, request.resource)
+            }
         };
         if !names(&self.resources, resource_named) {
             return Err(Miss::Resource);
         }
-        for c in &self.conditions {
+        for (i, c) in self.conditions.iter().enumerate() {
             if !c.holds(request.context, variables) {
-                return Err(Miss::Condition {
-                    operator: c.operator.name().to_string(),
-                    key: c.key.clone(),
-                });
+                return Err(Miss::Condition(i));
             }
         }
         Ok(named)
@@ -223,6 +224,7 @@ mod tests {
                {"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::b",
                 "Condition":{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}}"#,
         );
+        assert!(p.keys.iter().any(|k| k == "aws:username") && p.keys.iter().any(|k| k == "s3:prefix"));
         let mut cx = ConditionContext::new();
         cx.set("aws:username", "alice");
         let a = ask(&p, &alice(), "s3:PutObject", "arn:aws:s3:::b/home/alice/x", &cx);
@@ -231,12 +233,11 @@ mod tests {
         assert_eq!(a.allows, PrincipalMatch::No);
         cx.set("s3:prefix", "home/bob/");
         let a = ask(&p, &alice(), "s3:ListBucket", "arn:aws:s3:::b", &cx);
+        assert_eq!(a.trace[1].outcome, Err(Miss::Condition(0)));
+        let missed = &p.statements[1].conditions[0];
         assert_eq!(
-            a.trace[1].outcome,
-            Err(Miss::Condition {
-                operator: "StringLike".into(),
-                key: "s3:prefix".into()
-            })
+            (missed.operator.name(), missed.key.as_str()),
+            ("StringLike", "s3:prefix")
         );
         cx.set("s3:prefix", "home/alice/photos/");
         assert_eq!(

@@ -72,6 +72,9 @@ pub struct Policy {
     pub id: Option<String>,
     /// The statements, in document order.
     pub statements: Vec<Statement>,
+    /// Every request key the policy reads (condition keys, and the variables of its
+    /// resources and values), lowercased: a request need not gather the others.
+    pub keys: Vec<String>,
 }
 
 /// Bucket policies: 20 KB, as S3 allows.
@@ -121,12 +124,45 @@ impl Policy {
         if statements.is_empty() {
             return Err(PolicyError::Missing("Statement"));
         }
+        let keys = referenced_keys(&statements, variables);
         Ok(Policy {
             variables,
             id,
             statements,
+            keys,
         })
     }
+}
+
+/// The request keys `statements` read, lowercased, each once.
+fn referenced_keys(statements: &[Statement], variables: bool) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut add = |k: &str| {
+        let k = k.trim().to_ascii_lowercase();
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    };
+    for s in statements {
+        let texts = s
+            .resources
+            .values
+            .iter()
+            .chain(s.conditions.iter().flat_map(|c| c.values.iter()));
+        for text in texts.filter(|_| variables) {
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("${") {
+                let Some(end) = rest[start..].find('}') else { break };
+                let inner = &rest[start + 2..start + end];
+                add(inner.split(',').next().unwrap_or(inner));
+                rest = &rest[start + end + 1..];
+            }
+        }
+        for c in &s.conditions {
+            add(&c.key);
+        }
+    }
+    keys
 }
 
 fn string(v: &Value) -> Result<String, PolicyError> {
@@ -265,13 +301,7 @@ fn conditions(v: &Value) -> Result<Vec<Condition>, PolicyError> {
             return Err(PolicyError::Syntax);
         };
         for (key, values) in keys {
-            let condition = Condition {
-                operator: operator.clone(),
-                key: key.clone(),
-                values: strings(values, true)?,
-            };
-            condition.validate()?;
-            out.push(condition);
+            out.push(Condition::new(operator.clone(), key.clone(), strings(values, true)?)?);
         }
     }
     Ok(out)
@@ -365,6 +395,7 @@ mod tests {
         )
         .unwrap();
         assert!(p.variables);
+        assert!(p.keys.is_empty());
         let s = &p.statements[0];
         assert_eq!(s.sid.as_deref(), Some("Public"));
         assert_eq!(s.effect, Effect::Allow);
@@ -481,6 +512,7 @@ mod tests {
         )
         .unwrap();
         assert!(!p.variables, "no Version means 2008-10-17");
+        assert_eq!(p.keys, ["aws:securetransport", "s3:max-keys", "s3:signatureage"]);
         let c = &p.statements[0].conditions;
         assert_eq!(c.len(), 3);
         assert_eq!(c[0].values, ["false"]);

@@ -81,7 +81,8 @@ pub struct Principals {
 }
 
 impl Principals {
-    /// How this element names `who`.
+    /// How this element names `who`. (Called for every statement of every policy a request
+    /// meets: it compares the entries' parts with the identity's rather than building ARNs.)
     pub fn matches(&self, who: &Identity) -> PrincipalMatch {
         if self.everyone || self.aws.iter().any(|a| a == "*") {
             return PrincipalMatch::Direct;
@@ -95,18 +96,31 @@ impl Principals {
                 _ => PrincipalMatch::Account,
             });
         }
-        let (Some(account), Some(arn)) = (who.account(), who.arn()) else {
+        let Some(account) = who.account() else {
             return best;
         };
+        let is_root = matches!(who, Identity::Root { .. });
+        let through_account = if is_root {
+            PrincipalMatch::Direct
+        } else {
+            PrincipalMatch::Account
+        };
         for entry in &self.aws {
-            let root = format!("arn:aws:iam::{account}:root");
-            let m = if *entry == arn {
-                PrincipalMatch::Direct
-            } else if entry == account || *entry == root {
-                if matches!(who, Identity::Root { .. }) {
-                    PrincipalMatch::Direct
-                } else {
-                    PrincipalMatch::Account
+            let m = if entry == account {
+                through_account
+            } else if let Some((entry_account, resource)) =
+                entry.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(':'))
+                && entry_account == account
+            {
+                match (resource, who) {
+                    ("root", _) => through_account,
+                    (r, Identity::User { name, .. })
+                        if r.strip_prefix("user/")
+                            .is_some_and(|n| n.rsplit('/').next() == Some(name.as_str())) =>
+                    {
+                        PrincipalMatch::Direct
+                    }
+                    _ => PrincipalMatch::No,
                 }
             } else {
                 PrincipalMatch::No

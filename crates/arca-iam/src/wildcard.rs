@@ -15,17 +15,31 @@ pub fn matches_ignore_case(pattern: &str, value: &str) -> bool {
 
 /// Linear-time glob: on a mismatch after a `*`, retry one character further along `value`
 /// from just after that `*`. Only the last `*` needs remembering, so any input is matched in
-/// O(pattern × value) at worst, never exponentially (policies are user input).
+/// O(pattern × value) at worst, never exponentially (policies are user input). Patterns
+/// without wildcards (most actions and many resources) are a plain comparison, and ASCII
+/// text (nearly everything) is matched by bytes, without collecting characters.
 fn glob(pattern: &str, value: &str, eq: impl Fn(char, char) -> bool) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern.len() == value.len() && pattern.chars().zip(value.chars()).all(|(p, v)| eq(p, v));
+    }
+    if pattern.is_ascii() && value.is_ascii() {
+        return glob_in(pattern.as_bytes(), value.as_bytes(), b'*', b'?', |p, v| {
+            eq(p as char, v as char)
+        });
+    }
     let p: Vec<char> = pattern.chars().collect();
     let v: Vec<char> = value.chars().collect();
+    glob_in(&p, &v, '*', '?', eq)
+}
+
+fn glob_in<T: Copy + PartialEq>(p: &[T], v: &[T], star_sym: T, one: T, eq: impl Fn(T, T) -> bool) -> bool {
     let (mut pi, mut vi) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while vi < v.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], v[vi]))) {
+        if pi < p.len() && (p[pi] == one || (p[pi] != star_sym && eq(p[pi], v[vi]))) {
             pi += 1;
             vi += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_sym {
             star = Some((pi, vi));
             pi += 1;
         } else if let Some((sp, sv)) = star {
@@ -36,7 +50,7 @@ fn glob(pattern: &str, value: &str, eq: impl Fn(char, char) -> bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == star_sym)
 }
 
 #[cfg(test)]
@@ -55,6 +69,12 @@ mod tests {
         assert!(matches("home/${x}", "home/${x}"));
         assert!(!matches("ABC", "abc"));
         assert!(matches_ignore_case("s3:Get*", "s3:getobject"));
+        assert!(matches_ignore_case("S3:GETOBJECT", "s3:GetObject"));
+        assert!(
+            matches("caf\u{e9}/*", "caf\u{e9}/x"),
+            "non-ASCII text matches by characters"
+        );
+        assert!(matches("caf?/x", "caf\u{e9}/x"), "? is one character, not one byte");
     }
 
     #[test]

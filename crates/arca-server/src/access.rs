@@ -22,7 +22,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use arca_iam::{ConditionContext, PolicyKind, PrincipalMatch, Request, ResourceKind};
+use arca_iam::{ConditionContext, PrincipalMatch, Request, ResourceKind};
 use arca_s3::aws_error::AwsError;
 use arca_store::{Store, StoreError};
 use http::{HeaderMap, HeaderName, Uri};
@@ -72,21 +72,28 @@ impl Access {
         }
         let signer = asked.signer;
         let identity = self.identities.identity(signer);
-        let mut context = condition_context(asked.headers, asked.uri, asked.client, signer);
-        signer_keys(&mut context, &identity, signer);
+        let policy = match (asked.bucket, &stored) {
+            (Some(b), Some(stored)) => self.identities.bucket_policy(b, &stored.policy),
+            _ => None,
+        };
+        // Gather only the request keys the policies at hand read.
+        let user_keys = self.identities.keys_read(signer);
+        let wanted = |key: &str| {
+            policy
+                .iter()
+                .flat_map(|p| p.keys.iter())
+                .chain(user_keys)
+                .any(|k| k.eq_ignore_ascii_case(key))
+        };
+        let mut context = condition_context(asked.headers, asked.uri, asked.client, signer, &wanted);
+        signer_keys(&mut context, identity, signer, &wanted);
         let request = Request {
-            identity: &identity,
+            identity,
             action: asked.action,
             resource: &asked.resource,
             context: &context,
         };
-        let policy = match (asked.bucket, &stored) {
-            (Some(b), Some(stored)) => self
-                .identities
-                .parse(PolicyKind::Bucket { bucket: b.to_string() }, &stored.policy),
-            _ => None,
-        };
-        let bucket_answer = policy.as_ref().map(|p| p.evaluate(&request));
+        let bucket_answer = policy.as_ref().map(|p| p.answer(&request));
         let identity_answer = self.identities.identity_answer(signer, &request);
         let own_policy = matches!(
             asked.action,
@@ -179,17 +186,31 @@ fn denied() -> s3s::S3Error {
 }
 
 /// The condition keys a policy may test, from the request as it arrived.
-fn condition_context(headers: &HeaderMap, uri: &Uri, client: Option<Client>, signer: &Signer) -> ConditionContext {
+fn condition_context(
+    headers: &HeaderMap,
+    uri: &Uri,
+    client: Option<Client>,
+    signer: &Signer,
+    wanted: &dyn Fn(&str) -> bool,
+) -> ConditionContext {
     let mut c = ConditionContext::new();
     if let Some(client) = client {
-        c.set("aws:SourceIp", client.ip.to_string());
-        c.set("aws:SecureTransport", client.secure.to_string());
+        if wanted("aws:SourceIp") {
+            c.set("aws:SourceIp", client.ip.to_string());
+        }
+        if wanted("aws:SecureTransport") {
+            c.set("aws:SecureTransport", client.secure.to_string());
+        }
     }
     let now = time::OffsetDateTime::now_utc();
-    if let Ok(t) = now.format(&time::format_description::well_known::Rfc3339) {
+    if wanted("aws:CurrentTime")
+        && let Ok(t) = now.format(&time::format_description::well_known::Rfc3339)
+    {
         c.set("aws:CurrentTime", t);
     }
-    c.set("aws:EpochTime", now.unix_timestamp().to_string());
+    if wanted("aws:EpochTime") {
+        c.set("aws:EpochTime", now.unix_timestamp().to_string());
+    }
     for (key, header) in [
         ("aws:UserAgent", "user-agent"),
         ("aws:Referer", "referer"),
@@ -198,12 +219,14 @@ fn condition_context(headers: &HeaderMap, uri: &Uri, client: Option<Client>, sig
         ("s3:x-amz-content-sha256", "x-amz-content-sha256"),
         ("s3:x-amz-storage-class", "x-amz-storage-class"),
     ] {
-        if let Some(v) = headers.get(header).and_then(|v| v.to_str().ok()) {
+        if wanted(key)
+            && let Some(v) = headers.get(header).and_then(|v| v.to_str().ok())
+        {
             c.set(key, v);
         }
     }
     let query = uri.query().unwrap_or("");
-    if !matches!(signer, Signer::Anonymous) {
+    if !matches!(signer, Signer::Anonymous) && wanted("s3:authType") {
         let presigned = query.contains("X-Amz-Signature=") || query.contains("Signature=");
         c.set(
             "s3:authType",
@@ -218,6 +241,9 @@ fn condition_context(headers: &HeaderMap, uri: &Uri, client: Option<Client>, sig
             "max-keys" => "s3:max-keys",
             _ => continue,
         };
+        if !wanted(key) {
+            continue;
+        }
         let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
         c.set(key, value.into_owned());
     }

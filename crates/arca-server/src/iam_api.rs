@@ -200,10 +200,10 @@ impl IamApi {
                     format!("arn:aws:iam::{ROOT_ACCOUNT}:user/{user}")
                 };
                 let mut context = ConditionContext::new();
-                signer_keys(&mut context, &identity, signer);
+                signer_keys(&mut context, identity, signer, &|_| true);
                 let action = format!("iam:{action}");
                 let request = Request {
-                    identity: &identity,
+                    identity,
                     action: &action,
                     resource: &resource,
                     context: &context,
@@ -225,7 +225,7 @@ impl IamApi {
         // The user an action is about: the named one, or (for an IAM user) themselves.
         let target = match (f.get("UserName"), signer) {
             (Some(n), _) => n.clone(),
-            (None, Signer::User(u)) => u.name.clone(),
+            (None, Signer::User(u)) => u.record.name.clone(),
             (None, _) if action == "ListUsers" => "*".to_string(),
             (None, _) => return Err(IamError::validation("UserName is required for the root user in Arca")),
         };

@@ -1,24 +1,38 @@
 //! Who signed a request, and the policies that come with them: the one place the S3 access
-//! hook and the IAM API learn a requester's identity. Policies are parsed once per text and
-//! kept (a small cache), not parsed per request.
+//! hook, the key store and the IAM API learn a requester's identity.
+//!
+//! What an access key resolves to — its secret, its user, the user's parsed policies — is
+//! kept in memory and used while the store's identity generation is unchanged; any change to
+//! users or keys moves the generation, and the next request looks again. So a request costs no
+//! store read and no policy parse, and a change still takes effect on the next request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
-use arca_iam::{ConditionContext, Identity, Policy, PolicyAnswer, PolicyKind, Request};
+use arca_iam::{ConditionContext, Identity, Policy, PolicyAnswer, PolicyKind, PrincipalMatch, Request};
 use arca_store::{Store, UserRecord};
+
+use crate::secrets::SecretWrapper;
 
 /// The account id of the root user's account, until accounts exist: policies name the root
 /// as `arn:aws:iam::000000000000:root` or `000000000000`, and its users as
 /// `arn:aws:iam::000000000000:user/NAME`.
 pub(crate) const ROOT_ACCOUNT: &str = "000000000000";
 
-/// Parsed policies kept at most: a bound on memory whatever users store.
+/// Keys (or buckets' policies) kept resolved at most: a bound on memory; past it the cache
+/// starts over.
 const CACHE_MAX: usize = 4096;
 
-/// Parsed policies by where they are attached and their text (`None`: the text does not
-/// parse).
-type PolicyCache = HashMap<(PolicyKind, Arc<str>), Option<Arc<Policy>>>;
+/// An IAM user as a request sees it: the record, the identity policies evaluation uses, and
+/// the user's policies parsed.
+#[derive(Debug)]
+pub(crate) struct ResolvedUser {
+    pub(crate) record: UserRecord,
+    pub(crate) identity: Identity,
+    policies: Vec<Arc<Policy>>,
+    /// The request keys its policies read, all policies together.
+    keys: Vec<String>,
+}
 
 /// A request's signer.
 #[derive(Debug, Clone)]
@@ -27,91 +41,191 @@ pub(crate) enum Signer {
     Anonymous,
     /// The root user.
     Root,
-    /// An IAM user, with their record as it is now.
-    User(Box<UserRecord>),
+    /// An IAM user, as resolved at the current identity generation.
+    User(Arc<ResolvedUser>),
 }
 
-/// Resolves signers and parses their policies.
+/// A bucket policy parsed, with the stored text it was parsed from (`None`: the text does not
+/// parse).
+type ParsedBucketPolicy = (Arc<str>, Option<Arc<Policy>>);
+
+/// An active access key, resolved.
+struct ResolvedKey {
+    generation: u64,
+    secret: String,
+    user: Arc<ResolvedUser>,
+}
+
+/// Resolves signers, keeping what it resolved (see the module docs).
 pub(crate) struct Identities {
     store: Arc<Store>,
+    secrets: Arc<SecretWrapper>,
     root_access_key: String,
     root: Identity,
-    parsed: Mutex<PolicyCache>,
+    keys: RwLock<HashMap<String, Arc<ResolvedKey>>>,
+    /// Bucket policies parsed, by bucket, with the stored text they were parsed from (the
+    /// store's mirror hands out the same `Arc` until the policy changes).
+    bucket_policies: Mutex<HashMap<String, ParsedBucketPolicy>>,
 }
 
 impl Identities {
-    pub(crate) fn new(store: Arc<Store>, root_access_key: String, owner_id: String) -> Self {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        secrets: Arc<SecretWrapper>,
+        root_access_key: String,
+        owner_id: String,
+    ) -> Self {
         Identities {
             store,
+            secrets,
             root_access_key,
             root: Identity::Root {
                 account: ROOT_ACCOUNT.to_string(),
                 canonical_id: owner_id,
             },
-            parsed: Mutex::new(HashMap::new()),
+            keys: RwLock::new(HashMap::new()),
+            bucket_policies: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Who signed with `access_key` (`None`: unsigned). A key that vanished since its
-    /// signature was checked counts as anonymous.
-    pub(crate) fn signer(&self, access_key: Option<&str>) -> Signer {
-        let Some(access_key) = access_key else {
-            return Signer::Anonymous;
-        };
-        if access_key == self.root_access_key {
-            return Signer::Root;
+    /// The root user's access key id.
+    pub(crate) fn root_access_key(&self) -> &str {
+        &self.root_access_key
+    }
+
+    /// An active IAM access key, resolved: from memory while nothing changed, else from the
+    /// store. `None` for unknown and inactive keys.
+    fn resolve(&self, access_key: &str) -> Option<Arc<ResolvedKey>> {
+        let generation = self.store.identity_generation();
+        if let Some(k) = self.keys.read().unwrap_or_else(|e| e.into_inner()).get(access_key)
+            && k.generation == generation
+        {
+            return Some(k.clone());
         }
-        let user = self
+        let key = self
             .store
             .get_access_key(access_key)
             .ok()
             .flatten()
-            .filter(|k| k.active)
-            .and_then(|k| self.store.get_user(&k.account, &k.user).ok().flatten());
-        match user {
-            Some(u) => Signer::User(Box::new(u)),
-            None => Signer::Anonymous,
+            .filter(|k| k.active)?;
+        let Some(secret) = self.secrets.unwrap(&key.id, &key.wrapped_secret) else {
+            tracing::error!(
+                access_key,
+                "a stored secret does not open with this data folder's wrapping key"
+            );
+            return None;
+        };
+        let record = self.store.get_user(&key.account, &key.user).ok().flatten()?;
+        let policies: Vec<Arc<Policy>> = record
+            .inline_policies
+            .values()
+            .filter_map(|text| match Policy::parse(text, &PolicyKind::Identity) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    tracing::warn!(user = record.name, error = %e, "a stored user policy no longer parses; ignoring it");
+                    None
+                }
+            })
+            .collect();
+        let identity = Identity::User {
+            account: key.account.clone(),
+            canonical_id: self.root_canonical_id().to_string(),
+            name: record.name.clone(),
+            id: record.id.clone(),
+        };
+        let mut keys: Vec<String> = Vec::new();
+        for k in policies.iter().flat_map(|p: &Arc<Policy>| p.keys.iter()) {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        let resolved = Arc::new(ResolvedKey {
+            generation,
+            secret,
+            user: Arc::new(ResolvedUser {
+                record,
+                identity,
+                policies,
+                keys,
+            }),
+        });
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= CACHE_MAX {
+            keys.clear();
+        }
+        keys.insert(access_key.to_string(), resolved.clone());
+        Some(resolved)
+    }
+
+    /// The secret of an active IAM access key (the root key is the key store's own).
+    pub(crate) fn secret(&self, access_key: &str) -> Option<String> {
+        self.resolve(access_key).map(|k| k.secret.clone())
+    }
+
+    fn root_canonical_id(&self) -> &str {
+        match &self.root {
+            Identity::Root { canonical_id, .. } => canonical_id,
+            _ => "",
         }
     }
 
-    /// The identity policies evaluation sees for `signer`.
-    pub(crate) fn identity(&self, signer: &Signer) -> Identity {
-        match signer {
-            Signer::Anonymous => Identity::Anonymous,
-            Signer::Root => self.root.clone(),
-            Signer::User(u) => Identity::User {
-                account: ROOT_ACCOUNT.to_string(),
-                canonical_id: match &self.root {
-                    Identity::Root { canonical_id, .. } => canonical_id.clone(),
-                    _ => String::new(),
-                },
-                name: u.name.clone(),
-                id: u.id.clone(),
+    /// Who signed with `access_key` (`None`: unsigned). A key that vanished or was
+    /// deactivated since its signature was checked counts as anonymous.
+    pub(crate) fn signer(&self, access_key: Option<&str>) -> Signer {
+        match access_key {
+            None => Signer::Anonymous,
+            Some(k) if k == self.root_access_key => Signer::Root,
+            Some(k) => match self.resolve(k) {
+                Some(resolved) => Signer::User(resolved.user.clone()),
+                None => Signer::Anonymous,
             },
         }
     }
 
-    /// `text` parsed as a policy of `kind`, from the cache if it was parsed before. `None`
-    /// when it does not parse (a policy stored under an older, laxer parser): it then grants
-    /// and denies nothing.
-    pub(crate) fn parse(&self, kind: PolicyKind, text: &Arc<str>) -> Option<Arc<Policy>> {
-        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (kind, text.clone());
-        if let Some(p) = parsed.get(&key) {
-            return p.clone();
+    /// The identity policies evaluation sees for `signer`.
+    pub(crate) fn identity<'a>(&'a self, signer: &'a Signer) -> &'a Identity {
+        static ANONYMOUS: Identity = Identity::Anonymous;
+        match signer {
+            Signer::Anonymous => &ANONYMOUS,
+            Signer::Root => &self.root,
+            Signer::User(u) => &u.identity,
         }
-        let policy = match Policy::parse(text, &key.0) {
+    }
+
+    /// `bucket`'s policy parsed, from the cache while the stored text is the same `Arc`.
+    /// `None` when it does not parse (a policy stored under an older, laxer parser): it then
+    /// grants and denies nothing.
+    pub(crate) fn bucket_policy(&self, bucket: &str, text: &Arc<str>) -> Option<Arc<Policy>> {
+        let mut parsed = self.bucket_policies.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((stored, policy)) = parsed.get(bucket)
+            && Arc::ptr_eq(stored, text)
+        {
+            return policy.clone();
+        }
+        let kind = PolicyKind::Bucket {
+            bucket: bucket.to_string(),
+        };
+        let policy = match Policy::parse(text, &kind) {
             Ok(p) => Some(Arc::new(p)),
             Err(e) => {
-                tracing::warn!(error = %e, "a stored policy no longer parses; ignoring it");
+                tracing::warn!(bucket, error = %e, "a stored bucket policy no longer parses; ignoring it");
                 None
             }
         };
         if parsed.len() >= CACHE_MAX {
             parsed.clear();
         }
-        parsed.insert(key, policy.clone());
+        parsed.insert(bucket.to_string(), (text.clone(), policy.clone()));
         policy
+    }
+
+    /// The request keys `signer`'s identity policies read (none for the root user and
+    /// anonymous requests).
+    pub(crate) fn keys_read<'a>(&self, signer: &'a Signer) -> &'a [String] {
+        match signer {
+            Signer::User(u) => &u.keys,
+            _ => &[],
+        }
     }
 
     /// What `signer`'s identity policies say to a request: `None` for the root user (whose
@@ -122,42 +236,50 @@ impl Identities {
         };
         let mut combined = PolicyAnswer {
             denies: false,
-            allows: arca_iam::PrincipalMatch::No,
+            allows: PrincipalMatch::No,
             trace: Vec::new(),
         };
-        for text in user.inline_policies.values() {
-            let text: Arc<str> = Arc::from(text.as_str());
-            if let Some(policy) = self.parse(PolicyKind::Identity, &text) {
-                let answer = policy.evaluate(request);
-                combined.denies |= answer.denies;
-                combined.allows = combined.allows.max(answer.allows);
-                combined.trace.extend(answer.trace);
-            }
+        for policy in &user.policies {
+            let answer = policy.answer(request);
+            combined.denies |= answer.denies;
+            combined.allows = combined.allows.max(answer.allows);
+            combined.trace.extend(answer.trace);
         }
         Some(combined)
     }
 }
 
-/// The condition keys that depend on the signer.
-pub(crate) fn signer_keys(context: &mut ConditionContext, identity: &Identity, signer: &Signer) {
-    match (identity.arn(), identity.account()) {
-        (Some(arn), Some(account)) => {
-            context.set("aws:PrincipalArn", arn);
-            context.set("aws:PrincipalAccount", account);
-            match signer {
-                Signer::User(u) => {
-                    context.set("aws:PrincipalType", "User");
-                    context.set("aws:username", u.name.clone());
-                    context.set("aws:userid", u.id.clone());
-                }
-                _ => {
-                    context.set("aws:PrincipalType", "Account");
-                    context.set("aws:userid", account);
-                }
-            }
+/// The condition keys that depend on the signer (those `wanted`).
+pub(crate) fn signer_keys(
+    context: &mut ConditionContext,
+    identity: &Identity,
+    signer: &Signer,
+    wanted: &dyn Fn(&str) -> bool,
+) {
+    let mut set = |key: &str, value: String| {
+        if wanted(key) {
+            context.set(key, value);
+        }
+    };
+    let Some(account) = identity.account() else {
+        set("aws:PrincipalType", "Anonymous".into());
+        return;
+    };
+    if wanted("aws:PrincipalArn")
+        && let Some(arn) = identity.arn()
+    {
+        set("aws:PrincipalArn", arn);
+    }
+    set("aws:PrincipalAccount", account.to_string());
+    match signer {
+        Signer::User(u) => {
+            set("aws:PrincipalType", "User".into());
+            set("aws:username", u.record.name.clone());
+            set("aws:userid", u.record.id.clone());
         }
         _ => {
-            context.set("aws:PrincipalType", "Anonymous");
+            set("aws:PrincipalType", "Account".into());
+            set("aws:userid", account.to_string());
         }
     }
 }

@@ -306,15 +306,11 @@ pub fn s3_service(
     let secrets = Arc::new(secrets::SecretWrapper::load_or_create(data_dir).map_err(ServerError::Credentials)?);
     let identities = Arc::new(identity::Identities::new(
         store.clone(),
+        secrets.clone(),
         creds.access_key.clone(),
         creds.owner_id.clone(),
     ));
-    builder.set_auth(auth::KeyStore::new(
-        creds.access_key.clone(),
-        creds.secret_key.clone(),
-        store.clone(),
-        secrets.clone(),
-    ));
+    builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
     builder.set_access(access::Access::new(store.clone(), identities.clone()));
     builder.set_route(routes::Routes {
         admin: admin::AdminApi::new(store.clone(), creds.access_key.clone()),

@@ -95,6 +95,17 @@ fn read_user(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<
 type UserChange = Box<dyn FnOnce(&mut UserRecord) -> Result<(), IdentityRefusal> + Send>;
 
 impl Store {
+    /// Changes with every committed change to users and keys (never goes back): what was
+    /// resolved at one generation is current while the generation is the same.
+    pub fn identity_generation(&self) -> u64 {
+        self.identity_generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn identities_changed(&self) {
+        self.identity_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// Creates a user; `EntityAlreadyExists` if the name is taken in the account.
     pub async fn create_user(
         &self,
@@ -102,7 +113,8 @@ impl Store {
         user: UserRecord,
     ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
         let k = user_key(account, &user.name);
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 if txn.get(IAM_USERS, &k)?.is_some() {
                     return Ok(Err(IdentityRefusal::EntityAlreadyExists(format!(
@@ -113,7 +125,9 @@ impl Store {
                 txn.put(IAM_USERS, &k, &encode(&user)?)?;
                 Ok(Ok(user))
             })
-            .await
+            .await;
+        self.identities_changed();
+        outcome
     }
 
     /// The user, if it exists.
@@ -143,7 +157,8 @@ impl Store {
     /// Deletes a user that has no access keys and no inline policies left (IAM's rule).
     pub async fn delete_user(&self, account: &str, name: &str) -> StoreResult<Result<(), IdentityRefusal>> {
         let (account, name) = (account.to_string(), name.to_string());
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let Some(user) = read_user(txn, &account, &name)? else {
                     return Ok(Err(no_user(&name)));
@@ -156,7 +171,9 @@ impl Store {
                 txn.delete(IAM_USERS, &user_key(&account, &name))?;
                 Ok(Ok(()))
             })
-            .await
+            .await;
+        self.identities_changed();
+        outcome
     }
 
     /// Changes a user's record through `change`, which may refuse.
@@ -167,7 +184,8 @@ impl Store {
         change: UserChange,
     ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
         let (account, name) = (account.to_string(), name.to_string());
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let Some(mut user) = read_user(txn, &account, &name)? else {
                     return Ok(Err(no_user(&name)));
@@ -178,7 +196,9 @@ impl Store {
                 txn.put(IAM_USERS, &user_key(&account, &name), &encode(&user)?)?;
                 Ok(Ok(user))
             })
-            .await
+            .await;
+        self.identities_changed();
+        outcome
     }
 
     /// Sets (adds or replaces) an inline policy of a user.
@@ -227,7 +247,8 @@ impl Store {
         &self,
         key: AccessKeyRecord,
     ) -> StoreResult<Result<AccessKeyRecord, IdentityRefusal>> {
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let Some(mut user) = read_user(txn, &key.account, &key.user)? else {
                     return Ok(Err(no_user(&key.user)));
@@ -242,7 +263,9 @@ impl Store {
                 txn.put(IAM_KEYS, key.id.as_bytes(), &encode(&key)?)?;
                 Ok(Ok(key))
             })
-            .await
+            .await;
+        self.identities_changed();
+        outcome
     }
 
     /// An access key by id: the lookup every signed request makes.
@@ -294,7 +317,8 @@ impl Store {
         F: FnOnce(&mut dyn crate::kv::KvWrite, AccessKeyRecord) -> StoreResult<()> + Send + 'static,
     {
         let (account, user, id) = (account.to_string(), user.to_string(), id.to_string());
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let key: Option<AccessKeyRecord> = txn.get(IAM_KEYS, id.as_bytes())?.map(|v| decode(&v)).transpose()?;
                 match key {
@@ -307,7 +331,9 @@ impl Store {
                     )))),
                 }
             })
-            .await
+            .await;
+        self.identities_changed();
+        outcome
     }
 }
 

@@ -106,6 +106,9 @@ pub struct Store {
     /// The access settings of every bucket that has a policy, mirrored likewise (every
     /// request's access check reads them).
     policies: RwLock<HashMap<String, Arc<BucketPolicy>>>,
+    /// Bumped after every committed change to users or keys: the request path caches what
+    /// it resolved from them and compares this to know when to look again.
+    identity_generation: std::sync::atomic::AtomicU64,
     lifecycle_clock: LifecycleClock,
     restore_delays: RestoreDelays,
     intelligent: IntelligentTiering,
@@ -173,6 +176,7 @@ impl Store {
             lifecycles: Default::default(),
             versioned: Default::default(),
             policies: Default::default(),
+            identity_generation: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
             restore_delays: options.restore_delays,
             intelligent: options.intelligent_tiering.clone(),
