@@ -519,6 +519,11 @@ def test_iam_users_keys_and_policies_with_boto3(server, s3, bucket):
     with pytest.raises(ClientError) as e:
         iam.create_user(UserName=name)
     assert code(e.value) == "EntityAlreadyExists"
+    # What Arca does not honour yet is refused, not ignored.
+    with pytest.raises(ClientError) as e:
+        iam.create_user(UserName=name + "-tagged", Tags=[{"Key": "team", "Value": "web"}])
+    assert code(e.value) == "ValidationError"
+    assert name + "-tagged" not in [u["UserName"] for u in iam.list_users()["Users"]]
     assert name in [u["UserName"] for u in iam.list_users()["Users"]]
     key = iam.create_access_key(UserName=name)["AccessKey"]
     assert key["AccessKeyId"].startswith("AKIA") and key["Status"] == "Active"

@@ -73,17 +73,23 @@ pub fn load_or_create(
     };
     if source == CredentialSource::Generated {
         let body = toml::to_string(&creds).map_err(std::io::Error::other)?;
-        let tmp = data_dir.join(format!("{FILE}.tmp"));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(body.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        std::fs::File::open(data_dir)?.sync_all()?;
+        write_secret_file(data_dir, FILE, body.as_bytes())?;
     }
     Ok((creds, source))
+}
+
+/// Writes a file only its owner may read (mode 0600) into `data_dir`, durably and atomically:
+/// a crash leaves the old file or the new one, never half of one.
+pub(crate) fn write_secret_file(data_dir: &Path, name: &str, body: &[u8]) -> std::io::Result<()> {
+    let tmp = data_dir.join(format!("{name}.tmp"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(body)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, data_dir.join(name))?;
+    std::fs::File::open(data_dir)?.sync_all()
 }

@@ -170,6 +170,20 @@ fn xml(status: StatusCode, body: String) -> S3Response<Body> {
     resp
 }
 
+/// The parameters Arca honours for each action it serves (`None`: not an action it serves).
+fn accepted_parameters(action: &str) -> Option<&'static [&'static str]> {
+    Some(match action {
+        "CreateUser" => &["UserName", "Path"],
+        "GetUser" | "DeleteUser" | "CreateAccessKey" | "ListAccessKeys" | "ListUserPolicies" => &["UserName"],
+        "ListUsers" => &[],
+        "UpdateAccessKey" => &["UserName", "AccessKeyId", "Status"],
+        "DeleteAccessKey" => &["UserName", "AccessKeyId"],
+        "PutUserPolicy" => &["UserName", "PolicyName", "PolicyDocument"],
+        "GetUserPolicy" | "DeleteUserPolicy" => &["UserName", "PolicyName"],
+        _ => return None,
+    })
+}
+
 /// Whether a request is signed for the `iam` service (its credential scope says so).
 fn signed_for_iam(headers: &HeaderMap) -> bool {
     headers
@@ -221,6 +235,17 @@ impl IamApi {
         action: &str,
         f: &HashMap<String, String>,
     ) -> Result<Option<String>, IamError> {
+        // A parameter Arca does not honour yet (tags, permissions boundaries, paging) is
+        // refused, never accepted and ignored.
+        if let Some(accepted) = accepted_parameters(action)
+            && let Some(other) = f
+                .keys()
+                .find(|k| !matches!(k.as_str(), "Action" | "Version") && !accepted.contains(&k.as_str()))
+        {
+            return Err(IamError::validation(format!(
+                "The parameter {other} of {action} is not supported by Arca"
+            )));
+        }
         let field = |name: &str| f.get(name).map(String::as_str).unwrap_or("");
         // The user an action is about: the named one, or (for an IAM user) themselves.
         let target = match (f.get("UserName"), signer) {
@@ -454,6 +479,27 @@ mod tests {
         let f = form(b"Action=PutUserPolicy&PolicyDocument=%7B%22a%22%3A+1%7D&UserName=alice");
         assert_eq!(f["PolicyDocument"], "{\"a\": 1}");
         assert_eq!(f["UserName"], "alice");
+    }
+
+    #[test]
+    fn every_action_served_lists_its_parameters() {
+        for action in [
+            "CreateUser",
+            "GetUser",
+            "ListUsers",
+            "DeleteUser",
+            "CreateAccessKey",
+            "ListAccessKeys",
+            "UpdateAccessKey",
+            "DeleteAccessKey",
+            "PutUserPolicy",
+            "GetUserPolicy",
+            "DeleteUserPolicy",
+            "ListUserPolicies",
+        ] {
+            assert!(accepted_parameters(action).is_some(), "{action}");
+        }
+        assert!(accepted_parameters("CreateRole").is_none());
     }
 
     #[test]

@@ -7,8 +7,6 @@
 //! access key id is the associated data, so a wrapped secret moved under another key id does
 //! not open.
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
@@ -34,17 +32,7 @@ impl SecretWrapper {
                 random
                     .fill(&mut fresh)
                     .map_err(|_| std::io::Error::other("no system randomness"))?;
-                let tmp = data_dir.join(format!("{FILE}.tmp"));
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .mode(0o600)
-                    .open(&tmp)?;
-                f.write_all(hex::encode(fresh).as_bytes())?;
-                f.sync_all()?;
-                std::fs::rename(&tmp, &path)?;
-                std::fs::File::open(data_dir)?.sync_all()?;
+                crate::credentials::write_secret_file(data_dir, FILE, hex::encode(fresh).as_bytes())?;
                 fresh.to_vec()
             }
             Err(e) => return Err(e),
