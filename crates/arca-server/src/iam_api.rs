@@ -448,10 +448,24 @@ impl S3Route for IamApi {
 
     async fn call(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
         let request_id = crate::request_id::new_request_id();
+        let declared = req
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
         let body = match req.input.store_all_limited(MAX_FORM).await {
             Ok(b) => b,
             Err(_) => {
-                let e = IamError::validation("The request body is too large.");
+                // Too large, or (with `x-amz-content-sha256`) not the body that was signed.
+                let e = if declared.is_none_or(|n| n > MAX_FORM) {
+                    IamError::validation("The request body is too large.")
+                } else {
+                    IamError::new(
+                        "SignatureDoesNotMatch",
+                        StatusCode::FORBIDDEN,
+                        "The request signature we calculated does not match the signature you provided.",
+                    )
+                };
                 return Ok(error_response(&e, &request_id));
             }
         };

@@ -11,6 +11,7 @@ mod harness;
 mod admin;
 mod bodies;
 mod fuzz;
+mod iam;
 mod leaks;
 mod post;
 mod raw;

@@ -480,3 +480,62 @@ async fn lifecycle_transitions_survive_kill_9() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// Users, keys, inline policies and bucket policies are committed like any write: a `kill -9`
+/// right after they are acknowledged loses none of them, and the key's secret still opens
+/// (the wrapping key file is durable too).
+#[tokio::test]
+async fn identities_and_policies_survive_kill_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut s = TestServer::start_on(&data, &[]);
+    let c = s.client();
+    make_bucket(&c, "kept").await;
+    c.put_object()
+        .bucket("kept")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let iam = |form: &str| {
+        let sign = Sign {
+            service: "iam",
+            ..Default::default()
+        };
+        signed("POST", &s.url("/"), &[], form.as_bytes(), sign)
+    };
+    assert_eq!(send(iam("Action=CreateUser&UserName=dora")).await.0, 200);
+    let (status, _, created) = send(iam("Action=CreateAccessKey&UserName=dora")).await;
+    assert_eq!(status, 200, "{created}");
+    let policy = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Akept%2F*%22%7D%7D";
+    let (status, _, body) = send(iam(&format!(
+        "Action=PutUserPolicy&UserName=dora&PolicyName=read&PolicyDocument={policy}"
+    )))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::kept/*"}]}"#;
+    c.put_bucket_policy().bucket("kept").policy(deny).send().await.unwrap();
+    s.kill9();
+
+    let s = TestServer::start_on(&data, &[]);
+    let field = |name: &str| {
+        let start = created.find(&format!("<{name}>")).unwrap() + name.len() + 2;
+        created[start..].split('<').next().unwrap().to_string()
+    };
+    let dora = client_with(&s.endpoint, &field("AccessKeyId"), &field("SecretAccessKey"));
+    assert_eq!(
+        get_bytes(&dora, "kept", "k").await,
+        b"v",
+        "the key and its policy survived"
+    );
+    let e = s
+        .client()
+        .delete_object()
+        .bucket("kept")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied", "the bucket policy survived");
+}

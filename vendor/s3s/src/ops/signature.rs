@@ -30,6 +30,9 @@ use tracing::debug;
 
 /// Maximum allowed size for STS request body (8KB should be enough for operations like `AssumeRole`)
 const MAX_STS_BODY_SIZE: usize = 8192;
+// ARCA PATCH: an IAM form body holds a policy document (6,144 characters, up to three times
+// that once URL-encoded): IAM bodies may be this large before their hash is checked.
+const MAX_IAM_BODY_SIZE: usize = 64 * 1024;
 
 fn extract_amz_content_sha256<'a>(hs: &'_ OrderedHeaders<'a>) -> S3Result<Option<AmzContentSha256<'a>>> {
     let Some(val) = hs.get_unique(crate::header::X_AMZ_CONTENT_SHA256) else { return Ok(None) };
@@ -626,7 +629,7 @@ impl SignatureContext<'_> {
                     // Read the body (it's small for STS requests like AssumeRole)
                     let body_bytes = self
                         .req_body
-                        .store_all_limited(MAX_STS_BODY_SIZE)
+                        .store_all_limited(if service == "iam" { MAX_IAM_BODY_SIZE } else { MAX_STS_BODY_SIZE })
                         .await
                         .map_err(|e| invalid_request!("failed to read STS request body: {}", e))?;
 
