@@ -168,10 +168,16 @@ pub fn s3_actions() -> impl Iterator<Item = (&'static str, ResourceKind)> {
 
 /// The ARN of a bucket or of an object in it.
 pub fn s3_resource_arn(bucket: &str, key: Option<&str>) -> String {
-    match key {
-        Some(k) => format!("arn:aws:s3:::{bucket}/{k}"),
-        None => format!("arn:aws:s3:::{bucket}"),
+    // Built by hand: `format!` costs several times as much, on every request.
+    const PREFIX: &str = "arn:aws:s3:::";
+    let mut arn = String::with_capacity(PREFIX.len() + bucket.len() + key.map_or(0, |k| k.len() + 1));
+    arn.push_str(PREFIX);
+    arn.push_str(bucket);
+    if let Some(k) = key {
+        arn.push('/');
+        arn.push_str(k);
     }
+    arn
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! - `ForAnyValue:` is true if some request value matches (false without values);
 //!   `ForAllValues:` if every request value matches (true without values).
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -25,7 +26,9 @@ use crate::wildcard;
 /// would lowercase its key first.
 #[derive(Debug, Clone, Default)]
 pub struct ConditionContext {
-    values: Vec<(String, Vec<String>)>,
+    // Keys are mostly the static names of [`RequestKey`](crate::RequestKey)s: borrowed, not
+    // copied, on the request path.
+    values: Vec<(Cow<'static, str>, Vec<String>)>,
 }
 
 impl ConditionContext {
@@ -35,15 +38,16 @@ impl ConditionContext {
     }
 
     /// Sets `key` to one value.
-    pub fn set(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+    pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) -> &mut Self {
         self.set_many(key, vec![value.into()])
     }
 
     /// Sets `key` to several values.
-    pub fn set_many(&mut self, key: &str, values: Vec<String>) -> &mut Self {
-        match self.values.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+    pub fn set_many(&mut self, key: impl Into<Cow<'static, str>>, values: Vec<String>) -> &mut Self {
+        let key = key.into();
+        match self.values.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
             Some(entry) => entry.1 = values,
-            None => self.values.push((key.to_string(), values)),
+            None => self.values.push((key, values)),
         }
         self
     }
@@ -58,7 +62,7 @@ impl ConditionContext {
 
     /// Every key and its values (for explanations).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.values.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.values.iter().map(|(k, v)| (k.as_ref(), v.as_slice()))
     }
 }
 
@@ -371,7 +375,7 @@ mod tests {
     fn ctx(pairs: &[(&str, &str)]) -> ConditionContext {
         let mut c = ConditionContext::new();
         for (k, v) in pairs {
-            c.set(k, *v);
+            c.set(k.to_string(), *v);
         }
         c
     }

@@ -63,19 +63,10 @@ impl Policy {
     /// Evaluates the policy for `request`, with the trace of every statement (for
     /// explanations).
     pub fn evaluate(&self, request: &Request<'_>) -> PolicyAnswer {
-        self.answer_with(request, true)
-    }
-
-    /// Evaluates the policy for `request` without a trace: what the request path asks.
-    pub fn answer(&self, request: &Request<'_>) -> PolicyAnswer {
-        self.answer_with(request, false)
-    }
-
-    fn answer_with(&self, request: &Request<'_>, trace: bool) -> PolicyAnswer {
         let mut answer = PolicyAnswer {
             denies: false,
             allows: PrincipalMatch::No,
-            trace: Vec::with_capacity(if trace { self.statements.len() } else { 0 }),
+            trace: Vec::with_capacity(self.statements.len()),
         };
         for (index, statement) in self.statements.iter().enumerate() {
             let outcome = statement.applies(request, self.variables);
@@ -85,13 +76,38 @@ impl Policy {
                     Effect::Allow => answer.allows = answer.allows.max(named),
                 }
             }
-            if trace {
-                answer.trace.push(StatementTrace {
-                    index,
-                    sid: statement.sid.clone(),
-                    effect: statement.effect,
-                    outcome,
-                });
+            answer.trace.push(StatementTrace {
+                index,
+                sid: statement.sid.clone(),
+                effect: statement.effect,
+                outcome,
+            });
+        }
+        answer
+    }
+
+    /// Evaluates the policy for `request` without a trace: what the request path asks. Only
+    /// the statements the index says can apply are looked at; the answer is the same.
+    pub fn answer(&self, request: &Request<'_>) -> PolicyAnswer {
+        let mut answer = PolicyAnswer {
+            denies: false,
+            allows: PrincipalMatch::No,
+            trace: Vec::new(),
+        };
+        // The index has checked the action when it knows it; else each statement does.
+        let known_action = self.index.action_slot(request.action);
+        for index in self.index.candidates(request.identity, known_action) {
+            let statement = &self.statements[index];
+            let named = statement.names_principal(request.identity);
+            let applies = named != PrincipalMatch::No
+                && (known_action.is_some()
+                    || names(&statement.actions, |a| wildcard::matches_ignore_case(a, request.action)))
+                && statement.holds_for(request, self.variables).is_ok();
+            if applies {
+                match statement.effect {
+                    Effect::Deny => answer.denies = true,
+                    Effect::Allow => answer.allows = answer.allows.max(named),
+                }
             }
         }
         answer
@@ -100,24 +116,37 @@ impl Policy {
 
 impl Statement {
     fn applies(&self, request: &Request<'_>, variables: bool) -> Result<PrincipalMatch, Miss> {
-        let named = match &self.principal {
-            None => PrincipalMatch::Direct,
-            Some((false, p)) => p.matches(request.identity),
-            // NotPrincipal: everyone the element does not name, directly.
-            Some((true, p)) => match p.matches(request.identity) {
-                PrincipalMatch::No => PrincipalMatch::Direct,
-                _ => PrincipalMatch::No,
-            },
-        };
+        let named = self.names_principal(request.identity);
         if named == PrincipalMatch::No {
             return Err(Miss::Principal);
         }
         if !names(&self.actions, |a| wildcard::matches_ignore_case(a, request.action)) {
             return Err(Miss::Action);
         }
+        self.holds_for(request, variables)?;
+        Ok(named)
+    }
+
+    /// How the statement's `Principal` names `who` (identity policies name everyone).
+    fn names_principal(&self, who: &Identity) -> PrincipalMatch {
+        match &self.principal {
+            None => PrincipalMatch::Direct,
+            Some((false, p)) => p.matches(who),
+            // NotPrincipal: everyone the element does not name, directly.
+            Some((true, p)) => match p.matches(who) {
+                PrincipalMatch::No => PrincipalMatch::Direct,
+                _ => PrincipalMatch::No,
+            },
+        }
+    }
+
+    /// Whether the statement's `Resource` names the request's resource and its conditions
+    /// hold: the rest of [`applies`](Self::applies), once principal and action are known.
+    fn holds_for(&self, request: &Request<'_>, variables: bool) -> Result<(), Miss> {
         let lookup = |k: &str| request.context.get(k).and_then(|v| v.first()).cloned();
         let resource_named = |pattern: &str| {
-            if variables && pattern.contains("${") {
+            // A byte search first: most patterns have no `$` at all.
+            if variables && pattern.contains('$') && pattern.contains("${") {
                 substitute(pattern, &lookup).is_some_and(|p| resource_matches(&p, request.resource))
             } else {
                 resource_matches(pattern, request.resource)
@@ -131,7 +160,7 @@ impl Statement {
                 return Err(Miss::Condition(i));
             }
         }
-        Ok(named)
+        Ok(())
     }
 }
 

@@ -9,8 +9,10 @@
 //! | [`condition`] | condition operators and the request's condition keys |
 //! | [`principal`] | identities, and how a `Principal` element names them |
 //! | [`evaluate`] | one policy's answer to one request, statement by statement |
+//! | `index` | which statements can apply to a principal and an action, built with the policy |
 //! | [`public`] | whether a bucket policy is public, as Block Public Access defines it |
 //! | [`actions`] | each S3 operation's action name and resource kind |
+//! | [`keys`] | the request keys Arca gathers, as a set a policy reads |
 //! | [`variables`] | `${aws:username}` and the other policy variables |
 //! | [`wildcard`] | the `*` / `?` glob of policy documents |
 //! | [`error`] | why a document was refused, in AWS's words |
@@ -19,6 +21,8 @@ pub mod actions;
 pub mod condition;
 pub mod error;
 pub mod evaluate;
+mod index;
+pub mod keys;
 pub mod policy;
 pub mod principal;
 pub mod public;
@@ -29,5 +33,6 @@ pub use actions::{ResourceKind, s3_action, s3_resource_arn};
 pub use condition::ConditionContext;
 pub use error::PolicyError;
 pub use evaluate::{Miss, PolicyAnswer, Request, StatementTrace};
+pub use keys::{KeySet, RequestKey};
 pub use policy::{Effect, Policy, PolicyKind};
 pub use principal::{Identity, PrincipalMatch, Principals};

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 use crate::actions::{ResourceKind, s3_actions};
 use crate::condition::{Condition, Operator};
 use crate::error::PolicyError;
+use crate::index::StatementIndex;
+use crate::keys::KeySet;
 use crate::principal::Principals;
 use crate::wildcard;
 
@@ -75,6 +77,10 @@ pub struct Policy {
     /// Every request key the policy reads (condition keys, and the variables of its
     /// resources and values), lowercased: a request need not gather the others.
     pub keys: Vec<String>,
+    /// Those of [`keys`](Self::keys) a request can have, as a set.
+    pub reads: KeySet,
+    /// Which statements can apply to which principals and actions.
+    pub(crate) index: StatementIndex,
 }
 
 /// Bucket policies: 20 KB, as S3 allows.
@@ -125,11 +131,15 @@ impl Policy {
             return Err(PolicyError::Missing("Statement"));
         }
         let keys = referenced_keys(&statements, variables);
+        let index = StatementIndex::new(&statements);
+        let reads = KeySet::of(keys.iter().map(String::as_str));
         Ok(Policy {
             variables,
             id,
             statements,
             keys,
+            reads,
+            index,
         })
     }
 }

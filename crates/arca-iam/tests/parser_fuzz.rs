@@ -68,3 +68,73 @@ proptest! {
         let _ = Policy::parse(&text, &PolicyKind::Bucket { bucket: "b".into() });
     }
 }
+
+/// Statements of every shape the index sorts by: principals named directly, through their
+/// account, by canonical id, as roles, negated and as everyone; actions named exactly, by
+/// wildcard and negated.
+const STATEMENTS: &[&str] = &[
+    r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:Put*","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/team/bob"},"Action":"s3:GetObject*","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":["s3:ListBucket","s3:GetObject"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/r"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":{"CanonicalUser":"c1"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"NotAction":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":["444455556666","arn:aws:iam::111122223333:user/carol"]},"NotAction":["s3:Delete*"],"Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":"*","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b","Condition":{"StringLike":{"s3:prefix":"public/*"}}}"#,
+];
+
+fn identities() -> Vec<Identity> {
+    let user = |account: &str, canonical: &str, name: &str| Identity::User {
+        account: account.into(),
+        canonical_id: canonical.into(),
+        name: name.into(),
+        id: format!("AIDA{name}"),
+    };
+    vec![
+        Identity::Anonymous,
+        Identity::Root {
+            account: "111122223333".into(),
+            canonical_id: "c1".into(),
+        },
+        Identity::Root {
+            account: "444455556666".into(),
+            canonical_id: "c2".into(),
+        },
+        user("111122223333", "c1", "alice"),
+        user("111122223333", "c1", "bob"),
+        user("111122223333", "c1", "carol"),
+        user("444455556666", "c2", "alice"),
+    ]
+}
+
+proptest! {
+    /// The request path's evaluation (through the statement index) answers what the full scan
+    /// answers.
+    #[test]
+    fn the_indexed_answer_is_the_full_answer(
+        picks in prop::collection::vec(0..STATEMENTS.len(), 1..12),
+        who in 0..7usize,
+        action in prop::sample::select(vec![
+            "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
+            "s3:ListBucket", "s3:getobject", "s3:NoSuchAction",
+        ]),
+        resource in prop::sample::select(vec!["arn:aws:s3:::b/k", "arn:aws:s3:::b", "arn:aws:s3:::other/k"]),
+        prefix in prop::option::of(prop::sample::select(vec!["public/x", "private/x"])),
+    ) {
+        let statements: Vec<&str> = picks.iter().map(|&i| STATEMENTS[i]).collect();
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+        let policy = Policy::parse(&text, &PolicyKind::Bucket { bucket: "b".into() }).unwrap();
+        let mut cx = ConditionContext::new();
+        if let Some(p) = prefix {
+            cx.set("s3:prefix", p);
+        }
+        let identity = &identities()[who];
+        let request = Request { identity, action, resource, context: &cx };
+        let full = policy.evaluate(&request);
+        let indexed = policy.answer(&request);
+        prop_assert_eq!((full.denies, full.allows), (indexed.denies, indexed.allows));
+    }
+}

@@ -22,7 +22,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use arca_iam::{ConditionContext, PrincipalMatch, Request, ResourceKind};
+use arca_iam::{ConditionContext, KeySet, PrincipalMatch, Request, RequestKey, ResourceKind};
 use arca_s3::aws_error::AwsError;
 use arca_store::{Store, StoreError};
 use http::{HeaderMap, HeaderName, Uri};
@@ -77,16 +77,12 @@ impl Access {
             _ => None,
         };
         // Gather only the request keys the policies at hand read.
-        let user_keys = self.identities.keys_read(signer);
-        let wanted = |key: &str| {
-            policy
-                .iter()
-                .flat_map(|p| p.keys.iter())
-                .chain(user_keys)
-                .any(|k| k.eq_ignore_ascii_case(key))
-        };
-        let mut context = condition_context(asked.headers, asked.uri, asked.client, signer, &wanted);
-        signer_keys(&mut context, identity, signer, &wanted);
+        let reads = policy
+            .as_ref()
+            .map_or(KeySet::default(), |p| p.reads)
+            .union(self.identities.keys_read(signer));
+        let mut context = condition_context(asked.headers, asked.uri, asked.client, signer, reads);
+        signer_keys(&mut context, identity, signer, reads);
         let request = Request {
             identity,
             action: asked.action,
@@ -185,67 +181,67 @@ fn denied() -> s3s::S3Error {
     AwsError::AccessDenied.error()
 }
 
-/// The condition keys a policy may test, from the request as it arrived.
+/// The condition keys a policy may test (those it `reads`), from the request as it arrived.
 fn condition_context(
     headers: &HeaderMap,
     uri: &Uri,
     client: Option<Client>,
     signer: &Signer,
-    wanted: &dyn Fn(&str) -> bool,
+    reads: KeySet,
 ) -> ConditionContext {
     let mut c = ConditionContext::new();
+    // Values are made only for the keys read.
+    let mut set = |key: RequestKey, value: &dyn Fn() -> String| {
+        if reads.contains(key) {
+            c.set(key.name(), value());
+        }
+    };
     if let Some(client) = client {
-        if wanted("aws:SourceIp") {
-            c.set("aws:SourceIp", client.ip.to_string());
-        }
-        if wanted("aws:SecureTransport") {
-            c.set("aws:SecureTransport", client.secure.to_string());
-        }
+        set(RequestKey::SourceIp, &|| client.ip.to_string());
+        set(RequestKey::SecureTransport, &|| client.secure.to_string());
     }
-    let now = time::OffsetDateTime::now_utc();
-    if wanted("aws:CurrentTime")
-        && let Ok(t) = now.format(&time::format_description::well_known::Rfc3339)
-    {
-        c.set("aws:CurrentTime", t);
-    }
-    if wanted("aws:EpochTime") {
-        c.set("aws:EpochTime", now.unix_timestamp().to_string());
+    if reads.contains(RequestKey::CurrentTime) || reads.contains(RequestKey::EpochTime) {
+        let now = time::OffsetDateTime::now_utc();
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
+        set(RequestKey::CurrentTime, &|| now.format(rfc3339).unwrap_or_default());
+        set(RequestKey::EpochTime, &|| now.unix_timestamp().to_string());
     }
     for (key, header) in [
-        ("aws:UserAgent", "user-agent"),
-        ("aws:Referer", "referer"),
-        ("s3:x-amz-acl", "x-amz-acl"),
-        ("s3:x-amz-server-side-encryption", "x-amz-server-side-encryption"),
-        ("s3:x-amz-content-sha256", "x-amz-content-sha256"),
-        ("s3:x-amz-storage-class", "x-amz-storage-class"),
+        (RequestKey::UserAgent, http::header::USER_AGENT),
+        (RequestKey::Referer, http::header::REFERER),
+        (RequestKey::Acl, ACL),
+        (RequestKey::ServerSideEncryption, SERVER_SIDE_ENCRYPTION),
+        (RequestKey::ContentSha256, CONTENT_SHA256),
+        (RequestKey::StorageClass, STORAGE_CLASS),
     ] {
-        if wanted(key)
+        if reads.contains(key)
             && let Some(v) = headers.get(header).and_then(|v| v.to_str().ok())
         {
-            c.set(key, v);
+            set(key, &|| v.to_string());
         }
     }
     let query = uri.query().unwrap_or("");
-    if !matches!(signer, Signer::Anonymous) && wanted("s3:authType") {
+    if !matches!(signer, Signer::Anonymous) {
         let presigned = query.contains("X-Amz-Signature=") || query.contains("Signature=");
-        c.set(
-            "s3:authType",
-            if presigned { "REST-QUERY-STRING" } else { "REST-HEADER" },
-        );
+        let how = if presigned { "REST-QUERY-STRING" } else { "REST-HEADER" };
+        set(RequestKey::AuthType, &|| how.to_string());
     }
-    for pair in query.split('&') {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = match name {
-            "prefix" => "s3:prefix",
-            "delimiter" => "s3:delimiter",
-            "max-keys" => "s3:max-keys",
-            _ => continue,
-        };
-        if !wanted(key) {
-            continue;
+    let listing = [RequestKey::Prefix, RequestKey::Delimiter, RequestKey::MaxKeys];
+    if listing.iter().any(|k| reads.contains(*k)) {
+        for pair in query.split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = match name {
+                "prefix" => RequestKey::Prefix,
+                "delimiter" => RequestKey::Delimiter,
+                "max-keys" => RequestKey::MaxKeys,
+                _ => continue,
+            };
+            set(key, &|| {
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            });
         }
-        let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-        c.set(key, value.into_owned());
     }
     c
 }
@@ -266,6 +262,10 @@ fn signed_for_another_service(cx: &S3AccessContext<'_>) -> bool {
 const EXPECTED_OWNER: HeaderName = HeaderName::from_static("x-amz-expected-bucket-owner");
 const SOURCE_EXPECTED_OWNER: HeaderName = HeaderName::from_static("x-amz-source-expected-bucket-owner");
 const COPY_SOURCE: HeaderName = HeaderName::from_static("x-amz-copy-source");
+const ACL: HeaderName = HeaderName::from_static("x-amz-acl");
+const SERVER_SIDE_ENCRYPTION: HeaderName = HeaderName::from_static("x-amz-server-side-encryption");
+const CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+const STORAGE_CLASS: HeaderName = HeaderName::from_static("x-amz-storage-class");
 
 fn header<'a>(cx: &'a S3AccessContext<'_>, name: &HeaderName) -> Option<&'a str> {
     cx.headers().get(name).and_then(|v| v.to_str().ok())

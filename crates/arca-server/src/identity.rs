@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use arca_iam::{ConditionContext, Identity, Policy, PolicyAnswer, PolicyKind, PrincipalMatch, Request};
+use arca_iam::{
+    ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, PrincipalMatch, Request, RequestKey,
+};
 use arca_store::{Store, UserRecord};
 
 use crate::secrets::SecretWrapper;
@@ -31,7 +33,7 @@ pub(crate) struct ResolvedUser {
     pub(crate) identity: Identity,
     policies: Vec<Arc<Policy>>,
     /// The request keys its policies read, all policies together.
-    keys: Vec<String>,
+    reads: KeySet,
 }
 
 /// A request's signer.
@@ -116,29 +118,14 @@ impl Identities {
             return None;
         };
         let record = self.store.get_user(&key.account, &key.user).ok().flatten()?;
-        let policies: Vec<Arc<Policy>> = record
-            .inline_policies
-            .values()
-            .filter_map(|text| match Policy::parse(text, &PolicyKind::Identity) {
-                Ok(p) => Some(Arc::new(p)),
-                Err(e) => {
-                    tracing::warn!(user = record.name, error = %e, "a stored user policy no longer parses; ignoring it");
-                    None
-                }
-            })
-            .collect();
+        let policies = self.identity_policies(&key.account, &record);
         let identity = Identity::User {
             account: key.account.clone(),
             canonical_id: self.root_canonical_id().to_string(),
             name: record.name.clone(),
             id: record.id.clone(),
         };
-        let mut keys: Vec<String> = Vec::new();
-        for k in policies.iter().flat_map(|p: &Arc<Policy>| p.keys.iter()) {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
+        let reads = policies.iter().fold(KeySet::default(), |set, p| set.union(p.reads));
         let resolved = Arc::new(ResolvedKey {
             generation,
             secret,
@@ -146,7 +133,7 @@ impl Identities {
                 record,
                 identity,
                 policies,
-                keys,
+                reads,
             }),
         });
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
@@ -155,6 +142,49 @@ impl Identities {
         }
         keys.insert(access_key.to_string(), resolved.clone());
         Some(resolved)
+    }
+
+    /// Every identity policy of a user, parsed: its inline policies, the default versions of
+    /// the managed policies attached to it, and the same of each of its groups. A document
+    /// that no longer parses (stored under an older, laxer parser) is left out and logged.
+    fn identity_policies(&self, account: &str, user: &UserRecord) -> Vec<Arc<Policy>> {
+        let mut texts: Vec<(String, String)> = Vec::new();
+        let managed = |names: &[String], texts: &mut Vec<(String, String)>| {
+            for name in names {
+                match self.store.get_policy(account, name) {
+                    Ok(Some(p)) => {
+                        if let Some(doc) = p.default_document() {
+                            texts.push((format!("managed policy {name}"), doc.to_string()));
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(policy = name, error = %e, "reading a managed policy failed"),
+                }
+            }
+        };
+        for (name, text) in &user.inline_policies {
+            texts.push((format!("user policy {name}"), text.clone()));
+        }
+        managed(&user.attached_policies, &mut texts);
+        for group in &user.groups {
+            let Ok(Some(g)) = self.store.get_group(account, group) else {
+                continue;
+            };
+            for (name, text) in &g.inline_policies {
+                texts.push((format!("group {group} policy {name}"), text.clone()));
+            }
+            managed(&g.attached_policies, &mut texts);
+        }
+        texts
+            .into_iter()
+            .filter_map(|(what, text)| match Policy::parse(&text, &PolicyKind::Identity) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    tracing::warn!(user = user.name, policy = what, error = %e, "a stored policy no longer parses; ignoring it");
+                    None
+                }
+            })
+            .collect()
     }
 
     /// The secret of an active IAM access key (the root key is the key store's own).
@@ -221,10 +251,10 @@ impl Identities {
 
     /// The request keys `signer`'s identity policies read (none for the root user and
     /// anonymous requests).
-    pub(crate) fn keys_read<'a>(&self, signer: &'a Signer) -> &'a [String] {
+    pub(crate) fn keys_read(&self, signer: &Signer) -> KeySet {
         match signer {
-            Signer::User(u) => &u.keys,
-            _ => &[],
+            Signer::User(u) => u.reads,
+            _ => KeySet::default(),
         }
     }
 
@@ -249,37 +279,30 @@ impl Identities {
     }
 }
 
-/// The condition keys that depend on the signer (those `wanted`).
-pub(crate) fn signer_keys(
-    context: &mut ConditionContext,
-    identity: &Identity,
-    signer: &Signer,
-    wanted: &dyn Fn(&str) -> bool,
-) {
-    let mut set = |key: &str, value: String| {
-        if wanted(key) {
-            context.set(key, value);
+/// The condition keys that depend on the signer (those the policies `reads`).
+pub(crate) fn signer_keys(context: &mut ConditionContext, identity: &Identity, signer: &Signer, reads: KeySet) {
+    let mut set = |key: RequestKey, value: &dyn Fn() -> String| {
+        if reads.contains(key) {
+            context.set(key.name(), value());
         }
     };
     let Some(account) = identity.account() else {
-        set("aws:PrincipalType", "Anonymous".into());
+        set(RequestKey::PrincipalType, &|| "Anonymous".into());
         return;
     };
-    if wanted("aws:PrincipalArn")
-        && let Some(arn) = identity.arn()
-    {
-        set("aws:PrincipalArn", arn);
+    if let Some(arn) = identity.arn().filter(|_| reads.contains(RequestKey::PrincipalArn)) {
+        set(RequestKey::PrincipalArn, &|| arn.clone());
     }
-    set("aws:PrincipalAccount", account.to_string());
+    set(RequestKey::PrincipalAccount, &|| account.to_string());
     match signer {
         Signer::User(u) => {
-            set("aws:PrincipalType", "User".into());
-            set("aws:username", u.record.name.clone());
-            set("aws:userid", u.record.id.clone());
+            set(RequestKey::PrincipalType, &|| "User".into());
+            set(RequestKey::Username, &|| u.record.name.clone());
+            set(RequestKey::Userid, &|| u.record.id.clone());
         }
         _ => {
-            set("aws:PrincipalType", "Account".into());
-            set("aws:userid", account.to_string());
+            set(RequestKey::PrincipalType, &|| "Account".into());
+            set(RequestKey::Userid, &|| account.to_string());
         }
     }
 }

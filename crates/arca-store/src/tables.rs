@@ -57,6 +57,10 @@ pub const TIERS: Table = Table("tiers");
 pub const IAM_USERS: Table = Table("iam_users");
 /// IAM access keys, by id.
 pub const IAM_KEYS: Table = Table("iam_keys");
+/// IAM groups, by `account \0 name`.
+pub const IAM_GROUPS: Table = Table("iam_groups");
+/// IAM managed policies, by `account \0 name`.
+pub const IAM_POLICIES: Table = Table("iam_policies");
 
 /// `bucket \0 key`.
 pub fn object_key(bucket: &str, key: &str) -> Vec<u8> {

@@ -35,6 +35,12 @@ pub struct UserRecord {
     pub access_keys: Vec<String>,
     /// Inline policies by name, as written.
     pub inline_policies: BTreeMap<String, String>,
+    /// The groups it is in, in the order it joined them (see `iam_groups.rs`).
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// The names of the account's managed policies attached to it.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
 }
 
 /// An access key.
@@ -72,8 +78,8 @@ pub enum IdentityRefusal {
     LimitExceeded(String),
 }
 
-/// `account \0 name`.
-fn user_key(account: &str, name: &str) -> Vec<u8> {
+/// `account \0 name`: the key of users, groups and managed policies.
+pub(crate) fn user_key(account: &str, name: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(account.len() + 1 + name.len());
     k.extend_from_slice(account.as_bytes());
     k.push(0);
@@ -81,11 +87,11 @@ fn user_key(account: &str, name: &str) -> Vec<u8> {
     k
 }
 
-fn no_user(name: &str) -> IdentityRefusal {
+pub(crate) fn no_user(name: &str) -> IdentityRefusal {
     IdentityRefusal::NoSuchEntity(format!("The user with name {name} cannot be found."))
 }
 
-fn read_user(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<UserRecord>> {
+pub(crate) fn read_user(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<UserRecord>> {
     txn.get(IAM_USERS, &user_key(account, name))?
         .map(|v| decode(&v))
         .transpose()
@@ -101,7 +107,7 @@ impl Store {
         self.identity_generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    fn identities_changed(&self) {
+    pub(crate) fn identities_changed(&self) {
         self.identity_generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
@@ -163,9 +169,17 @@ impl Store {
                 let Some(user) = read_user(txn, &account, &name)? else {
                     return Ok(Err(no_user(&name)));
                 };
-                if !user.access_keys.is_empty() || !user.inline_policies.is_empty() {
+                if !user.access_keys.is_empty()
+                    || !user.inline_policies.is_empty()
+                    || !user.attached_policies.is_empty()
+                {
                     return Ok(Err(IdentityRefusal::DeleteConflict(
                         "Cannot delete entity, must delete access keys and policies first.".into(),
+                    )));
+                }
+                if !user.groups.is_empty() {
+                    return Ok(Err(IdentityRefusal::DeleteConflict(
+                        "Cannot delete entity, must remove user from all groups first.".into(),
                     )));
                 }
                 txn.delete(IAM_USERS, &user_key(&account, &name))?;
@@ -349,6 +363,8 @@ mod tests {
             created_ms: 0,
             access_keys: Vec::new(),
             inline_policies: BTreeMap::new(),
+            groups: Vec::new(),
+            attached_policies: Vec::new(),
         }
     }
 

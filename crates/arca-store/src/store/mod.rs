@@ -5,7 +5,8 @@
 //! [`bucket_mirrors`]), [`objects`], [`versions`], [`multipart`], listing in
 //! [`list`](crate::list); object bytes in and out in [`ingest`] and [`read`]; storage
 //! [`tiers`], moving versions between them in [`transition`], archive [`restore`]s; background
-//! work in [`jobs`]: [`gc`], [`lifecycle`], [`intelligent`] tiering; record reads and writes
+//! work in [`jobs`]: [`gc`], [`lifecycle`], [`intelligent`] tiering; IAM [`identities`]
+//! (users and keys), [`iam_groups`] and [`iam_policies`] (managed); record reads and writes
 //! they share in [`records`]. Each operation is one closure over a metadata transaction
 //! ([`kv`](crate::kv)), run in a group commit for writes (see [`MetaStore`]).
 
@@ -15,6 +16,8 @@ mod condition;
 #[cfg(test)]
 mod crash_windows;
 mod gc;
+mod iam_groups;
+mod iam_policies;
 mod identities;
 mod ingest;
 mod intelligent;
@@ -37,6 +40,8 @@ use std::sync::{Arc, RwLock};
 
 pub use bucket_mirrors::BucketPolicy;
 pub use condition::WriteCondition;
+pub use iam_groups::{GroupRecord, MAX_GROUPS_PER_USER};
+pub use iam_policies::{MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicyRecord, PolicyHolder, PolicyVersion};
 pub use identities::{AccessKeyRecord, IdentityRefusal, MAX_ACCESS_KEYS, UserRecord};
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};

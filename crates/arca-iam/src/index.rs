@@ -1,0 +1,200 @@
+//! Which statements of a policy can apply to a request, known before any is evaluated.
+//!
+//! A request is evaluated against every policy it meets, and most statements of a large
+//! policy are about other principals or other actions: a bucket policy granting eighteen
+//! partners each their folder has one statement per partner. The index, built once when the
+//! policy is parsed, narrows a request to the statements whose `Principal` can name its
+//! identity and whose `Action` names its action; only those are evaluated.
+//!
+//! The index only ever leaves out statements that cannot apply: it over-approximates, and
+//! [`Statement`]'s own checks still decide. So an answer through the index is the answer of
+//! the full scan (tested below, and by the parser fuzz tests on random requests).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::actions::s3_actions;
+use crate::policy::Statement;
+use crate::principal::Identity;
+use crate::wildcard;
+
+/// A set of statements, by position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StatementSet {
+    words: Vec<u64>,
+}
+
+impl StatementSet {
+    fn with_capacity(len: usize) -> Self {
+        StatementSet {
+            words: vec![0; len.div_ceil(64)],
+        }
+    }
+
+    fn all(len: usize) -> Self {
+        let mut s = Self::with_capacity(len);
+        (0..len).for_each(|i| s.insert(i));
+        s
+    }
+
+    fn insert(&mut self, i: usize) {
+        self.words[i / 64] |= 1 << (i % 64);
+    }
+
+    fn word(&self, w: usize) -> u64 {
+        self.words.get(w).copied().unwrap_or(0)
+    }
+}
+
+/// The set bits of a word, lowest first.
+struct Bits(u64);
+
+impl Iterator for Bits {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(bit)
+    }
+}
+
+/// The statements that name principals of one account, by how they name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct AccountStatements {
+    /// The account itself (its id or its root's ARN): they name each of its principals.
+    account: StatementSet,
+    /// IAM users, by name.
+    users: HashMap<String, StatementSet>,
+}
+
+/// The index of one policy's statements (see the module docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StatementIndex {
+    len: usize,
+    /// Statements that may name any identity: identity policies' (no principal), `*`,
+    /// `NotPrincipal`.
+    anyone: StatementSet,
+    /// Statements naming principals of an account, by account id.
+    accounts: HashMap<String, AccountStatements>,
+    /// Statements naming a canonical user id.
+    canonical: HashMap<String, StatementSet>,
+    /// For each action of [`action_names`], the statements whose `Action` names it.
+    actions: Vec<StatementSet>,
+    /// Every statement: for actions Arca's catalogue does not hold.
+    all: StatementSet,
+}
+
+/// Every S3 action name of the catalogue, sorted: a request's action is looked up here.
+fn action_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<&'static str> = s3_actions().map(|(a, _)| a).collect();
+        names.sort_unstable();
+        names
+    })
+}
+
+impl StatementIndex {
+    pub(crate) fn new(statements: &[Statement]) -> Self {
+        let len = statements.len();
+        let mut index = StatementIndex {
+            len,
+            anyone: StatementSet::with_capacity(len),
+            accounts: HashMap::new(),
+            canonical: HashMap::new(),
+            actions: vec![StatementSet::with_capacity(len); action_names().len()],
+            all: StatementSet::all(len),
+        };
+        for (i, s) in statements.iter().enumerate() {
+            index.add_principal(i, s);
+            for (a, action) in action_names().iter().enumerate() {
+                let named = s
+                    .actions
+                    .values
+                    .iter()
+                    .any(|p| wildcard::matches_ignore_case(p, action));
+                if named != s.actions.negated {
+                    index.actions[a].insert(i);
+                }
+            }
+        }
+        index
+    }
+
+    fn add_principal(&mut self, i: usize, s: &Statement) {
+        let len = self.len;
+        let principals = match &s.principal {
+            Some((false, p)) if !p.everyone => p,
+            _ => return self.anyone.insert(i),
+        };
+        for c in &principals.canonical_users {
+            self.canonical
+                .entry(c.clone())
+                .or_insert_with(|| StatementSet::with_capacity(len))
+                .insert(i);
+        }
+        for entry in &principals.aws {
+            let (account, resource) = match entry.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(':')) {
+                Some((account, resource)) => (account, Some(resource)),
+                None => (entry.as_str(), None),
+            };
+            let statements = self.accounts.entry(account.to_string()).or_default();
+            match resource {
+                None | Some("root") => {
+                    if statements.account.words.is_empty() {
+                        statements.account = StatementSet::with_capacity(len);
+                    }
+                    statements.account.insert(i);
+                }
+                Some(r) => {
+                    // `user/path/name` names the user `name`; roles name no user.
+                    if let Some(name) = r.strip_prefix("user/").and_then(|n| n.rsplit('/').next()) {
+                        statements
+                            .users
+                            .entry(name.to_string())
+                            .or_insert_with(|| StatementSet::with_capacity(len))
+                            .insert(i);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `action`'s place in the index, if the catalogue knows it (see [`candidates`](Self::candidates)).
+    pub(crate) fn action_slot(&self, action: &str) -> Option<usize> {
+        action_names().binary_search(&action).ok()
+    }
+
+    /// The statements that may apply to `who` doing the action in `action_slot` (every
+    /// statement, as to the action, when the catalogue does not know it), in document order.
+    pub(crate) fn candidates<'a>(
+        &'a self,
+        who: &Identity,
+        action_slot: Option<usize>,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut named: [Option<&'a StatementSet>; 4] = [Some(&self.anyone), None, None, None];
+        let (account, canonical_id, user) = match who {
+            Identity::Anonymous => (None, None, None),
+            Identity::Root { account, canonical_id } => (Some(account), Some(canonical_id), None),
+            Identity::User {
+                account,
+                canonical_id,
+                name,
+                ..
+            } => (Some(account), Some(canonical_id), Some(name)),
+        };
+        named[1] = canonical_id.and_then(|c| self.canonical.get(c));
+        if let Some(a) = account.and_then(|a| self.accounts.get(a)) {
+            named[2] = Some(&a.account);
+            named[3] = user.and_then(|name| a.users.get(name));
+        }
+        let actions = action_slot.map_or(&self.all, |a| &self.actions[a]);
+        (0..self.len.div_ceil(64)).flat_map(move |w| {
+            let principal = named.iter().flatten().fold(0, |bits, set| bits | set.word(w));
+            Bits(principal & actions.word(w)).map(move |bit| w * 64 + bit)
+        })
+    }
+}

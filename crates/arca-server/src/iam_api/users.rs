@@ -1,0 +1,165 @@
+//! IAM users: the users themselves, their access keys, their inline policies and the managed
+//! policies attached to them.
+
+use arca_store::{AccessKeyRecord, IdentityRefusal, PolicyHolder, UserRecord};
+
+use super::{
+    Fields, IamApi, IamError, UPPER_DIGITS, attached_policies_xml, date, escape, field, identity_policy,
+    invalid_action, name_members, policy_name_of, random, url_encoded, user_xml, valid_name, valid_path,
+};
+use crate::identity::ROOT_ACCOUNT;
+
+fn no_user(name: &str) -> IamError {
+    IamError::from(IdentityRefusal::NoSuchEntity(format!(
+        "The user with name {name} cannot be found."
+    )))
+}
+
+/// Answers a user action about `user` (`*`: every user).
+pub(super) async fn handle(api: &IamApi, action: &str, user: &str, f: &Fields) -> Result<Option<String>, IamError> {
+    let a = ROOT_ACCOUNT;
+    let store = &api.store;
+    let get = || store.get_user(a, user)?.ok_or_else(|| no_user(user));
+    Ok(match action {
+        "CreateUser" => {
+            let record = UserRecord {
+                name: user.to_string(),
+                id: random("AIDA", 17, UPPER_DIGITS),
+                path: valid_path(f)?,
+                created_ms: arca_store::now_ms(),
+                access_keys: Vec::new(),
+                inline_policies: Default::default(),
+                groups: Vec::new(),
+                attached_policies: Vec::new(),
+            };
+            let record = store.create_user(a, record).await??;
+            Some(format!("<User>{}</User>", user_xml(&record)))
+        }
+        "GetUser" => Some(format!("<User>{}</User>", user_xml(&get()?))),
+        "ListUsers" => {
+            let members: String = store
+                .list_users(a)?
+                .iter()
+                .map(|u| format!("<member>{}</member>", user_xml(u)))
+                .collect();
+            Some(format!("<IsTruncated>false</IsTruncated><Users>{members}</Users>"))
+        }
+        "DeleteUser" => {
+            store.delete_user(a, user).await??;
+            None
+        }
+        "CreateAccessKey" => {
+            let id = random("AKIA", 16, UPPER_DIGITS);
+            let secret = random(
+                "",
+                40,
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            );
+            let key = AccessKeyRecord {
+                wrapped_secret: api.secrets.wrap(&id, &secret),
+                id,
+                account: a.to_string(),
+                user: user.to_string(),
+                active: true,
+                created_ms: arca_store::now_ms(),
+            };
+            let key = store.create_access_key(key).await??;
+            Some(format!(
+                "<AccessKey><UserName>{}</UserName><AccessKeyId>{}</AccessKeyId><Status>Active</Status><SecretAccessKey>{}</SecretAccessKey><CreateDate>{}</CreateDate></AccessKey>",
+                escape(&key.user),
+                key.id,
+                escape(&secret),
+                date(key.created_ms)
+            ))
+        }
+        "ListAccessKeys" => {
+            let mut members = String::new();
+            for id in &get()?.access_keys {
+                if let Some(k) = store.get_access_key(id)? {
+                    members.push_str(&format!(
+                        "<member><UserName>{}</UserName><AccessKeyId>{}</AccessKeyId><Status>{}</Status><CreateDate>{}</CreateDate></member>",
+                        escape(&k.user),
+                        k.id,
+                        if k.active { "Active" } else { "Inactive" },
+                        date(k.created_ms)
+                    ));
+                }
+            }
+            Some(format!(
+                "<UserName>{}</UserName><AccessKeyMetadata>{members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>",
+                escape(user)
+            ))
+        }
+        "UpdateAccessKey" => {
+            let active = match field(f, "Status") {
+                "Active" => true,
+                "Inactive" => false,
+                other => {
+                    return Err(IamError::validation(format!(
+                        "1 validation error detected: Value '{other}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"
+                    )));
+                }
+            };
+            store
+                .set_access_key_active(a, user, field(f, "AccessKeyId"), active)
+                .await??;
+            None
+        }
+        "DeleteAccessKey" => {
+            store.delete_access_key(a, user, field(f, "AccessKeyId")).await??;
+            None
+        }
+        "PutUserPolicy" => {
+            let name = field(f, "PolicyName");
+            if !valid_name(name, 128) {
+                return Err(IamError::validation("The specified value for policyName is invalid."));
+            }
+            store.put_user_policy(a, user, name, identity_policy(f)?).await??;
+            None
+        }
+        "GetUserPolicy" => {
+            let name = field(f, "PolicyName");
+            let record = get()?;
+            let text = record.inline_policies.get(name).ok_or_else(|| {
+                IamError::from(IdentityRefusal::NoSuchEntity(format!(
+                    "The user policy with name {name} cannot be found."
+                )))
+            })?;
+            Some(format!(
+                "<UserName>{}</UserName><PolicyName>{}</PolicyName><PolicyDocument>{}</PolicyDocument>",
+                escape(user),
+                escape(name),
+                url_encoded(text)
+            ))
+        }
+        "DeleteUserPolicy" => {
+            store.delete_user_policy(a, user, field(f, "PolicyName")).await??;
+            None
+        }
+        "ListUserPolicies" => Some(format!(
+            "<PolicyNames>{}</PolicyNames><IsTruncated>false</IsTruncated>",
+            name_members(get()?.inline_policies.keys())
+        )),
+        "ListGroupsForUser" => {
+            let mut members = String::new();
+            for name in &get()?.groups {
+                if let Some(g) = store.get_group(a, name)? {
+                    members.push_str(&format!("<member>{}</member>", super::groups::group_xml(&g)));
+                }
+            }
+            Some(format!("<Groups>{members}</Groups><IsTruncated>false</IsTruncated>"))
+        }
+        "AttachUserPolicy" => {
+            let policy = policy_name_of(field(f, "PolicyArn"))?;
+            store.attach_policy(a, PolicyHolder::User(user), &policy).await??;
+            None
+        }
+        "DetachUserPolicy" => {
+            let policy = policy_name_of(field(f, "PolicyArn"))?;
+            store.detach_policy(a, PolicyHolder::User(user), &policy).await??;
+            None
+        }
+        "ListAttachedUserPolicies" => Some(attached_policies_xml(api, &get()?.attached_policies)?),
+        other => return Err(invalid_action(other)),
+    })
+}
