@@ -191,7 +191,8 @@ def test_list_object_versions_pages_through_3000_versions(aws, s3):
 
 def test_iam_and_bucket_policy_with_the_cli(aws, server, tmp_path):
     """`aws iam` and `aws s3api put-bucket-policy` against Arca: a user whose access comes from
-    the bucket policy alone (naming the user's ARN) reads, and nothing else."""
+    the bucket policy alone (naming the user's ARN) reads, and nothing else, until a managed
+    policy attached to a group they join lets them write."""
     aws("iam", "create-user", "--user-name", "cli-reader")
     users = json.loads(aws("iam", "list-users").stdout)["Users"]
     assert "cli-reader" in [u["UserName"] for u in users]
@@ -222,6 +223,24 @@ def test_iam_and_bucket_policy_with_the_cli(aws, server, tmp_path):
     assert out.read_text() == "policy-read"
     denied = as_reader("s3", "cp", str(src), "s3://cli-pol/g.txt")
     assert denied.returncode != 0 and "AccessDenied" in denied.stderr
+
+    # Writing, granted through a managed policy attached to a group the user joins.
+    writer = tmp_path / "writer.json"
+    writer.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::cli-pol/*"}]}))
+    aws("iam", "create-group", "--group-name", "cli-writers")
+    arn = json.loads(aws("iam", "create-policy", "--policy-name", "cli-write",
+                         "--policy-document", f"file://{writer}").stdout)["Policy"]["Arn"]
+    aws("iam", "attach-group-policy", "--group-name", "cli-writers", "--policy-arn", arn)
+    aws("iam", "add-user-to-group", "--group-name", "cli-writers", "--user-name", "cli-reader")
+    attached = json.loads(aws("iam", "list-attached-group-policies", "--group-name", "cli-writers").stdout)
+    assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [arn]
+    got = as_reader("s3", "cp", str(src), "s3://cli-pol/g.txt")
+    assert got.returncode == 0, got.stderr
+    aws("iam", "remove-user-from-group", "--group-name", "cli-writers", "--user-name", "cli-reader")
+    aws("iam", "detach-group-policy", "--group-name", "cli-writers", "--policy-arn", arn)
+    aws("iam", "delete-policy", "--policy-arn", arn)
+    aws("iam", "delete-group", "--group-name", "cli-writers")
     aws("iam", "delete-access-key", "--user-name", "cli-reader", "--access-key-id", key["AccessKeyId"])
     aws("iam", "delete-user", "--user-name", "cli-reader")
     gone = aws("iam", "get-user", "--user-name", "cli-reader", check=False)

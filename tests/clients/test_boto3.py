@@ -597,3 +597,120 @@ def test_iam_users_keys_and_policies_with_boto3(server, s3, bucket):
     with pytest.raises(ClientError) as e:
         iam.get_user(UserName=name)
     assert code(e.value) == "NoSuchEntity"
+
+
+def test_iam_groups_and_managed_policies_with_boto3(server, s3, bucket):
+    """Groups and customer managed policies through boto3's IAM client: a user gets their
+    rights from a managed policy attached to their group; a new default version changes them
+    on the next request; a group's inline Deny wins; IAM's deletion rules hold."""
+    import json
+
+    import boto3
+    from botocore.config import Config
+
+    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                       config=Config(retries={"max_attempts": 1}))
+    user, group, policy_name = "g-" + bucket, "readers-" + bucket, "read-" + bucket
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    as_user = boto3.client("s3", endpoint_url=server["endpoint"], aws_access_key_id=key["AccessKeyId"],
+                           aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1",
+                           config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    s3.put_object(Bucket=bucket, Key="shared/a.txt", Body=b"a")
+    s3.put_object(Bucket=bucket, Key="secret/b.txt", Body=b"b")
+
+    created = iam.create_group(GroupName=group)["Group"]
+    assert created["Arn"] == f"arn:aws:iam::000000000000:group/{group}" and created["GroupId"].startswith("AGPA")
+    v1 = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/shared/*"}]}
+    with pytest.raises(ClientError) as e:
+        iam.create_policy(PolicyName=policy_name, PolicyDocument=json.dumps(v1), Tags=[{"Key": "a", "Value": "b"}])
+    assert code(e.value) == "ValidationError"
+    with pytest.raises(ClientError) as e:
+        iam.create_policy(PolicyName=policy_name, PolicyDocument='{"Statement": []}')
+    assert code(e.value) == "MalformedPolicyDocument"
+    policy = iam.create_policy(PolicyName=policy_name, PolicyDocument=json.dumps(v1), Description="shared")["Policy"]
+    arn = policy["Arn"]
+    assert arn == f"arn:aws:iam::000000000000:policy/{policy_name}"
+    assert (policy["DefaultVersionId"], policy["AttachmentCount"]) == ("v1", 0)
+    with pytest.raises(ClientError) as e:
+        iam.create_policy(PolicyName=policy_name, PolicyDocument=json.dumps(v1))
+    assert code(e.value) == "EntityAlreadyExists"
+
+    iam.attach_group_policy(GroupName=group, PolicyArn=arn)
+    # Not in the group yet: nothing.
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="shared/a.txt")
+    assert code(e.value) == "AccessDenied"
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    assert as_user.get_object(Bucket=bucket, Key="shared/a.txt")["Body"].read() == b"a"
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="secret/b.txt")
+    assert code(e.value) == "AccessDenied"
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=user)["Groups"]] == [group]
+    assert [u["UserName"] for u in iam.get_group(GroupName=group)["Users"]] == [user]
+    assert group in [g["GroupName"] for g in iam.list_groups()["Groups"]]
+    attached = iam.list_attached_group_policies(GroupName=group)["AttachedPolicies"]
+    assert attached == [{"PolicyName": policy_name, "PolicyArn": arn}]
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    assert policy_name in [p["PolicyName"] for p in iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]]
+    assert iam.list_policies(Scope="AWS")["Policies"] == []
+
+    # A new default version widens the grant at once; the old one back narrows it again.
+    v2 = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+    version = iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(v2), SetAsDefault=True)
+    assert version["PolicyVersion"]["VersionId"] == "v2" and version["PolicyVersion"]["IsDefaultVersion"]
+    assert as_user.get_object(Bucket=bucket, Key="secret/b.txt")["Body"].read() == b"b"
+    assert iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]["Document"] == v1
+    listed = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert [(v["VersionId"], v["IsDefaultVersion"]) for v in listed] == [("v2", True), ("v1", False)]
+    with pytest.raises(ClientError) as e:
+        iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
+    assert code(e.value) == "DeleteConflict"
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="secret/b.txt")
+    assert code(e.value) == "AccessDenied"
+
+    # The group's inline Deny beats the managed Allow.
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/shared/*"}]}
+    iam.put_group_policy(GroupName=group, PolicyName="no-shared", PolicyDocument=json.dumps(deny))
+    assert iam.list_group_policies(GroupName=group)["PolicyNames"] == ["no-shared"]
+    assert iam.get_group_policy(GroupName=group, PolicyName="no-shared")["PolicyDocument"] == deny
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="shared/a.txt")
+    assert code(e.value) == "AccessDenied"
+    iam.delete_group_policy(GroupName=group, PolicyName="no-shared")
+
+    # Attached directly to the user, the policy works without the group.
+    iam.remove_user_from_group(GroupName=group, UserName=user)
+    with pytest.raises(ClientError) as e:
+        as_user.get_object(Bucket=bucket, Key="shared/a.txt")
+    assert code(e.value) == "AccessDenied"
+    iam.attach_user_policy(UserName=user, PolicyArn=arn)
+    assert iam.list_attached_user_policies(UserName=user)["AttachedPolicies"][0]["PolicyArn"] == arn
+    assert as_user.get_object(Bucket=bucket, Key="shared/a.txt")["Body"].read() == b"a"
+    with pytest.raises(ClientError) as e:
+        iam.attach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    assert code(e.value) == "NoSuchEntity"
+
+    # IAM's deletion rules.
+    with pytest.raises(ClientError) as e:
+        iam.delete_policy(PolicyArn=arn)
+    assert code(e.value) == "DeleteConflict"
+    iam.detach_user_policy(UserName=user, PolicyArn=arn)
+    iam.detach_group_policy(GroupName=group, PolicyArn=arn)
+    with pytest.raises(ClientError) as e:
+        iam.delete_policy(PolicyArn=arn)
+    assert code(e.value) == "DeleteConflict"  # v2 is still there
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
+    iam.delete_policy(PolicyArn=arn)
+    with pytest.raises(ClientError) as e:
+        iam.get_policy(PolicyArn=arn)
+    assert code(e.value) == "NoSuchEntity"
+    iam.delete_group(GroupName=group)
+    iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user(UserName=user)

@@ -86,6 +86,11 @@ async fn an_iam_user_without_iam_rights_changes_no_identity() {
         "Action=CreateUser&UserName=eve",
         "Action=CreateAccessKey&UserName=mallory",
         "Action=PutUserPolicy&UserName=mallory&PolicyName=all&PolicyDocument=%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%7D",
+        // Nor through a group or a managed policy.
+        "Action=CreateGroup&GroupName=admins",
+        "Action=AddUserToGroup&GroupName=admins&UserName=mallory",
+        "Action=CreatePolicy&PolicyName=all&PolicyDocument=%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%7D",
+        "Action=AttachUserPolicy&UserName=mallory&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fall",
     ] {
         let (status, _, body) = send(iam_signed(
             &s,
@@ -112,4 +117,66 @@ async fn an_iam_user_without_iam_rights_changes_no_identity() {
         !policies.contains("<member>"),
         "mallory gave themselves no policy: {policies}"
     );
+}
+
+#[tokio::test]
+async fn malformed_group_and_policy_requests_are_refused_and_change_nothing() {
+    let s = TestServer::start();
+    let doc = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%7D";
+    let (status, _, body) = send(iam_signed(
+        &s,
+        &format!("Action=CreatePolicy&PolicyName=p&PolicyDocument={doc}"),
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for (form, status, code) in [
+        ("Action=CreateGroup&GroupName=a%2Fb", 400, "ValidationError"),
+        ("Action=CreateGroup&GroupName=", 400, "ValidationError"),
+        ("Action=GetPolicy&PolicyArn=not-an-arn", 400, "InvalidInput"),
+        (
+            "Action=GetPolicy&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Auser%2Fp",
+            400,
+            "InvalidInput",
+        ),
+        (
+            "Action=GetPolicyVersion&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fp&VersionId=v0",
+            400,
+            "ValidationError",
+        ),
+        (
+            "Action=GetPolicyVersion&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fp&VersionId=..%2F..%2Fetc",
+            400,
+            "ValidationError",
+        ),
+        (
+            "Action=CreatePolicyVersion&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fp&PolicyDocument=%7B&SetAsDefault=true",
+            400,
+            "MalformedPolicyDocument",
+        ),
+        (
+            "Action=CreatePolicyVersion&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fp&PolicyDocument=%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%7D&SetAsDefault=maybe",
+            400,
+            "ValidationError",
+        ),
+        ("Action=ListPolicies&Scope=Everything", 400, "ValidationError"),
+        ("Action=ListPolicies&MaxItems=1", 400, "ValidationError"),
+        (
+            "Action=AddUserToGroup&GroupName=nobody&UserName=nobody",
+            404,
+            "NoSuchEntity",
+        ),
+    ] {
+        let (got, _, body) = send(iam_signed(&s, form, Sign::default())).await;
+        assert_eq!((got, xml_code(&body)), (status, code), "{form}: {body}");
+    }
+    let (_, _, versions) = send(iam_signed(
+        &s,
+        "Action=ListPolicyVersions&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fp",
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(versions.matches("<member>").count(), 1, "{versions}");
+    let (_, _, groups) = send(iam_signed(&s, "Action=ListGroups", Sign::default())).await;
+    assert!(!groups.contains("<member>"), "{groups}");
 }

@@ -514,6 +514,17 @@ async fn identities_and_policies_survive_kill_9() {
     )))
     .await;
     assert_eq!(status, 200, "{body}");
+    // Writing comes through a managed policy attached to a group dora is in.
+    let put = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3APutObject%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Akept%2F*%22%7D%7D";
+    for form in [
+        "Action=CreateGroup&GroupName=ops".to_string(),
+        format!("Action=CreatePolicy&PolicyName=put&PolicyDocument={put}"),
+        "Action=AttachGroupPolicy&GroupName=ops&PolicyArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Apolicy%2Fput".to_string(),
+        "Action=AddUserToGroup&GroupName=ops&UserName=dora".to_string(),
+    ] {
+        let (status, _, body) = send(iam(&form)).await;
+        assert_eq!(status, 200, "{form}: {body}");
+    }
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::kept/*"}]}"#;
     c.put_bucket_policy().bucket("kept").policy(deny).send().await.unwrap();
     s.kill9();
@@ -529,6 +540,13 @@ async fn identities_and_policies_survive_kill_9() {
         b"v",
         "the key and its policy survived"
     );
+    dora.put_object()
+        .bucket("kept")
+        .key("from-dora")
+        .body(b"d".to_vec().into())
+        .send()
+        .await
+        .expect("the group, its managed policy and the membership survived");
     let e = s
         .client()
         .delete_object()
