@@ -1183,6 +1183,52 @@ async fn users_keys_and_policies_from_the_command_line() {
         ok(run(&["policy", "rm", "s3://docs"]));
         ok(run(&["cp", file.to_str().unwrap(), "s3://docs/public/new"]));
 
+        // Reading everything, through a managed policy attached to a group carol joins.
+        let all = h.join("all.json");
+        std::fs::write(
+            &all,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::docs/*"}]}"#,
+        )
+        .unwrap();
+        let created = ok(run(&["admin", "policy", "create", "read-all", all.to_str().unwrap()]));
+        assert_eq!(
+            created.trim(),
+            "created policy arn:aws:iam::000000000000:policy/read-all"
+        );
+        ok(run(&["admin", "group", "add", "staff"]));
+        ok(run(&["admin", "policy", "attach", "read-all", "--group", "staff"]));
+        assert!(String::from_utf8_lossy(&as_carol(&["cat", "s3://docs/private"]).stderr).contains("AccessDenied"));
+        ok(run(&["admin", "group", "add-user", "staff", "carol"]));
+        let shown = ok(run(&["admin", "group", "show", "staff"]));
+        assert!(
+            shown.contains("members: carol") && shown.contains("managed policies: read-all"),
+            "{shown}"
+        );
+        let out = as_carol(&["cat", "s3://docs/private"]);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("NoSuchKey"),
+            "allowed now: the key is missing"
+        );
+        ok(run(&[
+            "admin",
+            "policy",
+            "update",
+            "read-all",
+            policy.to_str().unwrap(),
+        ]));
+        assert!(ok(run(&["admin", "policy", "ls"])).starts_with("read-all\tv2\tattached 1"));
+        assert!(ok(run(&["admin", "policy", "get", "read-all", "--version", "v1"])).contains("docs/*"));
+        assert!(ok(run(&["admin", "policy", "get", "read-all"])).contains("docs/public/*"));
+        assert!(String::from_utf8_lossy(&as_carol(&["cat", "s3://docs/private"]).stderr).contains("AccessDenied"));
+        let out = run(&["admin", "policy", "rm", "read-all"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("DeleteConflict"));
+        ok(run(&["admin", "group", "rm-user", "staff", "carol"]));
+        ok(run(&["admin", "policy", "detach", "read-all", "--group", "staff"]));
+        assert!(ok(run(&["admin", "policy", "prune", "read-all"])).contains("deleted read-all v1"));
+        ok(run(&["admin", "policy", "rm", "read-all"]));
+        ok(run(&["admin", "group", "rm", "staff"]));
+        assert_eq!(ok(run(&["admin", "group", "ls"])), "");
+
         ok(run(&["admin", "user", "key", "disable", "carol", &id]));
         assert!(ok(run(&["admin", "user", "key", "ls", "carol"])).contains("Inactive"));
         let out = as_carol(&["cat", "s3://docs/public/readme"]);

@@ -1,35 +1,10 @@
-//! `arca admin …`: the server's admin API (root user only), answered in JSON, and its users,
-//! keys and policies through the IAM query API on the same endpoint.
+//! `arca admin user …`: IAM users, their access keys and their inline policies.
 
 use clap::Subcommand;
 
-use crate::alias::Aliases;
+use super::{decoded_document, read_document};
 use crate::error::ClientError;
-use crate::flags::ClientArgs;
 use crate::signed::{SignedEndpoint, xml_text, xml_texts};
-
-/// `arca admin …`.
-#[derive(Debug, Subcommand)]
-pub enum AdminCommand {
-    /// Every background job's progress (GC, lifecycle): passes, items, counts by kind.
-    Jobs {
-        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
-        alias: Option<String>,
-    },
-    /// Run a lifecycle pass now rather than at the next scheduled one; prints what it did.
-    RunLifecycle {
-        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
-        alias: Option<String>,
-    },
-    /// IAM users: `arca admin user add alice`, `key add alice`, `policy set alice read read.json`.
-    User {
-        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
-        #[arg(long)]
-        alias: Option<String>,
-        #[command(subcommand)]
-        command: UserCommand,
-    },
-}
 
 /// `arca admin user …`.
 #[derive(Debug, Subcommand)]
@@ -127,25 +102,7 @@ pub enum PolicyCommand {
     },
 }
 
-/// Runs one admin command and prints the server's answer.
-pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand) -> Result<(), ClientError> {
-    let (method, action, alias) = match &cmd {
-        AdminCommand::Jobs { alias } => ("GET", "jobs", alias),
-        AdminCommand::RunLifecycle { alias } => ("POST", "run-lifecycle", alias),
-        AdminCommand::User { alias, command } => {
-            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
-            return user(&endpoint, command).await;
-        }
-    };
-    let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
-    let answer = endpoint
-        .send(method, &format!("/?arca-admin={action}"), Vec::new())
-        .await?;
-    println!("{}", answer.trim_end());
-    Ok(())
-}
-
-async fn user(e: &SignedEndpoint, cmd: &UserCommand) -> Result<(), ClientError> {
+pub(super) async fn run(e: &SignedEndpoint, cmd: &UserCommand) -> Result<(), ClientError> {
     match cmd {
         UserCommand::Add { name } => {
             let answer = e.iam("CreateUser", &[("UserName", name)]).await?;
@@ -211,11 +168,7 @@ async fn key(e: &SignedEndpoint, cmd: &KeyCommand) -> Result<(), ClientError> {
 async fn policy(e: &SignedEndpoint, cmd: &PolicyCommand) -> Result<(), ClientError> {
     match cmd {
         PolicyCommand::Set { user, name, file } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin()).map_err(|err| ClientError::io("standard input", err))?
-            } else {
-                std::fs::read_to_string(file).map_err(|err| ClientError::io(file.display(), err))?
-            };
+            let text = read_document(file)?;
             e.iam(
                 "PutUserPolicy",
                 &[("UserName", user), ("PolicyName", name), ("PolicyDocument", &text)],
@@ -227,7 +180,7 @@ async fn policy(e: &SignedEndpoint, cmd: &PolicyCommand) -> Result<(), ClientErr
                 .iam("GetUserPolicy", &[("UserName", user), ("PolicyName", name)])
                 .await?;
             let encoded = xml_text(&answer, "PolicyDocument").unwrap_or_default();
-            println!("{}", percent_encoding::percent_decode_str(&encoded).decode_utf8_lossy());
+            println!("{}", decoded_document(&encoded));
         }
         PolicyCommand::Ls { user } => {
             let answer = e.iam("ListUserPolicies", &[("UserName", user)]).await?;

@@ -1,0 +1,99 @@
+//! `arca admin …`: the server's admin API (root user only), answered in JSON, and its IAM
+//! identities through the IAM query API on the same endpoint: [`users`] (with their keys and
+//! inline policies), [`groups`] and managed [`policies`].
+
+mod groups;
+mod policies;
+mod users;
+
+use clap::Subcommand;
+
+use crate::alias::Aliases;
+use crate::error::ClientError;
+use crate::flags::ClientArgs;
+use crate::signed::SignedEndpoint;
+
+use groups::GroupCommand;
+use policies::ManagedPolicyCommand;
+use users::UserCommand;
+
+/// `arca admin …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Every background job's progress (GC, lifecycle): passes, items, counts by kind.
+    Jobs {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        alias: Option<String>,
+    },
+    /// Run a lifecycle pass now rather than at the next scheduled one; prints what it did.
+    RunLifecycle {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        alias: Option<String>,
+    },
+    /// IAM users: `arca admin user add alice`, `key add alice`, `policy set alice read read.json`.
+    User {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        #[arg(long)]
+        alias: Option<String>,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// IAM groups: `arca admin group add readers`, `group add-user readers alice`.
+    Group {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        #[arg(long)]
+        alias: Option<String>,
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+    /// Managed policies: `arca admin policy create read read.json`, `policy attach read --group readers`.
+    Policy {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        #[arg(long)]
+        alias: Option<String>,
+        #[command(subcommand)]
+        command: ManagedPolicyCommand,
+    },
+}
+
+/// Runs one admin command and prints the server's answer.
+pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand) -> Result<(), ClientError> {
+    let (method, action, alias) = match &cmd {
+        AdminCommand::Jobs { alias } => ("GET", "jobs", alias),
+        AdminCommand::RunLifecycle { alias } => ("POST", "run-lifecycle", alias),
+        AdminCommand::User { alias, command } => {
+            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+            return users::run(&endpoint, command).await;
+        }
+        AdminCommand::Group { alias, command } => {
+            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+            return groups::run(&endpoint, command).await;
+        }
+        AdminCommand::Policy { alias, command } => {
+            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+            return policies::run(&endpoint, command).await;
+        }
+    };
+    let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+    let answer = endpoint
+        .send(method, &format!("/?arca-admin={action}"), Vec::new())
+        .await?;
+    println!("{}", answer.trim_end());
+    Ok(())
+}
+
+/// A policy document from a file (`-`: standard input).
+fn read_document(file: &std::path::Path) -> Result<String, ClientError> {
+    if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|err| ClientError::io("standard input", err))
+    } else {
+        std::fs::read_to_string(file).map_err(|err| ClientError::io(file.display(), err))
+    }
+}
+
+/// A policy document as IAM answers it (URL-encoded), readable.
+fn decoded_document(encoded: &str) -> String {
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8_lossy()
+        .into_owned()
+}
