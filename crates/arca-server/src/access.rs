@@ -17,12 +17,13 @@
 //!   public buckets.
 //!
 //! Everything refused is `403 AccessDenied`, whatever the reason: the requester learns
-//! nothing of the policies; the reason goes to the log. ACLs (issue 12) are decided here too.
+//! nothing of the policies. The reason goes to the log, and the denial, explained statement by
+//! statement, to the ring `arca admin explain` reads ([`crate::explain`]).
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use arca_iam::{ConditionContext, KeySet, PrincipalMatch, Request, RequestKey, ResourceKind};
+use arca_iam::{ConditionContext, KeySet, Policy, PrincipalMatch, Request, RequestKey, ResourceKind};
 use arca_s3::aws_error::AwsError;
 use arca_store::{Store, StoreError};
 use http::{HeaderMap, HeaderName, Uri};
@@ -30,6 +31,7 @@ use s3s::access::{S3Access, S3AccessContext};
 use s3s::dto::{CopyObjectInput, CopySource, DeleteObjectsInput, UploadPartCopyInput};
 use s3s::{S3Request, S3Result};
 
+use crate::explain::{DecisionLog, Explanation, PolicyReport, RequestId, context_report};
 use crate::identity::{Identities, Signer, signer_keys};
 
 /// The connection a request came on, put into each request by the listener.
@@ -41,15 +43,37 @@ pub(crate) struct Client {
     pub(crate) secure: bool,
 }
 
-/// The access rules, over the store that knows each bucket's owner and policy.
+/// The access rules, over the store that knows each bucket's owner and policy. Cheap to
+/// clone: the admin API holds one too, to explain and simulate decisions.
+#[derive(Clone)]
 pub(crate) struct Access {
     store: Arc<Store>,
     identities: Arc<Identities>,
+    denials: Arc<DecisionLog>,
+}
+
+/// A made-up request for [`Access::simulate`].
+pub(crate) struct Simulated<'a> {
+    pub(crate) signer: &'a Signer,
+    pub(crate) action: &'a str,
+    pub(crate) resource: &'a str,
+    /// The bucket whose policy applies, if the resource is in one.
+    pub(crate) bucket: Option<&'a str>,
+    pub(crate) context: ConditionContext,
 }
 
 impl Access {
     pub(crate) fn new(store: Arc<Store>, identities: Arc<Identities>) -> Self {
-        Access { store, identities }
+        Access {
+            store,
+            identities,
+            denials: Arc::new(DecisionLog::default()),
+        }
+    }
+
+    /// The recent denials, by request id.
+    pub(crate) fn denials(&self) -> &DecisionLog {
+        &self.denials
     }
 
     /// A bucket that does not exist is not refused here: the operation answers NoSuchBucket.
@@ -63,7 +87,8 @@ impl Access {
     }
 
     /// The decision for one action of a request: the signer's, on `asked.resource`, under the
-    /// policy of `asked.bucket` if it has one.
+    /// policy of `asked.bucket` if it has one. A denial is logged and explained (see
+    /// [`crate::explain`]).
     fn decide(&self, asked: &Asked<'_>) -> S3Result<()> {
         let stored = asked.bucket.and_then(|b| self.store.bucket_policy(b));
         // The common case costs no evaluation: the root user, no bucket policy.
@@ -89,15 +114,67 @@ impl Access {
             resource: &asked.resource,
             context: &context,
         };
-        let bucket_answer = policy.as_ref().map(|p| p.answer(&request));
-        let identity_answer = self.identities.identity_answer(signer, &request);
+        let restricted = stored
+            .as_ref()
+            .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets));
+        let Some(why) = self.judge(signer, &request, policy.as_deref(), restricted, None) else {
+            return Ok(());
+        };
+        let principal = identity.arn().unwrap_or_else(|| "anonymous".into());
+        let request_id = asked.request_id.map(RequestId::text).unwrap_or_default();
+        tracing::info!(principal, action = asked.action, resource = %asked.resource, why, request_id, "access denied");
+        // Explaining costs a second evaluation, with traces: paid by denials only.
+        let mut policies = Vec::new();
+        self.judge(
+            signer,
+            &request,
+            policy.as_deref(),
+            restricted,
+            Some((&mut policies, asked.bucket)),
+        );
+        self.denials.record(Explanation {
+            request_id,
+            time: now_rfc3339(),
+            decision: "denied",
+            reason: why.to_string(),
+            principal,
+            action: asked.action.to_string(),
+            resource: asked.resource.clone(),
+            context: context_report(&context),
+            policies,
+        });
+        Err(denied())
+    }
+
+    /// The rules applied to one request: `Some(why)` if it is denied. With `reports`, each
+    /// policy is evaluated with its trace and reported (the bucket's name labels its policy).
+    fn judge(
+        &self,
+        signer: &Signer,
+        request: &Request<'_>,
+        policy: Option<&Policy>,
+        restricted: bool,
+        mut reports: Option<(&mut Vec<PolicyReport>, Option<&str>)>,
+    ) -> Option<&'static str> {
+        let bucket_answer = policy.map(|p| match &mut reports {
+            Some((reports, bucket)) => {
+                let answer = p.evaluate(request);
+                let source = format!("bucket policy of {}", bucket.unwrap_or("the bucket"));
+                reports.push(PolicyReport::new(source, p, &answer));
+                answer
+            }
+            None => p.answer(request),
+        });
+        let identity_answer = self
+            .identities
+            .identity_answer(signer, request, reports.as_mut().map(|(r, _)| &mut **r));
         let own_policy = matches!(
-            asked.action,
+            request.action,
             "s3:GetBucketPolicy" | "s3:PutBucketPolicy" | "s3:DeleteBucketPolicy"
         );
         let denied_by_bucket = bucket_answer.as_ref().is_some_and(|a| a.denies);
         let denied_by_identity = identity_answer.as_ref().is_some_and(|a| a.denies);
-        let why = match signer {
+        match signer {
             Signer::Root if denied_by_bucket && !own_policy => Some("an explicit Deny of the bucket policy"),
             Signer::Root => None,
             _ if denied_by_bucket => Some("an explicit Deny of the bucket policy"),
@@ -111,28 +188,63 @@ impl Access {
                     .then_some("no statement of the user's policies or the bucket policy allows it")
             }
             Signer::Anonymous => {
-                let restricted = stored
-                    .as_ref()
-                    .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets))
-                    && policy.as_ref().is_some_and(|p| p.is_public());
                 if bucket_answer
                     .as_ref()
                     .is_none_or(|a| a.allows != PrincipalMatch::Direct)
                 {
                     Some("anonymous request: no statement of the bucket policy allows it")
-                } else if restricted {
+                } else if restricted && policy.is_some_and(|p| p.is_public()) {
                     Some("anonymous request: Block Public Access restricts this public bucket")
                 } else {
                     None
                 }
             }
+        }
+    }
+
+    /// The decision for a made-up request, explained: what `arca admin policy simulate` asks.
+    pub(crate) fn simulate(&self, asked: &Simulated<'_>) -> Explanation {
+        let stored = asked.bucket.and_then(|b| self.store.bucket_policy(b));
+        let policy = match (asked.bucket, &stored) {
+            (Some(b), Some(stored)) => self.identities.bucket_policy(b, &stored.policy),
+            _ => None,
         };
-        match why {
-            Some(why) => {
-                tracing::info!(principal = ?identity.arn(), action = asked.action, resource = %asked.resource, why, "access denied");
-                Err(denied())
-            }
-            None => Ok(()),
+        let restricted = stored
+            .as_ref()
+            .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets));
+        let identity = self.identities.identity(asked.signer);
+        let mut context = asked.context.clone();
+        signer_keys(&mut context, identity, asked.signer, KeySet::ALL);
+        let request = Request {
+            identity,
+            action: asked.action,
+            resource: asked.resource,
+            context: &context,
+        };
+        let mut policies = Vec::new();
+        let why = self.judge(
+            asked.signer,
+            &request,
+            policy.as_deref(),
+            restricted,
+            Some((&mut policies, asked.bucket)),
+        );
+        Explanation {
+            request_id: "simulated".into(),
+            time: now_rfc3339(),
+            decision: if why.is_some() { "denied" } else { "allowed" },
+            reason: why.map_or_else(
+                || match asked.signer {
+                    Signer::Root => "the root user, and no explicit Deny".to_string(),
+                    _ => "a statement allows it and none denies it".to_string(),
+                },
+                str::to_string,
+            ),
+            principal: identity.arn().unwrap_or_else(|| "anonymous".into()),
+            action: asked.action.to_string(),
+            resource: asked.resource.to_string(),
+            context: context_report(&context),
+            policies,
         }
     }
 
@@ -162,6 +274,7 @@ impl Access {
             headers: &req.headers,
             uri: &req.uri,
             client: req.extensions.get::<Client>().copied(),
+            request_id: req.extensions.get::<RequestId>().copied(),
         })
     }
 }
@@ -175,6 +288,13 @@ struct Asked<'a> {
     headers: &'a HeaderMap,
     uri: &'a Uri,
     client: Option<Client>,
+    request_id: Option<RequestId>,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn denied() -> s3s::S3Error {
@@ -329,6 +449,7 @@ impl S3Access for Access {
             _ => "*".to_string(),
         };
         let client = cx.extensions_mut().get::<Client>().copied();
+        let request_id = cx.extensions_mut().get::<RequestId>().copied();
         self.decide(&Asked {
             signer: &signer,
             action,
@@ -337,6 +458,7 @@ impl S3Access for Access {
             headers: cx.headers(),
             uri: cx.uri(),
             client,
+            request_id,
         })
     }
 
@@ -345,6 +467,7 @@ impl S3Access for Access {
             .identities
             .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
         let client = req.extensions.get::<Client>().copied();
+        let request_id = req.extensions.get::<RequestId>().copied();
         let bucket = req.input.bucket.as_str();
         for object in &req.input.delete.objects {
             self.decide(&Asked {
@@ -359,6 +482,7 @@ impl S3Access for Access {
                 headers: &req.headers,
                 uri: &req.uri,
                 client,
+                request_id,
             })?;
         }
         Ok(())

@@ -8,14 +8,20 @@
 //! |---|---|---|
 //! | `GET` | `jobs` | every background job's progress |
 //! | `POST` | `run-lifecycle` | runs a lifecycle pass now (resuming one a restart interrupted) and answers the lifecycle job's progress |
+//! | `GET` | `explain&request-id=ID` | why request `ID` was denied: each policy's statements, and the layer that decided (recent denials only) |
+//! | `POST` | `simulate` | the decision for a made-up request (JSON body: `principal`, `action`, `resource`, `context`), explained the same way |
 
 use std::sync::Arc;
 
+use arca_iam::ConditionContext;
 use arca_s3::aws_error::AwsError;
 use arca_store::{INTELLIGENT_TIERING_JOB, JobProgress, LIFECYCLE_JOB, RESTORE_JOB, Store};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
+
+use crate::access::{Access, Simulated};
+use crate::identity::Identities;
 
 /// The query parameter that marks an admin request.
 pub(crate) const ADMIN_PARAM: &str = "arca-admin";
@@ -23,25 +29,95 @@ pub(crate) const ADMIN_PARAM: &str = "arca-admin";
 /// The jobs `GET ?arca-admin=jobs` reports.
 const JOBS: [&str; 4] = ["gc", LIFECYCLE_JOB, RESTORE_JOB, INTELLIGENT_TIERING_JOB];
 
+/// The largest simulation request: a principal, an action, a resource and a few keys.
+const MAX_SIMULATION: usize = 64 * 1024;
+
 /// The admin routes, for the root user.
 pub(crate) struct AdminApi {
     store: Arc<Store>,
     root_access_key: String,
+    access: Access,
+    identities: Arc<Identities>,
 }
 
 impl AdminApi {
-    pub(crate) fn new(store: Arc<Store>, root_access_key: String) -> Self {
-        AdminApi { store, root_access_key }
+    pub(crate) fn new(store: Arc<Store>, root_access_key: String, access: Access, identities: Arc<Identities>) -> Self {
+        AdminApi {
+            store,
+            root_access_key,
+            access,
+            identities,
+        }
     }
+
+    /// `POST ?arca-admin=simulate`: reads the question, answers the explained decision.
+    async fn simulate(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let body = req
+            .input
+            .store_all_limited(MAX_SIMULATION)
+            .await
+            .map_err(|_| AwsError::InvalidRequest.with_message("The simulation request is too large"))?;
+        let question: Simulation = serde_json::from_slice(&body)
+            .map_err(|e| AwsError::InvalidRequest.with_message(format!("Not a simulation request: {e}")))?;
+        if question
+            .action
+            .split_once(':')
+            .is_none_or(|(s, a)| s.is_empty() || a.is_empty())
+        {
+            return Err(AwsError::InvalidRequest.with_message("action must be service:Action, e.g. s3:GetObject"));
+        }
+        let signer = self.identities.signer_named(&question.principal).ok_or_else(|| {
+            AwsError::InvalidRequest.with_message(format!(
+                "No such principal: {} (give a user's ARN, the root's, or anonymous)",
+                question.principal
+            ))
+        })?;
+        let bucket = question
+            .resource
+            .strip_prefix("arn:aws:s3:::")
+            .and_then(|r| r.split('/').next())
+            .filter(|b| !b.is_empty() && !b.contains('*'));
+        let mut context = ConditionContext::new();
+        for (key, value) in question.context {
+            context.set(key, value);
+        }
+        json(&self.access.simulate(&Simulated {
+            signer: &signer,
+            action: &question.action,
+            resource: &question.resource,
+            bucket,
+            context,
+        }))
+    }
+}
+
+/// What `POST ?arca-admin=simulate` asks.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Simulation {
+    /// `arn:aws:iam::000000000000:user/alice`, `…:root` or `anonymous`.
+    principal: String,
+    /// `s3:GetObject`, `iam:CreateUser`, …
+    action: String,
+    /// The resource's ARN.
+    resource: String,
+    /// Request keys, e.g. `{"aws:SourceIp": "203.0.113.9"}`.
+    #[serde(default)]
+    context: std::collections::BTreeMap<String, String>,
+}
+
+/// The value of query parameter `name`, percent-decoded.
+fn param(uri: &Uri, name: &str) -> Option<String> {
+    let query = uri.query()?;
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+    })
 }
 
 /// The action named in the query, if this is an admin request.
 fn action(uri: &Uri) -> Option<String> {
-    let query = uri.query()?;
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == ADMIN_PARAM).then(|| v.to_string())
-    })
+    param(uri, ADMIN_PARAM)
 }
 
 #[derive(serde::Serialize)]
@@ -110,6 +186,18 @@ impl S3Route for AdminApi {
                     .map_err(arca_s3::error::store_error)?;
                 json(&report(LIFECYCLE_JOB, &progress))
             }
+            (Method::GET, "explain") => {
+                let id = param(&req.uri, "request-id")
+                    .ok_or_else(|| AwsError::InvalidRequest.with_message("explain needs request-id=ID"))?;
+                let found = self.access.denials().find(&id);
+                if found.is_empty() {
+                    return Err(AwsError::InvalidRequest.with_message(format!(
+                        "No denial of request {id} is remembered: only recent denials are kept"
+                    )));
+                }
+                json(&found)
+            }
+            (Method::POST, "simulate") => self.simulate(req).await,
             _ => Err(AwsError::InvalidRequest.with_message(format!("Unknown admin action: {action}"))),
         }
     }

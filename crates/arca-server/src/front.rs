@@ -14,7 +14,7 @@ use s3s::service::S3Service;
 use tracing::Instrument;
 
 use crate::corrections::{self, Corrections};
-use crate::request_id::new_request_id;
+use crate::explain::RequestId;
 
 /// Shared by every connection.
 pub struct FrontDoor {
@@ -35,7 +35,8 @@ pub struct FrontDoor {
 impl FrontDoor {
     /// Answers one request.
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Body>, s3s::HttpError> {
-        let id = new_request_id();
+        let request_id = RequestId(rand::random());
+        let id = request_id.text();
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
         async move {
             let started = std::time::Instant::now();
@@ -66,6 +67,8 @@ impl FrontDoor {
                 let (parts, incoming) = req.into_parts();
                 let (body, handle) = crate::request_body::shared(incoming, self.idle_timeout);
                 let mut req = Request::from_parts(parts, Body::http_body(body));
+                // For the access hook: a denial is explained under this id.
+                req.extensions_mut().insert(request_id);
                 // Only POSTs (CompleteMultipartUpload, browser uploads) answer with an object's
                 // URL; other requests skip the extension map's allocation.
                 if method == Method::POST {

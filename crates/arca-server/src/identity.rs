@@ -14,6 +14,7 @@ use arca_iam::{
 };
 use arca_store::{Store, UserRecord};
 
+use crate::explain::PolicyReport;
 use crate::secrets::SecretWrapper;
 
 /// The account id of the root user's account, until accounts exist: policies name the root
@@ -31,7 +32,8 @@ const CACHE_MAX: usize = 4096;
 pub(crate) struct ResolvedUser {
     pub(crate) record: UserRecord,
     pub(crate) identity: Identity,
-    policies: Vec<Arc<Policy>>,
+    /// Each identity policy, parsed, with where it comes from (for explanations).
+    policies: Vec<(String, Arc<Policy>)>,
     /// The request keys its policies read, all policies together.
     reads: KeySet,
 }
@@ -117,24 +119,11 @@ impl Identities {
             );
             return None;
         };
-        let record = self.store.get_user(&key.account, &key.user).ok().flatten()?;
-        let policies = self.identity_policies(&key.account, &record);
-        let identity = Identity::User {
-            account: key.account.clone(),
-            canonical_id: self.root_canonical_id().to_string(),
-            name: record.name.clone(),
-            id: record.id.clone(),
-        };
-        let reads = policies.iter().fold(KeySet::default(), |set, p| set.union(p.reads));
+        let user = self.resolve_user(&key.account, &key.user)?;
         let resolved = Arc::new(ResolvedKey {
             generation,
             secret,
-            user: Arc::new(ResolvedUser {
-                record,
-                identity,
-                policies,
-                reads,
-            }),
+            user: Arc::new(user),
         });
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= CACHE_MAX {
@@ -144,17 +133,57 @@ impl Identities {
         Some(resolved)
     }
 
+    /// A user with their identity policies, from the store.
+    fn resolve_user(&self, account: &str, name: &str) -> Option<ResolvedUser> {
+        let record = self.store.get_user(account, name).ok().flatten()?;
+        let policies = self.identity_policies(account, &record);
+        let identity = Identity::User {
+            account: account.to_string(),
+            canonical_id: self.root_canonical_id().to_string(),
+            name: record.name.clone(),
+            id: record.id.clone(),
+        };
+        let reads = policies
+            .iter()
+            .fold(KeySet::default(), |set, (_, p)| set.union(p.reads));
+        Some(ResolvedUser {
+            record,
+            identity,
+            policies,
+            reads,
+        })
+    }
+
+    /// The signer a principal ARN names, for simulations: `arn:aws:iam::ACCOUNT:root`, or a
+    /// user's ARN (`None` if there is no such user); `anonymous` (or `*`) for nobody.
+    pub(crate) fn signer_named(&self, principal: &str) -> Option<Signer> {
+        if principal == "anonymous" || principal == "*" {
+            return Some(Signer::Anonymous);
+        }
+        let (account, resource) = principal.strip_prefix("arn:aws:iam::")?.split_once(':')?;
+        if account != ROOT_ACCOUNT {
+            return None;
+        }
+        match resource {
+            "root" => Some(Signer::Root),
+            r => {
+                let name = r.strip_prefix("user/")?.rsplit('/').next()?;
+                Some(Signer::User(Arc::new(self.resolve_user(account, name)?)))
+            }
+        }
+    }
+
     /// Every identity policy of a user, parsed: its inline policies, the default versions of
     /// the managed policies attached to it, and the same of each of its groups. A document
     /// that no longer parses (stored under an older, laxer parser) is left out and logged.
-    fn identity_policies(&self, account: &str, user: &UserRecord) -> Vec<Arc<Policy>> {
+    fn identity_policies(&self, account: &str, user: &UserRecord) -> Vec<(String, Arc<Policy>)> {
         let mut texts: Vec<(String, String)> = Vec::new();
-        let managed = |names: &[String], texts: &mut Vec<(String, String)>| {
+        let managed = |names: &[String], holder: &str, texts: &mut Vec<(String, String)>| {
             for name in names {
                 match self.store.get_policy(account, name) {
                     Ok(Some(p)) => {
                         if let Some(doc) = p.default_document() {
-                            texts.push((format!("managed policy {name}"), doc.to_string()));
+                            texts.push((format!("managed policy {name}{holder}"), doc.to_string()));
                         }
                     }
                     Ok(None) => {}
@@ -165,7 +194,7 @@ impl Identities {
         for (name, text) in &user.inline_policies {
             texts.push((format!("user policy {name}"), text.clone()));
         }
-        managed(&user.attached_policies, &mut texts);
+        managed(&user.attached_policies, "", &mut texts);
         for group in &user.groups {
             let Ok(Some(g)) = self.store.get_group(account, group) else {
                 continue;
@@ -173,12 +202,12 @@ impl Identities {
             for (name, text) in &g.inline_policies {
                 texts.push((format!("group {group} policy {name}"), text.clone()));
             }
-            managed(&g.attached_policies, &mut texts);
+            managed(&g.attached_policies, &format!(" (group {group})"), &mut texts);
         }
         texts
             .into_iter()
             .filter_map(|(what, text)| match Policy::parse(&text, &PolicyKind::Identity) {
-                Ok(p) => Some(Arc::new(p)),
+                Ok(p) => Some((what, Arc::new(p))),
                 Err(e) => {
                     tracing::warn!(user = user.name, policy = what, error = %e, "a stored policy no longer parses; ignoring it");
                     None
@@ -259,8 +288,14 @@ impl Identities {
     }
 
     /// What `signer`'s identity policies say to a request: `None` for the root user (whose
-    /// identity allows everything) and anonymous requests (which have none).
-    pub(crate) fn identity_answer(&self, signer: &Signer, request: &Request<'_>) -> Option<PolicyAnswer> {
+    /// identity allows everything) and anonymous requests (which have none). With `reports`,
+    /// each policy is evaluated with its trace and reported.
+    pub(crate) fn identity_answer(
+        &self,
+        signer: &Signer,
+        request: &Request<'_>,
+        mut reports: Option<&mut Vec<PolicyReport>>,
+    ) -> Option<PolicyAnswer> {
         let Signer::User(user) = signer else {
             return None;
         };
@@ -269,11 +304,17 @@ impl Identities {
             allows: PrincipalMatch::No,
             trace: Vec::new(),
         };
-        for policy in &user.policies {
-            let answer = policy.answer(request);
+        for (source, policy) in &user.policies {
+            let answer = match reports.as_mut() {
+                Some(reports) => {
+                    let answer = policy.evaluate(request);
+                    reports.push(PolicyReport::new(source.clone(), policy, &answer));
+                    answer
+                }
+                None => policy.answer(request),
+            };
             combined.denies |= answer.denies;
             combined.allows = combined.allows.max(answer.allows);
-            combined.trace.extend(answer.trace);
         }
         Some(combined)
     }

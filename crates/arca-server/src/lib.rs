@@ -11,6 +11,7 @@ mod connections;
 mod corrections;
 pub mod credentials;
 mod data_folder;
+mod explain;
 pub mod front;
 mod host;
 mod iam_api;
@@ -311,9 +312,10 @@ pub fn s3_service(
         creds.owner_id.clone(),
     ));
     builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
-    builder.set_access(access::Access::new(store.clone(), identities.clone()));
+    let access = access::Access::new(store.clone(), identities.clone());
+    builder.set_access(access.clone());
     builder.set_route(routes::Routes {
-        admin: admin::AdminApi::new(store.clone(), creds.access_key.clone()),
+        admin: admin::AdminApi::new(store.clone(), creds.access_key.clone(), access, identities.clone()),
         iam: iam_api::IamApi::new(store, identities, secrets),
     });
     if let Some(domain) = domain {

@@ -210,7 +210,7 @@ impl IamApi {
                     context: &context,
                 };
                 self.identities
-                    .identity_answer(signer, &request)
+                    .identity_answer(signer, &request, None)
                     .is_some_and(|a| !a.denies && a.allows != PrincipalMatch::No)
             }
         }

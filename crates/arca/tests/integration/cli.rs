@@ -1171,6 +1171,23 @@ async fn users_keys_and_policies_from_the_command_line() {
         assert_eq!(ok(as_carol(&["cat", "s3://docs/public/readme"])), "read me");
         let out = as_carol(&["cat", "s3://docs/private"]);
         assert!(String::from_utf8_lossy(&out.stderr).contains("AccessDenied"));
+        let simulated = ok(run(&[
+            "admin",
+            "policy",
+            "simulate",
+            "--principal",
+            "arn:aws:iam::000000000000:user/carol",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::docs/private",
+        ]));
+        assert!(
+            simulated.contains("DENIED")
+                && simulated.contains("user policy read: neither allows nor denies")
+                && simulated.contains("#0 Allow: resource not named"),
+            "{simulated}"
+        );
 
         // A bucket policy's Deny stops even the root user's writes there.
         ok(run(&["policy", "set", "s3://docs", bucket_policy.to_str().unwrap()]));

@@ -354,3 +354,128 @@ async fn a_users_copies_and_bulk_deletes_are_checked_key_by_key() {
     let e = c.head_object().bucket("team").key("out/old").send().await.unwrap_err();
     assert_eq!(status(&e), 404);
 }
+
+#[tokio::test]
+async fn every_denial_is_explained_to_the_admin_and_simulations_answer_the_same() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "vault").await;
+    c.put_object()
+        .bucket("vault")
+        .key("doc")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let bucket_policy = r#"{"Version":"2012-10-17","Statement":[
+        {"Sid":"OnlyFromTheOffice","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::vault/*",
+         "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
+    c.put_bucket_policy()
+        .bucket("vault")
+        .policy(bucket_policy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(iam(&s, "Action=CreateUser&UserName=vic").await.0, 200);
+    let (_, created) = iam(&s, "Action=CreateAccessKey&UserName=vic").await;
+    let read = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::vault/*"}]}"#;
+    let encoded: String = percent_encoding::utf8_percent_encode(read, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let (st, body) = iam(
+        &s,
+        &format!("Action=PutUserPolicy&UserName=vic&PolicyName=read&PolicyDocument={encoded}"),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+
+    // Denied (the test runs from 127.0.0.1): the client sees AccessDenied and nothing more.
+    let vic = || Sign {
+        access: element(&created, "AccessKeyId"),
+        secret: element(&created, "SecretAccessKey"),
+        ..Default::default()
+    };
+    let (status, headers, body) = send(signed("GET", &s.url("/vault/doc"), &[], b"", vic())).await;
+    assert_eq!((status, xml_code(&body)), (403, "AccessDenied"), "{body}");
+    assert!(
+        !body.contains("OnlyFromTheOffice") && !body.contains("SourceIp"),
+        "{body}"
+    );
+    let id = headers["x-amz-request-id"].to_str().unwrap().to_string();
+
+    let admin = |path: String, body: Vec<u8>, method: &'static str| {
+        let s = &s;
+        async move {
+            let (status, _, answer) = send(signed(method, &s.url(&path), &[], &body, Sign::default())).await;
+            (status, answer)
+        }
+    };
+    let (status, explained) = admin(format!("/?arca-admin=explain&request-id={id}"), Vec::new(), "GET").await;
+    assert_eq!(status, 200, "{explained}");
+    let explained: serde_json::Value = serde_json::from_str(&explained).unwrap();
+    let e = &explained[0];
+    assert_eq!(e["decision"], "denied");
+    assert_eq!(e["principal"], "arn:aws:iam::000000000000:user/vic");
+    assert_eq!(e["resource"], "arn:aws:s3:::vault/doc");
+    assert_eq!(e["reason"], "an explicit Deny of the bucket policy");
+    assert_eq!(e["policies"][0]["source"], "bucket policy of vault");
+    assert_eq!(e["policies"][0]["statements"][0]["sid"], "OnlyFromTheOffice");
+    assert_eq!(e["policies"][0]["statements"][0]["outcome"], "applies");
+    assert_eq!(e["policies"][1]["source"], "user policy read");
+    assert_eq!(e["policies"][1]["allows"], true);
+
+    // Unknown ids are refused; only the root user may ask.
+    let (status, _) = admin(
+        "/?arca-admin=explain&request-id=0000000000000000".into(),
+        Vec::new(),
+        "GET",
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _, _) = send(signed(
+        "GET",
+        &s.url(&format!("/?arca-admin=explain&request-id={id}")),
+        &[],
+        b"",
+        vic(),
+    ))
+    .await;
+    assert_eq!(status, 403, "an IAM user may not read explanations");
+
+    // From the office, the same request is allowed; the statement misses on its condition.
+    let question = serde_json::json!({
+        "principal": "arn:aws:iam::000000000000:user/vic",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::vault/doc",
+        "context": {"aws:SourceIp": "203.0.113.7"},
+    });
+    let (status, answer) = admin(
+        "/?arca-admin=simulate".into(),
+        question.to_string().into_bytes(),
+        "POST",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["decision"], "allowed");
+    assert_eq!(
+        answer["policies"][0]["statements"][0]["outcome"],
+        "condition NotIpAddress aws:SourceIp does not hold"
+    );
+    let anonymous =
+        serde_json::json!({"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::vault/doc"});
+    let (_, answer) = admin(
+        "/?arca-admin=simulate".into(),
+        anonymous.to_string().into_bytes(),
+        "POST",
+    )
+    .await;
+    assert!(answer.contains("\"denied\""), "{answer}");
+    for bad in [
+        r#"{"principal":"arn:aws:iam::000000000000:user/nobody","action":"s3:GetObject","resource":"*"}"#,
+        r#"{"principal":"anonymous","action":"GetObject","resource":"*"}"#,
+        r#"{"principal":"anonymous","action":"s3:GetObject","resource":"*","extra":1}"#,
+        "not json",
+    ] {
+        let (status, answer) = admin("/?arca-admin=simulate".into(), bad.as_bytes().to_vec(), "POST").await;
+        assert_eq!(status, 400, "{bad}: {answer}");
+    }
+}

@@ -2,6 +2,7 @@
 //! identities through the IAM query API on the same endpoint: [`users`] (with their keys and
 //! inline policies), [`groups`] and managed [`policies`].
 
+mod explain;
 mod groups;
 mod policies;
 mod users;
@@ -29,6 +30,18 @@ pub enum AdminCommand {
     RunLifecycle {
         /// The server's alias (default: --endpoint-url and the AWS profile's keys).
         alias: Option<String>,
+    },
+    /// Why a request was denied: every statement of every policy asked, and the layer that
+    /// decided (the server keeps its recent denials).
+    Explain {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        alias: Option<String>,
+        /// The request's id (`x-amz-request-id`, also in the server's log).
+        #[arg(long)]
+        request_id: String,
+        /// Print the server's JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// IAM users: `arca admin user add alice`, `key add alice`, `policy set alice read read.json`.
     User {
@@ -72,6 +85,14 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand)
         AdminCommand::Policy { alias, command } => {
             let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
             return policies::run(&endpoint, command).await;
+        }
+        AdminCommand::Explain {
+            alias,
+            request_id,
+            json,
+        } => {
+            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+            return explain::explain(&endpoint, request_id, *json).await;
         }
     };
     let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;

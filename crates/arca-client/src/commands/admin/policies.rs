@@ -48,6 +48,26 @@ pub enum ManagedPolicyCommand {
         /// The policy's name.
         name: String,
     },
+    /// The decision for a made-up request, explained statement by statement.
+    Simulate {
+        /// Who asks: a user's ARN (`arn:aws:iam::000000000000:user/alice`), the root's
+        /// (`…:root`), or `anonymous`.
+        #[arg(long)]
+        principal: String,
+        /// The action, e.g. `s3:GetObject`.
+        #[arg(long)]
+        action: String,
+        /// The resource's ARN, e.g. `arn:aws:s3:::photos/cat.jpg`.
+        #[arg(long)]
+        resource: String,
+        /// A request key the conditions see, `key=value` (repeatable), e.g.
+        /// `aws:SourceIp=203.0.113.9`.
+        #[arg(long)]
+        context: Vec<String>,
+        /// Print the server's JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Attach a policy to a user or a group.
     Attach {
         /// The policy's name.
@@ -155,6 +175,13 @@ pub(super) async fn run(e: &SignedEndpoint, cmd: &ManagedPolicyCommand) -> Resul
                 }
             }
         }
+        ManagedPolicyCommand::Simulate {
+            principal,
+            action,
+            resource,
+            context,
+            json,
+        } => super::explain::simulate(e, principal, action, resource, context, *json).await?,
         ManagedPolicyCommand::Rm { name } => {
             let arn = arn_of(e, name).await?;
             e.iam("DeletePolicy", &[("PolicyArn", &arn)]).await?;
