@@ -52,11 +52,19 @@ impl AdminApi {
 
     /// `POST ?arca-admin=simulate`: reads the question, answers the explained decision.
     async fn simulate(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
-        let body = req
-            .input
-            .store_all_limited(MAX_SIMULATION)
-            .await
-            .map_err(|_| AwsError::InvalidRequest.with_message("The simulation request is too large"))?;
+        let declared = req
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let body = req.input.store_all_limited(MAX_SIMULATION).await.map_err(|_| {
+            // Too large, or (with `x-amz-content-sha256`) not the body that was signed.
+            if declared.is_none_or(|n| n > MAX_SIMULATION) {
+                AwsError::InvalidRequest.with_message("The simulation request is too large")
+            } else {
+                AwsError::SignatureDoesNotMatch.error()
+            }
+        })?;
         let question: Simulation = serde_json::from_slice(&body)
             .map_err(|e| AwsError::InvalidRequest.with_message(format!("Not a simulation request: {e}")))?;
         if question
