@@ -5,15 +5,15 @@
 //! only its own groups, and listing a group's users reads one row.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::iam_records::{RecordChange, read_record};
 use super::identities::{IdentityRefusal, no_user, read_user, user_key};
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead, prefix_end, prefix_range};
-use crate::record::{decode, encode};
+use crate::kv::KvRead;
+use crate::record::encode;
 use crate::tables::{IAM_GROUPS, IAM_USERS};
 
 /// Most groups a user may be in, as IAM allows.
@@ -43,13 +43,8 @@ pub(crate) fn no_group(name: &str) -> IdentityRefusal {
 }
 
 pub(crate) fn read_group(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<GroupRecord>> {
-    txn.get(IAM_GROUPS, &user_key(account, name))?
-        .map(|v| decode(&v))
-        .transpose()
+    read_record(txn, IAM_GROUPS, account, name)
 }
-
-/// What a change does to a group's record: refuse, or change it.
-type GroupChange = Box<dyn FnOnce(&mut GroupRecord) -> Result<(), IdentityRefusal> + Send>;
 
 impl Store {
     /// Creates a group; `EntityAlreadyExists` if the name is taken in the account.
@@ -58,73 +53,37 @@ impl Store {
         account: &str,
         group: GroupRecord,
     ) -> StoreResult<Result<GroupRecord, IdentityRefusal>> {
-        let k = user_key(account, &group.name);
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                if txn.get(IAM_GROUPS, &k)?.is_some() {
-                    return Ok(Err(IdentityRefusal::EntityAlreadyExists(format!(
-                        "Group with name {} already exists.",
-                        group.name
-                    ))));
-                }
-                txn.put(IAM_GROUPS, &k, &encode(&group)?)?;
-                Ok(Ok(group))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        let taken = IdentityRefusal::EntityAlreadyExists(format!("Group with name {} already exists.", group.name));
+        let name = group.name.clone();
+        self.create_record(IAM_GROUPS, account, &name, group, taken).await
     }
 
     /// The group, if it exists.
     pub fn get_group(&self, account: &str, name: &str) -> StoreResult<Option<GroupRecord>> {
-        self.meta.read(|txn| read_group(txn, account, name))
+        self.get_record(IAM_GROUPS, account, name)
     }
 
     /// The account's groups, by name.
     pub fn list_groups(&self, account: &str) -> StoreResult<Vec<GroupRecord>> {
-        let prefix = user_key(account, "");
-        let end = prefix_end(&prefix);
-        self.meta.read(|txn| {
-            let mut groups = Vec::new();
-            txn.scan(
-                IAM_GROUPS,
-                prefix_range(&prefix, &end),
-                Direction::Forward,
-                &mut |_, v| {
-                    groups.push(decode(v)?);
-                    Ok(ControlFlow::Continue(()))
-                },
-            )?;
-            Ok(groups)
-        })
+        self.list_records(IAM_GROUPS, account)
     }
 
     /// Deletes a group that has no members and no policies left (IAM's rule).
     pub async fn delete_group(&self, account: &str, name: &str) -> StoreResult<Result<(), IdentityRefusal>> {
-        let (account, name) = (account.to_string(), name.to_string());
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                let Some(group) = read_group(txn, &account, &name)? else {
-                    return Ok(Err(no_group(&name)));
-                };
-                if !group.members.is_empty() {
-                    return Ok(Err(IdentityRefusal::DeleteConflict(
-                        "Cannot delete entity, must remove users from group first.".into(),
-                    )));
-                }
-                if !group.inline_policies.is_empty() || !group.attached_policies.is_empty() {
-                    return Ok(Err(IdentityRefusal::DeleteConflict(
-                        "Cannot delete entity, must delete policies first.".into(),
-                    )));
-                }
-                txn.delete(IAM_GROUPS, &user_key(&account, &name))?;
-                Ok(Ok(()))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        self.delete_record(IAM_GROUPS, account, name, no_group(name), |group: &GroupRecord| {
+            if !group.members.is_empty() {
+                return Err(IdentityRefusal::DeleteConflict(
+                    "Cannot delete entity, must remove users from group first.".into(),
+                ));
+            }
+            if !group.inline_policies.is_empty() || !group.attached_policies.is_empty() {
+                return Err(IdentityRefusal::DeleteConflict(
+                    "Cannot delete entity, must delete policies first.".into(),
+                ));
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Adds a user to a group (nothing to do if it is a member already).
@@ -200,24 +159,10 @@ impl Store {
         &self,
         account: &str,
         name: &str,
-        change: GroupChange,
+        change: RecordChange<GroupRecord>,
     ) -> StoreResult<Result<GroupRecord, IdentityRefusal>> {
-        let (account, name) = (account.to_string(), name.to_string());
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                let Some(mut group) = read_group(txn, &account, &name)? else {
-                    return Ok(Err(no_group(&name)));
-                };
-                if let Err(e) = change(&mut group) {
-                    return Ok(Err(e));
-                }
-                txn.put(IAM_GROUPS, &user_key(&account, &name), &encode(&group)?)?;
-                Ok(Ok(group))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        self.change_record(IAM_GROUPS, account, name, no_group(name), change)
+            .await
     }
 
     /// Sets (adds or replaces) an inline policy of a group.

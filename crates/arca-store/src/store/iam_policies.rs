@@ -5,16 +5,15 @@
 //! attached policies, so that a policy still attached cannot be deleted and `GetPolicy` shows
 //! the count without a scan.
 
-use std::ops::ControlFlow;
-
 use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::iam_groups::{no_group, read_group};
+use super::iam_records::{RecordChange, read_record};
 use super::identities::{IdentityRefusal, no_user, read_user, user_key};
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead, prefix_end, prefix_range};
-use crate::record::{decode, encode};
+use crate::kv::KvRead;
+use crate::record::encode;
 use crate::tables::{IAM_GROUPS, IAM_POLICIES, IAM_USERS};
 
 /// Most versions a managed policy keeps, as IAM allows.
@@ -82,13 +81,8 @@ fn no_policy(account: &str, name: &str) -> IdentityRefusal {
 }
 
 fn read_policy(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<ManagedPolicyRecord>> {
-    txn.get(IAM_POLICIES, &user_key(account, name))?
-        .map(|v| decode(&v))
-        .transpose()
+    read_record(txn, IAM_POLICIES, account, name)
 }
-
-/// What a change does to a policy's record: refuse, or change it.
-type PolicyChange = Box<dyn FnOnce(&mut ManagedPolicyRecord) -> Result<(), IdentityRefusal> + Send>;
 
 impl Store {
     /// Creates a managed policy with its first version; `EntityAlreadyExists` if the name is
@@ -98,98 +92,51 @@ impl Store {
         account: &str,
         policy: ManagedPolicyRecord,
     ) -> StoreResult<Result<ManagedPolicyRecord, IdentityRefusal>> {
-        let k = user_key(account, &policy.name);
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                if txn.get(IAM_POLICIES, &k)?.is_some() {
-                    return Ok(Err(IdentityRefusal::EntityAlreadyExists(format!(
-                        "A policy called {} already exists. Duplicate names are not allowed.",
-                        policy.name
-                    ))));
-                }
-                txn.put(IAM_POLICIES, &k, &encode(&policy)?)?;
-                Ok(Ok(policy))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        let taken = IdentityRefusal::EntityAlreadyExists(format!(
+            "A policy called {} already exists. Duplicate names are not allowed.",
+            policy.name
+        ));
+        let name = policy.name.clone();
+        self.create_record(IAM_POLICIES, account, &name, policy, taken).await
     }
 
     /// The policy, if it exists.
     pub fn get_policy(&self, account: &str, name: &str) -> StoreResult<Option<ManagedPolicyRecord>> {
-        self.meta.read(|txn| read_policy(txn, account, name))
+        self.get_record(IAM_POLICIES, account, name)
     }
 
     /// The account's managed policies, by name.
     pub fn list_policies(&self, account: &str) -> StoreResult<Vec<ManagedPolicyRecord>> {
-        let prefix = user_key(account, "");
-        let end = prefix_end(&prefix);
-        self.meta.read(|txn| {
-            let mut policies = Vec::new();
-            txn.scan(
-                IAM_POLICIES,
-                prefix_range(&prefix, &end),
-                Direction::Forward,
-                &mut |_, v| {
-                    policies.push(decode(v)?);
-                    Ok(ControlFlow::Continue(()))
-                },
-            )?;
-            Ok(policies)
-        })
+        self.list_records(IAM_POLICIES, account)
     }
 
     /// Deletes a policy attached to nothing and left with its default version only (IAM's
     /// rule).
     pub async fn delete_policy(&self, account: &str, name: &str) -> StoreResult<Result<(), IdentityRefusal>> {
-        let (account, name) = (account.to_string(), name.to_string());
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                let Some(policy) = read_policy(txn, &account, &name)? else {
-                    return Ok(Err(no_policy(&account, &name)));
-                };
-                if policy.attachments > 0 {
-                    return Ok(Err(IdentityRefusal::DeleteConflict(
-                        "Cannot delete a policy attached to entities.".into(),
-                    )));
-                }
-                if policy.versions.len() > 1 {
-                    return Ok(Err(IdentityRefusal::DeleteConflict(
-                        "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".into(),
-                    )));
-                }
-                txn.delete(IAM_POLICIES, &user_key(&account, &name))?;
-                Ok(Ok(()))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        self.delete_record(IAM_POLICIES, account, name, no_policy(account, name), |policy: &ManagedPolicyRecord| {
+            if policy.attachments > 0 {
+                return Err(IdentityRefusal::DeleteConflict(
+                    "Cannot delete a policy attached to entities.".into(),
+                ));
+            }
+            if policy.versions.len() > 1 {
+                return Err(IdentityRefusal::DeleteConflict(
+                    "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".into(),
+                ));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn change_policy(
         &self,
         account: &str,
         name: &str,
-        change: PolicyChange,
+        change: RecordChange<ManagedPolicyRecord>,
     ) -> StoreResult<Result<ManagedPolicyRecord, IdentityRefusal>> {
-        let (account, name) = (account.to_string(), name.to_string());
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                let Some(mut policy) = read_policy(txn, &account, &name)? else {
-                    return Ok(Err(no_policy(&account, &name)));
-                };
-                if let Err(e) = change(&mut policy) {
-                    return Ok(Err(e));
-                }
-                txn.put(IAM_POLICIES, &user_key(&account, &name), &encode(&policy)?)?;
-                Ok(Ok(policy))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        self.change_record(IAM_POLICIES, account, name, no_policy(account, name), change)
+            .await
     }
 
     /// Adds a version (at most [`MAX_POLICY_VERSIONS`]), the default one if `set_default`.

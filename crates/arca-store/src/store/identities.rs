@@ -7,13 +7,13 @@
 //! `arca-server`'s `secrets.rs`): the store never holds one in plain text.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::iam_records::{RecordChange, read_record};
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead, prefix_end, prefix_range};
+use crate::kv::KvRead;
 use crate::record::{decode, encode};
 use crate::tables::{IAM_KEYS, IAM_USERS};
 
@@ -92,13 +92,8 @@ pub(crate) fn no_user(name: &str) -> IdentityRefusal {
 }
 
 pub(crate) fn read_user(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<UserRecord>> {
-    txn.get(IAM_USERS, &user_key(account, name))?
-        .map(|v| decode(&v))
-        .transpose()
+    read_record(txn, IAM_USERS, account, name)
 }
-
-/// What an identity change does to the user's record: refuse, or change it.
-type UserChange = Box<dyn FnOnce(&mut UserRecord) -> Result<(), IdentityRefusal> + Send>;
 
 impl Store {
     /// Changes with every committed change to users and keys (never goes back): what was
@@ -118,76 +113,37 @@ impl Store {
         account: &str,
         user: UserRecord,
     ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
-        let k = user_key(account, &user.name);
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                if txn.get(IAM_USERS, &k)?.is_some() {
-                    return Ok(Err(IdentityRefusal::EntityAlreadyExists(format!(
-                        "User with name {} already exists.",
-                        user.name
-                    ))));
-                }
-                txn.put(IAM_USERS, &k, &encode(&user)?)?;
-                Ok(Ok(user))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        let taken = IdentityRefusal::EntityAlreadyExists(format!("User with name {} already exists.", user.name));
+        let name = user.name.clone();
+        self.create_record(IAM_USERS, account, &name, user, taken).await
     }
 
     /// The user, if it exists.
     pub fn get_user(&self, account: &str, name: &str) -> StoreResult<Option<UserRecord>> {
-        self.meta.read(|txn| read_user(txn, account, name))
+        self.get_record(IAM_USERS, account, name)
     }
 
     /// The account's users, by name.
     pub fn list_users(&self, account: &str) -> StoreResult<Vec<UserRecord>> {
-        let prefix = user_key(account, "");
-        let end = prefix_end(&prefix);
-        self.meta.read(|txn| {
-            let mut users = Vec::new();
-            txn.scan(
-                IAM_USERS,
-                prefix_range(&prefix, &end),
-                Direction::Forward,
-                &mut |_, v| {
-                    users.push(decode(v)?);
-                    Ok(ControlFlow::Continue(()))
-                },
-            )?;
-            Ok(users)
-        })
+        self.list_records(IAM_USERS, account)
     }
 
-    /// Deletes a user that has no access keys and no inline policies left (IAM's rule).
+    /// Deletes a user that has no access keys, policies or groups left (IAM's rule).
     pub async fn delete_user(&self, account: &str, name: &str) -> StoreResult<Result<(), IdentityRefusal>> {
-        let (account, name) = (account.to_string(), name.to_string());
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                let Some(user) = read_user(txn, &account, &name)? else {
-                    return Ok(Err(no_user(&name)));
-                };
-                if !user.access_keys.is_empty()
-                    || !user.inline_policies.is_empty()
-                    || !user.attached_policies.is_empty()
-                {
-                    return Ok(Err(IdentityRefusal::DeleteConflict(
-                        "Cannot delete entity, must delete access keys and policies first.".into(),
-                    )));
-                }
-                if !user.groups.is_empty() {
-                    return Ok(Err(IdentityRefusal::DeleteConflict(
-                        "Cannot delete entity, must remove user from all groups first.".into(),
-                    )));
-                }
-                txn.delete(IAM_USERS, &user_key(&account, &name))?;
-                Ok(Ok(()))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        self.delete_record(IAM_USERS, account, name, no_user(name), |user: &UserRecord| {
+            if !user.access_keys.is_empty() || !user.inline_policies.is_empty() || !user.attached_policies.is_empty() {
+                return Err(IdentityRefusal::DeleteConflict(
+                    "Cannot delete entity, must delete access keys and policies first.".into(),
+                ));
+            }
+            if !user.groups.is_empty() {
+                return Err(IdentityRefusal::DeleteConflict(
+                    "Cannot delete entity, must remove user from all groups first.".into(),
+                ));
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Changes a user's record through `change`, which may refuse.
@@ -195,24 +151,10 @@ impl Store {
         &self,
         account: &str,
         name: &str,
-        change: UserChange,
+        change: RecordChange<UserRecord>,
     ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
-        let (account, name) = (account.to_string(), name.to_string());
-        let outcome = self
-            .meta
-            .write(move |txn| {
-                let Some(mut user) = read_user(txn, &account, &name)? else {
-                    return Ok(Err(no_user(&name)));
-                };
-                if let Err(e) = change(&mut user) {
-                    return Ok(Err(e));
-                }
-                txn.put(IAM_USERS, &user_key(&account, &name), &encode(&user)?)?;
-                Ok(Ok(user))
-            })
-            .await;
-        self.identities_changed();
-        outcome
+        self.change_record(IAM_USERS, account, name, no_user(name), change)
+            .await
     }
 
     /// Sets (adds or replaces) an inline policy of a user.

@@ -18,6 +18,7 @@ mod crash_windows;
 mod gc;
 mod iam_groups;
 mod iam_policies;
+mod iam_records;
 mod identities;
 mod ingest;
 mod intelligent;
