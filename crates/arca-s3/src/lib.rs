@@ -14,6 +14,7 @@ pub mod bucket;
 mod checksum;
 mod common;
 pub mod cors;
+pub mod denied_keys;
 pub mod error;
 mod lifecycle;
 pub mod limits;

@@ -418,13 +418,27 @@ impl ArcaS3 {
         if !has_digest {
             return Err(AwsError::InvalidRequest.with_message("Missing required header for this request: Content-MD5"));
         }
+        let denied = req
+            .extensions
+            .get::<crate::denied_keys::DeniedKeys>()
+            .map(|d| d.0.clone())
+            .unwrap_or_default();
         let input = req.input;
         let objects = input.delete.objects;
-        if objects.len() > 1000 {
+        if objects.len() + denied.len() > 1000 {
             return Err(AwsError::MalformedXML.error());
         }
         let quiet = input.delete.quiet.unwrap_or(false);
-        let mut errors = Vec::new();
+        // Keys the requester may not delete are reported, as S3 does, not deleted.
+        let mut errors: Vec<Error> = denied
+            .into_iter()
+            .map(|(key, version_id)| Error {
+                code: Some("AccessDenied".to_string()),
+                key: Some(key),
+                message: Some("Access Denied".to_string()),
+                version_id,
+            })
+            .collect();
         let mut targets = Vec::new();
         for o in objects {
             match check_version_id(o.version_id.as_deref()).and_then(|()| check_key(&o.key)) {

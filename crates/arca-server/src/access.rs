@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use arca_iam::{ConditionContext, KeySet, Policy, PrincipalMatch, Request, RequestKey, ResourceKind};
 use arca_s3::aws_error::AwsError;
+use arca_s3::denied_keys::DeniedKeys;
 use arca_store::{Store, StoreError};
 use http::{HeaderMap, HeaderName, Uri};
 use s3s::access::{S3Access, S3AccessContext};
@@ -462,6 +463,8 @@ impl S3Access for Access {
         })
     }
 
+    /// Each key is its own `s3:DeleteObject` (or `…Version`): a key refused is taken out of
+    /// the request and answered `AccessDenied` in the result, as S3 does; the others go on.
     async fn delete_objects(&self, req: &mut S3Request<DeleteObjectsInput>) -> S3Result<()> {
         let signer = self
             .identities
@@ -469,21 +472,40 @@ impl S3Access for Access {
         let client = req.extensions.get::<Client>().copied();
         let request_id = req.extensions.get::<RequestId>().copied();
         let bucket = req.input.bucket.as_str();
-        for object in &req.input.delete.objects {
-            self.decide(&Asked {
-                signer: &signer,
-                action: if object.version_id.is_some() {
-                    "s3:DeleteObjectVersion"
-                } else {
-                    "s3:DeleteObject"
-                },
-                bucket: Some(bucket),
-                resource: arca_iam::s3_resource_arn(bucket, Some(&object.key)),
-                headers: &req.headers,
-                uri: &req.uri,
-                client,
-                request_id,
-            })?;
+        let allowed: Vec<bool> = req
+            .input
+            .delete
+            .objects
+            .iter()
+            .map(|object| {
+                self.decide(&Asked {
+                    signer: &signer,
+                    action: if object.version_id.is_some() {
+                        "s3:DeleteObjectVersion"
+                    } else {
+                        "s3:DeleteObject"
+                    },
+                    bucket: Some(bucket),
+                    resource: arca_iam::s3_resource_arn(bucket, Some(&object.key)),
+                    headers: &req.headers,
+                    uri: &req.uri,
+                    client,
+                    request_id,
+                })
+                .is_ok()
+            })
+            .collect();
+        if allowed.contains(&false) {
+            let mut denied = Vec::new();
+            let mut verdicts = allowed.into_iter();
+            req.input.delete.objects.retain(|o| {
+                let keep = verdicts.next().unwrap_or(true);
+                if !keep {
+                    denied.push((o.key.clone(), o.version_id.clone()));
+                }
+                keep
+            });
+            req.extensions.insert(DeniedKeys(denied));
         }
         Ok(())
     }

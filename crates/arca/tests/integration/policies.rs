@@ -331,28 +331,42 @@ async fn a_users_copies_and_bulk_deletes_are_checked_key_by_key() {
             .build()
             .unwrap()
     };
-    let e = bob
+    // As in S3, each key is decided on its own: the refused one is an AccessDenied entry of
+    // the result, the others are deleted.
+    let out = bob
         .delete_objects()
         .bucket("team")
-        .delete(ids(&["out/old", "secret/s"]))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(code(&e), "AccessDenied");
-    assert_eq!(get_bytes(&c, "team", "secret/s").await, b"v");
-    assert_eq!(
-        get_bytes(&c, "team", "out/old").await,
-        b"v",
-        "a refused batch deletes nothing"
-    );
-    bob.delete_objects()
-        .bucket("team")
-        .delete(ids(&["out/old", "out/copy"]))
+        .delete(ids(&["out/old", "secret/s", "out/copy"]))
         .send()
         .await
         .unwrap();
+    let errors: Vec<(&str, &str)> = out
+        .errors()
+        .iter()
+        .map(|e| (e.key().unwrap_or(""), e.code().unwrap_or("")))
+        .collect();
+    assert_eq!(errors, [("secret/s", "AccessDenied")]);
+    let deleted: Vec<&str> = out.deleted().iter().filter_map(|d| d.key()).collect();
+    assert_eq!(deleted, ["out/old", "out/copy"]);
+    assert_eq!(get_bytes(&c, "team", "secret/s").await, b"v", "the refused key is kept");
     let e = c.head_object().bucket("team").key("out/old").send().await.unwrap_err();
     assert_eq!(status(&e), 404);
+    // Quiet mode still reports the refusals.
+    let out = bob
+        .delete_objects()
+        .bucket("team")
+        .delete(
+            Delete::builder()
+                .objects(ObjectIdentifier::builder().key("secret/s").build().unwrap())
+                .quiet(true)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.errors().len(), 1);
+    assert_eq!(get_bytes(&c, "team", "secret/s").await, b"v");
 }
 
 #[tokio::test]
