@@ -696,6 +696,12 @@ def test_iam_groups_and_managed_policies_with_boto3(server, s3, bucket):
     with pytest.raises(ClientError) as e:
         iam.attach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/AmazonS3FullAccess")
     assert code(e.value) == "NoSuchEntity"
+    # A batch delete the user may not make: each key answered AccessDenied, none deleted.
+    r = as_user.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "shared/a.txt"}, {"Key": "secret/b.txt"}]})
+    assert sorted((e["Key"], e["Code"]) for e in r["Errors"]) == [
+        ("secret/b.txt", "AccessDenied"), ("shared/a.txt", "AccessDenied")]
+    assert "Deleted" not in r or r["Deleted"] == []
+    assert s3.get_object(Bucket=bucket, Key="shared/a.txt")["Body"].read() == b"a"
 
     # IAM's deletion rules.
     with pytest.raises(ClientError) as e:
