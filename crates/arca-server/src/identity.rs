@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use arca_iam::{
     ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, PrincipalMatch, Request, RequestKey,
 };
-use arca_store::{Store, UserRecord};
+use arca_store::{Store, StoreResult, UserRecord};
 
 use crate::explain::PolicyReport;
 use crate::secrets::SecretWrapper;
@@ -136,7 +136,15 @@ impl Identities {
     /// A user with their identity policies, from the store.
     fn resolve_user(&self, account: &str, name: &str) -> Option<ResolvedUser> {
         let record = self.store.get_user(account, name).ok().flatten()?;
-        let policies = self.identity_policies(account, &record);
+        // A policy that cannot be read might be the one that denies: then the user resolves
+        // to nothing (their requests are refused), never to the policies that could be read.
+        let policies = match self.identity_policies(account, &record) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(user = name, error = %e, "reading the user's policies failed; refusing the user");
+                return None;
+            }
+        };
         let identity = Identity::User {
             account: account.to_string(),
             canonical_id: self.root_canonical_id().to_string(),
@@ -176,35 +184,36 @@ impl Identities {
     /// Every identity policy of a user, parsed: its inline policies, the default versions of
     /// the managed policies attached to it, and the same of each of its groups. A document
     /// that no longer parses (stored under an older, laxer parser) is left out and logged.
-    fn identity_policies(&self, account: &str, user: &UserRecord) -> Vec<(String, Arc<Policy>)> {
+    fn identity_policies(&self, account: &str, user: &UserRecord) -> StoreResult<Vec<(String, Arc<Policy>)>> {
         let mut texts: Vec<(String, String)> = Vec::new();
-        let managed = |names: &[String], holder: &str, texts: &mut Vec<(String, String)>| {
+        // A group or policy deleted since the user's record was read has left with its rights.
+        let managed = |names: &[String], holder: &str, texts: &mut Vec<(String, String)>| -> StoreResult<()> {
             for name in names {
-                match self.store.get_policy(account, name) {
-                    Ok(Some(p)) => {
-                        if let Some(doc) = p.default_document() {
-                            texts.push((format!("managed policy {name}{holder}"), doc.to_string()));
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::error!(policy = name, error = %e, "reading a managed policy failed"),
+                if let Some(doc) = self
+                    .store
+                    .get_policy(account, name)?
+                    .as_ref()
+                    .and_then(|p| p.default_document())
+                {
+                    texts.push((format!("managed policy {name}{holder}"), doc.to_string()));
                 }
             }
+            Ok(())
         };
         for (name, text) in &user.inline_policies {
             texts.push((format!("user policy {name}"), text.clone()));
         }
-        managed(&user.attached_policies, "", &mut texts);
+        managed(&user.attached_policies, "", &mut texts)?;
         for group in &user.groups {
-            let Ok(Some(g)) = self.store.get_group(account, group) else {
+            let Some(g) = self.store.get_group(account, group)? else {
                 continue;
             };
             for (name, text) in &g.inline_policies {
                 texts.push((format!("group {group} policy {name}"), text.clone()));
             }
-            managed(&g.attached_policies, &format!(" (group {group})"), &mut texts);
+            managed(&g.attached_policies, &format!(" (group {group})"), &mut texts)?;
         }
-        texts
+        Ok(texts
             .into_iter()
             .filter_map(|(what, text)| match Policy::parse(&text, &PolicyKind::Identity) {
                 Ok(p) => Some((what, Arc::new(p))),
@@ -213,7 +222,7 @@ impl Identities {
                     None
                 }
             })
-            .collect()
+            .collect())
     }
 
     /// The secret of an active IAM access key (the root key is the key store's own).
