@@ -193,6 +193,7 @@ def test_iam_and_bucket_policy_with_the_cli(aws, server, tmp_path):
     """`aws iam` and `aws s3api put-bucket-policy` against Arca: a user whose access comes from
     the bucket policy alone (naming the user's ARN) reads, and nothing else, until a managed
     policy attached to a group they join lets them write."""
+    assert json.loads(aws("sts", "get-caller-identity").stdout)["Arn"] == "arn:aws:iam::000000000000:root"
     aws("iam", "create-user", "--user-name", "cli-reader")
     users = json.loads(aws("iam", "list-users").stdout)["Users"]
     assert "cli-reader" in [u["UserName"] for u in users]
@@ -217,6 +218,8 @@ def test_iam_and_bucket_policy_with_the_cli(aws, server, tmp_path):
         return subprocess.run(["aws", "--endpoint-url", server["endpoint"], *args], env=env, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL)
 
+    who = as_reader("sts", "get-caller-identity")
+    assert who.returncode == 0 and json.loads(who.stdout)["Arn"] == "arn:aws:iam::000000000000:user/cli-reader", who.stderr
     out = tmp_path / "out.txt"
     got = as_reader("s3", "cp", "s3://cli-pol/f.txt", str(out))
     assert got.returncode == 0, got.stderr

@@ -620,6 +620,19 @@ def test_iam_groups_and_managed_policies_with_boto3(server, s3, bucket):
     s3.put_object(Bucket=bucket, Key="shared/a.txt", Body=b"a")
     s3.put_object(Bucket=bucket, Key="secret/b.txt", Body=b"b")
 
+    # STS answers who signed: the root, or the user.
+    sts = boto3.client("sts", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    me = sts.get_caller_identity()
+    assert (me["Arn"], me["Account"]) == ("arn:aws:iam::000000000000:root", "000000000000")
+    user_sts = boto3.client("sts", endpoint_url=server["endpoint"], aws_access_key_id=key["AccessKeyId"],
+                            aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1")
+    me = user_sts.get_caller_identity()
+    assert me["Arn"] == f"arn:aws:iam::000000000000:user/{user}" and me["UserId"].startswith("AIDA")
+    with pytest.raises(ClientError) as e:
+        sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="session")
+    assert code(e.value) == "InvalidAction"
+
     created = iam.create_group(GroupName=group)["Group"]
     assert created["Arn"] == f"arn:aws:iam::000000000000:group/{group}" and created["GroupId"].startswith("AGPA")
     v1 = {"Version": "2012-10-17", "Statement": [

@@ -1,12 +1,13 @@
 //! The requests on the S3 port that are not S3 operations, routed before s3s resolves one:
-//! the admin API (`/?arca-admin=…`) and the IAM query API (`POST /` signed for `iam`).
+//! the admin API (`/?arca-admin=…`) and the IAM and STS query APIs (`POST /` signed for `iam`
+//! or `sts`).
 
 use http::{HeaderMap, Method, Uri};
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
 use crate::admin::AdminApi;
-use crate::iam_api::IamApi;
+use crate::iam_api::{IamApi, QueryService};
 
 /// Both routes, as the one route s3s takes.
 pub(crate) struct Routes {
@@ -16,12 +17,7 @@ pub(crate) struct Routes {
 
 impl Routes {
     fn is_iam(req: &S3Request<Body>) -> bool {
-        req.method == Method::POST
-            && req
-                .headers
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("/iam/aws4_request"))
+        req.method == Method::POST && QueryService::of(&req.headers).is_some()
     }
 }
 

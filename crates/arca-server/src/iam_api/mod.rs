@@ -7,6 +7,7 @@
 //! | users, their access keys, inline and attached policies | [`users`] |
 //! | groups, members, inline and attached policies | [`groups`] |
 //! | managed policies and their versions | [`policies`] |
+//! | STS: GetCallerIdentity (signed for `sts`) | [`sts`] |
 //!
 //! This file reads the request, decides whether the signer may make it, and answers in IAM's
 //! XML. The root user may do all of it; an IAM user what their own policies allow
@@ -15,6 +16,7 @@
 
 mod groups;
 mod policies;
+mod sts;
 mod users;
 
 use std::collections::HashMap;
@@ -32,7 +34,37 @@ use crate::secrets::SecretWrapper;
 /// The largest form body an IAM request may have (a policy is at most 6,144 characters, and
 /// URL-encoding can triple it).
 const MAX_FORM: usize = 64 * 1024;
-const XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+/// The query APIs this route answers, by the service a request is signed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QueryService {
+    Iam,
+    Sts,
+}
+
+impl QueryService {
+    /// The service a SigV4 request is signed for (its credential scope says so), if it is
+    /// one of these.
+    pub(crate) fn of(headers: &HeaderMap) -> Option<QueryService> {
+        let auth = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.starts_with("AWS4-"))?;
+        if auth.contains("/iam/aws4_request") {
+            Some(QueryService::Iam)
+        } else if auth.contains("/sts/aws4_request") {
+            Some(QueryService::Sts)
+        } else {
+            None
+        }
+    }
+
+    fn xmlns(self) -> &'static str {
+        match self {
+            QueryService::Iam => "https://iam.amazonaws.com/doc/2010-05-08/",
+            QueryService::Sts => "https://sts.amazonaws.com/doc/2011-06-15/",
+        }
+    }
+}
 
 /// The IAM API over the store's identities.
 pub(crate) struct IamApi {
@@ -145,24 +177,26 @@ fn user_xml(u: &UserRecord) -> String {
     )
 }
 
-fn respond(action: &str, result: Option<String>, request_id: &str) -> S3Response<Body> {
+fn respond(service: QueryService, action: &str, result: Option<String>, request_id: &str) -> S3Response<Body> {
+    let xmlns = service.xmlns();
     let result = result
         .map(|r| format!("<{action}Result>{r}</{action}Result>"))
         .unwrap_or_default();
     let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{XMLNS}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{xmlns}\">{result}<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
     );
     xml(StatusCode::OK, body)
 }
 
-fn error_response(e: &IamError, request_id: &str) -> S3Response<Body> {
+fn error_response(service: QueryService, e: &IamError, request_id: &str) -> S3Response<Body> {
+    let xmlns = service.xmlns();
     let kind = if e.status.is_server_error() {
         "Receiver"
     } else {
         "Sender"
     };
     let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"{xmlns}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
         e.code,
         escape(&e.message)
     );
@@ -174,14 +208,6 @@ fn xml(status: StatusCode, body: String) -> S3Response<Body> {
     resp.headers
         .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
     resp
-}
-
-/// Whether a request is signed for the `iam` service (its credential scope says so).
-fn signed_for_iam(headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("AWS4-") && v.contains("/iam/aws4_request"))
 }
 
 impl IamApi {
@@ -461,7 +487,7 @@ fn attached_policies_xml(api: &IamApi, names: &[String]) -> Result<String, IamEr
 #[async_trait::async_trait]
 impl S3Route for IamApi {
     fn is_match(&self, method: &Method, uri: &Uri, headers: &HeaderMap, _ext: &mut http::Extensions) -> bool {
-        method == Method::POST && uri.path() == "/" && signed_for_iam(headers)
+        method == Method::POST && uri.path() == "/" && QueryService::of(headers).is_some()
     }
 
     async fn check_access(&self, req: &mut S3Request<Body>) -> S3Result<()> {
@@ -474,6 +500,7 @@ impl S3Route for IamApi {
 
     async fn call(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
         let request_id = crate::request_id::new_request_id();
+        let service = QueryService::of(&req.headers).unwrap_or(QueryService::Iam);
         let declared = req
             .headers
             .get(http::header::CONTENT_LENGTH)
@@ -492,7 +519,7 @@ impl S3Route for IamApi {
                         "The request signature we calculated does not match the signature you provided.",
                     )
                 };
-                return Ok(error_response(&e, &request_id));
+                return Ok(error_response(service, &e, &request_id));
             }
         };
         let fields = form(&body);
@@ -500,11 +527,15 @@ impl S3Route for IamApi {
         let signer = self
             .identities
             .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
-        match self.handle(&signer, &action, &fields).await {
-            Ok(result) => Ok(respond(&action, result, &request_id)),
+        let answer = match service {
+            QueryService::Iam => self.handle(&signer, &action, &fields).await,
+            QueryService::Sts => sts::handle(&signer, &action, &fields),
+        };
+        match answer {
+            Ok(result) => Ok(respond(service, &action, result, &request_id)),
             Err(e) => {
-                tracing::info!(action, code = e.code, message = %e.message, "IAM request refused");
-                Ok(error_response(&e, &request_id))
+                tracing::info!(?service, action, code = e.code, message = %e.message, "IAM/STS request refused");
+                Ok(error_response(service, &e, &request_id))
             }
         }
     }

@@ -180,3 +180,51 @@ async fn malformed_group_and_policy_requests_are_refused_and_change_nothing() {
     let (_, _, groups) = send(iam_signed(&s, "Action=ListGroups", Sign::default())).await;
     assert!(!groups.contains("<member>"), "{groups}");
 }
+
+#[tokio::test]
+async fn sts_answers_only_a_valid_signature_and_only_get_caller_identity() {
+    let s = TestServer::start();
+    let sts = |form: &str, sign: Sign<'_>| {
+        signed(
+            "POST",
+            &s.url("/"),
+            &[],
+            form.as_bytes(),
+            Sign { service: "sts", ..sign },
+        )
+    };
+    let (status, _, body) = send(sts("Action=GetCallerIdentity&Version=2011-06-15", Sign::default())).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Arn>arn:aws:iam::000000000000:root</Arn>"), "{body}");
+    assert!(body.contains("https://sts.amazonaws.com/doc/2011-06-15/"), "{body}");
+
+    let wrong_secret = Sign {
+        secret: "not-the-secret",
+        ..Default::default()
+    };
+    let (status, _, body) = send(sts("Action=GetCallerIdentity", wrong_secret)).await;
+    assert_eq!((status, xml_code(&body)), (403, "SignatureDoesNotMatch"), "{body}");
+    for (form, code) in [
+        (
+            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fr&RoleSessionName=x",
+            "InvalidAction",
+        ),
+        ("Action=GetCallerIdentity&DurationSeconds=900", "ValidationError"),
+    ] {
+        let (status, _, body) = send(sts(form, Sign::default())).await;
+        assert_eq!((status, xml_code(&body)), (400, code), "{form}: {body}");
+    }
+    // An STS signature is no S3 signature.
+    let (status, _, body) = send(signed(
+        "GET",
+        &s.url("/"),
+        &[],
+        b"",
+        Sign {
+            service: "sts",
+            ..Default::default()
+        },
+    ))
+    .await;
+    assert_eq!((status, xml_code(&body)), (403, "AccessDenied"), "{body}");
+}
