@@ -59,6 +59,16 @@ pub struct PolicyAnswer {
     pub trace: Vec<StatementTrace>,
 }
 
+impl PolicyAnswer {
+    /// Takes in a statement that applies: its effect, and how it named the requester.
+    fn count(&mut self, effect: Effect, named: PrincipalMatch) {
+        match effect {
+            Effect::Deny => self.denies = true,
+            Effect::Allow => self.allows = self.allows.max(named),
+        }
+    }
+}
+
 impl Policy {
     /// Evaluates the policy for `request`, with the trace of every statement (for
     /// explanations).
@@ -71,10 +81,7 @@ impl Policy {
         for (index, statement) in self.statements.iter().enumerate() {
             let outcome = statement.applies(request, self.variables);
             if let Ok(named) = outcome {
-                match statement.effect {
-                    Effect::Deny => answer.denies = true,
-                    Effect::Allow => answer.allows = answer.allows.max(named),
-                }
+                answer.count(statement.effect, named);
             }
             answer.trace.push(StatementTrace {
                 index,
@@ -104,10 +111,7 @@ impl Policy {
                     || names(&statement.actions, |a| wildcard::matches_ignore_case(a, request.action)))
                 && statement.holds_for(request, self.variables).is_ok();
             if applies {
-                match statement.effect {
-                    Effect::Deny => answer.denies = true,
-                    Effect::Allow => answer.allows = answer.allows.max(named),
-                }
+                answer.count(statement.effect, named);
             }
         }
         answer

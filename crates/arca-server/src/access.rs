@@ -32,8 +32,9 @@ use s3s::access::{S3Access, S3AccessContext};
 use s3s::dto::{CopyObjectInput, CopySource, DeleteObjectsInput, UploadPartCopyInput};
 use s3s::{S3Request, S3Result};
 
-use crate::explain::{DecisionLog, Explanation, PolicyReport, RequestId, context_report};
+use crate::explain::{DecisionLog, Explanation, PolicyReport, context_report};
 use crate::identity::{Identities, Signer, signer_keys};
+use crate::request_id::RequestId;
 
 /// The connection a request came on, put into each request by the listener.
 #[derive(Debug, Clone, Copy)]

@@ -22,6 +22,7 @@ use s3s::{Body, S3Request, S3Response, S3Result};
 
 use crate::access::{Access, Simulated};
 use crate::identity::Identities;
+use crate::signed_body::{BodyRefusal, read_bounded};
 
 /// The query parameter that marks an admin request.
 pub(crate) const ADMIN_PARAM: &str = "arca-admin";
@@ -52,19 +53,12 @@ impl AdminApi {
 
     /// `POST ?arca-admin=simulate`: reads the question, answers the explained decision.
     async fn simulate(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
-        let declared = req
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let body = req.input.store_all_limited(MAX_SIMULATION).await.map_err(|_| {
-            // Too large, or (with `x-amz-content-sha256`) not the body that was signed.
-            if declared.is_none_or(|n| n > MAX_SIMULATION) {
-                AwsError::InvalidRequest.with_message("The simulation request is too large")
-            } else {
-                AwsError::SignatureDoesNotMatch.error()
-            }
-        })?;
+        let body = read_bounded(&mut req, MAX_SIMULATION)
+            .await
+            .map_err(|refusal| match refusal {
+                BodyRefusal::TooLarge => AwsError::InvalidRequest.with_message("The simulation request is too large"),
+                BodyRefusal::NotSigned => AwsError::SignatureDoesNotMatch.error(),
+            })?;
         let question: Simulation = serde_json::from_slice(&body)
             .map_err(|e| AwsError::InvalidRequest.with_message(format!("Not a simulation request: {e}")))?;
         if question

@@ -15,17 +15,6 @@ use serde::Serialize;
 /// Denials kept: about the last few minutes of a busy server's refusals, a few MB at most.
 const RING: usize = 1024;
 
-/// A request's id, put into its extensions by the front door (`x-amz-request-id`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RequestId(pub(crate) u64);
-
-impl RequestId {
-    /// As clients see it: 16 uppercase hex digits.
-    pub(crate) fn text(self) -> String {
-        format!("{:016X}", self.0)
-    }
-}
-
 /// One decision, explained.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Explanation {

@@ -14,7 +14,7 @@ use s3s::service::S3Service;
 use tracing::Instrument;
 
 use crate::corrections::{self, Corrections};
-use crate::explain::RequestId;
+use crate::request_id::RequestId;
 
 /// Shared by every connection.
 pub struct FrontDoor {
@@ -35,7 +35,7 @@ pub struct FrontDoor {
 impl FrontDoor {
     /// Answers one request.
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Response<Body>, s3s::HttpError> {
-        let request_id = RequestId(rand::random());
+        let request_id = RequestId::new();
         let id = request_id.text();
         let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
         async move {

@@ -22,6 +22,7 @@ mod request_body;
 mod request_id;
 mod routes;
 mod secrets;
+mod signed_body;
 pub mod tiers;
 mod tls;
 

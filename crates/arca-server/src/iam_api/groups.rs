@@ -23,9 +23,7 @@ pub(super) fn group_xml(g: &GroupRecord) -> String {
 }
 
 fn no_group(name: &str) -> IamError {
-    IamError::from(IdentityRefusal::NoSuchEntity(format!(
-        "The group with name {name} cannot be found."
-    )))
+    IamError::from(IdentityRefusal::no_group(name))
 }
 
 /// Answers a group action about `group` (`*`: every group).

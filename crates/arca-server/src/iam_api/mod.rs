@@ -29,7 +29,9 @@ use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
 use crate::identity::{Identities, ROOT_ACCOUNT, Signer, signer_keys};
+use crate::request_id::RequestId;
 use crate::secrets::SecretWrapper;
+use crate::signed_body::{BodyRefusal, read_bounded};
 
 /// The largest form body an IAM request may have (a policy is at most 6,144 characters, and
 /// URL-encoding can triple it).
@@ -257,7 +259,8 @@ impl IamApi {
             )));
         }
         let subject = Subject::of(family, signer, action, f)?;
-        if !self.allowed(signer, action, &subject.arn()) {
+        let resource = subject.arn();
+        if !self.allowed(signer, action, &resource) {
             let who = self
                 .identities
                 .identity(signer)
@@ -268,7 +271,7 @@ impl IamApi {
                 StatusCode::FORBIDDEN,
                 format!(
                     "User: {who} is not authorized to perform: iam:{action} on resource: {}",
-                    subject.arn()
+                    resource
                 ),
             ));
         }
@@ -499,25 +502,24 @@ impl S3Route for IamApi {
     }
 
     async fn call(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
-        let request_id = crate::request_id::new_request_id();
+        // The front door's id, the one `x-amz-request-id` carries.
+        let request_id = req
+            .extensions
+            .get::<RequestId>()
+            .copied()
+            .unwrap_or_else(RequestId::new)
+            .text();
         let service = QueryService::of(&req.headers).unwrap_or(QueryService::Iam);
-        let declared = req
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let body = match req.input.store_all_limited(MAX_FORM).await {
+        let body = match read_bounded(&mut req, MAX_FORM).await {
             Ok(b) => b,
-            Err(_) => {
-                // Too large, or (with `x-amz-content-sha256`) not the body that was signed.
-                let e = if declared.is_none_or(|n| n > MAX_FORM) {
-                    IamError::validation("The request body is too large.")
-                } else {
-                    IamError::new(
+            Err(refusal) => {
+                let e = match refusal {
+                    BodyRefusal::TooLarge => IamError::validation("The request body is too large."),
+                    BodyRefusal::NotSigned => IamError::new(
                         "SignatureDoesNotMatch",
                         StatusCode::FORBIDDEN,
                         "The request signature we calculated does not match the signature you provided.",
-                    )
+                    ),
                 };
                 return Ok(error_response(service, &e, &request_id));
             }

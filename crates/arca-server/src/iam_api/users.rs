@@ -10,9 +10,7 @@ use super::{
 use crate::identity::ROOT_ACCOUNT;
 
 fn no_user(name: &str) -> IamError {
-    IamError::from(IdentityRefusal::NoSuchEntity(format!(
-        "The user with name {name} cannot be found."
-    )))
+    IamError::from(IdentityRefusal::no_user(name))
 }
 
 /// Answers a user action about `user` (`*`: every user).

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Store;
 use super::iam_records::{RecordChange, read_record};
-use super::identities::{IdentityRefusal, no_user, read_user, user_key};
+use super::identities::{IdentityRefusal, read_user, user_key};
 use crate::error::StoreResult;
 use crate::kv::KvRead;
 use crate::record::encode;
@@ -36,10 +36,6 @@ pub struct GroupRecord {
     pub inline_policies: BTreeMap<String, String>,
     /// The names of the account's managed policies attached to it.
     pub attached_policies: Vec<String>,
-}
-
-pub(crate) fn no_group(name: &str) -> IdentityRefusal {
-    IdentityRefusal::NoSuchEntity(format!("The group with name {name} cannot be found."))
 }
 
 pub(crate) fn read_group(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<GroupRecord>> {
@@ -70,19 +66,25 @@ impl Store {
 
     /// Deletes a group that has no members and no policies left (IAM's rule).
     pub async fn delete_group(&self, account: &str, name: &str) -> StoreResult<Result<(), IdentityRefusal>> {
-        self.delete_record(IAM_GROUPS, account, name, no_group(name), |group: &GroupRecord| {
-            if !group.members.is_empty() {
-                return Err(IdentityRefusal::DeleteConflict(
-                    "Cannot delete entity, must remove users from group first.".into(),
-                ));
-            }
-            if !group.inline_policies.is_empty() || !group.attached_policies.is_empty() {
-                return Err(IdentityRefusal::DeleteConflict(
-                    "Cannot delete entity, must delete policies first.".into(),
-                ));
-            }
-            Ok(())
-        })
+        self.delete_record(
+            IAM_GROUPS,
+            account,
+            name,
+            IdentityRefusal::no_group(name),
+            |group: &GroupRecord| {
+                if !group.members.is_empty() {
+                    return Err(IdentityRefusal::DeleteConflict(
+                        "Cannot delete entity, must remove users from group first.".into(),
+                    ));
+                }
+                if !group.inline_policies.is_empty() || !group.attached_policies.is_empty() {
+                    return Err(IdentityRefusal::DeleteConflict(
+                        "Cannot delete entity, must delete policies first.".into(),
+                    ));
+                }
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -118,10 +120,10 @@ impl Store {
             .meta
             .write(move |txn| {
                 let Some(mut group) = read_group(txn, &account, &group_name)? else {
-                    return Ok(Err(no_group(&group_name)));
+                    return Ok(Err(IdentityRefusal::no_group(&group_name)));
                 };
                 let Some(mut user) = read_user(txn, &account, &user_name)? else {
-                    return Ok(Err(no_user(&user_name)));
+                    return Ok(Err(IdentityRefusal::no_user(&user_name)));
                 };
                 let is_member = group.members.contains(&user_name);
                 match (member, is_member) {
@@ -161,7 +163,7 @@ impl Store {
         name: &str,
         change: RecordChange<GroupRecord>,
     ) -> StoreResult<Result<GroupRecord, IdentityRefusal>> {
-        self.change_record(IAM_GROUPS, account, name, no_group(name), change)
+        self.change_record(IAM_GROUPS, account, name, IdentityRefusal::no_group(name), change)
             .await
     }
 

@@ -8,9 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::Store;
-use super::iam_groups::{no_group, read_group};
+use super::iam_groups::read_group;
 use super::iam_records::{RecordChange, read_record};
-use super::identities::{IdentityRefusal, no_user, read_user, user_key};
+use super::identities::{IdentityRefusal, read_user, user_key};
 use crate::error::StoreResult;
 use crate::kv::KvRead;
 use crate::record::encode;
@@ -268,12 +268,12 @@ impl Store {
                 let mut group = None;
                 let attached = if is_user {
                     let Some(u) = read_user(txn, &account, &holder_name)? else {
-                        return Ok(Err(no_user(&holder_name)));
+                        return Ok(Err(IdentityRefusal::no_user(&holder_name)));
                     };
                     &mut user.insert(u).attached_policies
                 } else {
                     let Some(g) = read_group(txn, &account, &holder_name)? else {
-                        return Ok(Err(no_group(&holder_name)));
+                        return Ok(Err(IdentityRefusal::no_group(&holder_name)));
                     };
                     &mut group.insert(g).attached_policies
                 };

@@ -87,8 +87,16 @@ pub(crate) fn user_key(account: &str, name: &str) -> Vec<u8> {
     k
 }
 
-pub(crate) fn no_user(name: &str) -> IdentityRefusal {
-    IdentityRefusal::NoSuchEntity(format!("The user with name {name} cannot be found."))
+impl IdentityRefusal {
+    /// IAM's refusal for a user that does not exist.
+    pub fn no_user(name: &str) -> Self {
+        IdentityRefusal::NoSuchEntity(format!("The user with name {name} cannot be found."))
+    }
+
+    /// IAM's refusal for a group that does not exist.
+    pub fn no_group(name: &str) -> Self {
+        IdentityRefusal::NoSuchEntity(format!("The group with name {name} cannot be found."))
+    }
 }
 
 pub(crate) fn read_user(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<UserRecord>> {
@@ -130,19 +138,28 @@ impl Store {
 
     /// Deletes a user that has no access keys, policies or groups left (IAM's rule).
     pub async fn delete_user(&self, account: &str, name: &str) -> StoreResult<Result<(), IdentityRefusal>> {
-        self.delete_record(IAM_USERS, account, name, no_user(name), |user: &UserRecord| {
-            if !user.access_keys.is_empty() || !user.inline_policies.is_empty() || !user.attached_policies.is_empty() {
-                return Err(IdentityRefusal::DeleteConflict(
-                    "Cannot delete entity, must delete access keys and policies first.".into(),
-                ));
-            }
-            if !user.groups.is_empty() {
-                return Err(IdentityRefusal::DeleteConflict(
-                    "Cannot delete entity, must remove user from all groups first.".into(),
-                ));
-            }
-            Ok(())
-        })
+        self.delete_record(
+            IAM_USERS,
+            account,
+            name,
+            IdentityRefusal::no_user(name),
+            |user: &UserRecord| {
+                if !user.access_keys.is_empty()
+                    || !user.inline_policies.is_empty()
+                    || !user.attached_policies.is_empty()
+                {
+                    return Err(IdentityRefusal::DeleteConflict(
+                        "Cannot delete entity, must delete access keys and policies first.".into(),
+                    ));
+                }
+                if !user.groups.is_empty() {
+                    return Err(IdentityRefusal::DeleteConflict(
+                        "Cannot delete entity, must remove user from all groups first.".into(),
+                    ));
+                }
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -153,7 +170,7 @@ impl Store {
         name: &str,
         change: RecordChange<UserRecord>,
     ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
-        self.change_record(IAM_USERS, account, name, no_user(name), change)
+        self.change_record(IAM_USERS, account, name, IdentityRefusal::no_user(name), change)
             .await
     }
 
@@ -207,7 +224,7 @@ impl Store {
             .meta
             .write(move |txn| {
                 let Some(mut user) = read_user(txn, &key.account, &key.user)? else {
-                    return Ok(Err(no_user(&key.user)));
+                    return Ok(Err(IdentityRefusal::no_user(&key.user)));
                 };
                 if user.access_keys.len() >= MAX_ACCESS_KEYS {
                     return Ok(Err(IdentityRefusal::LimitExceeded(format!(

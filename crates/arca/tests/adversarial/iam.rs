@@ -193,8 +193,13 @@ async fn sts_answers_only_a_valid_signature_and_only_get_caller_identity() {
             Sign { service: "sts", ..sign },
         )
     };
-    let (status, _, body) = send(sts("Action=GetCallerIdentity&Version=2011-06-15", Sign::default())).await;
+    let (status, headers, body) = send(sts("Action=GetCallerIdentity&Version=2011-06-15", Sign::default())).await;
     assert_eq!(status, 200, "{body}");
+    let id = headers["x-amz-request-id"].to_str().unwrap();
+    assert!(
+        body.contains(&format!("<RequestId>{id}</RequestId>")),
+        "one id, header and body: {body}"
+    );
     assert!(body.contains("<Arn>arn:aws:iam::000000000000:root</Arn>"), "{body}");
     assert!(body.contains("https://sts.amazonaws.com/doc/2011-06-15/"), "{body}");
 

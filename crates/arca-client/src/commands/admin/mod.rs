@@ -103,15 +103,6 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand)
     Ok(())
 }
 
-/// A policy document from a file (`-`: standard input).
-fn read_document(file: &std::path::Path) -> Result<String, ClientError> {
-    if file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).map_err(|err| ClientError::io("standard input", err))
-    } else {
-        std::fs::read_to_string(file).map_err(|err| ClientError::io(file.display(), err))
-    }
-}
-
 /// A policy document as IAM answers it (URL-encoded), readable.
 fn decoded_document(encoded: &str) -> String {
     percent_encoding::percent_decode_str(encoded)

@@ -3,7 +3,8 @@
 
 use clap::{Args, Subcommand};
 
-use super::{decoded_document, read_document};
+use super::decoded_document;
+use crate::commands::lifecycle::read_document;
 use crate::error::ClientError;
 use crate::signed::{SignedEndpoint, xml_text, xml_texts};
 
@@ -15,7 +16,7 @@ pub enum ManagedPolicyCommand {
         /// The policy's name.
         name: String,
         /// The policy document.
-        file: std::path::PathBuf,
+        file: String,
         /// What the policy is for.
         #[arg(long)]
         description: Option<String>,
@@ -36,7 +37,7 @@ pub enum ManagedPolicyCommand {
         /// The policy's name.
         name: String,
         /// The new document.
-        file: std::path::PathBuf,
+        file: String,
     },
     /// Delete every version of a policy but the default one.
     Prune {

@@ -2,7 +2,8 @@
 
 use clap::Subcommand;
 
-use super::{decoded_document, read_document};
+use super::decoded_document;
+use crate::commands::lifecycle::read_document;
 use crate::error::ClientError;
 use crate::signed::{SignedEndpoint, xml_text, xml_texts};
 
@@ -79,7 +80,7 @@ pub enum PolicyCommand {
         /// The policy's name.
         name: String,
         /// The policy document.
-        file: std::path::PathBuf,
+        file: String,
     },
     /// Print an inline policy.
     Get {
