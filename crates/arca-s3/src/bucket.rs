@@ -8,12 +8,14 @@ use crate::ArcaS3;
 use crate::aws_error::AwsError;
 use crate::common::*;
 use crate::error::StoreResultExt;
+use crate::requester::requester;
 
 impl ArcaS3 {
     pub(crate) async fn create_bucket_impl(
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
+        let owner = requester(&req)?;
         let input = req.input;
         check_bucket_name(&input.bucket)?;
         crate::unhonoured::refuse_bucket_create(&input)?;
@@ -36,7 +38,7 @@ impl ArcaS3 {
             name: input.bucket.clone(),
             created_at_ms: now_ms(),
             region,
-            owner: self.owner.clone(),
+            owner,
             tags: None,
             cors: None,
             lifecycle: None,
@@ -69,6 +71,7 @@ impl ArcaS3 {
         &self,
         req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
+        let owner = requester(&req)?;
         let input = req.input;
         let prefix = input.prefix.clone().unwrap_or_default();
         let after = input.continuation_token.clone();
@@ -76,6 +79,7 @@ impl ArcaS3 {
         let all = self.store.list_buckets().s3()?;
         let matching: Vec<_> = all
             .into_iter()
+            .filter(|b| b.owner.id == owner.id)
             .filter(|b| b.name.starts_with(&prefix))
             .filter(|b| input.bucket_region.as_ref().is_none_or(|r| &b.region == r))
             .filter(|b| after.as_ref().is_none_or(|a| &b.name > a))
@@ -97,7 +101,7 @@ impl ArcaS3 {
         };
         Ok(S3Response::new(ListBucketsOutput {
             buckets: Some(page),
-            owner: Some(owner_dto(&self.owner)),
+            owner: Some(owner_dto(&owner)),
             continuation_token: next,
             prefix: input.prefix,
         }))

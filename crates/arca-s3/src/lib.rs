@@ -23,6 +23,7 @@ pub mod location;
 mod multipart;
 mod object;
 mod policy;
+pub mod requester;
 mod restore;
 mod unconfigured;
 pub mod unhonoured;
@@ -42,19 +43,25 @@ pub struct ArcaS3 {
     /// The threads that hash large uploads' ETags.
     md5: Arc<Md5Lanes>,
     region: String,
-    owner: Owner,
 }
 
 impl ArcaS3 {
-    /// `owner` is the principal that requests act as (today: the root user); `md5` hashes
-    /// the ETags of large uploads.
-    pub fn new(store: Arc<Store>, md5: Arc<Md5Lanes>, region: impl Into<String>, owner: Owner) -> Self {
+    /// `md5` hashes the ETags of large uploads.
+    pub fn new(store: Arc<Store>, md5: Arc<Md5Lanes>, region: impl Into<String>) -> Self {
         ArcaS3 {
             store,
             md5,
             region: region.into(),
-            owner,
         }
+    }
+
+    /// The owner of what is written into `bucket`: the bucket's owner, as Object Ownership's
+    /// `BucketOwnerEnforced` has it. `NoSuchBucket` if there is no such bucket.
+    fn bucket_owner(&self, bucket: &str) -> S3Result<Owner> {
+        self.store
+            .bucket_access(bucket)
+            .map(|a| a.owner.clone())
+            .ok_or_else(|| error::store_error(arca_store::StoreError::NoSuchBucket(bucket.to_string())))
     }
 
     /// The store the service runs on.

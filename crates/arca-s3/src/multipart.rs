@@ -103,7 +103,7 @@ impl ArcaS3 {
             key: input.key.clone(),
             upload_id: new_upload_id(),
             initiated_ms: now_ms(),
-            owner: self.owner.clone(),
+            owner: self.bucket_owner(&input.bucket)?,
             storage_class: storage_class(input.storage_class.as_ref())?,
             content: content_headers(
                 input.content_type,
@@ -380,7 +380,7 @@ impl ArcaS3 {
             md5.update(&hex::decode(etag).unwrap_or_default());
         }
         let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
-        let owner = self.owner.clone();
+        let owner = self.bucket_owner(&input.bucket)?;
         let etag_c = etag.clone();
         let checksum_c = checksum.clone();
         let version =

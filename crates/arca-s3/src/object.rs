@@ -212,7 +212,7 @@ impl ArcaS3 {
             etag: ingested.etag(),
             last_modified_ms: now_ms(),
             storage_class,
-            owner: self.owner.clone(),
+            owner: self.bucket_owner(&input.bucket)?,
             content: content_headers(
                 input.content_type,
                 input.content_encoding,
@@ -395,7 +395,7 @@ impl ArcaS3 {
         };
         let mut outcomes = self
             .store
-            .delete_objects(&input.bucket, vec![target], self.owner.clone())
+            .delete_objects(&input.bucket, vec![target], self.bucket_owner(&input.bucket)?)
             .await
             .s3()?;
         let outcome = outcomes.pop().unwrap_or_default();
@@ -458,7 +458,7 @@ impl ArcaS3 {
             targets.iter().map(|t| (t.key.clone(), t.version_id.clone())).collect();
         let outcomes = self
             .store
-            .delete_objects(&input.bucket, targets, self.owner.clone())
+            .delete_objects(&input.bucket, targets, self.bucket_owner(&input.bucket)?)
             .await
             .s3()?;
         let deleted: Vec<DeletedObject> = if quiet {
@@ -590,7 +590,7 @@ impl ArcaS3 {
                 etag: etag.clone(),
                 last_modified_ms,
                 storage_class,
-                owner: self.owner.clone(),
+                owner: self.bucket_owner(&input.bucket)?,
                 content,
                 user_metadata,
                 tags,

@@ -1,20 +1,27 @@
 //! Who may do what: the server's answer to s3s's access hook, asked after a request's
 //! signature is checked and before its input is read.
 //!
-//! The signers are the root user (owner of every bucket), IAM users (see [`crate::identity`])
-//! and nobody (unsigned requests). The rules, in the order they are applied, as AWS evaluates
-//! a request within one account:
+//! The signers are accounts' root users, IAM users (see [`crate::identity`]) and nobody
+//! (unsigned requests). A bucket belongs to one account. The rules, in the order they are
+//! applied, as AWS evaluates a request:
 //! - `x-amz-expected-bucket-owner` (and, for copies, `x-amz-source-expected-bucket-owner`)
-//!   must name the owner of the bucket the request acts on;
-//! - an explicit `Deny`, in the bucket policy or the user's own policies, refuses — the root
-//!   user too, except for reading, replacing or deleting the bucket policy itself, so that an
-//!   owner cannot lock themselves out;
-//! - the root user may do everything else;
-//! - an IAM user needs an `Allow` from their own policies or one from the bucket policy that
-//!   names them (or everyone);
+//!   must name the account that owns the bucket the request acts on;
+//! - an explicit `Deny`, in the bucket policy or the user's own policies, refuses — the
+//!   owning account's root user too, except for reading, replacing or deleting the bucket
+//!   policy itself, so that an owner cannot lock themselves out;
+//! - the owning account's root user may do everything else;
+//! - within the owning account, an IAM user needs an `Allow` from their own policies or one
+//!   from the bucket policy that names them (or everyone);
+//! - from another account, both sides must allow: the bucket policy must name the requester
+//!   (or their account, or everyone), and a requester who is an IAM user needs an `Allow`
+//!   from their own policies too; with a public policy, a bucket whose Block Public Access
+//!   restricts public buckets lets no other account in;
 //! - an anonymous request needs a bucket policy that allows it by naming everyone, and is
 //!   refused anyway when the policy is public and the bucket's Block Public Access restricts
 //!   public buckets.
+//!
+//! A request on no bucket (ListBuckets) or on one that does not exist is judged as one within
+//! the requester's own account: the operation then answers `NoSuchBucket`.
 //!
 //! Everything refused is `403 AccessDenied`, whatever the reason: the requester learns
 //! nothing of the policies. The reason goes to the log, and the denial, explained statement by
@@ -26,7 +33,8 @@ use std::sync::Arc;
 use arca_iam::{ConditionContext, KeySet, Policy, PrincipalMatch, Request, RequestKey, ResourceKind};
 use arca_s3::aws_error::AwsError;
 use arca_s3::denied_keys::DeniedKeys;
-use arca_store::{Store, StoreError};
+use arca_s3::requester::{OPERATIONS_THAT_NEED_IT, RequesterAccount};
+use arca_store::{BucketAccess, Store};
 use http::{HeaderMap, HeaderName, Uri};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::dto::{CopyObjectInput, CopySource, DeleteObjectsInput, UploadPartCopyInput};
@@ -78,13 +86,12 @@ impl Access {
         &self.denials
     }
 
-    /// A bucket that does not exist is not refused here: the operation answers NoSuchBucket.
+    /// `expected` is an account id, as in AWS. A bucket that does not exist is not refused
+    /// here: the operation answers NoSuchBucket.
     fn require_owner(&self, bucket: &str, expected: &str) -> S3Result<()> {
-        match self.store.get_bucket(bucket) {
-            Ok(b) if b.owner.id == expected => Ok(()),
-            Ok(_) => Err(AwsError::AccessDenied.error()),
-            Err(StoreError::NoSuchBucket(_)) => Ok(()),
-            Err(e) => Err(arca_s3::error::store_error(e)),
+        match self.store.bucket_access(bucket) {
+            Some(b) if !self.identities.account_owns(expected, &b.owner) => Err(AwsError::AccessDenied.error()),
+            _ => Ok(()),
         }
     }
 
@@ -92,17 +99,14 @@ impl Access {
     /// policy of `asked.bucket` if it has one. A denial is logged and explained (see
     /// [`crate::explain`]).
     fn decide(&self, asked: &Asked<'_>) -> S3Result<()> {
-        let stored = asked.bucket.and_then(|b| self.store.bucket_policy(b));
-        // The common case costs no evaluation: the root user, no bucket policy.
-        if matches!(asked.signer, Signer::Root) && stored.is_none() {
+        let stored = asked.bucket.and_then(|b| self.store.bucket_access(b));
+        // The common case costs no evaluation: the owner's root user, no bucket policy.
+        if owners_root_without_policy(asked.signer, stored.as_deref()) {
             return Ok(());
         }
         let signer = asked.signer;
         let identity = self.identities.identity(signer);
-        let policy = match (asked.bucket, &stored) {
-            (Some(b), Some(stored)) => self.identities.bucket_policy(b, &stored.policy),
-            _ => None,
-        };
+        let policy = self.parsed_policy(asked.bucket, stored.as_deref());
         // Gather only the request keys the policies at hand read.
         let reads = policy
             .as_ref()
@@ -116,10 +120,8 @@ impl Access {
             resource: &asked.resource,
             context: &context,
         };
-        let restricted = stored
-            .as_ref()
-            .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets));
-        let Some(why) = self.judge(signer, &request, policy.as_deref(), restricted, None) else {
+        let bucket = stored.as_deref();
+        let Some(why) = self.judge(signer, &request, bucket, policy.as_deref(), None) else {
             return Ok(());
         };
         let principal = identity.arn().unwrap_or_else(|| "anonymous".into());
@@ -130,8 +132,8 @@ impl Access {
         self.judge(
             signer,
             &request,
+            bucket,
             policy.as_deref(),
-            restricted,
             Some((&mut policies, asked.bucket)),
         );
         self.denials.record(Explanation {
@@ -148,14 +150,23 @@ impl Access {
         Err(denied())
     }
 
-    /// The rules applied to one request: `Some(why)` if it is denied. With `reports`, each
-    /// policy is evaluated with its trace and reported (the bucket's name labels its policy).
+    /// `bucket`'s policy, parsed (`None` if it has none, or no bucket).
+    fn parsed_policy(&self, name: Option<&str>, bucket: Option<&BucketAccess>) -> Option<Arc<Policy>> {
+        match (name, bucket.and_then(|b| b.policy.as_ref())) {
+            (Some(name), Some(text)) => self.identities.bucket_policy(name, text),
+            _ => None,
+        }
+    }
+
+    /// The rules applied to one request on `bucket` (see the module docs): `Some(why)` if it
+    /// is denied. With `reports`, each policy is evaluated with its trace and reported (the
+    /// bucket's name labels its policy).
     fn judge(
         &self,
         signer: &Signer,
         request: &Request<'_>,
+        bucket: Option<&BucketAccess>,
         policy: Option<&Policy>,
-        restricted: bool,
         mut reports: Option<(&mut Vec<PolicyReport>, Option<&str>)>,
     ) -> Option<&'static str> {
         let bucket_answer = policy.map(|p| match &mut reports {
@@ -176,44 +187,59 @@ impl Access {
         );
         let denied_by_bucket = bucket_answer.as_ref().is_some_and(|a| a.denies);
         let denied_by_identity = identity_answer.as_ref().is_some_and(|a| a.denies);
-        match signer {
-            Signer::Root if denied_by_bucket && !own_policy => Some("an explicit Deny of the bucket policy"),
-            Signer::Root => None,
-            _ if denied_by_bucket => Some("an explicit Deny of the bucket policy"),
-            _ if denied_by_identity => Some("an explicit Deny of the user's policies"),
-            Signer::User(_) => {
-                let by_identity = identity_answer.as_ref().is_some_and(|a| a.allows != PrincipalMatch::No);
-                let by_bucket = bucket_answer
-                    .as_ref()
-                    .is_some_and(|a| a.allows == PrincipalMatch::Direct);
-                (!by_identity && !by_bucket)
-                    .then_some("no statement of the user's policies or the bucket policy allows it")
-            }
-            Signer::Anonymous => {
-                if bucket_answer
-                    .as_ref()
-                    .is_none_or(|a| a.allows != PrincipalMatch::Direct)
-                {
-                    Some("anonymous request: no statement of the bucket policy allows it")
-                } else if restricted && policy.is_some_and(|p| p.is_public()) {
-                    Some("anonymous request: Block Public Access restricts this public bucket")
-                } else {
-                    None
-                }
-            }
+        let restricted = bucket.is_some_and(|b| b.public_access_block.is_some_and(|p| p.restrict_public_buckets))
+            && policy.is_some_and(|p| p.is_public());
+        let Some(account) = signer.account() else {
+            // Anonymous.
+            return if denied_by_bucket {
+                Some("an explicit Deny of the bucket policy")
+            } else if bucket_answer
+                .as_ref()
+                .is_none_or(|a| a.allows != PrincipalMatch::Direct)
+            {
+                Some("anonymous request: no statement of the bucket policy allows it")
+            } else if restricted {
+                Some("anonymous request: Block Public Access restricts this public bucket")
+            } else {
+                None
+            };
+        };
+        let own_bucket = bucket.is_none_or(|b| account.owns(&b.owner));
+        let is_root = matches!(signer, Signer::Root(_));
+        if is_root && own_bucket {
+            return (denied_by_bucket && !own_policy).then_some("an explicit Deny of the bucket policy");
+        }
+        if denied_by_bucket {
+            return Some("an explicit Deny of the bucket policy");
+        }
+        if denied_by_identity {
+            return Some("an explicit Deny of the user's policies");
+        }
+        // A root user's own account allows it everything; a user's, what their policies do.
+        let by_identity = is_root || identity_answer.as_ref().is_some_and(|a| a.allows != PrincipalMatch::No);
+        if own_bucket {
+            let by_bucket = bucket_answer
+                .as_ref()
+                .is_some_and(|a| a.allows == PrincipalMatch::Direct);
+            return (!by_identity && !by_bucket)
+                .then_some("no statement of the user's policies or the bucket policy allows it");
+        }
+        // Another account's bucket: both sides must allow.
+        if bucket_answer.as_ref().is_none_or(|a| a.allows == PrincipalMatch::No) {
+            Some("another account's bucket: no statement of its bucket policy allows it")
+        } else if restricted {
+            Some("another account's bucket: Block Public Access restricts this public bucket to its own account")
+        } else if !by_identity {
+            Some("another account's bucket: its policy allows it, but no statement of the user's own policies does")
+        } else {
+            None
         }
     }
 
     /// The decision for a made-up request, explained: what `arca admin policy simulate` asks.
     pub(crate) fn simulate(&self, asked: &Simulated<'_>) -> Explanation {
-        let stored = asked.bucket.and_then(|b| self.store.bucket_policy(b));
-        let policy = match (asked.bucket, &stored) {
-            (Some(b), Some(stored)) => self.identities.bucket_policy(b, &stored.policy),
-            _ => None,
-        };
-        let restricted = stored
-            .as_ref()
-            .is_some_and(|s| s.public_access_block.is_some_and(|b| b.restrict_public_buckets));
+        let stored = asked.bucket.and_then(|b| self.store.bucket_access(b));
+        let policy = self.parsed_policy(asked.bucket, stored.as_deref());
         let identity = self.identities.identity(asked.signer);
         let mut context = asked.context.clone();
         signer_keys(&mut context, identity, asked.signer, KeySet::ALL);
@@ -227,8 +253,8 @@ impl Access {
         let why = self.judge(
             asked.signer,
             &request,
+            stored.as_deref(),
             policy.as_deref(),
-            restricted,
             Some((&mut policies, asked.bucket)),
         );
         Explanation {
@@ -237,7 +263,9 @@ impl Access {
             decision: if why.is_some() { "denied" } else { "allowed" },
             reason: why.map_or_else(
                 || match asked.signer {
-                    Signer::Root => "the root user, and no explicit Deny".to_string(),
+                    Signer::Root(a) if stored.as_ref().is_none_or(|b| a.owns(&b.owner)) => {
+                        "the owner's root user, and no explicit Deny".to_string()
+                    }
                     _ => "a statement allows it and none denies it".to_string(),
                 },
                 str::to_string,
@@ -291,6 +319,15 @@ struct Asked<'a> {
     uri: &'a Uri,
     client: Option<Client>,
     request_id: Option<RequestId>,
+}
+
+/// Whether `signer` is the root user of the account that owns `bucket` (or of any account,
+/// for a request on no bucket) and the bucket has no policy: then nothing can refuse.
+fn owners_root_without_policy(signer: &Signer, bucket: Option<&BucketAccess>) -> bool {
+    match signer {
+        Signer::Root(account) => bucket.is_none_or(|b| b.policy.is_none() && account.owns(&b.owner)),
+        _ => false,
+    }
 }
 
 fn now_rfc3339() -> String {
@@ -419,13 +456,20 @@ impl S3Access for Access {
             return Err(AwsError::AccessDenied.with_message("The request is not signed for S3"));
         }
         let signer = self.identities.signer(cx.credentials().map(|c| c.access_key.as_str()));
-        // The common case costs no more than a lookup: the root user, no bucket policy.
-        if matches!(signer, Signer::Root)
-            && cx
-                .s3_path()
-                .get_bucket_name()
-                .is_none_or(|b| self.store.bucket_policy(b).is_none())
+        if OPERATIONS_THAT_NEED_IT.contains(&cx.s3_op().name())
+            && let Some(account) = signer.account()
         {
+            cx.extensions_mut().insert(RequesterAccount(account.owner.clone()));
+        }
+        // A bucket's owner and policy govern the requests on it, but not the creation of one of
+        // its name: names are global, and taking one is BucketAlreadyExists.
+        let governing = cx
+            .s3_path()
+            .get_bucket_name()
+            .filter(|_| cx.s3_op().name() != "CreateBucket");
+        // The common case costs no more than a lookup: the owner's root user, no bucket policy.
+        let stored = governing.and_then(|b| self.store.bucket_access(b));
+        if owners_root_without_policy(&signer, stored.as_deref()) {
             return Ok(());
         }
         let operation = cx.s3_op().name();
@@ -440,22 +484,22 @@ impl S3Access for Access {
             .is_some_and(|q| q.split('&').any(|p| p.starts_with("versionId=")));
         let Some((action, kind)) = arca_iam::s3_action(operation, versioned) else {
             return match signer {
-                Signer::Root => Ok(()),
+                Signer::Root(a) if stored.is_none_or(|b| a.owns(&b.owner)) => Ok(()),
                 _ => Err(denied()),
             };
         };
-        let bucket = cx.s3_path().get_bucket_name().map(str::to_string);
-        let resource = match (kind, bucket.as_deref()) {
+        let resource = match (kind, cx.s3_path().get_bucket_name()) {
             (ResourceKind::Object, Some(b)) => arca_iam::s3_resource_arn(b, cx.s3_path().get_object_key()),
             (ResourceKind::Bucket, Some(b)) => arca_iam::s3_resource_arn(b, None),
             _ => "*".to_string(),
         };
+        let governing = governing.map(str::to_string);
         let client = cx.extensions_mut().get::<Client>().copied();
         let request_id = cx.extensions_mut().get::<RequestId>().copied();
         self.decide(&Asked {
             signer: &signer,
             action,
-            bucket: bucket.as_deref(),
+            bucket: governing.as_deref(),
             resource,
             headers: cx.headers(),
             uri: cx.uri(),

@@ -1,8 +1,8 @@
 //! The admin API: what an operator asks of the server that is not an S3 operation.
 //!
 //! Requests go to the S3 endpoint itself, `/?arca-admin=<action>`, signed with SigV4 like any
-//! S3 request; only the root user may make them. Answers are JSON. (`arca admin …` is the
-//! client; a later IAM API joins it as another route on the same endpoint.)
+//! S3 request; only the operator (the first account's root user) may make them. Answers are
+//! JSON. (`arca admin …` is the client; the IAM API is another route on the same endpoint.)
 //!
 //! | method | action | does |
 //! |---|---|---|
@@ -10,6 +10,9 @@
 //! | `POST` | `run-lifecycle` | runs a lifecycle pass now (resuming one a restart interrupted) and answers the lifecycle job's progress |
 //! | `GET` | `explain&request-id=ID` | why request `ID` was denied: each policy's statements, and the layer that decided (recent denials only) |
 //! | `POST` | `simulate` | the decision for a made-up request (JSON body: `principal`, `action`, `resource`, `context`), explained the same way |
+//! | `GET` | `accounts` | every account (see [`crate::account_admin`]) |
+//! | `POST` | `create-account` | adds an account (JSON body: `name`) and answers its root user's key pair |
+//! | `POST` | `delete-account&id=ID` | deletes an account that owns no bucket and holds no user, group or policy |
 
 use std::sync::Arc;
 
@@ -21,7 +24,9 @@ use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
 use crate::access::{Access, Simulated};
+use crate::account_admin;
 use crate::identity::Identities;
+use crate::secrets::SecretWrapper;
 use crate::signed_body::{BodyRefusal, read_bounded};
 
 /// The query parameter that marks an admin request.
@@ -33,22 +38,46 @@ const JOBS: [&str; 4] = ["gc", LIFECYCLE_JOB, RESTORE_JOB, INTELLIGENT_TIERING_J
 /// The largest simulation request: a principal, an action, a resource and a few keys.
 const MAX_SIMULATION: usize = 64 * 1024;
 
+/// The largest account creation request: a name.
+const MAX_NEW_ACCOUNT: usize = 4 * 1024;
+
 /// The admin routes, for the root user.
 pub(crate) struct AdminApi {
     store: Arc<Store>,
     root_access_key: String,
     access: Access,
     identities: Arc<Identities>,
+    secrets: Arc<SecretWrapper>,
 }
 
 impl AdminApi {
-    pub(crate) fn new(store: Arc<Store>, root_access_key: String, access: Access, identities: Arc<Identities>) -> Self {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        root_access_key: String,
+        access: Access,
+        identities: Arc<Identities>,
+        secrets: Arc<SecretWrapper>,
+    ) -> Self {
         AdminApi {
             store,
             root_access_key,
             access,
             identities,
+            secrets,
         }
+    }
+
+    /// `POST ?arca-admin=create-account`: reads the name, answers the account and its key.
+    async fn create_account(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let body = read_bounded(&mut req, MAX_NEW_ACCOUNT)
+            .await
+            .map_err(|refusal| match refusal {
+                BodyRefusal::TooLarge => AwsError::InvalidRequest.with_message("The account request is too large"),
+                BodyRefusal::NotSigned => AwsError::SignatureDoesNotMatch.error(),
+            })?;
+        let asked = serde_json::from_slice(&body)
+            .map_err(|e| AwsError::InvalidRequest.with_message(format!("Not an account request: {e}")))?;
+        json(&account_admin::create(&self.store, &self.secrets, asked).await?)
     }
 
     /// `POST ?arca-admin=simulate`: reads the question, answers the explained decision.
@@ -200,6 +229,14 @@ impl S3Route for AdminApi {
                 json(&found)
             }
             (Method::POST, "simulate") => self.simulate(req).await,
+            (Method::GET, "accounts") => json(&account_admin::list(&self.store)?),
+            (Method::POST, "create-account") => self.create_account(req).await,
+            (Method::POST, "delete-account") => {
+                let id = param(&req.uri, "id")
+                    .ok_or_else(|| AwsError::InvalidRequest.with_message("delete-account needs id=ACCOUNT"))?;
+                account_admin::delete(&self.store, &id).await?;
+                json(&serde_json::json!({ "deleted": id }))
+            }
             _ => Err(AwsError::InvalidRequest.with_message(format!("Unknown admin action: {action}"))),
         }
     }

@@ -31,12 +31,6 @@ pub enum CredentialSource {
 
 const FILE: &str = "root-credentials.toml";
 
-fn random_string(len: usize, alphabet: &[u8]) -> String {
-    (0..len)
-        .map(|_| alphabet[rand::random_range(0..alphabet.len())] as char)
-        .collect()
-}
-
 /// Loads, or creates, the root credentials for `data_dir`. `env` holds explicit keys.
 pub fn load_or_create(
     data_dir: &Path,
@@ -51,7 +45,7 @@ pub fn load_or_create(
     let owner_id = stored
         .as_ref()
         .map(|c| c.owner_id.clone())
-        .unwrap_or_else(|| random_string(64, b"0123456789abcdef"));
+        .unwrap_or_else(crate::ids::canonical_id);
     let (creds, source) = match (env, stored) {
         (Some((access_key, secret_key)), _) => (
             RootCredentials {
@@ -64,8 +58,8 @@ pub fn load_or_create(
         (None, Some(c)) => return Ok((c, CredentialSource::Stored)),
         (None, None) => (
             RootCredentials {
-                access_key: format!("AK{}", random_string(18, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")),
-                secret_key: random_string(40, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+                access_key: crate::ids::random("AK", 18, crate::ids::UPPER_DIGITS),
+                secret_key: crate::ids::secret_key(),
                 owner_id,
             },
             CredentialSource::Generated,

@@ -1,6 +1,11 @@
 //! Who signed a request, and the policies that come with them: the one place the S3 access
 //! hook, the key store and the IAM API learn a requester's identity.
 //!
+//! A signer is an account's root user, an IAM user of an account, or nobody. The first
+//! account is the server's own (its root signs with the key pair the server starts with); the
+//! others are those the operator added (`arca admin account add`), whose root users sign with
+//! keys kept in the store like IAM users' keys.
+//!
 //! What an access key resolves to — its secret, its user, the user's parsed policies — is
 //! kept in memory and used while the store's identity generation is unchanged; any change to
 //! users or keys moves the generation, and the next request looks again. So a request costs no
@@ -12,15 +17,50 @@ use std::sync::{Arc, Mutex, RwLock};
 use arca_iam::{
     ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, PrincipalMatch, Request, RequestKey,
 };
-use arca_store::{Store, StoreResult, UserRecord};
+use arca_store::{AccountRecord, Owner, Store, StoreResult, UserRecord};
 
 use crate::explain::PolicyReport;
 use crate::secrets::SecretWrapper;
 
-/// The account id of the root user's account, until accounts exist: policies name the root
-/// as `arn:aws:iam::000000000000:root` or `000000000000`, and its users as
+/// The id of the first account, the server's own: policies name its root as
+/// `arn:aws:iam::000000000000:root` or `000000000000`, and its users as
 /// `arn:aws:iam::000000000000:user/NAME`.
-pub(crate) const ROOT_ACCOUNT: &str = "000000000000";
+pub(crate) const FIRST_ACCOUNT: &str = "000000000000";
+
+/// The first account's name (its buckets' `Owner/DisplayName`).
+pub(crate) const FIRST_ACCOUNT_NAME: &str = "root";
+
+/// An account as requests see it.
+#[derive(Debug)]
+pub(crate) struct Account {
+    /// The 12-digit id.
+    pub(crate) id: String,
+    /// Its buckets' owner: canonical id and display name.
+    pub(crate) owner: Owner,
+    /// Its root user, as evaluation sees it.
+    root: Identity,
+}
+
+impl Account {
+    fn of(record: &AccountRecord) -> Self {
+        Account {
+            id: record.id.clone(),
+            owner: Owner {
+                id: record.canonical_id.clone(),
+                display_name: record.name.clone(),
+            },
+            root: Identity::Root {
+                account: record.id.clone(),
+                canonical_id: record.canonical_id.clone(),
+            },
+        }
+    }
+
+    /// Whether the account owns a bucket owned by `owner`.
+    pub(crate) fn owns(&self, owner: &Owner) -> bool {
+        self.owner.id == owner.id
+    }
+}
 
 /// Keys (or buckets' policies) kept resolved at most: a bound on memory; past it the cache
 /// starts over.
@@ -30,6 +70,7 @@ const CACHE_MAX: usize = 4096;
 /// the user's policies parsed.
 #[derive(Debug)]
 pub(crate) struct ResolvedUser {
+    pub(crate) account: Arc<Account>,
     pub(crate) record: UserRecord,
     pub(crate) identity: Identity,
     /// Each identity policy, parsed, with where it comes from (for explanations).
@@ -43,21 +84,32 @@ pub(crate) struct ResolvedUser {
 pub(crate) enum Signer {
     /// No signature.
     Anonymous,
-    /// The root user.
-    Root,
+    /// An account's root user.
+    Root(Arc<Account>),
     /// An IAM user, as resolved at the current identity generation.
     User(Arc<ResolvedUser>),
+}
+
+impl Signer {
+    /// The account the signer acts for (none for anonymous requests).
+    pub(crate) fn account(&self) -> Option<&Arc<Account>> {
+        match self {
+            Signer::Anonymous => None,
+            Signer::Root(a) => Some(a),
+            Signer::User(u) => Some(&u.account),
+        }
+    }
 }
 
 /// A bucket policy parsed, with the stored text it was parsed from (`None`: the text does not
 /// parse).
 type ParsedBucketPolicy = (Arc<str>, Option<Arc<Policy>>);
 
-/// An active access key, resolved.
+/// An active access key, resolved: its secret and who signs with it.
 struct ResolvedKey {
     generation: u64,
     secret: String,
-    user: Arc<ResolvedUser>,
+    signer: Signer,
 }
 
 /// Resolves signers, keeping what it resolved (see the module docs).
@@ -65,7 +117,8 @@ pub(crate) struct Identities {
     store: Arc<Store>,
     secrets: Arc<SecretWrapper>,
     root_access_key: String,
-    root: Identity,
+    /// The server's own account.
+    first: Arc<Account>,
     keys: RwLock<HashMap<String, Arc<ResolvedKey>>>,
     /// Bucket policies parsed, by bucket, with the stored text they were parsed from (the
     /// store's mirror hands out the same `Arc` until the policy changes).
@@ -73,28 +126,40 @@ pub(crate) struct Identities {
 }
 
 impl Identities {
+    /// `first` is the first account, as stored; its root signs with `root_access_key`.
     pub(crate) fn new(
         store: Arc<Store>,
         secrets: Arc<SecretWrapper>,
         root_access_key: String,
-        owner_id: String,
+        first: &AccountRecord,
     ) -> Self {
         Identities {
             store,
             secrets,
             root_access_key,
-            root: Identity::Root {
-                account: ROOT_ACCOUNT.to_string(),
-                canonical_id: owner_id,
-            },
+            first: Arc::new(Account::of(first)),
             keys: RwLock::new(HashMap::new()),
             bucket_policies: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The root user's access key id.
+    /// The first account's root user's access key id.
     pub(crate) fn root_access_key(&self) -> &str {
         &self.root_access_key
+    }
+
+    /// Whether the account with id `id` is `owner` (a bucket's). A store error counts as
+    /// no: the request that asks is refused.
+    pub(crate) fn account_owns(&self, id: &str, owner: &Owner) -> bool {
+        self.account(id).ok().flatten().is_some_and(|a| a.owns(owner))
+    }
+
+    /// The account with id `id`.
+    fn account(&self, id: &str) -> StoreResult<Option<Arc<Account>>> {
+        if id == FIRST_ACCOUNT {
+            return Ok(Some(self.first.clone()));
+        }
+        Ok(self.store.get_account(id)?.map(|a| Arc::new(Account::of(&a))))
     }
 
     /// An active IAM access key, resolved: from memory while nothing changed, else from the
@@ -119,11 +184,22 @@ impl Identities {
             );
             return None;
         };
-        let user = self.resolve_user(&key.account, &key.user)?;
+        let account = match self.account(&key.account) {
+            Ok(Some(a)) => a,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!(access_key, error = %e, "reading the key's account failed; refusing the key");
+                return None;
+            }
+        };
+        let signer = match key.user.as_str() {
+            "" => Signer::Root(account),
+            user => Signer::User(Arc::new(self.resolve_user(account, user)?)),
+        };
         let resolved = Arc::new(ResolvedKey {
             generation,
             secret,
-            user: Arc::new(user),
+            signer,
         });
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= CACHE_MAX {
@@ -134,11 +210,11 @@ impl Identities {
     }
 
     /// A user with their identity policies, from the store.
-    fn resolve_user(&self, account: &str, name: &str) -> Option<ResolvedUser> {
-        let record = self.store.get_user(account, name).ok().flatten()?;
+    fn resolve_user(&self, account: Arc<Account>, name: &str) -> Option<ResolvedUser> {
+        let record = self.store.get_user(&account.id, name).ok().flatten()?;
         // A policy that cannot be read might be the one that denies: then the user resolves
         // to nothing (their requests are refused), never to the policies that could be read.
-        let policies = match self.identity_policies(account, &record) {
+        let policies = match self.identity_policies(&account.id, &record) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(user = name, error = %e, "reading the user's policies failed; refusing the user");
@@ -146,8 +222,8 @@ impl Identities {
             }
         };
         let identity = Identity::User {
-            account: account.to_string(),
-            canonical_id: self.root_canonical_id().to_string(),
+            account: account.id.clone(),
+            canonical_id: account.owner.id.clone(),
             name: record.name.clone(),
             id: record.id.clone(),
         };
@@ -155,6 +231,7 @@ impl Identities {
             .iter()
             .fold(KeySet::default(), |set, (_, p)| set.union(p.reads));
         Some(ResolvedUser {
+            account,
             record,
             identity,
             policies,
@@ -169,11 +246,9 @@ impl Identities {
             return Some(Signer::Anonymous);
         }
         let (account, resource) = principal.strip_prefix("arn:aws:iam::")?.split_once(':')?;
-        if account != ROOT_ACCOUNT {
-            return None;
-        }
+        let account = self.account(account).ok().flatten()?;
         match resource {
-            "root" => Some(Signer::Root),
+            "root" => Some(Signer::Root(account)),
             r => {
                 let name = r.strip_prefix("user/")?.rsplit('/').next()?;
                 Some(Signer::User(Arc::new(self.resolve_user(account, name)?)))
@@ -230,21 +305,14 @@ impl Identities {
         self.resolve(access_key).map(|k| k.secret.clone())
     }
 
-    fn root_canonical_id(&self) -> &str {
-        match &self.root {
-            Identity::Root { canonical_id, .. } => canonical_id,
-            _ => "",
-        }
-    }
-
     /// Who signed with `access_key` (`None`: unsigned). A key that vanished or was
     /// deactivated since its signature was checked counts as anonymous.
     pub(crate) fn signer(&self, access_key: Option<&str>) -> Signer {
         match access_key {
             None => Signer::Anonymous,
-            Some(k) if k == self.root_access_key => Signer::Root,
+            Some(k) if k == self.root_access_key => Signer::Root(self.first.clone()),
             Some(k) => match self.resolve(k) {
-                Some(resolved) => Signer::User(resolved.user.clone()),
+                Some(resolved) => resolved.signer.clone(),
                 None => Signer::Anonymous,
             },
         }
@@ -255,7 +323,7 @@ impl Identities {
         static ANONYMOUS: Identity = Identity::Anonymous;
         match signer {
             Signer::Anonymous => &ANONYMOUS,
-            Signer::Root => &self.root,
+            Signer::Root(a) => &a.root,
             Signer::User(u) => &u.identity,
         }
     }

@@ -5,6 +5,7 @@
 //! store and the S3 layer together but holds no storage or S3 logic of its own.
 
 mod access;
+mod account_admin;
 mod admin;
 mod auth;
 mod connections;
@@ -16,6 +17,7 @@ pub mod front;
 mod host;
 mod iam_api;
 mod identity;
+mod ids;
 mod memory;
 mod remote_tier;
 mod request_body;
@@ -33,8 +35,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arca_s3::ArcaS3;
+use arca_store::Store;
 pub use arca_store::{IntelligentTiering, RestoreDelays};
-use arca_store::{Owner, Store};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use s3s::service::{S3Service, S3ServiceBuilder};
@@ -142,10 +144,6 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     let store = Store::open_with(&config.data_dir, &options)?;
     let (creds, source) =
         credentials::load_or_create(&config.data_dir, config.root_keys.clone()).map_err(ServerError::Credentials)?;
-    let owner = Owner {
-        id: creds.owner_id.clone(),
-        display_name: "root".into(),
-    };
     let jobs = store.spawn_jobs();
     let trimmer = memory::spawn_trimmer();
 
@@ -154,9 +152,9 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         &config.data_dir,
         &config.region,
         config.domain.as_deref(),
-        owner,
         &creds,
-    )?;
+    )
+    .await?;
     let front = Arc::new(FrontDoor {
         s3,
         store: store.clone(),
@@ -290,33 +288,49 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
 /// The S3 service as the server wires it: the S3 layer over `store`, the root keys, s3s's
 /// limits and, with `domain`, virtual-hosted-style addressing. The listener serves it behind
 /// the front door; the fuzz suite drives it directly, so both exercise the same wiring.
-pub fn s3_service(
+pub async fn s3_service(
     store: Arc<Store>,
     data_dir: &Path,
     region: &str,
     domain: Option<&str>,
-    owner: Owner,
     creds: &RootCredentials,
 ) -> Result<S3Service, ServerError> {
     let md5 = Arc::new(arca_md5_lanes::Md5Lanes::for_this_machine());
-    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), md5, region, owner));
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), md5, region));
     let mut s3_config = s3s::config::S3Config::default();
     s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
     s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
     s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
     let secrets = Arc::new(secrets::SecretWrapper::load_or_create(data_dir).map_err(ServerError::Credentials)?);
+    // The first account's canonical id is the stored one once there is one: keys given in
+    // the environment change nothing of who owns the buckets.
+    let first = store
+        .ensure_first_account(arca_store::AccountRecord {
+            id: identity::FIRST_ACCOUNT.to_string(),
+            name: identity::FIRST_ACCOUNT_NAME.to_string(),
+            canonical_id: creds.owner_id.clone(),
+            created_ms: arca_store::now_ms(),
+            access_keys: Vec::new(),
+        })
+        .await?;
     let identities = Arc::new(identity::Identities::new(
         store.clone(),
         secrets.clone(),
         creds.access_key.clone(),
-        creds.owner_id.clone(),
+        &first,
     ));
     builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
     let access = access::Access::new(store.clone(), identities.clone());
     builder.set_access(access.clone());
     builder.set_route(routes::Routes {
-        admin: admin::AdminApi::new(store.clone(), creds.access_key.clone(), access, identities.clone()),
+        admin: admin::AdminApi::new(
+            store.clone(),
+            creds.access_key.clone(),
+            access,
+            identities.clone(),
+            secrets.clone(),
+        ),
         iam: iam_api::IamApi::new(store, identities, secrets),
     });
     if let Some(domain) = domain {

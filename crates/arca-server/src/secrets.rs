@@ -9,8 +9,12 @@
 
 use std::path::Path;
 
+use arca_store::AccessKeyRecord;
+
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::ids;
 
 const FILE: &str = "secret-wrapping.key";
 
@@ -43,6 +47,23 @@ impl SecretWrapper {
             key: LessSafeKey::new(key),
             random,
         })
+    }
+
+    /// A new access key of `user` in `account` (empty `user`: the account's root user): the
+    /// record to store, its secret wrapped, and the secret itself, to be shown once to whoever
+    /// asked for the key.
+    pub(crate) fn new_access_key(&self, account: &str, user: &str) -> (AccessKeyRecord, String) {
+        let id = ids::random("AKIA", 16, ids::UPPER_DIGITS);
+        let secret = ids::secret_key();
+        let key = AccessKeyRecord {
+            wrapped_secret: self.wrap(&id, &secret),
+            id,
+            account: account.to_string(),
+            user: user.to_string(),
+            active: true,
+            created_ms: arca_store::now_ms(),
+        };
+        (key, secret)
     }
 
     /// `nonce || ciphertext || tag` of `secret`, bound to `key_id`.

@@ -3,16 +3,17 @@
 
 use arca_store::{GroupRecord, IdentityRefusal, PolicyHolder};
 
+use crate::ids::{UPPER_DIGITS, random};
+
 use super::{
-    Fields, IamApi, IamError, UPPER_DIGITS, attached_policies_xml, date, escape, field, identity_policy,
-    invalid_action, name_members, policy_name_of, random, url_encoded, user_xml, valid_name, valid_path,
+    Fields, IamApi, IamError, attached_policies_xml, date, escape, field, identity_policy, invalid_action,
+    name_members, policy_name_of, url_encoded, user_xml, valid_name, valid_path,
 };
-use crate::identity::ROOT_ACCOUNT;
 
 /// A group's elements, as IAM shows them.
-pub(super) fn group_xml(g: &GroupRecord) -> String {
+pub(super) fn group_xml(account: &str, g: &GroupRecord) -> String {
     format!(
-        "<Path>{}</Path><GroupName>{}</GroupName><GroupId>{}</GroupId><Arn>arn:aws:iam::{ROOT_ACCOUNT}:group{}{}</Arn><CreateDate>{}</CreateDate>",
+        "<Path>{}</Path><GroupName>{}</GroupName><GroupId>{}</GroupId><Arn>arn:aws:iam::{account}:group{}{}</Arn><CreateDate>{}</CreateDate>",
         escape(&g.path),
         escape(&g.name),
         escape(&g.id),
@@ -27,8 +28,13 @@ fn no_group(name: &str) -> IamError {
 }
 
 /// Answers a group action about `group` (`*`: every group).
-pub(super) async fn handle(api: &IamApi, action: &str, group: &str, f: &Fields) -> Result<Option<String>, IamError> {
-    let a = ROOT_ACCOUNT;
+pub(super) async fn handle(
+    api: &IamApi,
+    a: &str,
+    action: &str,
+    group: &str,
+    f: &Fields,
+) -> Result<Option<String>, IamError> {
     let store = &api.store;
     let get = || store.get_group(a, group)?.ok_or_else(|| no_group(group));
     Ok(match action {
@@ -43,26 +49,26 @@ pub(super) async fn handle(api: &IamApi, action: &str, group: &str, f: &Fields) 
                 attached_policies: Vec::new(),
             };
             let record = store.create_group(a, record).await??;
-            Some(format!("<Group>{}</Group>", group_xml(&record)))
+            Some(format!("<Group>{}</Group>", group_xml(a, &record)))
         }
         "GetGroup" => {
             let record = get()?;
             let mut users = String::new();
             for name in &record.members {
                 if let Some(u) = store.get_user(a, name)? {
-                    users.push_str(&format!("<member>{}</member>", user_xml(&u)));
+                    users.push_str(&format!("<member>{}</member>", user_xml(a, &u)));
                 }
             }
             Some(format!(
                 "<Group>{}</Group><Users>{users}</Users><IsTruncated>false</IsTruncated>",
-                group_xml(&record)
+                group_xml(a, &record)
             ))
         }
         "ListGroups" => {
             let members: String = store
                 .list_groups(a)?
                 .iter()
-                .map(|g| format!("<member>{}</member>", group_xml(g)))
+                .map(|g| format!("<member>{}</member>", group_xml(a, g)))
                 .collect();
             Some(format!("<Groups>{members}</Groups><IsTruncated>false</IsTruncated>"))
         }
@@ -110,16 +116,16 @@ pub(super) async fn handle(api: &IamApi, action: &str, group: &str, f: &Fields) 
             name_members(get()?.inline_policies.keys())
         )),
         "AttachGroupPolicy" => {
-            let policy = policy_name_of(field(f, "PolicyArn"))?;
+            let policy = policy_name_of(a, field(f, "PolicyArn"))?;
             store.attach_policy(a, PolicyHolder::Group(group), &policy).await??;
             None
         }
         "DetachGroupPolicy" => {
-            let policy = policy_name_of(field(f, "PolicyArn"))?;
+            let policy = policy_name_of(a, field(f, "PolicyArn"))?;
             store.detach_policy(a, PolicyHolder::Group(group), &policy).await??;
             None
         }
-        "ListAttachedGroupPolicies" => Some(attached_policies_xml(api, &get()?.attached_policies)?),
+        "ListAttachedGroupPolicies" => Some(attached_policies_xml(api, a, &get()?.attached_policies)?),
         other => return Err(invalid_action(other)),
     })
 }

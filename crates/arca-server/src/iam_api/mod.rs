@@ -10,9 +10,9 @@
 //! | STS: GetCallerIdentity (signed for `sts`) | [`sts`] |
 //!
 //! This file reads the request, decides whether the signer may make it, and answers in IAM's
-//! XML. The root user may do all of it; an IAM user what their own policies allow
-//! (`iam:CreateUser` on `arn:aws:iam::000000000000:user/NAME`, …). Refusals are IAM's
-//! `ErrorResponse`.
+//! XML. Each account's IAM is its own: a request acts on the signer's account. Its root user
+//! may do all of it; an IAM user what their own policies allow (`iam:CreateUser` on
+//! `arn:aws:iam::ACCOUNT:user/NAME`, …). Refusals are IAM's `ErrorResponse`.
 
 mod groups;
 mod policies;
@@ -28,7 +28,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
-use crate::identity::{Identities, ROOT_ACCOUNT, Signer, signer_keys};
+use crate::identity::{FIRST_ACCOUNT, Identities, Signer, signer_keys};
 use crate::request_id::RequestId;
 use crate::secrets::SecretWrapper;
 use crate::signed_body::{BodyRefusal, read_bounded};
@@ -127,21 +127,13 @@ fn escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-fn date(ms: i64) -> String {
+/// `ms` since the epoch as IAM shows dates (RFC 3339).
+pub(crate) fn date(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
-
-fn random(prefix: &str, len: usize, alphabet: &[u8]) -> String {
-    let tail: String = (0..len)
-        .map(|_| alphabet[rand::random_range(0..alphabet.len())] as char)
-        .collect();
-    format!("{prefix}{tail}")
-}
-
-const UPPER_DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// A form body's fields (`+` is a space, `%XX` a byte).
 fn form(body: &[u8]) -> Fields {
@@ -167,9 +159,9 @@ fn valid_name(name: &str, max: usize) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 
-fn user_xml(u: &UserRecord) -> String {
+fn user_xml(account: &str, u: &UserRecord) -> String {
     format!(
-        "<Path>{}</Path><UserName>{}</UserName><UserId>{}</UserId><Arn>arn:aws:iam::{ROOT_ACCOUNT}:user{}{}</Arn><CreateDate>{}</CreateDate>",
+        "<Path>{}</Path><UserName>{}</UserName><UserId>{}</UserId><Arn>arn:aws:iam::{account}:user{}{}</Arn><CreateDate>{}</CreateDate>",
         escape(&u.path),
         escape(&u.name),
         escape(&u.id),
@@ -224,7 +216,7 @@ impl IamApi {
     /// Whether `signer` may do IAM `action` on `resource` (an ARN, or `*`).
     fn allowed(&self, signer: &Signer, action: &str, resource: &str) -> bool {
         match signer {
-            Signer::Root => true,
+            Signer::Root(_) => true,
             Signer::Anonymous => false,
             Signer::User(_) => {
                 let identity = self.identities.identity(signer);
@@ -258,8 +250,15 @@ impl IamApi {
                 "The parameter {other} of {action} is not supported by Arca"
             )));
         }
-        let subject = Subject::of(family, signer, action, f)?;
-        let resource = subject.arn();
+        let Some(account) = signer.account().map(|a| a.id.as_str()) else {
+            return Err(IamError::new(
+                "InvalidClientTokenId",
+                StatusCode::FORBIDDEN,
+                "The security token included in the request is invalid.",
+            ));
+        };
+        let subject = Subject::of(account, family, signer, action, f)?;
+        let resource = subject.arn(account);
         if !self.allowed(signer, action, &resource) {
             let who = self
                 .identities
@@ -276,13 +275,14 @@ impl IamApi {
             ));
         }
         match subject {
-            Subject::User(user) => users::handle(self, action, &user, f).await,
-            Subject::Group(group) => groups::handle(self, action, &group, f).await,
-            Subject::Policy(name) => policies::handle(self, action, &name, f).await,
+            Subject::User(user) => users::handle(self, account, action, &user, f).await,
+            Subject::RootKeys => users::handle(self, account, action, "", f).await,
+            Subject::Group(group) => groups::handle(self, account, action, &group, f).await,
+            Subject::Policy(name) => policies::handle(self, account, action, &name, f).await,
             Subject::Account => match family {
-                Family::User => users::handle(self, action, "*", f).await,
-                Family::Group => groups::handle(self, action, "*", f).await,
-                Family::Policy => policies::handle(self, action, "*", f).await,
+                Family::User => users::handle(self, account, action, "*", f).await,
+                Family::Group => groups::handle(self, account, action, "*", f).await,
+                Family::Policy => policies::handle(self, account, action, "*", f).await,
             },
         }
     }
@@ -356,10 +356,12 @@ enum Subject {
     Policy(String),
     /// The account's users, groups or policies as a whole (the `List…` actions).
     Account,
+    /// The access keys of the account's root user.
+    RootKeys,
 }
 
 impl Subject {
-    fn of(family: Family, signer: &Signer, action: &str, f: &Fields) -> Result<Subject, IamError> {
+    fn of(account: &str, family: Family, signer: &Signer, action: &str, f: &Fields) -> Result<Subject, IamError> {
         let named = |param: &str, constraint: &str, max: usize| -> Result<String, IamError> {
             let name = field(f, param);
             if !valid_name(name, max) {
@@ -377,6 +379,9 @@ impl Subject {
                 (Some(_), _) => Subject::User(named("UserName", "userName", 64)?),
                 // An IAM user acts on themselves when no user is named, as in IAM.
                 (None, Signer::User(u)) => Subject::User(u.record.name.clone()),
+                // So does the root user of an account the operator added, for its own keys.
+                // (The first account's root signs with the key pair the server starts with.)
+                (None, Signer::Root(a)) if action.contains("AccessKey") && a.id != FIRST_ACCOUNT => Subject::RootKeys,
                 (None, _) => return Err(IamError::validation("UserName is required for the root user in Arca")),
             },
             Family::Group => {
@@ -386,23 +391,25 @@ impl Subject {
                 Subject::Group(named("GroupName", "groupName", 128)?)
             }
             Family::Policy if action == "CreatePolicy" => Subject::Policy(named("PolicyName", "policyName", 128)?),
-            Family::Policy => Subject::Policy(policy_name_of(field(f, "PolicyArn"))?),
+            Family::Policy => Subject::Policy(policy_name_of(account, field(f, "PolicyArn"))?),
         })
     }
 
-    /// The resource's ARN (`*` for the account as a whole).
-    fn arn(&self) -> String {
+    /// The resource's ARN in `account` (`*` for the account as a whole).
+    fn arn(&self, account: &str) -> String {
         match self {
-            Subject::User(n) => format!("arn:aws:iam::{ROOT_ACCOUNT}:user/{n}"),
-            Subject::Group(n) => format!("arn:aws:iam::{ROOT_ACCOUNT}:group/{n}"),
-            Subject::Policy(n) => format!("arn:aws:iam::{ROOT_ACCOUNT}:policy/{n}"),
+            Subject::User(n) => format!("arn:aws:iam::{account}:user/{n}"),
+            Subject::Group(n) => format!("arn:aws:iam::{account}:group/{n}"),
+            Subject::Policy(n) => format!("arn:aws:iam::{account}:policy/{n}"),
             Subject::Account => "*".to_string(),
+            Subject::RootKeys => format!("arn:aws:iam::{account}:root"),
         }
     }
 }
 
-/// The name of the account's managed policy `arn` names (`arn:aws:iam::ACCOUNT:policy/PATH/NAME`).
-fn policy_name_of(arn: &str) -> Result<String, IamError> {
+/// The name of `own_account`'s managed policy `arn` names
+/// (`arn:aws:iam::ACCOUNT:policy/PATH/NAME`).
+fn policy_name_of(own_account: &str, arn: &str) -> Result<String, IamError> {
     let invalid = || {
         IamError::new(
             "InvalidInput",
@@ -417,7 +424,7 @@ fn policy_name_of(arn: &str) -> Result<String, IamError> {
     if !valid_name(name, 128) {
         return Err(invalid());
     }
-    if account != ROOT_ACCOUNT {
+    if account != own_account {
         // AWS managed policies (`arn:aws:iam::aws:policy/…`) and other accounts' are not
         // Arca's to attach.
         return Err(IamError::from(IdentityRefusal::NoSuchEntity(format!(
@@ -427,9 +434,9 @@ fn policy_name_of(arn: &str) -> Result<String, IamError> {
     Ok(name.to_string())
 }
 
-/// The ARN of the account's managed policy `name` on `path`.
-fn policy_arn(path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{ROOT_ACCOUNT}:policy{path}{name}")
+/// The ARN of `account`'s managed policy `name` on `path`.
+fn policy_arn(account: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:policy{path}{name}")
 }
 
 /// `path` if it is one IAM accepts (`/`, or `/a/b/`), else IAM's error.
@@ -469,17 +476,17 @@ fn name_members(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 }
 
 /// `<AttachedPolicies>` of a user or group.
-fn attached_policies_xml(api: &IamApi, names: &[String]) -> Result<String, IamError> {
+fn attached_policies_xml(api: &IamApi, account: &str, names: &[String]) -> Result<String, IamError> {
     let mut members = String::new();
     for name in names {
         let path = api
             .store
-            .get_policy(ROOT_ACCOUNT, name)?
+            .get_policy(account, name)?
             .map_or_else(|| "/".to_string(), |p| p.path);
         members.push_str(&format!(
             "<member><PolicyName>{}</PolicyName><PolicyArn>{}</PolicyArn></member>",
             escape(name),
-            escape(&policy_arn(&path, name))
+            escape(&policy_arn(account, &path, name))
         ));
     }
     Ok(format!(
@@ -557,16 +564,26 @@ mod tests {
     #[test]
     fn policy_arns_name_the_accounts_policies() {
         assert_eq!(
-            policy_name_of("arn:aws:iam::000000000000:policy/team/read").ok(),
+            policy_name_of("000000000000", "arn:aws:iam::000000000000:policy/team/read").ok(),
             Some("read".to_string())
         );
         assert_eq!(
-            policy_name_of("arn:aws:iam::aws:policy/AmazonS3FullAccess")
+            policy_name_of("000000000000", "arn:aws:iam::aws:policy/AmazonS3FullAccess")
                 .err()
                 .map(|e| e.code),
             Some("NoSuchEntity")
         );
-        assert_eq!(policy_name_of("read").err().map(|e| e.code), Some("InvalidInput"));
+        assert_eq!(
+            policy_name_of("000000000000", "read").err().map(|e| e.code),
+            Some("InvalidInput")
+        );
+        assert_eq!(
+            policy_name_of("111122223333", "arn:aws:iam::000000000000:policy/read")
+                .err()
+                .map(|e| e.code),
+            Some("NoSuchEntity"),
+            "another account's policy is not this account's to attach"
+        );
     }
 
     #[test]

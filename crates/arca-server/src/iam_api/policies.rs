@@ -3,16 +3,16 @@
 
 use arca_store::{IdentityRefusal, ManagedPolicyRecord, PolicyVersion};
 
+use crate::ids::{UPPER_DIGITS, random};
+
 use super::{
-    Fields, IamApi, IamError, UPPER_DIGITS, date, escape, field, identity_policy, invalid_action, policy_arn, random,
-    url_encoded, valid_path,
+    Fields, IamApi, IamError, date, escape, field, identity_policy, invalid_action, policy_arn, url_encoded, valid_path,
 };
-use crate::identity::ROOT_ACCOUNT;
 
 /// The most characters of a policy's description, as IAM allows.
 const MAX_DESCRIPTION: usize = 1000;
 
-fn policy_xml(p: &ManagedPolicyRecord) -> String {
+fn policy_xml(account: &str, p: &ManagedPolicyRecord) -> String {
     let description = if p.description.is_empty() {
         String::new()
     } else {
@@ -22,7 +22,7 @@ fn policy_xml(p: &ManagedPolicyRecord) -> String {
         "<PolicyName>{}</PolicyName><PolicyId>{}</PolicyId><Arn>{}</Arn><Path>{}</Path><DefaultVersionId>v{}</DefaultVersionId><AttachmentCount>{}</AttachmentCount><PermissionsBoundaryUsageCount>0</PermissionsBoundaryUsageCount><IsAttachable>true</IsAttachable>{description}<CreateDate>{}</CreateDate><UpdateDate>{}</UpdateDate>",
         escape(&p.name),
         escape(&p.id),
-        escape(&policy_arn(&p.path, &p.name)),
+        escape(&policy_arn(account, &p.path, &p.name)),
         escape(&p.path),
         p.default_version,
         p.attachments,
@@ -70,8 +70,13 @@ fn flag(f: &Fields, name: &str) -> Result<bool, IamError> {
 }
 
 /// Answers a managed-policy action about the account's policy `name` (`*`: every policy).
-pub(super) async fn handle(api: &IamApi, action: &str, name: &str, f: &Fields) -> Result<Option<String>, IamError> {
-    let a = ROOT_ACCOUNT;
+pub(super) async fn handle(
+    api: &IamApi,
+    a: &str,
+    action: &str,
+    name: &str,
+    f: &Fields,
+) -> Result<Option<String>, IamError> {
     let store = &api.store;
     let get = || {
         store.get_policy(a, name)?.ok_or_else(|| {
@@ -107,9 +112,9 @@ pub(super) async fn handle(api: &IamApi, action: &str, name: &str, f: &Fields) -
                 attachments: 0,
             };
             let record = store.create_policy(a, record).await??;
-            Some(format!("<Policy>{}</Policy>", policy_xml(&record)))
+            Some(format!("<Policy>{}</Policy>", policy_xml(a, &record)))
         }
-        "GetPolicy" => Some(format!("<Policy>{}</Policy>", policy_xml(&get()?))),
+        "GetPolicy" => Some(format!("<Policy>{}</Policy>", policy_xml(a, &get()?))),
         "ListPolicies" => {
             // Arca holds no AWS managed policies: `Scope=AWS` lists none.
             let scope = field(f, "Scope");
@@ -123,7 +128,7 @@ pub(super) async fn handle(api: &IamApi, action: &str, name: &str, f: &Fields) -
                 .list_policies(a)?
                 .iter()
                 .filter(|p| scope != "AWS" && (!only_attached || p.attachments > 0))
-                .map(|p| format!("<member>{}</member>", policy_xml(p)))
+                .map(|p| format!("<member>{}</member>", policy_xml(a, p)))
                 .collect();
             Some(format!(
                 "<Policies>{members}</Policies><IsTruncated>false</IsTruncated>"

@@ -3,7 +3,7 @@
 //! Roles and `AssumeRole` are not built yet: every other action is `InvalidAction`.
 
 use super::{Fields, IamError, escape};
-use crate::identity::{ROOT_ACCOUNT, Signer};
+use crate::identity::Signer;
 
 /// Answers an STS action for `signer`.
 pub(super) fn handle(signer: &Signer, action: &str, f: &Fields) -> Result<Option<String>, IamError> {
@@ -19,11 +19,12 @@ pub(super) fn handle(signer: &Signer, action: &str, f: &Fields) -> Result<Option
             "The parameter {other} of GetCallerIdentity is not supported by Arca"
         )));
     }
-    let (arn, user_id) = match signer {
-        Signer::Root => (format!("arn:aws:iam::{ROOT_ACCOUNT}:root"), ROOT_ACCOUNT.to_string()),
+    let (arn, user_id, account) = match signer {
+        Signer::Root(a) => (format!("arn:aws:iam::{}:root", a.id), a.id.clone(), &a.id),
         Signer::User(u) => (
-            format!("arn:aws:iam::{ROOT_ACCOUNT}:user{}{}", u.record.path, u.record.name),
+            format!("arn:aws:iam::{}:user{}{}", u.account.id, u.record.path, u.record.name),
             u.record.id.clone(),
+            &u.account.id,
         ),
         // The route refuses unsigned requests; a key deactivated since its signature was
         // checked is no one.
@@ -36,7 +37,7 @@ pub(super) fn handle(signer: &Signer, action: &str, f: &Fields) -> Result<Option
         }
     };
     Ok(Some(format!(
-        "<Arn>{}</Arn><UserId>{}</UserId><Account>{ROOT_ACCOUNT}</Account>",
+        "<Arn>{}</Arn><UserId>{}</UserId><Account>{account}</Account>",
         escape(&arn),
         escape(&user_id)
     )))

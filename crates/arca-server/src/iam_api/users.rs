@@ -1,21 +1,28 @@
 //! IAM users: the users themselves, their access keys, their inline policies and the managed
 //! policies attached to them.
 
-use arca_store::{AccessKeyRecord, IdentityRefusal, PolicyHolder, UserRecord};
+use arca_store::{IdentityRefusal, PolicyHolder, UserRecord};
+
+use crate::ids::{UPPER_DIGITS, random};
 
 use super::{
-    Fields, IamApi, IamError, UPPER_DIGITS, attached_policies_xml, date, escape, field, identity_policy,
-    invalid_action, name_members, policy_name_of, random, url_encoded, user_xml, valid_name, valid_path,
+    Fields, IamApi, IamError, attached_policies_xml, date, escape, field, identity_policy, invalid_action,
+    name_members, policy_name_of, url_encoded, user_xml, valid_name, valid_path,
 };
-use crate::identity::ROOT_ACCOUNT;
 
 fn no_user(name: &str) -> IamError {
     IamError::from(IdentityRefusal::no_user(name))
 }
 
-/// Answers a user action about `user` (`*`: every user).
-pub(super) async fn handle(api: &IamApi, action: &str, user: &str, f: &Fields) -> Result<Option<String>, IamError> {
-    let a = ROOT_ACCOUNT;
+/// Answers a user action about `user` (`*`: every user; empty: the account's root user,
+/// for its access keys).
+pub(super) async fn handle(
+    api: &IamApi,
+    a: &str,
+    action: &str,
+    user: &str,
+    f: &Fields,
+) -> Result<Option<String>, IamError> {
     let store = &api.store;
     let get = || store.get_user(a, user)?.ok_or_else(|| no_user(user));
     Ok(match action {
@@ -31,14 +38,14 @@ pub(super) async fn handle(api: &IamApi, action: &str, user: &str, f: &Fields) -
                 attached_policies: Vec::new(),
             };
             let record = store.create_user(a, record).await??;
-            Some(format!("<User>{}</User>", user_xml(&record)))
+            Some(format!("<User>{}</User>", user_xml(a, &record)))
         }
-        "GetUser" => Some(format!("<User>{}</User>", user_xml(&get()?))),
+        "GetUser" => Some(format!("<User>{}</User>", user_xml(a, &get()?))),
         "ListUsers" => {
             let members: String = store
                 .list_users(a)?
                 .iter()
-                .map(|u| format!("<member>{}</member>", user_xml(u)))
+                .map(|u| format!("<member>{}</member>", user_xml(a, u)))
                 .collect();
             Some(format!("<IsTruncated>false</IsTruncated><Users>{members}</Users>"))
         }
@@ -47,20 +54,7 @@ pub(super) async fn handle(api: &IamApi, action: &str, user: &str, f: &Fields) -
             None
         }
         "CreateAccessKey" => {
-            let id = random("AKIA", 16, UPPER_DIGITS);
-            let secret = random(
-                "",
-                40,
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-            );
-            let key = AccessKeyRecord {
-                wrapped_secret: api.secrets.wrap(&id, &secret),
-                id,
-                account: a.to_string(),
-                user: user.to_string(),
-                active: true,
-                created_ms: arca_store::now_ms(),
-            };
+            let (key, secret) = api.secrets.new_access_key(a, user);
             let key = store.create_access_key(key).await??;
             Some(format!(
                 "<AccessKey><UserName>{}</UserName><AccessKeyId>{}</AccessKeyId><Status>Active</Status><SecretAccessKey>{}</SecretAccessKey><CreateDate>{}</CreateDate></AccessKey>",
@@ -71,8 +65,12 @@ pub(super) async fn handle(api: &IamApi, action: &str, user: &str, f: &Fields) -
             ))
         }
         "ListAccessKeys" => {
+            let ids = match user {
+                "" => store.get_account(a)?.map(|r| r.access_keys).unwrap_or_default(),
+                _ => get()?.access_keys,
+            };
             let mut members = String::new();
-            for id in &get()?.access_keys {
+            for id in &ids {
                 if let Some(k) = store.get_access_key(id)? {
                     members.push_str(&format!(
                         "<member><UserName>{}</UserName><AccessKeyId>{}</AccessKeyId><Status>{}</Status><CreateDate>{}</CreateDate></member>",
@@ -142,22 +140,22 @@ pub(super) async fn handle(api: &IamApi, action: &str, user: &str, f: &Fields) -
             let mut members = String::new();
             for name in &get()?.groups {
                 if let Some(g) = store.get_group(a, name)? {
-                    members.push_str(&format!("<member>{}</member>", super::groups::group_xml(&g)));
+                    members.push_str(&format!("<member>{}</member>", super::groups::group_xml(a, &g)));
                 }
             }
             Some(format!("<Groups>{members}</Groups><IsTruncated>false</IsTruncated>"))
         }
         "AttachUserPolicy" => {
-            let policy = policy_name_of(field(f, "PolicyArn"))?;
+            let policy = policy_name_of(a, field(f, "PolicyArn"))?;
             store.attach_policy(a, PolicyHolder::User(user), &policy).await??;
             None
         }
         "DetachUserPolicy" => {
-            let policy = policy_name_of(field(f, "PolicyArn"))?;
+            let policy = policy_name_of(a, field(f, "PolicyArn"))?;
             store.detach_policy(a, PolicyHolder::User(user), &policy).await??;
             None
         }
-        "ListAttachedUserPolicies" => Some(attached_policies_xml(api, &get()?.attached_policies)?),
+        "ListAttachedUserPolicies" => Some(attached_policies_xml(api, a, &get()?.attached_policies)?),
         other => return Err(invalid_action(other)),
     })
 }

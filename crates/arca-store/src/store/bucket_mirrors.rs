@@ -1,41 +1,38 @@
 //! What the request path needs of each bucket's settings, mirrored in memory: its lifecycle
 //! rules (every PUT, GET and HEAD may answer `x-amz-expiration`), whether its versioning
-//! was ever enabled (reads of a null version answer `x-amz-version-id: null`) and its policy
-//! with its Block Public Access settings (every request's access check). Reading the
-//! bucket record on every request would cost a B-tree lookup and a decode; the mirrors cost a
-//! read lock and a hash lookup. The records stay the truth: the mirrors are loaded from them
-//! at open and updated after each commit that changes them (`set_lifecycle`,
-//! `set_versioning`, `update_bucket_access`, `delete_bucket`), all in this process.
+//! was ever enabled (reads of a null version answer `x-amz-version-id: null`) and its owner,
+//! policy and Block Public Access settings (every request's access check, and the owner of
+//! every object written). Reading the bucket record on every request would cost a B-tree
+//! lookup and a decode; the mirrors cost a read lock and a hash lookup. The records stay the
+//! truth: the mirrors are loaded from them at open and updated after each commit that changes
+//! them (`create_bucket`, `set_lifecycle`, `set_versioning`, `update_bucket_access`,
+//! `delete_bucket`), all in this process.
 
 use std::sync::Arc;
 
 use super::Store;
 use crate::error::StoreResult;
 use crate::lifecycle::LifecycleConfiguration;
-use crate::record::{BucketRecord, PublicAccessBlock, VersioningState};
+use crate::record::{BucketRecord, Owner, PublicAccessBlock, VersioningState};
 
-/// A bucket's policy and what decides how far a public one reaches.
+/// Who owns a bucket and what its policy lets others do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BucketPolicy {
-    /// The owner's canonical id.
-    pub owner_id: String,
+pub struct BucketAccess {
+    /// The owning account (by canonical id).
+    pub owner: Owner,
     /// The policy, as stored.
-    pub policy: Arc<str>,
+    pub policy: Option<Arc<str>>,
     /// Block Public Access (`None`: deleted, nothing blocked at the bucket).
     pub public_access_block: Option<PublicAccessBlock>,
 }
 
-impl BucketPolicy {
-    fn of(record: &BucketRecord) -> Option<(String, Arc<BucketPolicy>)> {
-        let policy = record.policy.as_deref()?;
-        Some((
-            record.name.clone(),
-            Arc::new(BucketPolicy {
-                owner_id: record.owner.id.clone(),
-                policy: Arc::from(policy),
-                public_access_block: record.public_access_block,
-            }),
-        ))
+impl BucketAccess {
+    pub(super) fn of(record: &BucketRecord) -> Arc<BucketAccess> {
+        Arc::new(BucketAccess {
+            owner: record.owner.clone(),
+            policy: record.policy.as_deref().map(Arc::from),
+            public_access_block: record.public_access_block,
+        })
     }
 }
 
@@ -57,17 +54,17 @@ impl Store {
             .unwrap_or_else(|e| e.into_inner())
             .remove(bucket);
         self.versioned.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
-        self.policies.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
+        self.access.write().unwrap_or_else(|e| e.into_inner()).remove(bucket);
     }
 
-    /// The policy of `bucket` and its Block Public Access settings, if it has a policy (from
-    /// memory).
-    pub fn bucket_policy(&self, bucket: &str) -> Option<Arc<BucketPolicy>> {
-        let index = self.policies.read().unwrap_or_else(|e| e.into_inner());
-        if index.is_empty() {
-            return None;
-        }
-        index.get(bucket).cloned()
+    /// The owner, policy and Block Public Access settings of `bucket` (from memory); `None`
+    /// if there is no such bucket.
+    pub fn bucket_access(&self, bucket: &str) -> Option<Arc<BucketAccess>> {
+        self.access
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(bucket)
+            .cloned()
     }
 
     /// Changes a bucket's policy or Block Public Access settings (through `f`, which may
@@ -79,11 +76,10 @@ impl Store {
     {
         let outcome = self.update_bucket_checked(bucket, f).await?;
         if let Ok(record) = &outcome {
-            let mut index = self.policies.write().unwrap_or_else(|e| e.into_inner());
-            match BucketPolicy::of(record) {
-                Some((name, policy)) => index.insert(name, policy),
-                None => index.remove(bucket),
-            };
+            self.access
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(record.name.clone(), BucketAccess::of(record));
         }
         Ok(outcome)
     }
@@ -96,8 +92,8 @@ impl Store {
             .filter(|b| b.versioning != VersioningState::Unversioned)
             .map(|b| b.name.clone())
             .collect();
-        *self.policies.write().unwrap_or_else(|e| e.into_inner()) =
-            buckets.iter().filter_map(BucketPolicy::of).collect();
+        *self.access.write().unwrap_or_else(|e| e.into_inner()) =
+            buckets.iter().map(|b| (b.name.clone(), BucketAccess::of(b))).collect();
         *self.lifecycles.write().unwrap_or_else(|e| e.into_inner()) = buckets
             .into_iter()
             .filter_map(|b| Some((b.name, Arc::new(b.lifecycle?))))

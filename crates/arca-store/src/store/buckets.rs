@@ -13,11 +13,13 @@ impl Store {
     /// Creates a bucket; `BucketAlreadyOwnedByYou` or `BucketAlreadyExists` if the name is taken.
     pub async fn create_bucket(&self, record: BucketRecord) -> StoreResult<()> {
         let value = encode(&record)?;
+        let access = super::bucket_mirrors::BucketAccess::of(&record);
+        let name = record.name.clone();
         self.meta
             .write(move |txn| {
                 if let Some(existing) = txn.get(BUCKETS, record.name.as_bytes())? {
                     let existing: BucketRecord = decode(&existing)?;
-                    return Err(if existing.owner == record.owner {
+                    return Err(if existing.owner.id == record.owner.id {
                         StoreError::BucketAlreadyOwnedByYou(record.name)
                     } else {
                         StoreError::BucketAlreadyExists(record.name)
@@ -26,7 +28,12 @@ impl Store {
                 txn.put(BUCKETS, record.name.as_bytes(), &value)?;
                 Ok(())
             })
-            .await
+            .await?;
+        self.access
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, access);
+        Ok(())
     }
 
     /// The bucket's record; `NoSuchBucket` when absent.

@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::accounts::read_account;
 use super::iam_records::{RecordChange, read_record};
 use crate::error::StoreResult;
-use crate::kv::KvRead;
+use crate::kv::{KvRead, KvWrite};
 use crate::record::{decode, encode};
-use crate::tables::{IAM_KEYS, IAM_USERS};
+use crate::tables::{IAM_ACCOUNTS, IAM_KEYS, IAM_USERS};
 
 /// Most access keys a user may have, as IAM allows.
 pub const MAX_ACCESS_KEYS: usize = 2;
@@ -50,7 +51,7 @@ pub struct AccessKeyRecord {
     pub id: String,
     /// The account of its user.
     pub account: String,
-    /// Its user's name.
+    /// Its user's name; empty for the account's root user (see [`super::accounts`]).
     pub user: String,
     /// The secret, wrapped by the server.
     #[serde(with = "serde_bytes")]
@@ -97,6 +98,30 @@ impl IdentityRefusal {
     pub fn no_group(name: &str) -> Self {
         IdentityRefusal::NoSuchEntity(format!("The group with name {name} cannot be found."))
     }
+}
+
+/// Changes the key list of a key's holder through `f`: the user `user` names, or the
+/// account's root user when `user` is empty. `None` if there is no such holder.
+fn change_holder_keys<R>(
+    txn: &mut dyn KvWrite,
+    account: &str,
+    user: &str,
+    f: impl FnOnce(&mut Vec<String>) -> R,
+) -> StoreResult<Option<R>> {
+    if user.is_empty() {
+        let Some(mut root) = read_account(txn, account)? else {
+            return Ok(None);
+        };
+        let r = f(&mut root.access_keys);
+        txn.put(IAM_ACCOUNTS, account.as_bytes(), &encode(&root)?)?;
+        return Ok(Some(r));
+    }
+    let Some(mut u) = read_user(txn, account, user)? else {
+        return Ok(None);
+    };
+    let r = f(&mut u.access_keys);
+    txn.put(IAM_USERS, &user_key(account, user), &encode(&u)?)?;
+    Ok(Some(r))
 }
 
 pub(crate) fn read_user(txn: &dyn KvRead, account: &str, name: &str) -> StoreResult<Option<UserRecord>> {
@@ -215,7 +240,8 @@ impl Store {
         .await
     }
 
-    /// Adds an access key to a user (at most [`MAX_ACCESS_KEYS`]).
+    /// Adds an access key to a user, or to an account's root user when `key.user` is empty
+    /// (at most [`MAX_ACCESS_KEYS`] each).
     pub async fn create_access_key(
         &self,
         key: AccessKeyRecord,
@@ -223,18 +249,27 @@ impl Store {
         let outcome = self
             .meta
             .write(move |txn| {
-                let Some(mut user) = read_user(txn, &key.account, &key.user)? else {
-                    return Ok(Err(IdentityRefusal::no_user(&key.user)));
-                };
-                if user.access_keys.len() >= MAX_ACCESS_KEYS {
-                    return Ok(Err(IdentityRefusal::LimitExceeded(format!(
+                let added = change_holder_keys(txn, &key.account, &key.user, |keys| {
+                    if keys.len() >= MAX_ACCESS_KEYS {
+                        return false;
+                    }
+                    keys.push(key.id.clone());
+                    true
+                })?;
+                match added {
+                    None if key.user.is_empty() => Ok(Err(IdentityRefusal::NoSuchEntity(format!(
+                        "The account with id {} cannot be found.",
+                        key.account
+                    )))),
+                    None => Ok(Err(IdentityRefusal::no_user(&key.user))),
+                    Some(false) => Ok(Err(IdentityRefusal::LimitExceeded(format!(
                         "Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS}"
-                    ))));
+                    )))),
+                    Some(true) => {
+                        txn.put(IAM_KEYS, key.id.as_bytes(), &encode(&key)?)?;
+                        Ok(Ok(key))
+                    }
                 }
-                user.access_keys.push(key.id.clone());
-                txn.put(IAM_USERS, &user_key(&key.account, &key.user), &encode(&user)?)?;
-                txn.put(IAM_KEYS, key.id.as_bytes(), &encode(&key)?)?;
-                Ok(Ok(key))
             })
             .await;
         self.identities_changed();
@@ -274,10 +309,7 @@ impl Store {
         let (account_s, user_s) = (account.to_string(), user.to_string());
         self.change_key(account, user, id, move |txn, key| {
             txn.delete(IAM_KEYS, key.id.as_bytes())?;
-            if let Some(mut u) = read_user(txn, &account_s, &user_s)? {
-                u.access_keys.retain(|k| *k != key.id);
-                txn.put(IAM_USERS, &user_key(&account_s, &user_s), &encode(&u)?)?;
-            }
+            change_holder_keys(txn, &account_s, &user_s, |keys| keys.retain(|k| *k != key.id))?;
             Ok(())
         })
         .await

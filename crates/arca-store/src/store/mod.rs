@@ -5,11 +5,12 @@
 //! [`bucket_mirrors`]), [`objects`], [`versions`], [`multipart`], listing in
 //! [`list`](crate::list); object bytes in and out in [`ingest`] and [`read`]; storage
 //! [`tiers`], moving versions between them in [`transition`], archive [`restore`]s; background
-//! work in [`jobs`]: [`gc`], [`lifecycle`], [`intelligent`] tiering; IAM [`identities`]
-//! (users and keys), [`iam_groups`] and [`iam_policies`] (managed); record reads and writes
+//! work in [`jobs`]: [`gc`], [`lifecycle`], [`intelligent`] tiering; IAM [`accounts`],
+//! [`identities`] (users and keys), [`iam_groups`] and [`iam_policies`] (managed); record reads and writes
 //! they share in [`records`]. Each operation is one closure over a metadata transaction
 //! ([`kv`](crate::kv)), run in a group commit for writes (see [`MetaStore`]).
 
+mod accounts;
 mod bucket_mirrors;
 mod buckets;
 mod condition;
@@ -39,7 +40,8 @@ use std::ops::{Bound, ControlFlow};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-pub use bucket_mirrors::BucketPolicy;
+pub use accounts::AccountRecord;
+pub use bucket_mirrors::BucketAccess;
 pub use condition::WriteCondition;
 pub use iam_groups::{GroupRecord, MAX_GROUPS_PER_USER};
 pub use iam_policies::{MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicyRecord, PolicyHolder, PolicyVersion};
@@ -109,9 +111,9 @@ pub struct Store {
     /// The buckets whose versioning was ever enabled, mirrored likewise (reads of their null
     /// versions say `x-amz-version-id: null`).
     versioned: RwLock<std::collections::HashSet<String>>,
-    /// The access settings of every bucket that has a policy, mirrored likewise (every
-    /// request's access check reads them).
-    policies: RwLock<HashMap<String, Arc<BucketPolicy>>>,
+    /// Every bucket's owner and access settings, mirrored likewise (every request's access
+    /// check reads them).
+    access: RwLock<HashMap<String, Arc<BucketAccess>>>,
     /// Bumped after every committed change to users or keys: the request path caches what
     /// it resolved from them and compares this to know when to look again.
     identity_generation: std::sync::atomic::AtomicU64,
@@ -181,7 +183,7 @@ impl Store {
             job_locks: Default::default(),
             lifecycles: Default::default(),
             versioned: Default::default(),
-            policies: Default::default(),
+            access: Default::default(),
             identity_generation: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
             restore_delays: options.restore_delays,

@@ -41,17 +41,15 @@ fn fixture() -> &'static Fixture {
             .unwrap();
         let service = runtime.block_on(async {
             let store = arca_store::Store::open(&dir.path().join("data")).unwrap();
-            let owner = arca_store::Owner {
-                id: "0".repeat(64),
-                display_name: "root".into(),
-            };
             let creds = arca_server::credentials::RootCredentials {
                 access_key: ACCESS_KEY.into(),
                 secret_key: SECRET_KEY.into(),
-                owner_id: owner.id.clone(),
+                owner_id: "0".repeat(64),
             };
             let data = dir.path().join("data");
-            let service = arca_server::s3_service(store, &data, "us-east-1", None, owner, &creds).unwrap();
+            let service = arca_server::s3_service(store, &data, "us-east-1", None, &creds)
+                .await
+                .unwrap();
             let mut create = http::Request::builder().method("PUT").uri("/fuzz");
             for (k, v) in sign("PUT", "/fuzz", &[], &hex_sha256(b"")) {
                 create = create.header(k, v);

@@ -227,7 +227,9 @@ async fn expected_bucket_owner_must_be_the_owner() {
         .send()
         .await
         .unwrap();
-    let owner = c
+    // The header names the owning account by its id, as in AWS (not its canonical id).
+    let owner = "000000000000";
+    let canonical = c
         .list_buckets()
         .send()
         .await
@@ -237,10 +239,19 @@ async fn expected_bucket_owner_must_be_the_owner() {
         .id()
         .unwrap()
         .to_string();
+    let e = c
+        .head_object()
+        .bucket("mine")
+        .key("k")
+        .expected_bucket_owner(&canonical)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(status(&e), 403);
     c.head_object()
         .bucket("mine")
         .key("k")
-        .expected_bucket_owner(&owner)
+        .expected_bucket_owner(owner)
         .send()
         .await
         .unwrap();
@@ -280,8 +291,8 @@ async fn expected_bucket_owner_must_be_the_owner() {
         .bucket("other")
         .key("copy")
         .copy_source("mine/k")
-        .expected_source_bucket_owner(&owner)
-        .expected_bucket_owner(&owner)
+        .expected_source_bucket_owner(owner)
+        .expected_bucket_owner(owner)
         .send()
         .await
         .unwrap();

@@ -318,6 +318,14 @@ pub(crate) async fn send(req: http::Request<Vec<u8>>) -> (u16, http::HeaderMap, 
 }
 
 /// The `<Code>` of an S3 error body.
+/// The text of the first `<name>` element of `xml`.
+pub(crate) fn element<'a>(xml: &'a str, name: &str) -> &'a str {
+    let open = format!("<{name}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no {name} in {xml}")) + open.len();
+    let end = xml[start..].find(&format!("</{name}>")).unwrap() + start;
+    &xml[start..end]
+}
+
 pub(crate) fn xml_code(body: &str) -> &str {
     body.split("<Code>")
         .nth(1)

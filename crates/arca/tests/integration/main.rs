@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod accounts;
 mod auth;
 mod buckets;
 mod cli;

@@ -261,13 +261,6 @@ async fn iam(s: &TestServer, form: &str) -> (u16, String) {
     (status, body)
 }
 
-fn element<'a>(xml: &'a str, name: &str) -> &'a str {
-    let open = format!("<{name}>");
-    let start = xml.find(&open).unwrap_or_else(|| panic!("no {name} in {xml}")) + open.len();
-    let end = xml[start..].find(&format!("</{name}>")).unwrap() + start;
-    &xml[start..end]
-}
-
 #[tokio::test]
 async fn a_users_copies_and_bulk_deletes_are_checked_key_by_key() {
     let s = TestServer::start();

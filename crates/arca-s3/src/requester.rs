@@ -1,0 +1,26 @@
+//! The account a request acts for.
+//!
+//! Buckets belong to accounts: CreateBucket makes the requester's account the owner, and
+//! ListBuckets lists that account's buckets only. Who the requester is, the S3 layer does not
+//! decide: the server's access hook (which resolves signatures to principals) leaves the
+//! account here, in the request's extensions, for the operations that need it.
+
+use arca_store::Owner;
+use s3s::S3Request;
+
+use crate::aws_error::AwsError;
+
+/// The requester's account, as its buckets' owner (canonical id and display name).
+#[derive(Debug, Clone)]
+pub struct RequesterAccount(pub Owner);
+
+/// The S3 operations that read [`RequesterAccount`]: the access hook adds it to these only.
+pub const OPERATIONS_THAT_NEED_IT: &[&str] = &["CreateBucket", "ListBuckets"];
+
+/// The requester's account; `AccessDenied` when the request has none (unsigned).
+pub(crate) fn requester<T>(req: &S3Request<T>) -> s3s::S3Result<Owner> {
+    req.extensions
+        .get::<RequesterAccount>()
+        .map(|r| r.0.clone())
+        .ok_or_else(|| AwsError::AccessDenied.error())
+}
