@@ -8,6 +8,7 @@
 #[path = "../integration/harness.rs"]
 mod harness;
 
+mod accounts;
 mod admin;
 mod bodies;
 mod fuzz;

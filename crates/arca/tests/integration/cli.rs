@@ -1258,3 +1258,67 @@ async fn users_keys_and_policies_from_the_command_line() {
         assert_eq!(ok(run(&["admin", "user", "ls"])), "");
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_from_the_command_line() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| arca_at(h, ep, args);
+        let added = ok(run(&["admin", "account", "add", "team"]));
+        let field = |name: &str| {
+            added
+                .split(name)
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let (account, key, secret) = (
+            field("created account"),
+            field("root access key id:"),
+            field("root secret access key:"),
+        );
+        let listed = ok(run(&["admin", "account", "ls"]));
+        let rows: Vec<&str> = listed.lines().collect();
+        assert_eq!(rows.len(), 2, "{listed}");
+        assert!(rows[0].starts_with("000000000000\troot\t"), "{listed}");
+        assert!(rows[1].starts_with(&format!("{account}\tteam\t")), "{listed}");
+
+        let as_team = |args: &[&str]| {
+            let mut all = vec!["--endpoint-url", ep];
+            all.extend_from_slice(args);
+            arca_with(
+                h,
+                &all,
+                None,
+                &[
+                    ("AWS_ACCESS_KEY_ID", Some(&key)),
+                    ("AWS_SECRET_ACCESS_KEY", Some(&secret)),
+                ],
+            )
+        };
+        ok(as_team(&["mb", "s3://team-files"]));
+        assert!(ok(as_team(&["ls"])).contains("team-files"));
+        assert!(
+            !ok(run(&["ls"])).contains("team-files"),
+            "the operator's account owns other buckets"
+        );
+        // The team's root manages its own users; the operator sees none of them.
+        ok(as_team(&["admin", "user", "add", "dana"]));
+        assert_eq!(ok(run(&["admin", "user", "ls"])), "");
+        let out = as_team(&["admin", "account", "ls"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("AccessDenied"));
+
+        let out = run(&["admin", "account", "rm", &account]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("still owns buckets"));
+        ok(as_team(&["rb", "s3://team-files"]));
+        ok(as_team(&["admin", "user", "rm", "dana"]));
+        ok(run(&["admin", "account", "rm", &account]));
+        assert_eq!(ok(run(&["admin", "account", "ls"])).lines().count(), 1);
+    });
+}

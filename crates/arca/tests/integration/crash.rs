@@ -527,6 +527,23 @@ async fn identities_and_policies_survive_kill_9() {
     }
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::kept/*"}]}"#;
     c.put_bucket_policy().bucket("kept").policy(deny).send().await.unwrap();
+    // An account, its root key and its bucket.
+    let (st, _, account) = send(signed(
+        "POST",
+        &s.url("/?arca-admin=create-account"),
+        &[],
+        br#"{"name":"crew"}"#,
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(st, 200, "{account}");
+    let account: serde_json::Value = serde_json::from_str(&account).unwrap();
+    let crew_keys = (
+        account["access_key_id"].as_str().unwrap().to_string(),
+        account["secret_access_key"].as_str().unwrap().to_string(),
+    );
+    let crew = client_with(&s.endpoint, &crew_keys.0, &crew_keys.1);
+    make_bucket(&crew, "crew-files").await;
     s.kill9();
 
     let s = TestServer::start_on(&data, &[]);
@@ -556,4 +573,18 @@ async fn identities_and_policies_survive_kill_9() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "AccessDenied", "the bucket policy survived");
+    let crew = client_with(&s.endpoint, &crew_keys.0, &crew_keys.1);
+    let listed = crew
+        .list_buckets()
+        .send()
+        .await
+        .expect("the account and its key survived");
+    let names: Vec<&str> = listed.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(names, ["crew-files"]);
+    let e = s.client().head_bucket().bucket("crew-files").send().await.unwrap_err();
+    assert_eq!(
+        crate::harness::status(&e),
+        403,
+        "the bucket is still the other account's"
+    );
 }

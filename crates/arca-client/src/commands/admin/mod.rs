@@ -1,7 +1,9 @@
-//! `arca admin …`: the server's admin API (root user only), answered in JSON, and its IAM
-//! identities through the IAM query API on the same endpoint: [`users`] (with their keys and
-//! inline policies), [`groups`] and managed [`policies`].
+//! `arca admin …`: the server's admin API (the operator only), answered in JSON — jobs,
+//! explanations, [`accounts`] — and the signer's account's IAM identities through the IAM
+//! query API on the same endpoint: [`users`] (with their keys and inline policies),
+//! [`groups`] and managed [`policies`].
 
+mod accounts;
 mod explain;
 mod groups;
 mod policies;
@@ -14,6 +16,7 @@ use crate::error::ClientError;
 use crate::flags::ClientArgs;
 use crate::signed::SignedEndpoint;
 
+use accounts::AccountCommand;
 use groups::GroupCommand;
 use policies::ManagedPolicyCommand;
 use users::UserCommand;
@@ -42,6 +45,14 @@ pub enum AdminCommand {
         /// Print the server's JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Accounts (operator only): `arca admin account add team`, `account ls`.
+    Account {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        #[arg(long)]
+        alias: Option<String>,
+        #[command(subcommand)]
+        command: AccountCommand,
     },
     /// IAM users: `arca admin user add alice`, `key add alice`, `policy set alice read read.json`.
     User {
@@ -74,6 +85,10 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand)
     let (method, action, alias) = match &cmd {
         AdminCommand::Jobs { alias } => ("GET", "jobs", alias),
         AdminCommand::RunLifecycle { alias } => ("POST", "run-lifecycle", alias),
+        AdminCommand::Account { alias, command } => {
+            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+            return accounts::run(&endpoint, command).await;
+        }
         AdminCommand::User { alias, command } => {
             let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
             return users::run(&endpoint, command).await;
