@@ -128,8 +128,7 @@ async fn no_one_but_the_operator_manages_accounts() {
     // user or policy reaches nothing of it.
     let first_users = || async {
         let (_, _, body) = send(iam_form(&s, "Action=ListUsers", ACCESS_KEY, SECRET_KEY)).await;
-        let users = element(&body, "Users").to_string();
-        users
+        element(&body, "Users").to_string()
     };
     let before = first_users().await;
     for (form, code) in [
