@@ -92,9 +92,11 @@ def aws(server, tmp_path_factory):
         AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
     )
 
-    def run(*args, check=True, endpoint=None):
+    def run(*args, check=True, endpoint=None, keys=None):
+        """`keys`: another (access key id, secret) pair to sign with than the operator's."""
         cmd = ["aws", "--endpoint-url", endpoint or server["endpoint"], *args]
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        signer = env if keys is None else dict(env, AWS_ACCESS_KEY_ID=keys[0], AWS_SECRET_ACCESS_KEY=keys[1])
+        p = subprocess.run(cmd, env=signer, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if check and p.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}")
         return p

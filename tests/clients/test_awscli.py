@@ -248,3 +248,30 @@ def test_iam_and_bucket_policy_with_the_cli(aws, server, tmp_path):
     aws("iam", "delete-user", "--user-name", "cli-reader")
     gone = aws("iam", "get-user", "--user-name", "cli-reader", check=False)
     assert gone.returncode != 0 and "NoSuchEntity" in gone.stderr
+
+
+def test_accounts_are_isolated_with_the_cli(aws, server):
+    """A second account (added with `arca admin account add`) through the AWS CLI: `sts`
+    names it, `s3api` shows only its buckets, `iam` only its users."""
+    import json
+    import uuid
+
+    from test_boto3 import add_account
+
+    suffix = uuid.uuid4().hex[:8]
+    account, access, secret = add_account(server, "cli-" + suffix)
+    keys = (access, secret)
+    who = json.loads(aws("sts", "get-caller-identity", keys=keys).stdout)
+    assert (who["Account"], who["Arn"]) == (account, f"arn:aws:iam::{account}:root")
+    aws("s3api", "create-bucket", "--bucket", "cli-acct-" + suffix, keys=keys)
+    mine = json.loads(aws("s3api", "list-buckets", keys=keys).stdout)
+    assert [b["Name"] for b in mine["Buckets"]] == ["cli-acct-" + suffix]
+    theirs = json.loads(aws("s3api", "list-buckets").stdout)
+    assert "cli-acct-" + suffix not in [b["Name"] for b in theirs["Buckets"]]
+    p = aws("s3api", "head-bucket", "--bucket", "cli-acct-" + suffix, check=False)
+    assert p.returncode != 0 and "403" in p.stderr
+    aws("iam", "create-user", "--user-name", "cli-user", keys=keys)
+    users = json.loads(aws("iam", "list-users", keys=keys).stdout)["Users"]
+    assert [u["Arn"] for u in users] == [f"arn:aws:iam::{account}:user/cli-user"]
+    operators = json.loads(aws("iam", "list-users").stdout)["Users"]
+    assert f"arn:aws:iam::{account}:user/cli-user" not in [u["Arn"] for u in operators]

@@ -4,12 +4,13 @@ batch deletes, managed multipart uploads with checksums."""
 import base64
 import hashlib
 import os
+import subprocess
 
 import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
-from conftest import ACCESS_KEY, SECRET_KEY, make_client
+from conftest import ACCESS_KEY, SECRET_KEY, arca_binary, make_client
 
 
 def code(e):
@@ -733,3 +734,67 @@ def test_iam_groups_and_managed_policies_with_boto3(server, s3, bucket):
     iam.delete_group(GroupName=group)
     iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
     iam.delete_user(UserName=user)
+
+
+def add_account(server, name):
+    """`arca admin account add NAME` as the operator: the account id and its root's key pair."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_REGION="us-east-1")
+    env.pop("AWS_PROFILE", None)
+    p = subprocess.run([arca_binary(), "--endpoint-url", server["endpoint"], "admin", "account", "add", name],
+                       env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=True)
+    words = p.stdout.split()
+    after = lambda label: words[words.index(label) + 1]  # noqa: E731
+    return after("account"), after("id:"), after("key:")
+
+
+def test_two_accounts_and_cross_account_access_with_boto3(server, s3, bucket):
+    """A second account owns its own buckets and IAM; its user reads the operator's bucket only
+    once the bucket policy trusts the account and the user's own policy allows it."""
+    import json
+
+    import boto3
+    from botocore.config import Config
+
+    account, access, secret = add_account(server, "acct-" + bucket)
+    cfg = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1})
+    client = lambda service, a, s: boto3.client(  # noqa: E731
+        service, endpoint_url=server["endpoint"], aws_access_key_id=a, aws_secret_access_key=s,
+        region_name="us-east-1", config=cfg)
+    team_s3, team_iam = client("s3", access, secret), client("iam", access, secret)
+    assert client("sts", access, secret).get_caller_identity()["Account"] == account
+
+    # Its buckets are its own.
+    theirs = "team-" + bucket
+    team_s3.create_bucket(Bucket=theirs)
+    assert [b["Name"] for b in team_s3.list_buckets()["Buckets"]] == [theirs]
+    assert theirs not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=theirs, Key="k", Body=b"x")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as e:
+        team_s3.create_bucket(Bucket=bucket)
+    assert e.value.response["Error"]["Code"] == "BucketAlreadyExists"
+
+    # Its user, with a policy of its own, reads the operator's bucket once trusted.
+    user = "reader"
+    team_iam.create_user(UserName=user)
+    assert team_iam.get_user(UserName=user)["User"]["Arn"] == f"arn:aws:iam::{account}:user/{user}"
+    team_iam.put_user_policy(UserName=user, PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    key = team_iam.create_access_key(UserName=user)["AccessKey"]
+    reader = client("s3", key["AccessKeyId"], key["SecretAccessKey"])
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"doc")
+    with pytest.raises(ClientError) as e:
+        reader.get_object(Bucket=bucket, Key="doc")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                       "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    assert reader.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"doc"
+    team_iam.delete_user_policy(UserName=user, PolicyName="read")
+    with pytest.raises(ClientError) as e:
+        reader.get_object(Bucket=bucket, Key="doc")
+    assert e.value.response["Error"]["Code"] == "AccessDenied", "its own account must allow it too"
+    s3.delete_bucket_policy(Bucket=bucket)
