@@ -65,6 +65,8 @@ catalogue! {
     InternalError => INTERNAL_SERVER_ERROR, "We encountered an internal error. Please try again.";
     InvalidAccessKeyId => FORBIDDEN, "The AWS Access Key Id you provided does not exist in our records.";
     InvalidArgument => BAD_REQUEST, "Invalid Argument";
+    InvalidBucketAclWithBlockPublicAccessError => BAD_REQUEST,
+        "Bucket cannot have public ACLs set with BlockPublicAccess enabled";
     InvalidBucketAclWithObjectOwnership => BAD_REQUEST,
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
     InvalidBucketName => BAD_REQUEST, "The specified bucket is not valid.";
@@ -82,6 +84,8 @@ catalogue! {
     InvalidTag => BAD_REQUEST, "The TagKey you have provided is invalid";
     InvalidURI => BAD_REQUEST, "Couldn't parse the specified URI.";
     KeyTooLongError => BAD_REQUEST, "Your key is too long";
+    MalformedACLError => BAD_REQUEST,
+        "The XML you provided was not well-formed or did not validate against our published schema.";
     MalformedXML => BAD_REQUEST,
         "The XML you provided was not well-formed or did not validate against our published schema";
     MalformedPolicy => BAD_REQUEST, "Policies must be valid JSON and the first byte must be '{'";
@@ -89,6 +93,7 @@ catalogue! {
         "Your POST request fields preceding the upload file were too large.";
     MetadataTooLarge => BAD_REQUEST, "Your metadata headers exceed the maximum allowed metadata size.";
     MethodNotAllowed => METHOD_NOT_ALLOWED, "The specified method is not allowed against this resource.";
+    MissingSecurityHeader => BAD_REQUEST, "Your request was missing a required header";
     MissingContentLength => LENGTH_REQUIRED, "You must provide the Content-Length HTTP header.";
     NoSuchBucket => NOT_FOUND, "The specified bucket does not exist";
     NoSuchBucketPolicy => NOT_FOUND, "The bucket policy does not exist";
@@ -114,6 +119,8 @@ catalogue! {
     ServerSideEncryptionConfigurationNotFoundError => NOT_FOUND, "The server side encryption configuration was not found";
     SignatureDoesNotMatch => FORBIDDEN,
         "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+    UnresolvableGrantByEmailAddress => BAD_REQUEST,
+        "The email address you provided does not match any account on record.";
     XAmzContentSHA256Mismatch => BAD_REQUEST, "The provided 'x-amz-content-sha256' header does not match what was computed.";
 }
 

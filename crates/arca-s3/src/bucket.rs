@@ -19,6 +19,7 @@ impl ArcaS3 {
         let input = req.input;
         check_bucket_name(&input.bucket)?;
         crate::unhonoured::refuse_bucket_create(&input)?;
+        let (ownership, acl) = self.new_bucket_acl(&input, &owner)?;
         let requested = input
             .create_bucket_configuration
             .as_ref()
@@ -35,6 +36,8 @@ impl ArcaS3 {
             }
         };
         let record = BucketRecord {
+            acl,
+            ownership: Some(ownership),
             name: input.bucket.clone(),
             created_at_ms: now_ms(),
             region,

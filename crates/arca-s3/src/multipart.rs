@@ -73,9 +73,12 @@ impl ArcaS3 {
         &self,
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let writer = crate::requester::writer(&req);
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
+        // Decided now, kept with the upload, given to the object at completion.
+        let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
         let algorithm = input
             .checksum_algorithm
             .as_ref()
@@ -99,11 +102,12 @@ impl ArcaS3 {
             (None, None) => None,
         };
         let upload = MultipartUpload {
+            acl,
             bucket: input.bucket.clone(),
             key: input.key.clone(),
             upload_id: new_upload_id(),
             initiated_ms: now_ms(),
-            owner: self.bucket_owner(&input.bucket)?,
+            owner,
             storage_class: storage_class(input.storage_class.as_ref())?,
             content: content_headers(
                 input.content_type,
@@ -380,7 +384,6 @@ impl ArcaS3 {
             md5.update(&hex::decode(etag).unwrap_or_default());
         }
         let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
-        let owner = self.bucket_owner(&input.bucket)?;
         let etag_c = etag.clone();
         let checksum_c = checksum.clone();
         let version =
@@ -411,13 +414,14 @@ impl ArcaS3 {
                             });
                         }
                         Ok(ObjectVersion {
+                            acl: up.acl.clone(),
                             version_id: None,
                             is_delete_marker: false,
                             size: total,
                             etag: etag_c,
                             last_modified_ms: now_ms(),
                             storage_class: up.storage_class,
-                            owner,
+                            owner: up.owner.clone(),
                             content: up.content.clone(),
                             user_metadata: up.user_metadata.clone(),
                             tags: up.tags.clone(),

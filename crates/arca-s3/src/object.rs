@@ -146,12 +146,14 @@ impl ArcaS3 {
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let trailers = req.trailing_headers.clone();
+        let writer = crate::requester::writer(&req);
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::unhonoured::ObjectWriteOptions {
             write_offset: input.write_offset_bytes.is_some(),
             ..crate::object_write_options!(input)
         })?;
+        let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
         let storage_class = storage_class(input.storage_class.as_ref())?;
         let user_metadata = user_metadata(input.metadata)?;
         let tags = parse_tagging_header(input.tagging.as_deref())?;
@@ -206,13 +208,14 @@ impl ArcaS3 {
             kind: ChecksumType::FullObject,
         });
         let version = ObjectVersion {
+            acl,
             version_id: None,
             is_delete_marker: false,
             size: ingested.size,
             etag: ingested.etag(),
             last_modified_ms: now_ms(),
             storage_class,
-            owner: self.bucket_owner(&input.bucket)?,
+            owner,
             content: content_headers(
                 input.content_type,
                 input.content_encoding,
@@ -498,10 +501,13 @@ impl ArcaS3 {
         &self,
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
+        let writer = crate::requester::writer(&req);
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input, copy_source))?;
+        // A copy's ACL and owner are the request's, never the source's (as in S3).
+        let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
         let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
         let src = self.read_version(&src_bucket, &src_key, src_version.as_deref())?;
         check_copy_conditions(
@@ -571,6 +577,8 @@ impl ArcaS3 {
             self.store
                 .update_object(&input.bucket, &input.key, move |v| {
                     if v.etag == src_etag {
+                        v.owner = owner;
+                        v.acl = acl;
                         v.content = content;
                         v.user_metadata = user_metadata;
                         v.tags = tags;
@@ -584,13 +592,14 @@ impl ArcaS3 {
             self.store.get_bucket(&input.bucket).s3()?;
             let data = self.copy_bytes(&src, (0, src.size), storage_class).await?;
             let version = ObjectVersion {
+                acl,
                 version_id: None,
                 is_delete_marker: false,
                 size: src.size,
                 etag: etag.clone(),
                 last_modified_ms,
                 storage_class,
-                owner: self.bucket_owner(&input.bucket)?,
+                owner,
                 content,
                 user_metadata,
                 tags,

@@ -1,7 +1,8 @@
 //! The account a request acts for.
 //!
 //! Buckets belong to accounts: CreateBucket makes the requester's account the owner, and
-//! ListBuckets lists that account's buckets only. Who the requester is, the S3 layer does not
+//! ListBuckets lists that account's buckets only. Under Object Ownership `ObjectWriter`, an
+//! object belongs to the account that wrote it. Who the requester is, the S3 layer does not
 //! decide: the server's access hook (which resolves signatures to principals) leaves the
 //! account here, in the request's extensions, for the operations that need it.
 
@@ -15,7 +16,14 @@ use crate::aws_error::AwsError;
 pub struct RequesterAccount(pub Owner);
 
 /// The S3 operations that read [`RequesterAccount`]: the access hook adds it to these only.
-pub const OPERATIONS_THAT_NEED_IT: &[&str] = &["CreateBucket", "ListBuckets"];
+pub const OPERATIONS_THAT_NEED_IT: &[&str] = &[
+    "CreateBucket",
+    "ListBuckets",
+    "PutObject",
+    "PostObject",
+    "CopyObject",
+    "CreateMultipartUpload",
+];
 
 /// The requester's account; `AccessDenied` when the request has none (unsigned).
 pub(crate) fn requester<T>(req: &S3Request<T>) -> s3s::S3Result<Owner> {
@@ -23,4 +31,9 @@ pub(crate) fn requester<T>(req: &S3Request<T>) -> s3s::S3Result<Owner> {
         .get::<RequesterAccount>()
         .map(|r| r.0.clone())
         .ok_or_else(|| AwsError::AccessDenied.error())
+}
+
+/// The writer's account, if the request is signed.
+pub(crate) fn writer<T>(req: &S3Request<T>) -> Option<Owner> {
+    req.extensions.get::<RequesterAccount>().map(|r| r.0.clone())
 }

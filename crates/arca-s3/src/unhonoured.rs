@@ -1,14 +1,13 @@
 //! Headers of features Arca does not have yet are refused with the error AWS gives, never
-//! accepted and ignored: an object asked to be stored encrypted, locked or public must not
-//! be stored in plaintext, unlocked or private while the client is told "200 OK".
+//! accepted and ignored: an object asked to be stored encrypted or locked must not be stored
+//! in plaintext or unlocked while the client is told "200 OK".
 //!
 //! Where AWS has an exact answer for a bucket without the feature, that is the answer:
-//! ACLs other than the private default meet a bucket whose Object Ownership is
-//! "bucket owner enforced" (AWS's default since 2023), object-lock headers meet a bucket
-//! without an Object Lock configuration, SSE-C parameters meet an object that is not
-//! encrypted. Otherwise (server-side encryption, website redirects, creating a bucket with
-//! Object Lock) the answer is `501 NotImplemented`. The encryption and access-control work
-//! replaces these refusals with the features themselves.
+//! object-lock headers meet a bucket without an Object Lock configuration, SSE-C parameters
+//! meet an object that is not encrypted. Otherwise (server-side encryption, website
+//! redirects, creating a bucket with Object Lock) the answer is `501 NotImplemented`. The
+//! encryption work replaces these refusals with the feature itself. (ACL headers are
+//! honoured: see `acl.rs`.)
 
 use crate::aws_error::AwsError;
 use s3s::dto;
@@ -18,10 +17,6 @@ use s3s::{S3Error, S3Result};
 /// feature Arca may not honour.
 #[derive(Default)]
 pub struct ObjectWriteOptions<'a> {
-    /// `x-amz-acl`.
-    pub acl: Option<&'a str>,
-    /// Any `x-amz-grant-*`.
-    pub has_grants: bool,
     /// `x-amz-server-side-encryption`.
     pub server_side_encryption: Option<&'a str>,
     /// Any SSE-KMS key id, context or bucket-key header.
@@ -58,11 +53,6 @@ macro_rules! has_sse_customer {
 macro_rules! object_write_options {
     ($input:expr) => {
         $crate::unhonoured::ObjectWriteOptions {
-            acl: $input.acl.as_ref().map(|a| a.as_str()),
-            has_grants: $input.grant_full_control.is_some()
-                || $input.grant_read.is_some()
-                || $input.grant_read_acp.is_some()
-                || $input.grant_write_acp.is_some(),
             server_side_encryption: $input.server_side_encryption.as_ref().map(|s| s.as_str()),
             has_kms_parameters: $input.ssekms_key_id.is_some()
                 || $input.ssekms_encryption_context.is_some()
@@ -95,9 +85,6 @@ pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
     if o.has_sse_customer {
         return Err(not_implemented("x-amz-server-side-encryption-customer-algorithm"));
     }
-    if o.acl.is_some_and(|acl| !is_private(acl)) || o.has_grants {
-        return Err(AwsError::AccessControlListNotSupported.error());
-    }
     if o.has_object_lock {
         return Err(AwsError::InvalidRequest.with_message("Bucket is missing Object Lock Configuration"));
     }
@@ -121,32 +108,12 @@ pub fn refuse_sse_customer(present: bool) -> S3Result<()> {
     Ok(())
 }
 
-/// Refuses a CreateBucket that asks for ACLs, another Object Ownership or Object Lock.
+/// Refuses a CreateBucket that asks for Object Lock.
 pub fn refuse_bucket_create(input: &dto::CreateBucketInput) -> S3Result<()> {
-    let has_grants = input.grant_full_control.is_some()
-        || input.grant_read.is_some()
-        || input.grant_read_acp.is_some()
-        || input.grant_write.is_some()
-        || input.grant_write_acp.is_some();
-    if input.acl.as_ref().is_some_and(|acl| acl.as_str() != "private") || has_grants {
-        return Err(AwsError::InvalidBucketAclWithObjectOwnership.error());
-    }
-    if input
-        .object_ownership
-        .as_ref()
-        .is_some_and(|o| o.as_str() != "BucketOwnerEnforced")
-    {
-        return Err(not_implemented("x-amz-object-ownership"));
-    }
     if input.object_lock_enabled_for_bucket == Some(true) {
         return Err(not_implemented("x-amz-bucket-object-lock-enabled"));
     }
     Ok(())
-}
-
-/// The canned ACLs that leave an object as it is under "bucket owner enforced".
-fn is_private(acl: &str) -> bool {
-    matches!(acl, "private" | "bucket-owner-full-control")
 }
 
 fn not_implemented(header: &str) -> S3Error {
@@ -183,25 +150,5 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(code(refuse_object_write(&ssec)), "NotImplemented");
-    }
-
-    #[test]
-    fn only_private_acls_pass() {
-        let acl = |v| ObjectWriteOptions {
-            acl: Some(v),
-            ..Default::default()
-        };
-        assert!(refuse_object_write(&acl("private")).is_ok());
-        assert!(refuse_object_write(&acl("bucket-owner-full-control")).is_ok());
-        assert_eq!(
-            code(refuse_object_write(&acl("public-read"))),
-            "AccessControlListNotSupported"
-        );
-        let grants = ObjectWriteOptions {
-            has_grants: true,
-            ..Default::default()
-        };
-        assert_eq!(code(refuse_object_write(&grants)), "AccessControlListNotSupported");
-        assert!(refuse_object_write(&ObjectWriteOptions::default()).is_ok());
     }
 }

@@ -34,12 +34,13 @@ use arca_iam::{ConditionContext, KeySet, Policy, PrincipalMatch, Request, Reques
 use arca_s3::aws_error::AwsError;
 use arca_s3::denied_keys::DeniedKeys;
 use arca_s3::requester::{OPERATIONS_THAT_NEED_IT, RequesterAccount};
-use arca_store::{BucketAccess, Store};
+use arca_store::{Acl, BucketAccess, ObjectVersion, Owner, Store};
 use http::{HeaderMap, HeaderName, Uri};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::dto::{CopyObjectInput, CopySource, DeleteObjectsInput, UploadPartCopyInput};
 use s3s::{S3Request, S3Result};
 
+use crate::acl_grants::{self, AclOf};
 use crate::explain::{DecisionLog, Explanation, PolicyReport, context_report};
 use crate::identity::{Identities, Signer, signer_keys};
 use crate::request_id::RequestId;
@@ -120,8 +121,12 @@ impl Access {
             resource: &asked.resource,
             context: &context,
         };
-        let bucket = stored.as_deref();
-        let Some(why) = self.judge(signer, &request, bucket, policy.as_deref(), None) else {
+        let object = self.governing_object(stored.as_deref(), asked);
+        let target = Target {
+            bucket: stored.as_deref(),
+            object: object.as_ref().map(|o| (&o.owner, o.acl.as_ref())),
+        };
+        let Some(why) = self.judge(signer, &request, &target, policy.as_deref(), None) else {
             return Ok(());
         };
         let principal = identity.arn().unwrap_or_else(|| "anonymous".into());
@@ -132,7 +137,7 @@ impl Access {
         self.judge(
             signer,
             &request,
-            bucket,
+            &target,
             policy.as_deref(),
             Some((&mut policies, asked.bucket)),
         );
@@ -150,6 +155,20 @@ impl Access {
         Err(denied())
     }
 
+    /// The object whose owner and ACL govern `asked`, if the bucket's ACLs count and an
+    /// object's ACL governs the action. (A store read, paid only on such buckets.)
+    fn governing_object(&self, bucket: Option<&BucketAccess>, asked: &Asked<'_>) -> Option<ObjectVersion> {
+        bucket.filter(|b| b.acls_enabled())?;
+        let (AclOf::Object, _) = acl_grants::needed(asked.action)? else {
+            return None;
+        };
+        let (name, key) = (asked.bucket?, asked.key?);
+        match asked.version_id {
+            Some(id) => self.store.get_version(name, key, id).ok(),
+            None => self.store.get_object(name, key).ok(),
+        }
+    }
+
     /// `bucket`'s policy, parsed (`None` if it has none, or no bucket).
     fn parsed_policy(&self, name: Option<&str>, bucket: Option<&BucketAccess>) -> Option<Arc<Policy>> {
         match (name, bucket.and_then(|b| b.policy.as_ref())) {
@@ -165,10 +184,11 @@ impl Access {
         &self,
         signer: &Signer,
         request: &Request<'_>,
-        bucket: Option<&BucketAccess>,
+        target: &Target<'_>,
         policy: Option<&Policy>,
         mut reports: Option<(&mut Vec<PolicyReport>, Option<&str>)>,
     ) -> Option<&'static str> {
+        let bucket = target.bucket;
         let bucket_answer = policy.map(|p| match &mut reports {
             Some((reports, bucket)) => {
                 let answer = p.evaluate(request);
@@ -189,22 +209,30 @@ impl Access {
         let denied_by_identity = identity_answer.as_ref().is_some_and(|a| a.denies);
         let restricted = bucket.is_some_and(|b| b.public_access_block.is_some_and(|p| p.restrict_public_buckets))
             && policy.is_some_and(|p| p.is_public());
+        let by_policy = bucket_answer.as_ref().map_or(PrincipalMatch::No, |a| a.allows);
+        let by_acl = target.acl_answer(request);
+        // What the resource side allows a stranger (anonymous, another account): a public
+        // policy restricted by Block Public Access allows them nothing.
+        let resource_allows = if restricted { by_acl } else { by_policy.max(by_acl) };
         let Some(account) = signer.account() else {
             // Anonymous.
             return if denied_by_bucket {
                 Some("an explicit Deny of the bucket policy")
-            } else if bucket_answer
-                .as_ref()
-                .is_none_or(|a| a.allows != PrincipalMatch::Direct)
-            {
-                Some("anonymous request: no statement of the bucket policy allows it")
+            } else if resource_allows == PrincipalMatch::Direct {
+                None
             } else if restricted {
                 Some("anonymous request: Block Public Access restricts this public bucket")
             } else {
-                None
+                Some("anonymous request: no statement of the bucket policy or ACL grant allows it")
             };
         };
-        let own_bucket = bucket.is_none_or(|b| account.owns(&b.owner));
+        // Whose resource it is: an object's owner where its ACL governs the action (under
+        // `ObjectWriter`, another account may own an object in the bucket), else the bucket's.
+        let own_bucket = match (target.object, bucket) {
+            (Some((owner, _)), _) => account.owns(owner),
+            (None, Some(b)) => account.owns(&b.owner),
+            (None, None) => true,
+        };
         let is_root = matches!(signer, Signer::Root(_));
         if is_root && own_bucket {
             return (denied_by_bucket && !own_policy).then_some("an explicit Deny of the bucket policy");
@@ -218,27 +246,28 @@ impl Access {
         // A root user's own account allows it everything; a user's, what their policies do.
         let by_identity = is_root || identity_answer.as_ref().is_some_and(|a| a.allows != PrincipalMatch::No);
         if own_bucket {
-            let by_bucket = bucket_answer
-                .as_ref()
-                .is_some_and(|a| a.allows == PrincipalMatch::Direct);
-            return (!by_identity && !by_bucket)
-                .then_some("no statement of the user's policies or the bucket policy allows it");
+            return (!by_identity && by_policy.max(by_acl) != PrincipalMatch::Direct)
+                .then_some("no statement of the user's policies, the bucket policy or an ACL grant allows it");
         }
-        // Another account's bucket: both sides must allow.
-        if bucket_answer.as_ref().is_none_or(|a| a.allows == PrincipalMatch::No) {
-            Some("another account's bucket: no statement of its bucket policy allows it")
+        // Another account's resource: both sides must allow.
+        if resource_allows != PrincipalMatch::No {
+            (!by_identity).then_some(
+                "another account's bucket: its policy or ACL allows it, but no statement of the user's own policies does",
+            )
         } else if restricted {
             Some("another account's bucket: Block Public Access restricts this public bucket to its own account")
-        } else if !by_identity {
-            Some("another account's bucket: its policy allows it, but no statement of the user's own policies does")
         } else {
-            None
+            Some("another account's bucket: no statement of its bucket policy or ACL grant allows it")
         }
     }
 
     /// The decision for a made-up request, explained: what `arca admin policy simulate` asks.
     pub(crate) fn simulate(&self, asked: &Simulated<'_>) -> Explanation {
         let stored = asked.bucket.and_then(|b| self.store.bucket_access(b));
+        let target = Target {
+            bucket: stored.as_deref(),
+            object: None,
+        };
         let policy = self.parsed_policy(asked.bucket, stored.as_deref());
         let identity = self.identities.identity(asked.signer);
         let mut context = asked.context.clone();
@@ -253,7 +282,7 @@ impl Access {
         let why = self.judge(
             asked.signer,
             &request,
-            stored.as_deref(),
+            &target,
             policy.as_deref(),
             Some((&mut policies, asked.bucket)),
         );
@@ -300,6 +329,8 @@ impl Access {
                 "s3:GetObject"
             },
             bucket: Some(bucket),
+            key: Some(key),
+            version_id: version_id.as_deref(),
             resource: arca_iam::s3_resource_arn(bucket, Some(key)),
             headers: &req.headers,
             uri: &req.uri,
@@ -314,6 +345,9 @@ struct Asked<'a> {
     signer: &'a Signer,
     action: &'static str,
     bucket: Option<&'a str>,
+    /// The object's key and version id, for an action on one.
+    key: Option<&'a str>,
+    version_id: Option<&'a str>,
     resource: String,
     headers: &'a HeaderMap,
     uri: &'a Uri,
@@ -322,11 +356,42 @@ struct Asked<'a> {
 }
 
 /// Whether `signer` is the root user of the account that owns `bucket` (or of any account,
-/// for a request on no bucket) and the bucket has no policy: then nothing can refuse.
+/// for a request on no bucket), the bucket has no policy and its ACLs do not count: then
+/// nothing can refuse.
 fn owners_root_without_policy(signer: &Signer, bucket: Option<&BucketAccess>) -> bool {
     match signer {
-        Signer::Root(account) => bucket.is_none_or(|b| b.policy.is_none() && account.owns(&b.owner)),
+        Signer::Root(account) => {
+            bucket.is_none_or(|b| b.policy.is_none() && !b.acls_enabled() && account.owns(&b.owner))
+        }
         _ => false,
+    }
+}
+
+/// The resource a request acts on, as the rules see it.
+struct Target<'a> {
+    bucket: Option<&'a BucketAccess>,
+    /// The object's owner and ACL, where the bucket's ACLs count and an object's ACL governs
+    /// the action ([`acl_grants::needed`]).
+    object: Option<(&'a Owner, Option<&'a Acl>)>,
+}
+
+impl Target<'_> {
+    /// How the governing ACL's grants name the requester (never, where ACLs do not count).
+    fn acl_answer(&self, request: &Request<'_>) -> PrincipalMatch {
+        let Some(bucket) = self.bucket.filter(|b| b.acls_enabled()) else {
+            return PrincipalMatch::No;
+        };
+        let Some((of, permission)) = acl_grants::needed(request.action) else {
+            return PrincipalMatch::No;
+        };
+        let acl = match of {
+            AclOf::Bucket => bucket.acl.as_ref(),
+            AclOf::Object => self.object.and_then(|(_, acl)| acl),
+        };
+        let ignore_public = bucket.public_access_block.is_some_and(|b| b.ignore_public_acls);
+        acl.map_or(PrincipalMatch::No, |acl| {
+            acl_grants::grants(acl, request.identity, permission, ignore_public)
+        })
     }
 }
 
@@ -478,11 +543,12 @@ impl S3Access for Access {
             // body names them.
             return Ok(());
         }
-        let versioned = cx
-            .uri()
-            .query()
-            .is_some_and(|q| q.split('&').any(|p| p.starts_with("versionId=")));
-        let Some((action, kind)) = arca_iam::s3_action(operation, versioned) else {
+        let version_id = cx.uri().query().and_then(|q| {
+            q.split('&')
+                .find_map(|p| p.strip_prefix("versionId="))
+                .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        });
+        let Some((action, kind)) = arca_iam::s3_action(operation, version_id.is_some()) else {
             return match signer {
                 Signer::Root(a) if stored.is_none_or(|b| a.owns(&b.owner)) => Ok(()),
                 _ => Err(denied()),
@@ -500,6 +566,8 @@ impl S3Access for Access {
             signer: &signer,
             action,
             bucket: governing.as_deref(),
+            key: cx.s3_path().get_object_key(),
+            version_id: version_id.as_deref(),
             resource,
             headers: cx.headers(),
             uri: cx.uri(),
@@ -531,6 +599,8 @@ impl S3Access for Access {
                         "s3:DeleteObject"
                     },
                     bucket: Some(bucket),
+                    key: Some(&object.key),
+                    version_id: object.version_id.as_deref(),
                     resource: arca_iam::s3_resource_arn(bucket, Some(&object.key)),
                     headers: &req.headers,
                     uri: &req.uri,

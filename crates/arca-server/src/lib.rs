@@ -6,6 +6,7 @@
 
 mod access;
 mod account_admin;
+mod acl_grants;
 mod admin;
 mod auth;
 mod connections;

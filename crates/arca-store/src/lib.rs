@@ -25,6 +25,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod acl;
 pub mod blob;
 mod error;
 pub mod kv;
@@ -37,6 +38,7 @@ mod record;
 mod store;
 pub mod tables;
 
+pub use acl::{Acl, Grant, Grantee, ObjectOwnership, Permission};
 pub use blob::{BlobId, TierId, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use lifecycle::{LifecycleClock, LifecycleConfiguration, LifecycleRule};

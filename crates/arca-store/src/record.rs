@@ -82,6 +82,14 @@ pub struct BucketRecord {
         skip_serializing_if = "PublicAccessBlock::is_every_block"
     )]
     pub public_access_block: Option<PublicAccessBlock>,
+    /// Object Ownership: `BucketOwnerEnforced` for a new bucket (and one written before the
+    /// field existed); `None` once its ownership controls are deleted (then it behaves as
+    /// `ObjectWriter`). Stored only when it differs from enforced.
+    #[serde(default = "crate::acl::enforced", skip_serializing_if = "crate::acl::is_enforced")]
+    pub ownership: Option<crate::acl::ObjectOwnership>,
+    /// The bucket's ACL beyond its owner's full control; `None`: private (and not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<crate::acl::Acl>,
 }
 
 /// Block Public Access, as PutPublicAccessBlock sets it.
@@ -365,6 +373,9 @@ pub struct ObjectVersion {
     /// or done with a temporary readable copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreState>,
+    /// The version's ACL beyond its owner's full control; `None`: private (and not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<crate::acl::Acl>,
 }
 
 /// Where a restore of an archived version stands.
@@ -434,6 +445,9 @@ pub struct MultipartUpload {
     pub checksum_algorithm: Option<ChecksumAlgorithm>,
     /// Whether the object's checksum will be whole-object or composite.
     pub checksum_type: Option<ChecksumType>,
+    /// The ACL the object will have; `None`: private.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<crate::acl::Acl>,
 }
 
 /// A row of the `parts` table.
@@ -499,6 +513,8 @@ mod golden {
 
     pub(super) fn records() -> Vec<(&'static str, Vec<u8>)> {
         let bucket = BucketRecord {
+            acl: None,
+            ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: "photos".into(),
             created_at_ms: 1_700_000_000_000,
             region: "us-east-1".into(),
@@ -518,6 +534,7 @@ mod golden {
             public_access_block: Some(PublicAccessBlock::ALL),
         };
         let version = ObjectVersion {
+            acl: None,
             version_id: None,
             is_delete_marker: false,
             size: 10,
@@ -561,6 +578,7 @@ mod golden {
             ..version.clone()
         };
         let upload = MultipartUpload {
+            acl: None,
             bucket: "photos".into(),
             key: "a/b.jpg".into(),
             upload_id: "upload-1".into(),

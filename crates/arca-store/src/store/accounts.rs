@@ -165,6 +165,13 @@ impl Store {
         self.meta.read(|txn| read_account(txn, id))
     }
 
+    /// The account whose canonical user id is `canonical_id` (an ACL grant names accounts
+    /// so). Scans the accounts: there are few.
+    pub fn account_by_canonical_id(&self, canonical_id: &str) -> StoreResult<Option<AccountRecord>> {
+        self.meta
+            .read(|txn| Ok(every_account(txn)?.into_iter().find(|a| a.canonical_id == canonical_id)))
+    }
+
     /// Every account, by id (the first, all zeros, first).
     pub fn list_accounts(&self) -> StoreResult<Vec<AccountRecord>> {
         self.meta.read(|txn| every_account(txn))
@@ -284,6 +291,8 @@ mod tests {
         ));
         s.delete_user("111122223333", "alice").await.unwrap().unwrap();
         let bucket = BucketRecord {
+            acl: None,
+            ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: "teams".into(),
             created_at_ms: 0,
             region: "us-east-1".into(),
@@ -320,6 +329,8 @@ mod adoption {
 
     fn bucket(name: &str, owner: &str) -> BucketRecord {
         BucketRecord {
+            acl: None,
+            ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: name.into(),
             created_at_ms: 0,
             region: "us-east-1".into(),

@@ -1,7 +1,7 @@
 //! What the request path needs of each bucket's settings, mirrored in memory: its lifecycle
 //! rules (every PUT, GET and HEAD may answer `x-amz-expiration`), whether its versioning
 //! was ever enabled (reads of a null version answer `x-amz-version-id: null`) and its owner,
-//! policy and Block Public Access settings (every request's access check, and the owner of
+//! policy, Block Public Access, Object Ownership and ACL (every request's access check, and the owner of
 //! every object written). Reading the bucket record on every request would cost a B-tree
 //! lookup and a decode; the mirrors cost a read lock and a hash lookup. The records stay the
 //! truth: the mirrors are loaded from them at open and updated after each commit that changes
@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use super::Store;
+use crate::acl::{Acl, ObjectOwnership};
 use crate::error::StoreResult;
 use crate::lifecycle::LifecycleConfiguration;
 use crate::record::{BucketRecord, Owner, PublicAccessBlock, VersioningState};
@@ -24,6 +25,17 @@ pub struct BucketAccess {
     pub policy: Option<Arc<str>>,
     /// Block Public Access (`None`: deleted, nothing blocked at the bucket).
     pub public_access_block: Option<PublicAccessBlock>,
+    /// Object Ownership (`None`: deleted, as `ObjectWriter`).
+    pub ownership: Option<ObjectOwnership>,
+    /// The bucket's ACL beyond its owner's full control.
+    pub acl: Option<Acl>,
+}
+
+impl BucketAccess {
+    /// Whether the bucket's ACLs (and its objects') count: not under `BucketOwnerEnforced`.
+    pub fn acls_enabled(&self) -> bool {
+        ObjectOwnership::effective(self.ownership) != ObjectOwnership::BucketOwnerEnforced
+    }
 }
 
 impl BucketAccess {
@@ -32,6 +44,8 @@ impl BucketAccess {
             owner: record.owner.clone(),
             policy: record.policy.as_deref().map(Arc::from),
             public_access_block: record.public_access_block,
+            ownership: record.ownership,
+            acl: record.acl.clone(),
         })
     }
 }

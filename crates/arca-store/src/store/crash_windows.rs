@@ -236,6 +236,7 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
     let m = Machine::new();
     let r = with_bucket(&m).await;
     let upload = MultipartUpload {
+        acl: None,
         bucket: "b".into(),
         key: "k".into(),
         upload_id: "u".into(),

@@ -626,6 +626,7 @@ mod tests {
             .await
             .unwrap();
         let upload = MultipartUpload {
+            acl: None,
             bucket: "b".into(),
             key: "tmp/u".into(),
             upload_id: "u1".into(),

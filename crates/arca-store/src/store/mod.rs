@@ -305,6 +305,8 @@ pub(crate) mod tests {
 
     pub(crate) fn bucket(name: &str) -> BucketRecord {
         BucketRecord {
+            acl: None,
+            ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: name.into(),
             created_at_ms: 0,
             region: "us-east-1".into(),
@@ -320,6 +322,7 @@ pub(crate) mod tests {
 
     pub(crate) fn version(etag: &str, data: ObjectData) -> ObjectVersion {
         ObjectVersion {
+            acl: None,
             version_id: None,
             is_delete_marker: false,
             size: 0,
@@ -427,6 +430,7 @@ pub(crate) mod tests {
             ("d", "u6"),
         ] {
             s.create_upload(MultipartUpload {
+                acl: None,
                 bucket: "b".into(),
                 key: key.into(),
                 upload_id: id.into(),

@@ -515,6 +515,7 @@ fn delete_marker(owner: Owner) -> ObjectVersion {
         completed_upload: None,
         stamp: 0,
         restore: None,
+        acl: None,
     }
 }
 
