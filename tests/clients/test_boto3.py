@@ -798,3 +798,41 @@ def test_two_accounts_and_cross_account_access_with_boto3(server, s3, bucket):
         reader.get_object(Bucket=bucket, Key="doc")
     assert e.value.response["Error"]["Code"] == "AccessDenied", "its own account must allow it too"
     s3.delete_bucket_policy(Bucket=bucket)
+
+
+def test_acls_and_object_ownership_with_boto3(server, s3, bucket):
+    """ACLs, once Object Ownership enables them: canned ACLs and an AccessControlPolicy body
+    built by boto3, read back; an anonymous reader (plain HTTP) gets what they grant."""
+    url = f"{server['endpoint']}/{bucket}"
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
+    assert code(e.value) == "AccessControlListNotSupported"
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "ObjectWriter"}]
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
+    assert code(e.value) == "AccessDenied", "Block Public Access is still on"
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v", ACL="public-read")
+    assert requests.get(f"{url}/k").content == b"v"
+    acl = s3.get_object_acl(Bucket=bucket, Key="k")
+    owner = acl["Owner"]["ID"]
+    assert [(g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"]) for g in acl["Grants"]] == [
+        (owner, "FULL_CONTROL"), ("http://acs.amazonaws.com/groups/global/AllUsers", "READ")]
+
+    # An ACL body, as boto3 writes it: back to the owner alone.
+    s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy={
+        "Owner": {"ID": owner},
+        "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": owner}, "Permission": "FULL_CONTROL"}]})
+    assert len(s3.get_object_acl(Bucket=bucket, Key="k")["Grants"]) == 1
+    assert requests.get(f"{url}/k").status_code == 403
+    s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+        "Owner": {"ID": owner},
+        "Grants": [{"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+                    "Permission": "READ"}]})
+    assert requests.get(f"{url}?list-type=2").status_code == 200
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    assert requests.get(f"{url}?list-type=2").status_code == 403
+    s3.put_bucket_ownership_controls(Bucket=bucket,
+                                     OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})

@@ -32,6 +32,9 @@ const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 const LOG_DELIVERY: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
 
+/// Most grants an ACL may have, as in S3.
+const MAX_GRANTS: usize = 100;
+
 /// What an ACL is set on: the canned ACLs and grant headers differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AclTarget {
@@ -135,6 +138,9 @@ impl RequestedAcl<'_> {
             for g in body.grants.iter().flatten() {
                 grants.push(grant_of_xml(g)?);
             }
+        }
+        if grants.len() > MAX_GRANTS {
+            return Err(AwsError::MalformedACLError.with_message(format!("An ACL has at most {MAX_GRANTS} grants")));
         }
         for g in &grants {
             if let Grantee::CanonicalUser(id) = &g.grantee
@@ -501,5 +507,159 @@ impl ArcaS3 {
             .await
             .s3()??;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(id: &str) -> bool {
+        matches!(id, "owner" | "bucket-owner" | "friend")
+    }
+
+    fn resolve(r: &RequestedAcl<'_>, target: AclTarget) -> S3Result<Option<Acl>> {
+        r.resolve(target, "owner", "bucket-owner", &known)
+    }
+
+    fn code(r: S3Result<Option<Acl>>) -> String {
+        r.unwrap_err().code().as_str().to_string()
+    }
+
+    fn canned(c: &str) -> RequestedAcl<'_> {
+        RequestedAcl {
+            canned: Some(c),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn canned_acls_grant_what_aws_documents() {
+        let grants = |c: &str, t| resolve(&canned(c), t).unwrap().unwrap().grants;
+        assert!(grants("private", AclTarget::Object).is_empty());
+        assert_eq!(
+            grants("public-read", AclTarget::Object),
+            [Grant {
+                grantee: Grantee::AllUsers,
+                permission: Permission::Read
+            }]
+        );
+        assert_eq!(grants("public-read-write", AclTarget::Bucket).len(), 2);
+        assert_eq!(
+            grants("bucket-owner-full-control", AclTarget::Object),
+            [Grant {
+                grantee: Grantee::CanonicalUser("bucket-owner".into()),
+                permission: Permission::FullControl
+            }]
+        );
+        assert_eq!(grants("log-delivery-write", AclTarget::Bucket).len(), 2);
+        assert_eq!(
+            code(resolve(&canned("log-delivery-write"), AclTarget::Object)),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(resolve(&canned("bucket-owner-read"), AclTarget::Bucket)),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(resolve(&canned("world-writable"), AclTarget::Object)),
+            "InvalidArgument"
+        );
+        assert_eq!(
+            code(resolve(&canned("aws-exec-read"), AclTarget::Object)),
+            "NotImplemented"
+        );
+    }
+
+    #[test]
+    fn grant_headers_parse_ids_and_groups_and_refuse_the_rest() {
+        let r = RequestedAcl {
+            read: Some(r#"id="friend", uri="http://acs.amazonaws.com/groups/global/AuthenticatedUsers""#),
+            full_control: Some(r#"id="owner""#),
+            ..Default::default()
+        };
+        let acl = resolve(&r, AclTarget::Object).unwrap().unwrap();
+        assert_eq!(acl.grants.len(), 2, "the owner's own grant is implied: {acl:?}");
+        assert!(acl.is_public());
+        for bad in [
+            r#"id="stranger""#,
+            r#"uri="http://example.com/groups/Everyone""#,
+            r#"id="""#,
+            "friend",
+            r#"name="friend""#,
+        ] {
+            let r = RequestedAcl {
+                read: Some(bad),
+                ..Default::default()
+            };
+            assert_eq!(code(resolve(&r, AclTarget::Object)), "InvalidArgument", "{bad}");
+        }
+        let r = RequestedAcl {
+            read: Some(r#"emailAddress="a@example.com""#),
+            ..Default::default()
+        };
+        assert_eq!(code(resolve(&r, AclTarget::Object)), "UnresolvableGrantByEmailAddress");
+        let both = RequestedAcl {
+            canned: Some("private"),
+            read: Some(r#"id="friend""#),
+            ..Default::default()
+        };
+        assert_eq!(code(resolve(&both, AclTarget::Object)), "InvalidRequest");
+        assert!(resolve(&RequestedAcl::default(), AclTarget::Object).unwrap().is_none());
+    }
+
+    #[test]
+    fn enforced_ownership_admits_only_the_owners_acl_and_block_public_acls_refuses_public_ones() {
+        let enforced = Some(ObjectOwnership::BucketOwnerEnforced);
+        let owner_only = resolve(&canned("bucket-owner-full-control"), AclTarget::Object)
+            .unwrap()
+            .unwrap();
+        assert!(admit(&owner_only, enforced, None, "bucket-owner").is_ok());
+        assert!(admit(&Acl::default(), enforced, None, "bucket-owner").is_ok());
+        let public = resolve(&canned("public-read"), AclTarget::Object).unwrap().unwrap();
+        let refused = |r: S3Result<()>| r.unwrap_err().code().as_str().to_string();
+        assert_eq!(
+            refused(admit(&public, enforced, None, "bucket-owner")),
+            "AccessControlListNotSupported"
+        );
+        let writer = Some(ObjectOwnership::ObjectWriter);
+        assert!(admit(&public, writer, None, "bucket-owner").is_ok());
+        assert_eq!(
+            refused(admit(&public, writer, Some(PublicAccessBlock::ALL), "bucket-owner")),
+            "AccessDenied"
+        );
+        assert!(
+            admit(&public, None, None, "bucket-owner").is_ok(),
+            "deleted controls: ObjectWriter"
+        );
+    }
+
+    #[test]
+    fn objects_belong_to_whom_object_ownership_says() {
+        let bucket = Owner {
+            id: "bucket-owner".into(),
+            display_name: "b".into(),
+        };
+        let writer = Owner {
+            id: "friend".into(),
+            display_name: "f".into(),
+        };
+        let owner = |o, canned| object_owner(Some(o), &bucket, Some(&writer), canned).id;
+        assert_eq!(owner(ObjectOwnership::BucketOwnerEnforced, None), "bucket-owner");
+        assert_eq!(owner(ObjectOwnership::ObjectWriter, None), "friend");
+        assert_eq!(
+            owner(ObjectOwnership::ObjectWriter, Some("bucket-owner-full-control")),
+            "friend"
+        );
+        assert_eq!(owner(ObjectOwnership::BucketOwnerPreferred, None), "friend");
+        assert_eq!(
+            owner(ObjectOwnership::BucketOwnerPreferred, Some("bucket-owner-full-control")),
+            "bucket-owner"
+        );
+        assert_eq!(
+            object_owner(Some(ObjectOwnership::ObjectWriter), &bucket, None, None).id,
+            "bucket-owner",
+            "anonymous writes belong to the bucket's owner"
+        );
     }
 }

@@ -560,20 +560,34 @@ impl S3Access for Access {
             _ => "*".to_string(),
         };
         let governing = governing.map(str::to_string);
+        // A write that also sets an ACL needs the right to set it, as in S3: otherwise
+        // s3:PutObject alone could make an object public.
+        let sets_acl = cx
+            .headers()
+            .keys()
+            .any(|h| h == ACL || h.as_str().starts_with("x-amz-grant-"));
+        let acl_action = match operation {
+            "PutObject" | "CopyObject" | "CreateMultipartUpload" if sets_acl => Some("s3:PutObjectAcl"),
+            "CreateBucket" if sets_acl => Some("s3:PutBucketAcl"),
+            _ => None,
+        };
         let client = cx.extensions_mut().get::<Client>().copied();
         let request_id = cx.extensions_mut().get::<RequestId>().copied();
-        self.decide(&Asked {
-            signer: &signer,
-            action,
-            bucket: governing.as_deref(),
-            key: cx.s3_path().get_object_key(),
-            version_id: version_id.as_deref(),
-            resource,
-            headers: cx.headers(),
-            uri: cx.uri(),
-            client,
-            request_id,
-        })
+        for action in std::iter::once(action).chain(acl_action) {
+            self.decide(&Asked {
+                signer: &signer,
+                action,
+                bucket: governing.as_deref(),
+                key: cx.s3_path().get_object_key(),
+                version_id: version_id.as_deref(),
+                resource: resource.clone(),
+                headers: cx.headers(),
+                uri: cx.uri(),
+                client,
+                request_id,
+            })?;
+        }
+        Ok(())
     }
 
     /// Each key is its own `s3:DeleteObject` (or `…Version`): a key refused is taken out of

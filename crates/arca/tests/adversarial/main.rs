@@ -9,6 +9,7 @@
 mod harness;
 
 mod accounts;
+mod acls;
 mod admin;
 mod bodies;
 mod fuzz;

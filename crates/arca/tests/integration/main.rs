@@ -6,6 +6,7 @@
 mod harness;
 
 mod accounts;
+mod acls;
 mod auth;
 mod buckets;
 mod cli;
