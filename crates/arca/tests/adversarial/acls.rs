@@ -6,6 +6,8 @@ use crate::harness::*;
 
 const OWNER_ONLY: &str = "<Grant>";
 
+type Headers<'a> = Vec<(&'a str, &'a str)>;
+
 async fn object_acl(s: &TestServer) -> String {
     let (status, _, body) = send(signed("GET", &s.url("/open/k?acl"), &[], b"", Sign::default())).await;
     assert_eq!(status, 200, "{body}");
@@ -67,7 +69,7 @@ async fn malformed_and_unresolvable_acls_change_nothing() {
     let email = r#"xsi:type="AmazonCustomerByEmail"><EmailAddress>a@example.com</EmailAddress>"#;
     let everyone = r#"xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI>"#;
     let many: String = (0..101).map(|_| grant(everyone, "READ")).collect();
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<(&str, Headers, Vec<u8>, u16, &str)> = vec![
         (
             "not XML",
             vec![],

@@ -57,6 +57,9 @@ fn grants_of(grants: &[aws_sdk_s3::types::Grant]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Expected grants beyond the owner's: (grantee, permission).
+type Grants = Vec<(&'static str, &'static str)>;
+
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
 const AUTHENTICATED: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
 
@@ -190,7 +193,7 @@ async fn each_canned_acl_grants_what_it_says_to_anonymous_readers() {
         .id()
         .unwrap()
         .to_string();
-    let cases: [(ObjectCannedAcl, Vec<(&str, &str)>, u16); 6] = [
+    let cases: [(ObjectCannedAcl, Grants, u16); 6] = [
         (ObjectCannedAcl::Private, vec![], 403),
         (ObjectCannedAcl::PublicRead, vec![(ALL_USERS, "READ")], 200),
         (
