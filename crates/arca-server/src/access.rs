@@ -122,9 +122,17 @@ impl Access {
             context: &context,
         };
         let object = self.governing_object(stored.as_deref(), asked);
+        // The ACL of an object being written is its writer's to set where the writer will own
+        // it (ACLs enabled): the object is then theirs.
+        let writer = signer
+            .account()
+            .filter(|_| asked.new_object && stored.as_deref().is_some_and(BucketAccess::acls_enabled));
         let target = Target {
             bucket: stored.as_deref(),
-            object: object.as_ref().map(|o| (&o.owner, o.acl.as_ref())),
+            object: match writer {
+                Some(w) => Some((&w.owner, None)),
+                None => object.as_ref().map(|o| (&o.owner, o.acl.as_ref())),
+            },
         };
         let Some(why) = self.judge(signer, &request, &target, policy.as_deref(), None) else {
             return Ok(());
@@ -331,6 +339,7 @@ impl Access {
             bucket: Some(bucket),
             key: Some(key),
             version_id: version_id.as_deref(),
+            new_object: false,
             resource: arca_iam::s3_resource_arn(bucket, Some(key)),
             headers: &req.headers,
             uri: &req.uri,
@@ -348,6 +357,8 @@ struct Asked<'a> {
     /// The object's key and version id, for an action on one.
     key: Option<&'a str>,
     version_id: Option<&'a str>,
+    /// Whether the action sets the ACL of an object the request writes (not yet stored).
+    new_object: bool,
     resource: String,
     headers: &'a HeaderMap,
     uri: &'a Uri,
@@ -573,13 +584,14 @@ impl S3Access for Access {
         };
         let client = cx.extensions_mut().get::<Client>().copied();
         let request_id = cx.extensions_mut().get::<RequestId>().copied();
-        for action in std::iter::once(action).chain(acl_action) {
+        for (action, new_object) in [(action, false)].into_iter().chain(acl_action.map(|a| (a, true))) {
             self.decide(&Asked {
                 signer: &signer,
                 action,
                 bucket: governing.as_deref(),
                 key: cx.s3_path().get_object_key(),
                 version_id: version_id.as_deref(),
+                new_object,
                 resource: resource.clone(),
                 headers: cx.headers(),
                 uri: cx.uri(),
@@ -615,6 +627,7 @@ impl S3Access for Access {
                     bucket: Some(bucket),
                     key: Some(&object.key),
                     version_id: object.version_id.as_deref(),
+                    new_object: false,
                     resource: arca_iam::s3_resource_arn(bucket, Some(&object.key)),
                     headers: &req.headers,
                     uri: &req.uri,
