@@ -32,6 +32,9 @@ pub enum PolicyError {
     /// A policy kind that takes no principal has one (identity policies).
     #[error("Policy document should not specify a principal.")]
     UnexpectedPrincipal,
+    /// A role's trust policy has a `Resource` (the role is the resource).
+    #[error("Has prohibited field Resource")]
+    ProhibitedResource,
     /// An action without a `service:` prefix, or of another service than the policy's.
     #[error("Policy has invalid action")]
     Action,

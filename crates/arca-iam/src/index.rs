@@ -68,6 +68,37 @@ struct AccountStatements {
     account: StatementSet,
     /// IAM users, by name.
     users: HashMap<String, StatementSet>,
+    /// IAM roles (their ARNs, and their sessions'), by name.
+    roles: HashMap<String, StatementSet>,
+}
+
+/// What an `AWS` principal entry names within its account.
+enum Named<'a> {
+    Account,
+    User(&'a str),
+    Role(&'a str),
+    Nothing,
+}
+
+/// The account an `AWS` entry is of, and what it names there: an id or `…:root` the account,
+/// `…:user/PATH/NAME` a user, `…:role/PATH/NAME` and `arn:aws:sts::…:assumed-role/NAME/…` a
+/// role.
+fn named_by(entry: &str) -> (&str, Named<'_>) {
+    if let Some((account, resource)) = entry.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(':')) {
+        let last = |r: &'static str| resource.strip_prefix(r).and_then(|n| n.rsplit('/').next());
+        let named = match (resource, last("user/"), last("role/")) {
+            ("root", _, _) => Named::Account,
+            (_, Some(user), _) => Named::User(user),
+            (_, _, Some(role)) => Named::Role(role),
+            _ => Named::Nothing,
+        };
+        return (account, named);
+    }
+    if let Some((account, resource)) = entry.strip_prefix("arn:aws:sts::").and_then(|r| r.split_once(':')) {
+        let role = resource.strip_prefix("assumed-role/").and_then(|r| r.split('/').next());
+        return (account, role.map_or(Named::Nothing, Named::Role));
+    }
+    (entry, Named::Account)
 }
 
 /// The index of one policy's statements (see the module docs).
@@ -137,29 +168,18 @@ impl StatementIndex {
                 .insert(i);
         }
         for entry in &principals.aws {
-            let (account, resource) = match entry.strip_prefix("arn:aws:iam::").and_then(|r| r.split_once(':')) {
-                Some((account, resource)) => (account, Some(resource)),
-                None => (entry.as_str(), None),
-            };
+            let (account, named) = named_by(entry);
             let statements = self.accounts.entry(account.to_string()).or_default();
-            match resource {
-                None | Some("root") => {
-                    if statements.account.words.is_empty() {
-                        statements.account = StatementSet::with_capacity(len);
-                    }
-                    statements.account.insert(i);
-                }
-                Some(r) => {
-                    // `user/path/name` names the user `name`; roles name no user.
-                    if let Some(name) = r.strip_prefix("user/").and_then(|n| n.rsplit('/').next()) {
-                        statements
-                            .users
-                            .entry(name.to_string())
-                            .or_insert_with(|| StatementSet::with_capacity(len))
-                            .insert(i);
-                    }
-                }
+            let set = match named {
+                Named::Account => &mut statements.account,
+                Named::User(name) => statements.users.entry(name.to_string()).or_default(),
+                Named::Role(name) => statements.roles.entry(name.to_string()).or_default(),
+                Named::Nothing => continue,
+            };
+            if set.words.is_empty() {
+                *set = StatementSet::with_capacity(len);
             }
+            set.insert(i);
         }
     }
 
@@ -176,20 +196,28 @@ impl StatementIndex {
         action_slot: Option<usize>,
     ) -> impl Iterator<Item = usize> + 'a {
         let mut named: [Option<&'a StatementSet>; 4] = [Some(&self.anyone), None, None, None];
-        let (account, canonical_id, user) = match who {
-            Identity::Anonymous => (None, None, None),
-            Identity::Root { account, canonical_id } => (Some(account), Some(canonical_id), None),
+        let (account, canonical_id, user, role) = match who {
+            Identity::Anonymous => (None, None, None, None),
+            Identity::Root { account, canonical_id } => (Some(account), Some(canonical_id), None, None),
             Identity::User {
                 account,
                 canonical_id,
                 name,
                 ..
-            } => (Some(account), Some(canonical_id), Some(name)),
+            } => (Some(account), Some(canonical_id), Some(name), None),
+            Identity::Role {
+                account,
+                canonical_id,
+                name,
+                ..
+            } => (Some(account), Some(canonical_id), None, Some(name)),
         };
         named[1] = canonical_id.and_then(|c| self.canonical.get(c));
         if let Some(a) = account.and_then(|a| self.accounts.get(a)) {
             named[2] = Some(&a.account);
-            named[3] = user.and_then(|name| a.users.get(name));
+            named[3] = user
+                .and_then(|name| a.users.get(name))
+                .or_else(|| role.and_then(|name| a.roles.get(name)));
         }
         let actions = action_slot.map_or(&self.all, |a| &self.actions[a]);
         (0..self.len.div_ceil(64)).flat_map(move |w| {

@@ -35,4 +35,4 @@ pub use error::PolicyError;
 pub use evaluate::{Miss, PolicyAnswer, Request, StatementTrace};
 pub use keys::{KeySet, RequestKey};
 pub use policy::{Effect, Policy, PolicyKind};
-pub use principal::{Identity, PrincipalMatch, Principals};
+pub use principal::{Identity, PrincipalMatch, Principals, is_account_id};

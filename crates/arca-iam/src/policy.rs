@@ -24,9 +24,13 @@ pub enum PolicyKind {
         /// The bucket the policy is attached to.
         bucket: String,
     },
-    /// An identity policy (of a user, a group, or managed): no principal. At most 6,144
-    /// characters, not counting white space.
+    /// An identity policy (of a user, a group, a role, or managed): no principal. At most
+    /// 6,144 characters, not counting white space.
     Identity,
+    /// A role's trust policy: who may assume it. Every statement names a principal, no
+    /// resource (the role is the resource); actions are STS's. At most 2,048 characters, not
+    /// counting white space.
+    Trust,
 }
 
 /// `Allow` or `Deny`.
@@ -88,12 +92,18 @@ pub const BUCKET_POLICY_MAX_BYTES: usize = 20 * 1024;
 /// Managed identity policies: 6,144 characters not counting white space, as IAM allows.
 pub const IDENTITY_POLICY_MAX_CHARS: usize = 6144;
 
+/// The longest trust policy of a role, in characters other than white space (IAM's limit).
+pub const TRUST_POLICY_MAX_CHARS: usize = 2048;
+
 impl Policy {
     /// Parses and validates `text` as a policy of `kind`.
     pub fn parse(text: &str, kind: &PolicyKind) -> Result<Policy, PolicyError> {
         match kind {
             PolicyKind::Bucket { .. } if text.len() > BUCKET_POLICY_MAX_BYTES => return Err(PolicyError::TooLarge),
             PolicyKind::Identity if text.chars().filter(|c| !c.is_whitespace()).count() > IDENTITY_POLICY_MAX_CHARS => {
+                return Err(PolicyError::TooLarge);
+            }
+            PolicyKind::Trust if text.chars().filter(|c| !c.is_whitespace()).count() > TRUST_POLICY_MAX_CHARS => {
                 return Err(PolicyError::TooLarge);
             }
             _ => {}
@@ -237,19 +247,27 @@ fn statement(value: &Value, kind: &PolicyKind) -> Result<Statement, PolicyError>
     };
     let principal = match (either(s, "Principal", "NotPrincipal")?, kind) {
         (Some(_), PolicyKind::Identity) => return Err(PolicyError::UnexpectedPrincipal),
-        (None, PolicyKind::Bucket { .. }) => return Err(PolicyError::Missing("Principal")),
+        (None, PolicyKind::Bucket { .. } | PolicyKind::Trust) => return Err(PolicyError::Missing("Principal")),
         (None, PolicyKind::Identity) => None,
-        (Some((negated, v)), PolicyKind::Bucket { .. }) => Some((negated, principals(v)?)),
+        (Some((negated, v)), PolicyKind::Bucket { .. } | PolicyKind::Trust) => Some((negated, principals(v)?)),
     };
     let (negated, v) = either(s, "Action", "NotAction")?.ok_or(PolicyError::Missing("Action"))?;
     let actions = Patterns {
         negated,
         values: strings(v, false)?,
     };
-    let (negated, v) = either(s, "Resource", "NotResource")?.ok_or(PolicyError::Missing("Resource"))?;
-    let resources = Patterns {
-        negated,
-        values: strings(v, false)?,
+    let resources = match (either(s, "Resource", "NotResource")?, kind) {
+        (Some(_), PolicyKind::Trust) => return Err(PolicyError::ProhibitedResource),
+        // A trust policy's statements are about the role they are attached to.
+        (None, PolicyKind::Trust) => Patterns {
+            negated: false,
+            values: vec!["*".to_string()],
+        },
+        (None, _) => return Err(PolicyError::Missing("Resource")),
+        (Some((negated, v)), _) => Patterns {
+            negated,
+            values: strings(v, false)?,
+        },
     };
     let conditions = match s.get("Condition") {
         Some(c) => conditions(c)?,
@@ -333,6 +351,9 @@ fn check_actions(actions: &Patterns, kind: &PolicyKind) -> Result<(), PolicyErro
         if let PolicyKind::Bucket { .. } = kind
             && (!is_s3 || !s3_actions().any(|(known, _)| wildcard::matches_ignore_case(a, known)))
         {
+            return Err(PolicyError::Action);
+        }
+        if *kind == PolicyKind::Trust && !service.eq_ignore_ascii_case("sts") {
             return Err(PolicyError::Action);
         }
     }
@@ -527,5 +548,33 @@ mod tests {
         assert_eq!(c.len(), 3);
         assert_eq!(c[0].values, ["false"]);
         assert_eq!(c[1].values, ["100"]);
+    }
+
+    #[test]
+    fn trust_policies_name_principals_and_sts_actions_but_no_resource() {
+        let trust = |statement: &str| {
+            Policy::parse(
+                &format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#),
+                &PolicyKind::Trust,
+            )
+        };
+        assert!(
+            trust(
+                r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}"#
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            trust(r#"{"Effect":"Allow","Action":"sts:AssumeRole"}"#).unwrap_err(),
+            PolicyError::Missing("Principal")
+        );
+        assert_eq!(
+            trust(r#"{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Resource":"*"}"#).unwrap_err(),
+            PolicyError::ProhibitedResource
+        );
+        assert_eq!(
+            trust(r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}"#).unwrap_err(),
+            PolicyError::Action
+        );
     }
 }

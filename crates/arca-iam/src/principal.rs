@@ -25,6 +25,19 @@ pub enum Identity {
         /// The user's unique id (`aws:userid`).
         id: String,
     },
+    /// A session of an IAM role, assumed through STS.
+    Role {
+        /// The 12-digit account id.
+        account: String,
+        /// The account's canonical user id.
+        canonical_id: String,
+        /// The role's name.
+        name: String,
+        /// The role's unique id (`AROA…`).
+        id: String,
+        /// The session's name, as the caller gave it.
+        session: String,
+    },
 }
 
 impl Identity {
@@ -34,6 +47,17 @@ impl Identity {
             Identity::Anonymous => None,
             Identity::Root { account, .. } => Some(format!("arn:aws:iam::{account}:root")),
             Identity::User { account, name, .. } => Some(format!("arn:aws:iam::{account}:user/{name}")),
+            Identity::Role {
+                account, name, session, ..
+            } => Some(format!("arn:aws:sts::{account}:assumed-role/{name}/{session}")),
+        }
+    }
+
+    /// `aws:PrincipalArn`: the principal's ARN, except that a role's session is its role's.
+    pub fn principal_arn(&self) -> Option<String> {
+        match self {
+            Identity::Role { account, name, .. } => Some(format!("arn:aws:iam::{account}:role/{name}")),
+            other => other.arn(),
         }
     }
 
@@ -41,14 +65,19 @@ impl Identity {
     pub fn account(&self) -> Option<&str> {
         match self {
             Identity::Anonymous => None,
-            Identity::Root { account, .. } | Identity::User { account, .. } => Some(account),
+            Identity::Root { account, .. } | Identity::User { account, .. } | Identity::Role { account, .. } => {
+                Some(account)
+            }
         }
     }
 
-    fn canonical_id(&self) -> Option<&str> {
+    /// The canonical user id of the principal's account.
+    pub fn canonical_id(&self) -> Option<&str> {
         match self {
             Identity::Anonymous => None,
-            Identity::Root { canonical_id, .. } | Identity::User { canonical_id, .. } => Some(canonical_id),
+            Identity::Root { canonical_id, .. }
+            | Identity::User { canonical_id, .. }
+            | Identity::Role { canonical_id, .. } => Some(canonical_id),
         }
     }
 }
@@ -120,7 +149,29 @@ impl Principals {
                     {
                         PrincipalMatch::Direct
                     }
+                    // A role's ARN names each of its sessions.
+                    (r, Identity::Role { name, .. })
+                        if r.strip_prefix("role/")
+                            .is_some_and(|n| n.rsplit('/').next() == Some(name.as_str())) =>
+                    {
+                        PrincipalMatch::Direct
+                    }
                     _ => PrincipalMatch::No,
+                }
+            } else if let Some((entry_account, resource)) =
+                entry.strip_prefix("arn:aws:sts::").and_then(|r| r.split_once(':'))
+                && entry_account == account
+                && let Identity::Role { name, session, .. } = who
+            {
+                // `assumed-role/ROLE/SESSION` names one session.
+                let named = resource
+                    .strip_prefix("assumed-role/")
+                    .and_then(|r| r.split_once('/'))
+                    .is_some_and(|(role, s)| role == name && s == session);
+                if named {
+                    PrincipalMatch::Direct
+                } else {
+                    PrincipalMatch::No
                 }
             } else {
                 PrincipalMatch::No
@@ -130,11 +181,19 @@ impl Principals {
         best
     }
 
-    /// Whether an `AWS` entry is one Arca can name: `*`, a 12-digit account id, or the ARN of
-    /// an account's root, a user or a role.
+    /// Whether an `AWS` entry is one Arca can name: `*`, a 12-digit account id, the ARN of
+    /// an account's root, a user or a role, or a role's session.
     pub(crate) fn valid_aws(entry: &str) -> bool {
         if entry == "*" || is_account_id(entry) {
             return true;
+        }
+        if let Some((account, resource)) = entry.strip_prefix("arn:aws:sts::").and_then(|r| r.split_once(':')) {
+            return is_account_id(account)
+                && !wildcard_in(resource)
+                && resource
+                    .strip_prefix("assumed-role/")
+                    .and_then(|r| r.split_once('/'))
+                    .is_some_and(|(role, session)| !role.is_empty() && !session.is_empty());
         }
         let Some(rest) = entry.strip_prefix("arn:aws:iam::") else {
             return false;
@@ -208,6 +267,31 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(canonical.matches(&root), PrincipalMatch::Direct);
+        let session = Identity::Role {
+            account: "111122223333".into(),
+            canonical_id: "c1".into(),
+            name: "reader".into(),
+            id: "AROA1".into(),
+            session: "s1".into(),
+        };
+        assert_eq!(
+            p(&["arn:aws:iam::111122223333:role/team/reader"]).matches(&session),
+            PrincipalMatch::Direct,
+            "a role's ARN names its sessions"
+        );
+        assert_eq!(
+            p(&["arn:aws:sts::111122223333:assumed-role/reader/s1"]).matches(&session),
+            PrincipalMatch::Direct
+        );
+        assert_eq!(
+            p(&["arn:aws:sts::111122223333:assumed-role/reader/s2"]).matches(&session),
+            PrincipalMatch::No
+        );
+        assert_eq!(p(&["111122223333"]).matches(&session), PrincipalMatch::Account);
+        assert_eq!(
+            p(&["arn:aws:iam::111122223333:user/reader"]).matches(&session),
+            PrincipalMatch::No
+        );
     }
 
     #[test]
@@ -216,6 +300,11 @@ mod tests {
         assert!(Principals::valid_aws("111122223333"));
         assert!(Principals::valid_aws("arn:aws:iam::111122223333:user/alice"));
         assert!(Principals::valid_aws("arn:aws:iam::111122223333:role/r"));
+        assert!(Principals::valid_aws(
+            "arn:aws:sts::111122223333:assumed-role/r/session"
+        ));
+        assert!(!Principals::valid_aws("arn:aws:sts::111122223333:assumed-role/r"));
+        assert!(!Principals::valid_aws("arn:aws:sts::111122223333:assumed-role/r/*"));
         assert!(!Principals::valid_aws("arn:aws:iam::111122223333:user/*"));
         assert!(!Principals::valid_aws("alice"));
         assert!(!Principals::valid_aws("arn:aws:iam::1:root"));

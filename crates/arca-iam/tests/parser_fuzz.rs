@@ -80,6 +80,8 @@ const STATEMENTS: &[&str] = &[
     r#"{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/*"}"#,
     r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":["s3:ListBucket","s3:GetObject"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]}"#,
     r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/r"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Deny","Principal":{"AWS":"arn:aws:sts::111122223333:assumed-role/r/s1"},"Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/team/ops"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}"#,
     r#"{"Effect":"Allow","Principal":{"CanonicalUser":"c1"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}"#,
     r#"{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"NotAction":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
     r#"{"Effect":"Allow","Principal":{"AWS":["444455556666","arn:aws:iam::111122223333:user/carol"]},"NotAction":["s3:Delete*"],"Resource":"arn:aws:s3:::b/*"}"#,
@@ -92,6 +94,13 @@ fn identities() -> Vec<Identity> {
         canonical_id: canonical.into(),
         name: name.into(),
         id: format!("AIDA{name}"),
+    };
+    let role = |account: &str, canonical: &str, name: &str, session: &str| Identity::Role {
+        account: account.into(),
+        canonical_id: canonical.into(),
+        name: name.into(),
+        id: format!("AROA{name}"),
+        session: session.into(),
     };
     vec![
         Identity::Anonymous,
@@ -107,6 +116,10 @@ fn identities() -> Vec<Identity> {
         user("111122223333", "c1", "bob"),
         user("111122223333", "c1", "carol"),
         user("444455556666", "c2", "alice"),
+        role("111122223333", "c1", "r", "s1"),
+        role("111122223333", "c1", "r", "s2"),
+        role("111122223333", "c1", "ops", "s1"),
+        role("444455556666", "c2", "r", "s1"),
     ]
 }
 
@@ -116,7 +129,7 @@ proptest! {
     #[test]
     fn the_indexed_answer_is_the_full_answer(
         picks in prop::collection::vec(0..STATEMENTS.len(), 1..12),
-        who in 0..7usize,
+        who in 0..11usize,
         action in prop::sample::select(vec![
             "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject",
             "s3:ListBucket", "s3:getobject", "s3:NoSuchAction",

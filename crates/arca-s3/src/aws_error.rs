@@ -64,6 +64,7 @@ catalogue! {
         "You did not provide the number of bytes specified by the Content-Length HTTP header.";
     InternalError => INTERNAL_SERVER_ERROR, "We encountered an internal error. Please try again.";
     InvalidAccessKeyId => FORBIDDEN, "The AWS Access Key Id you provided does not exist in our records.";
+    ExpiredToken => BAD_REQUEST, "The provided token has expired.";
     InvalidArgument => BAD_REQUEST, "Invalid Argument";
     InvalidBucketAclWithBlockPublicAccessError => BAD_REQUEST,
         "Bucket cannot have public ACLs set with BlockPublicAccess enabled";
@@ -82,6 +83,7 @@ catalogue! {
     InvalidRequest => BAD_REQUEST, "Invalid Request";
     InvalidStorageClass => BAD_REQUEST, "The storage class you specified is not valid";
     InvalidTag => BAD_REQUEST, "The TagKey you have provided is invalid";
+    InvalidToken => BAD_REQUEST, "The provided token is malformed or otherwise invalid.";
     InvalidURI => BAD_REQUEST, "Couldn't parse the specified URI.";
     KeyTooLongError => BAD_REQUEST, "Your key is too long";
     MalformedACLError => BAD_REQUEST,

@@ -82,6 +82,22 @@ impl Access {
         }
     }
 
+    /// Who signed a request (with its session token, for a session's key).
+    fn signer_of(
+        &self,
+        credentials: Option<&s3s::auth::Credentials>,
+        headers: &HeaderMap,
+        uri: &Uri,
+    ) -> S3Result<Signer> {
+        let access_key = credentials.map(|c| c.access_key.as_str());
+        let token = access_key
+            .filter(|k| crate::sessions::is_session_key(k))
+            .and_then(|_| crate::sessions::token_of(headers, uri));
+        self.identities
+            .signer(access_key, token.as_deref())
+            .map_err(|refusal| refusal.error())
+    }
+
     /// The recent denials, by request id.
     pub(crate) fn denials(&self) -> &DecisionLog {
         &self.denials
@@ -326,9 +342,7 @@ impl Access {
         else {
             return Err(denied());
         };
-        let signer = self
-            .identities
-            .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let signer = self.signer_of(req.credentials.as_ref(), &req.headers, &req.uri)?;
         self.decide(&Asked {
             signer: &signer,
             action: if version_id.is_some() {
@@ -531,7 +545,7 @@ impl S3Access for Access {
         if cx.credentials().is_some() && signed_for_another_service(cx) {
             return Err(AwsError::AccessDenied.with_message("The request is not signed for S3"));
         }
-        let signer = self.identities.signer(cx.credentials().map(|c| c.access_key.as_str()));
+        let signer = self.signer_of(cx.credentials(), cx.headers(), cx.uri())?;
         if OPERATIONS_THAT_NEED_IT.contains(&cx.s3_op().name())
             && let Some(account) = signer.account()
         {
@@ -605,9 +619,7 @@ impl S3Access for Access {
     /// Each key is its own `s3:DeleteObject` (or `…Version`): a key refused is taken out of
     /// the request and answered `AccessDenied` in the result, as S3 does; the others go on.
     async fn delete_objects(&self, req: &mut S3Request<DeleteObjectsInput>) -> S3Result<()> {
-        let signer = self
-            .identities
-            .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
+        let signer = self.signer_of(req.credentials.as_ref(), &req.headers, &req.uri)?;
         let client = req.extensions.get::<Client>().copied();
         let request_id = req.extensions.get::<RequestId>().copied();
         let bucket = req.input.bucket.as_str();

@@ -39,10 +39,7 @@ pub(crate) fn needed(action: &str) -> Option<(AclOf, Permission)> {
 /// `IgnorePublicAcls`), grants to everyone and to every signed request count for nothing.
 pub(crate) fn grants(acl: &Acl, who: &Identity, wanted: Permission, ignore_public: bool) -> PrincipalMatch {
     let signed = !matches!(who, Identity::Anonymous);
-    let canonical = match who {
-        Identity::Root { canonical_id, .. } | Identity::User { canonical_id, .. } => Some(canonical_id.as_str()),
-        Identity::Anonymous => None,
-    };
+    let canonical = who.canonical_id();
     let through_account = if matches!(who, Identity::Root { .. }) {
         PrincipalMatch::Direct
     } else {

@@ -14,13 +14,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use arca_iam::{
-    ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, PrincipalMatch, Request, RequestKey,
-};
-use arca_store::{AccountRecord, Owner, Store, StoreResult, UserRecord};
+use arca_iam::{ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, Request, RequestKey};
+use arca_store::{AccountRecord, Owner, RoleRecord, Store, StoreResult, UserRecord};
 
 use crate::explain::PolicyReport;
+use crate::policy_set::PolicySet;
 use crate::secrets::SecretWrapper;
+use crate::sessions::{SessionKeys, TokenRefusal, is_session_key};
 
 /// The id of the first account, the server's own: policies name its root as
 /// `arn:aws:iam::000000000000:root` or `000000000000`, and its users as
@@ -73,10 +73,20 @@ pub(crate) struct ResolvedUser {
     pub(crate) account: Arc<Account>,
     pub(crate) record: UserRecord,
     pub(crate) identity: Identity,
-    /// Each identity policy, parsed, with where it comes from (for explanations).
-    policies: Vec<(String, Arc<Policy>)>,
-    /// The request keys its policies read, all policies together.
-    reads: KeySet,
+    policies: PolicySet,
+}
+
+/// A session of an IAM role, as a request sees it: the role as it is now, and the session.
+#[derive(Debug)]
+pub(crate) struct ResolvedRole {
+    pub(crate) account: Arc<Account>,
+    pub(crate) record: RoleRecord,
+    /// The session's name.
+    pub(crate) session: String,
+    /// When the session's credentials expire (ms since the epoch).
+    pub(crate) expires_ms: i64,
+    pub(crate) identity: Identity,
+    policies: PolicySet,
 }
 
 /// A request's signer.
@@ -88,6 +98,8 @@ pub(crate) enum Signer {
     Root(Arc<Account>),
     /// An IAM user, as resolved at the current identity generation.
     User(Arc<ResolvedUser>),
+    /// A session of an IAM role (temporary credentials from STS AssumeRole).
+    Role(Arc<ResolvedRole>),
 }
 
 impl Signer {
@@ -97,6 +109,16 @@ impl Signer {
             Signer::Anonymous => None,
             Signer::Root(a) => Some(a),
             Signer::User(u) => Some(&u.account),
+            Signer::Role(r) => Some(&r.account),
+        }
+    }
+
+    /// Its identity policies (none for root users and anonymous requests).
+    fn policies(&self) -> Option<&PolicySet> {
+        match self {
+            Signer::User(u) => Some(&u.policies),
+            Signer::Role(r) => Some(&r.policies),
+            _ => None,
         }
     }
 }
@@ -110,6 +132,8 @@ struct ResolvedKey {
     generation: u64,
     secret: String,
     signer: Signer,
+    /// A session key's token, as it resolved (another token must be opened on its own).
+    token: Option<String>,
 }
 
 /// Resolves signers, keeping what it resolved (see the module docs).
@@ -120,6 +144,7 @@ pub(crate) struct Identities {
     /// The server's own account.
     first: Arc<Account>,
     keys: RwLock<HashMap<String, Arc<ResolvedKey>>>,
+    sessions: Arc<SessionKeys>,
     /// Bucket policies parsed, by bucket, with the stored text they were parsed from (the
     /// store's mirror hands out the same `Arc` until the policy changes).
     bucket_policies: Mutex<HashMap<String, ParsedBucketPolicy>>,
@@ -132,10 +157,12 @@ impl Identities {
         secrets: Arc<SecretWrapper>,
         root_access_key: String,
         first: &AccountRecord,
+        sessions: Arc<SessionKeys>,
     ) -> Self {
         Identities {
             store,
             secrets,
+            sessions,
             root_access_key,
             first: Arc::new(Account::of(first)),
             keys: RwLock::new(HashMap::new()),
@@ -152,6 +179,11 @@ impl Identities {
     /// no: the request that asks is refused.
     pub(crate) fn account_owns(&self, id: &str, owner: &Owner) -> bool {
         self.account(id).ok().flatten().is_some_and(|a| a.owns(owner))
+    }
+
+    /// The account with id `id`, if there is one (a store error counts as none).
+    pub(crate) fn account_by_id(&self, id: &str) -> Option<Arc<Account>> {
+        self.account(id).ok().flatten()
     }
 
     /// The account with id `id`.
@@ -200,6 +232,7 @@ impl Identities {
             generation,
             secret,
             signer,
+            token: None,
         });
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= CACHE_MAX {
@@ -214,7 +247,7 @@ impl Identities {
         let record = self.store.get_user(&account.id, name).ok().flatten()?;
         // A policy that cannot be read might be the one that denies: then the user resolves
         // to nothing (their requests are refused), never to the policies that could be read.
-        let policies = match self.identity_policies(&account.id, &record) {
+        let policies = match PolicySet::of_user(&self.store, &account.id, &record) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(user = name, error = %e, "reading the user's policies failed; refusing the user");
@@ -227,15 +260,54 @@ impl Identities {
             name: record.name.clone(),
             id: record.id.clone(),
         };
-        let reads = policies
-            .iter()
-            .fold(KeySet::default(), |set, (_, p)| set.union(p.reads));
         Some(ResolvedUser {
             account,
             record,
             identity,
             policies,
-            reads,
+        })
+    }
+
+    /// The session a session key's `token` is, with its role as it is now: `Ok(None)` if the
+    /// role (or its account) is gone.
+    fn resolve_session(&self, access_key: &str, token: Option<&str>) -> Result<Option<ResolvedRole>, TokenRefusal> {
+        let session = self.sessions.open(access_key, token, arca_store::now_ms())?;
+        let Some(account) = self.account(&session.account).ok().flatten() else {
+            return Ok(None);
+        };
+        Ok(self.resolve_role(account, &session.role, session.name, session.expires_ms))
+    }
+
+    /// A role's session with the role's identity policies, from the store.
+    pub(crate) fn resolve_role(
+        &self,
+        account: Arc<Account>,
+        role: &str,
+        session: String,
+        expires_ms: i64,
+    ) -> Option<ResolvedRole> {
+        let record = self.store.get_role(&account.id, role).ok().flatten()?;
+        let policies = match PolicySet::of_role(&self.store, &account.id, &record) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(role, error = %e, "reading the role's policies failed; refusing the session");
+                return None;
+            }
+        };
+        let identity = Identity::Role {
+            account: account.id.clone(),
+            canonical_id: account.owner.id.clone(),
+            name: record.name.clone(),
+            id: record.id.clone(),
+            session: session.clone(),
+        };
+        Some(ResolvedRole {
+            account,
+            record,
+            session,
+            expires_ms,
+            identity,
+            policies,
         })
     }
 
@@ -256,66 +328,65 @@ impl Identities {
         }
     }
 
-    /// Every identity policy of a user, parsed: its inline policies, the default versions of
-    /// the managed policies attached to it, and the same of each of its groups. A document
-    /// that no longer parses (stored under an older, laxer parser) is left out and logged.
-    fn identity_policies(&self, account: &str, user: &UserRecord) -> StoreResult<Vec<(String, Arc<Policy>)>> {
-        let mut texts: Vec<(String, String)> = Vec::new();
-        // A group or policy deleted since the user's record was read has left with its rights.
-        let managed = |names: &[String], holder: &str, texts: &mut Vec<(String, String)>| -> StoreResult<()> {
-            for name in names {
-                if let Some(doc) = self
-                    .store
-                    .get_policy(account, name)?
-                    .as_ref()
-                    .and_then(|p| p.default_document())
-                {
-                    texts.push((format!("managed policy {name}{holder}"), doc.to_string()));
-                }
-            }
-            Ok(())
-        };
-        for (name, text) in &user.inline_policies {
-            texts.push((format!("user policy {name}"), text.clone()));
-        }
-        managed(&user.attached_policies, "", &mut texts)?;
-        for group in &user.groups {
-            let Some(g) = self.store.get_group(account, group)? else {
-                continue;
-            };
-            for (name, text) in &g.inline_policies {
-                texts.push((format!("group {group} policy {name}"), text.clone()));
-            }
-            managed(&g.attached_policies, &format!(" (group {group})"), &mut texts)?;
-        }
-        Ok(texts
-            .into_iter()
-            .filter_map(|(what, text)| match Policy::parse(&text, &PolicyKind::Identity) {
-                Ok(p) => Some((what, Arc::new(p))),
-                Err(e) => {
-                    tracing::warn!(user = user.name, policy = what, error = %e, "a stored policy no longer parses; ignoring it");
-                    None
-                }
-            })
-            .collect())
-    }
-
-    /// The secret of an active IAM access key (the root key is the key store's own).
+    /// The secret of an active IAM access key, or of an STS session's key (the root key is
+    /// the key store's own).
     pub(crate) fn secret(&self, access_key: &str) -> Option<String> {
+        if is_session_key(access_key) {
+            return Some(self.sessions.secret(access_key));
+        }
         self.resolve(access_key).map(|k| k.secret.clone())
     }
 
+    /// The sessions' keys, for STS to issue credentials with.
+    pub(crate) fn sessions(&self) -> &SessionKeys {
+        &self.sessions
+    }
+
     /// Who signed with `access_key` (`None`: unsigned). A key that vanished or was
-    /// deactivated since its signature was checked counts as anonymous.
-    pub(crate) fn signer(&self, access_key: Option<&str>) -> Signer {
-        match access_key {
+    /// deactivated since its signature was checked counts as anonymous. A session's key
+    /// needs its `token`: refused if it is missing, not this server's, or expired.
+    pub(crate) fn signer(&self, access_key: Option<&str>, token: Option<&str>) -> Result<Signer, TokenRefusal> {
+        Ok(match access_key {
             None => Signer::Anonymous,
             Some(k) if k == self.root_access_key => Signer::Root(self.first.clone()),
+            Some(k) if is_session_key(k) => self.session_signer(k, token)?,
             Some(k) => match self.resolve(k) {
                 Some(resolved) => resolved.signer.clone(),
                 None => Signer::Anonymous,
             },
+        })
+    }
+
+    /// The signer of a session key: from memory while the token and the identity generation
+    /// are the same and the session runs, else opened and resolved afresh.
+    fn session_signer(&self, access_key: &str, token: Option<&str>) -> Result<Signer, TokenRefusal> {
+        let generation = self.store.identity_generation();
+        if let Some(k) = self.keys.read().unwrap_or_else(|e| e.into_inner()).get(access_key)
+            && k.generation == generation
+            && k.token.as_deref() == token
+            && let Signer::Role(r) = &k.signer
+        {
+            if r.expires_ms <= arca_store::now_ms() {
+                return Err(TokenRefusal::Expired);
+            }
+            return Ok(k.signer.clone());
         }
+        let Some(role) = self.resolve_session(access_key, token)? else {
+            return Ok(Signer::Anonymous);
+        };
+        let signer = Signer::Role(Arc::new(role));
+        let resolved = Arc::new(ResolvedKey {
+            generation,
+            secret: self.sessions.secret(access_key),
+            signer: signer.clone(),
+            token: token.map(str::to_string),
+        });
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= CACHE_MAX {
+            keys.clear();
+        }
+        keys.insert(access_key.to_string(), resolved);
+        Ok(signer)
     }
 
     /// The identity policies evaluation sees for `signer`.
@@ -325,6 +396,7 @@ impl Identities {
             Signer::Anonymous => &ANONYMOUS,
             Signer::Root(a) => &a.root,
             Signer::User(u) => &u.identity,
+            Signer::Role(r) => &r.identity,
         }
     }
 
@@ -358,10 +430,7 @@ impl Identities {
     /// The request keys `signer`'s identity policies read (none for the root user and
     /// anonymous requests).
     pub(crate) fn keys_read(&self, signer: &Signer) -> KeySet {
-        match signer {
-            Signer::User(u) => u.reads,
-            _ => KeySet::default(),
-        }
+        signer.policies().map_or(KeySet::default(), |p| p.reads)
     }
 
     /// What `signer`'s identity policies say to a request: `None` for the root user (whose
@@ -371,29 +440,9 @@ impl Identities {
         &self,
         signer: &Signer,
         request: &Request<'_>,
-        mut reports: Option<&mut Vec<PolicyReport>>,
+        reports: Option<&mut Vec<PolicyReport>>,
     ) -> Option<PolicyAnswer> {
-        let Signer::User(user) = signer else {
-            return None;
-        };
-        let mut combined = PolicyAnswer {
-            denies: false,
-            allows: PrincipalMatch::No,
-            trace: Vec::new(),
-        };
-        for (source, policy) in &user.policies {
-            let answer = match reports.as_mut() {
-                Some(reports) => {
-                    let answer = policy.evaluate(request);
-                    reports.push(PolicyReport::new(source.clone(), policy, &answer));
-                    answer
-                }
-                None => policy.answer(request),
-            };
-            combined.denies |= answer.denies;
-            combined.allows = combined.allows.max(answer.allows);
-        }
-        Some(combined)
+        signer.policies().map(|p| p.answer(request, reports))
     }
 }
 
@@ -408,7 +457,10 @@ pub(crate) fn signer_keys(context: &mut ConditionContext, identity: &Identity, s
         set(RequestKey::PrincipalType, &|| "Anonymous".into());
         return;
     };
-    if let Some(arn) = identity.arn().filter(|_| reads.contains(RequestKey::PrincipalArn)) {
+    if let Some(arn) = identity
+        .principal_arn()
+        .filter(|_| reads.contains(RequestKey::PrincipalArn))
+    {
         set(RequestKey::PrincipalArn, &|| arn.clone());
     }
     set(RequestKey::PrincipalAccount, &|| account.to_string());
@@ -417,6 +469,10 @@ pub(crate) fn signer_keys(context: &mut ConditionContext, identity: &Identity, s
             set(RequestKey::PrincipalType, &|| "User".into());
             set(RequestKey::Username, &|| u.record.name.clone());
             set(RequestKey::Userid, &|| u.record.id.clone());
+        }
+        Signer::Role(r) => {
+            set(RequestKey::PrincipalType, &|| "AssumedRole".into());
+            set(RequestKey::Userid, &|| format!("{}:{}", r.record.id, r.session));
         }
         _ => {
             set(RequestKey::PrincipalType, &|| "Account".into());

@@ -20,11 +20,13 @@ mod iam_api;
 mod identity;
 mod ids;
 mod memory;
+mod policy_set;
 mod remote_tier;
 mod request_body;
 mod request_id;
 mod routes;
 mod secrets;
+mod sessions;
 mod signed_body;
 pub mod tiers;
 mod tls;
@@ -93,6 +95,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Seconds in a lifecycle "day" (86,400 unless shortened for tests and demos).
     pub lifecycle_day_seconds: u64,
+    /// The shortest STS session AssumeRole grants (900, AWS's, unless shortened for tests
+    /// and demos of expiring credentials).
+    pub sts_min_session_seconds: u32,
     /// Storage tiers besides the data folder, by name.
     pub tiers: std::collections::BTreeMap<String, tiers::TierConfig>,
     /// The tier each storage class writes to (AWS's class name → tier name).
@@ -154,6 +159,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         &config.region,
         config.domain.as_deref(),
         &creds,
+        config.sts_min_session_seconds,
     )
     .await?;
     let front = Arc::new(FrontDoor {
@@ -295,6 +301,7 @@ pub async fn s3_service(
     region: &str,
     domain: Option<&str>,
     creds: &RootCredentials,
+    sts_min_session_seconds: u32,
 ) -> Result<S3Service, ServerError> {
     let md5 = Arc::new(arca_md5_lanes::Md5Lanes::for_this_machine());
     let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), md5, region));
@@ -315,11 +322,13 @@ pub async fn s3_service(
             access_keys: Vec::new(),
         })
         .await?;
+    let sessions = Arc::new(sessions::SessionKeys::load_or_create(data_dir).map_err(ServerError::Credentials)?);
     let identities = Arc::new(identity::Identities::new(
         store.clone(),
         secrets.clone(),
         creds.access_key.clone(),
         &first,
+        sessions,
     ));
     builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
     let access = access::Access::new(store.clone(), identities.clone());
@@ -332,7 +341,7 @@ pub async fn s3_service(
             identities.clone(),
             secrets.clone(),
         ),
-        iam: iam_api::IamApi::new(store, identities, secrets),
+        iam: iam_api::IamApi::new(store, identities, secrets, sts_min_session_seconds),
     });
     if let Some(domain) = domain {
         if domain.is_empty() || domain.contains('/') || domain.contains(':') {

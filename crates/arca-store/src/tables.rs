@@ -61,6 +61,8 @@ pub const IAM_KEYS: Table = Table("iam_keys");
 pub const IAM_GROUPS: Table = Table("iam_groups");
 /// IAM managed policies, by `account \0 name`.
 pub const IAM_POLICIES: Table = Table("iam_policies");
+/// IAM roles, by `account \0 name`.
+pub const IAM_ROLES: Table = Table("iam_roles");
 /// Accounts other than the first (whose root is the server's own), by 12-digit id.
 pub const IAM_ACCOUNTS: Table = Table("iam_accounts");
 

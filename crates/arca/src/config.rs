@@ -42,8 +42,13 @@ pub(crate) struct ServerArgs {
     /// minutes in a test or a demo.
     #[arg(long, env = "ARCA_LIFECYCLE_DAY_SECONDS")]
     lifecycle_day_seconds: Option<u64>,
+    /// The shortest STS session AssumeRole grants, in seconds (default 900, AWS's): shorten
+    /// it to watch temporary credentials expire in a test or a demo.
+    #[arg(long, env = "ARCA_STS_MIN_SESSION_SECONDS")]
+    sts_min_session_seconds: Option<u32>,
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
-    /// idle_timeout_secs, max_connections, lifecycle_day_seconds; storage tiers
+    /// idle_timeout_secs, max_connections, lifecycle_day_seconds, sts_min_session_seconds;
+    /// storage tiers
     /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`);
     /// `[restore_delay_seconds]` (Expedited, Standard, Bulk); and `[intelligent_tiering]`
     /// (infrequent_tier, days_to_infrequent).
@@ -64,6 +69,7 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     lifecycle_day_seconds: Option<u64>,
+    sts_min_session_seconds: Option<u32>,
     #[serde(default)]
     tiers: BTreeMap<String, arca_server::tiers::TierConfig>,
     #[serde(default)]
@@ -150,6 +156,11 @@ impl ServerArgs {
                 .lifecycle_day_seconds
                 .or(file.lifecycle_day_seconds)
                 .unwrap_or(86_400)
+                .max(1),
+            sts_min_session_seconds: self
+                .sts_min_session_seconds
+                .or(file.sts_min_session_seconds)
+                .unwrap_or(900)
                 .max(1),
             tiers: file.tiers,
             storage_classes: file.storage_classes,

@@ -7,7 +7,8 @@
 //! | users, their access keys, inline and attached policies | [`users`] |
 //! | groups, members, inline and attached policies | [`groups`] |
 //! | managed policies and their versions | [`policies`] |
-//! | STS: GetCallerIdentity (signed for `sts`) | [`sts`] |
+//! | roles, their trust, inline and attached policies | [`roles`] |
+//! | STS: GetCallerIdentity, AssumeRole (signed for `sts`) | [`sts`] |
 //!
 //! This file reads the request, decides whether the signer may make it, and answers in IAM's
 //! XML. Each account's IAM is its own: a request acts on the signer's account. Its root user
@@ -16,6 +17,7 @@
 
 mod groups;
 mod policies;
+mod roles;
 mod sts;
 mod users;
 
@@ -31,6 +33,7 @@ use s3s::{Body, S3Request, S3Response, S3Result};
 use crate::identity::{FIRST_ACCOUNT, Identities, Signer, signer_keys};
 use crate::request_id::RequestId;
 use crate::secrets::SecretWrapper;
+use crate::sessions::TokenRefusal;
 use crate::signed_body::{BodyRefusal, read_bounded};
 
 /// The largest form body an IAM request may have (a policy is at most 6,144 characters, and
@@ -73,6 +76,8 @@ pub(crate) struct IamApi {
     store: Arc<Store>,
     identities: Arc<Identities>,
     secrets: Arc<SecretWrapper>,
+    /// The shortest session AssumeRole grants, in seconds.
+    min_session_seconds: u32,
 }
 
 /// An IAM error: its code, status and message.
@@ -205,11 +210,17 @@ fn xml(status: StatusCode, body: String) -> S3Response<Body> {
 }
 
 impl IamApi {
-    pub(crate) fn new(store: Arc<Store>, identities: Arc<Identities>, secrets: Arc<SecretWrapper>) -> Self {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        identities: Arc<Identities>,
+        secrets: Arc<SecretWrapper>,
+        min_session_seconds: u32,
+    ) -> Self {
         IamApi {
             store,
             identities,
             secrets,
+            min_session_seconds,
         }
     }
 
@@ -218,7 +229,7 @@ impl IamApi {
         match signer {
             Signer::Root(_) => true,
             Signer::Anonymous => false,
-            Signer::User(_) => {
+            Signer::User(_) | Signer::Role(_) => {
                 let identity = self.identities.identity(signer);
                 let mut context = ConditionContext::new();
                 signer_keys(&mut context, identity, signer, KeySet::ALL);
@@ -279,12 +290,30 @@ impl IamApi {
             Subject::RootKeys => users::handle(self, account, action, "", f).await,
             Subject::Group(group) => groups::handle(self, account, action, &group, f).await,
             Subject::Policy(name) => policies::handle(self, account, action, &name, f).await,
+            Subject::Role(name) => roles::handle(self, account, action, &name, f).await,
             Subject::Account => match family {
                 Family::User => users::handle(self, account, action, "*", f).await,
                 Family::Group => groups::handle(self, account, action, "*", f).await,
                 Family::Policy => policies::handle(self, account, action, "*", f).await,
+                Family::Role => roles::handle(self, account, action, "*", f).await,
             },
         }
+    }
+}
+
+/// IAM's and STS's answer to a session token that is not valid, or no longer.
+fn token_refused(refusal: TokenRefusal) -> IamError {
+    match refusal {
+        TokenRefusal::Invalid => IamError::new(
+            "InvalidClientTokenId",
+            StatusCode::FORBIDDEN,
+            "The security token included in the request is invalid.",
+        ),
+        TokenRefusal::Expired => IamError::new(
+            "ExpiredToken",
+            StatusCode::FORBIDDEN,
+            "The security token included in the request is expired",
+        ),
     }
 }
 
@@ -311,6 +340,7 @@ enum Family {
     User,
     Group,
     Policy,
+    Role,
 }
 
 /// Each action Arca serves: what it is about and the parameters it honours.
@@ -343,6 +373,22 @@ fn action_of(action: &str) -> Option<(Family, &'static [&'static str])> {
         "ListPolicies" => (Policy, &["Scope", "OnlyAttached"]),
         "CreatePolicyVersion" => (Policy, &["PolicyArn", "PolicyDocument", "SetAsDefault"]),
         "GetPolicyVersion" | "DeletePolicyVersion" | "SetDefaultPolicyVersion" => (Policy, &["PolicyArn", "VersionId"]),
+        "CreateRole" => (
+            Role,
+            &[
+                "RoleName",
+                "AssumeRolePolicyDocument",
+                "Path",
+                "Description",
+                "MaxSessionDuration",
+            ],
+        ),
+        "GetRole" | "DeleteRole" | "ListRolePolicies" | "ListAttachedRolePolicies" => (Role, &["RoleName"]),
+        "ListRoles" => (Role, &[]),
+        "UpdateAssumeRolePolicy" => (Role, &["RoleName", "PolicyDocument"]),
+        "PutRolePolicy" => (Role, &["RoleName", "PolicyName", "PolicyDocument"]),
+        "GetRolePolicy" | "DeleteRolePolicy" => (Role, &["RoleName", "PolicyName"]),
+        "AttachRolePolicy" | "DetachRolePolicy" => (Role, &["RoleName", "PolicyArn"]),
         _ => return None,
     })
 }
@@ -354,6 +400,8 @@ enum Subject {
     Group(String),
     /// A managed policy of the account, by name.
     Policy(String),
+    /// A role, by name.
+    Role(String),
     /// The account's users, groups or policies as a whole (the `List…` actions).
     Account,
     /// The access keys of the account's root user.
@@ -371,7 +419,7 @@ impl Subject {
             }
             Ok(name.to_string())
         };
-        if matches!(action, "ListUsers" | "ListGroups" | "ListPolicies") {
+        if matches!(action, "ListUsers" | "ListGroups" | "ListPolicies" | "ListRoles") {
             return Ok(Subject::Account);
         }
         Ok(match family {
@@ -392,6 +440,7 @@ impl Subject {
             }
             Family::Policy if action == "CreatePolicy" => Subject::Policy(named("PolicyName", "policyName", 128)?),
             Family::Policy => Subject::Policy(policy_name_of(account, field(f, "PolicyArn"))?),
+            Family::Role => Subject::Role(named("RoleName", "roleName", 64)?),
         })
     }
 
@@ -401,6 +450,7 @@ impl Subject {
             Subject::User(n) => format!("arn:aws:iam::{account}:user/{n}"),
             Subject::Group(n) => format!("arn:aws:iam::{account}:group/{n}"),
             Subject::Policy(n) => format!("arn:aws:iam::{account}:policy/{n}"),
+            Subject::Role(n) => format!("arn:aws:iam::{account}:role/{n}"),
             Subject::Account => "*".to_string(),
             Subject::RootKeys => format!("arn:aws:iam::{account}:root"),
         }
@@ -533,12 +583,14 @@ impl S3Route for IamApi {
         };
         let fields = form(&body);
         let action = fields.get("Action").cloned().unwrap_or_default();
-        let signer = self
-            .identities
-            .signer(req.credentials.as_ref().map(|c| c.access_key.as_str()));
-        let answer = match service {
-            QueryService::Iam => self.handle(&signer, &action, &fields).await,
-            QueryService::Sts => sts::handle(&signer, &action, &fields),
+        let access_key = req.credentials.as_ref().map(|c| c.access_key.as_str());
+        let token = crate::sessions::token_of(&req.headers, &req.uri);
+        let answer = match self.identities.signer(access_key, token.as_deref()) {
+            Err(refusal) => Err(token_refused(refusal)),
+            Ok(signer) => match service {
+                QueryService::Iam => self.handle(&signer, &action, &fields).await,
+                QueryService::Sts => sts::handle(self, &signer, &action, &fields).await,
+            },
         };
         match answer {
             Ok(result) => Ok(respond(service, &action, result, &request_id)),

@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use super::iam_groups::read_group;
 use super::iam_records::{RecordChange, read_record};
+use super::iam_roles::read_role;
 use super::identities::{IdentityRefusal, read_user, user_key};
 use crate::error::StoreResult;
 use crate::kv::KvRead;
 use crate::record::encode;
-use crate::tables::{IAM_GROUPS, IAM_POLICIES, IAM_USERS};
+use crate::tables::{IAM_GROUPS, IAM_POLICIES, IAM_ROLES, IAM_USERS};
 
 /// Most versions a managed policy keeps, as IAM allows.
 pub const MAX_POLICY_VERSIONS: usize = 5;
@@ -74,6 +75,8 @@ pub enum PolicyHolder<'a> {
     User(&'a str),
     /// A group, by name.
     Group(&'a str),
+    /// A role, by name.
+    Role(&'a str),
 }
 
 fn no_policy(account: &str, name: &str) -> IdentityRefusal {
@@ -252,9 +255,10 @@ impl Store {
         attach: bool,
     ) -> StoreResult<Result<(), IdentityRefusal>> {
         let (account, name) = (account.to_string(), name.to_string());
-        let (is_user, holder_name) = match holder {
-            PolicyHolder::User(n) => (true, n.to_string()),
-            PolicyHolder::Group(n) => (false, n.to_string()),
+        let (kind, holder_name) = match holder {
+            PolicyHolder::User(n) => (HolderKind::User, n.to_string()),
+            PolicyHolder::Group(n) => (HolderKind::Group, n.to_string()),
+            PolicyHolder::Role(n) => (HolderKind::Role, n.to_string()),
         };
         let outcome = self
             .meta
@@ -266,22 +270,36 @@ impl Store {
                 // The holder's list of attached policies, read and written back as its record.
                 let mut user = None;
                 let mut group = None;
-                let attached = if is_user {
-                    let Some(u) = read_user(txn, &account, &holder_name)? else {
-                        return Ok(Err(IdentityRefusal::no_user(&holder_name)));
-                    };
-                    &mut user.insert(u).attached_policies
-                } else {
-                    let Some(g) = read_group(txn, &account, &holder_name)? else {
-                        return Ok(Err(IdentityRefusal::no_group(&holder_name)));
-                    };
-                    &mut group.insert(g).attached_policies
+                let mut role = None;
+                let attached = match kind {
+                    HolderKind::User => {
+                        let Some(u) = read_user(txn, &account, &holder_name)? else {
+                            return Ok(Err(IdentityRefusal::no_user(&holder_name)));
+                        };
+                        &mut user.insert(u).attached_policies
+                    }
+                    HolderKind::Group => {
+                        let Some(g) = read_group(txn, &account, &holder_name)? else {
+                            return Ok(Err(IdentityRefusal::no_group(&holder_name)));
+                        };
+                        &mut group.insert(g).attached_policies
+                    }
+                    HolderKind::Role => {
+                        let Some(r) = read_role(txn, &account, &holder_name)? else {
+                            return Ok(Err(IdentityRefusal::no_role(&holder_name)));
+                        };
+                        &mut role.insert(r).attached_policies
+                    }
                 };
                 let is_attached = attached.contains(&name);
                 match (attach, is_attached) {
                     (true, true) => return Ok(Ok(())),
                     (true, false) if attached.len() >= MAX_ATTACHED_POLICIES => {
-                        let quota = if is_user { "PoliciesPerUser" } else { "PoliciesPerGroup" };
+                        let quota = match kind {
+                            HolderKind::User => "PoliciesPerUser",
+                            HolderKind::Group => "PoliciesPerGroup",
+                            HolderKind::Role => "PoliciesPerRole",
+                        };
                         return Ok(Err(IdentityRefusal::LimitExceeded(format!(
                             "Cannot exceed quota for {quota}: {MAX_ATTACHED_POLICIES}"
                         ))));
@@ -306,6 +324,9 @@ impl Store {
                 if let Some(g) = &group {
                     txn.put(IAM_GROUPS, &holder_key, &encode(g)?)?;
                 }
+                if let Some(r) = &role {
+                    txn.put(IAM_ROLES, &holder_key, &encode(r)?)?;
+                }
                 txn.put(IAM_POLICIES, &user_key(&account, &name), &encode(&policy)?)?;
                 Ok(Ok(()))
             })
@@ -313,6 +334,14 @@ impl Store {
         self.identities_changed();
         outcome
     }
+}
+
+/// Which kind of entity a [`PolicyHolder`] is, once its name is owned.
+#[derive(Clone, Copy)]
+enum HolderKind {
+    User,
+    Group,
+    Role,
 }
 
 fn no_version(number: u32) -> IdentityRefusal {

@@ -6,7 +6,7 @@
 //! [`list`](crate::list); object bytes in and out in [`ingest`] and [`read`]; storage
 //! [`tiers`], moving versions between them in [`transition`], archive [`restore`]s; background
 //! work in [`jobs`]: [`gc`], [`lifecycle`], [`intelligent`] tiering; IAM [`accounts`],
-//! [`identities`] (users and keys), [`iam_groups`] and [`iam_policies`] (managed); record reads and writes
+//! [`identities`] (users and keys), [`iam_groups`], [`iam_roles`] and [`iam_policies`] (managed); record reads and writes
 //! they share in [`records`]. Each operation is one closure over a metadata transaction
 //! ([`kv`](crate::kv)), run in a group commit for writes (see [`MetaStore`]).
 
@@ -20,6 +20,7 @@ mod gc;
 mod iam_groups;
 mod iam_policies;
 mod iam_records;
+mod iam_roles;
 mod identities;
 mod ingest;
 mod intelligent;
@@ -45,6 +46,7 @@ pub use bucket_mirrors::BucketAccess;
 pub use condition::WriteCondition;
 pub use iam_groups::{GroupRecord, MAX_GROUPS_PER_USER};
 pub use iam_policies::{MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicyRecord, PolicyHolder, PolicyVersion};
+pub use iam_roles::{ROLE_SESSION_SECONDS, RoleRecord};
 pub use identities::{AccessKeyRecord, IdentityRefusal, MAX_ACCESS_KEYS, UserRecord};
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};

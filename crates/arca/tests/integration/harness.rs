@@ -152,6 +152,24 @@ pub(crate) fn client_in(endpoint: &str, access: &str, secret: &str, region: &str
     Client::from_conf(conf)
 }
 
+/// A client signing with temporary credentials (an STS session's key pair and token).
+pub(crate) fn client_with_session(endpoint: &str, access: &str, secret: &str, token: &str) -> Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            access,
+            secret,
+            Some(token.to_string()),
+            None,
+            "arca-test",
+        ))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(conf)
+}
+
 /// Deterministic pseudo-random bytes.
 pub(crate) fn bytes_of(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

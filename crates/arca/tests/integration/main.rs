@@ -17,6 +17,7 @@ mod multipart;
 pub mod negative;
 mod objects;
 mod policies;
+mod roles;
 mod server;
 mod streaming;
 mod tiers;
