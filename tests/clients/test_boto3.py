@@ -836,3 +836,58 @@ def test_acls_and_object_ownership_with_boto3(server, s3, bucket):
     assert requests.get(f"{url}?list-type=2").status_code == 403
     s3.put_bucket_ownership_controls(Bucket=bucket,
                                      OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+
+
+def test_assume_role_with_boto3(server, s3, bucket):
+    """A role through boto3's IAM and STS clients; its temporary credentials work with boto3's
+    S3 client (session token in a header) and in a presigned URL (token in the query)."""
+    import json
+
+    import boto3
+    from botocore.config import Config
+
+    cfg = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1})
+    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1", config=cfg)
+    role = "reader-" + bucket
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"}, "Action": "sts:AssumeRole"}]}
+    created = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    assert created["Arn"] == f"arn:aws:iam::000000000000:role/{role}"
+    assert iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"] == trust
+    iam.put_role_policy(RoleName=role, PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"doc")
+
+    sts = boto3.client("sts", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1", config=cfg)
+    assumed = sts.assume_role(RoleArn=created["Arn"], RoleSessionName="boto", DurationSeconds=900)
+    creds = assumed["Credentials"]
+    assert assumed["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::000000000000:assumed-role/{role}/boto"
+    session = boto3.client("s3", endpoint_url=server["endpoint"], aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                           region_name="us-east-1", config=cfg)
+    assert session.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"doc"
+    with pytest.raises(ClientError) as e:
+        session.put_object(Bucket=bucket, Key="doc", Body=b"x")
+    assert code(e.value) == "AccessDenied"
+    # Presigned, SigV2 (boto3's default for S3) and SigV4: the token rides in the query.
+    v4 = boto3.client("s3", endpoint_url=server["endpoint"], aws_access_key_id=creds["AccessKeyId"],
+                      aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                      region_name="us-east-1", config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+    for client, name in ((session, "x-amz-security-token="), (v4, "X-Amz-Security-Token=")):
+        url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "doc"}, ExpiresIn=60)
+        assert name in url, url
+        assert requests.get(url).content == b"doc"
+        assert requests.get(url.replace(name, name + "x")).status_code in (400, 403)
+    me = boto3.client("sts", endpoint_url=server["endpoint"], aws_access_key_id=creds["AccessKeyId"],
+                      aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
+                      region_name="us-east-1").get_caller_identity()
+    assert me["Arn"] == f"arn:aws:sts::000000000000:assumed-role/{role}/boto"
+
+    iam.delete_role_policy(RoleName=role, PolicyName="read")
+    with pytest.raises(ClientError) as e:
+        session.get_object(Bucket=bucket, Key="doc")
+    assert code(e.value) == "AccessDenied"
+    iam.delete_role(RoleName=role)

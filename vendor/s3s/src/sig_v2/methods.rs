@@ -158,28 +158,32 @@ pub fn create_string_to_sign(
 
     {
         // {CanonicalizedAmzHeaders}
-        let mut last = "";
-        for &(name, _) in headers.as_ref() {
-            if name.starts_with("x-amz-").not() {
-                continue;
+        // ARCA PATCH: a presigned URL carries its `x-amz-*` values in the query (as
+        // `x-amz-security-token` for temporary credentials), and they are signed as headers
+        // would be: merged with the headers, by name.
+        let mut amz: Vec<(String, Vec<String>)> = Vec::new();
+        let mut add = |name: &str, value: &str| match amz.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.push(value.trim().to_string()),
+            None => amz.push((name.to_string(), vec![value.trim().to_string()])),
+        };
+        for (name, value) in headers.as_ref() {
+            if name.starts_with("x-amz-") {
+                add(name, value);
             }
-            if name == last {
-                continue;
+        }
+        if let (Mode::PresignedUrl, Some(qs)) = (mode, qs) {
+            for (name, value) in qs.as_ref() {
+                let lower = name.to_ascii_lowercase();
+                if lower.starts_with("x-amz-") {
+                    add(&lower, value);
+                }
             }
-            last = name;
-
-            ans.push_str(name);
+        }
+        amz.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, values) in amz {
+            ans.push_str(&name);
             ans.push(':');
-
-            let mut iter = headers.get_all(name);
-            let first = iter.next().unwrap();
-            ans.push_str(first.trim());
-
-            for value in iter {
-                ans.push(',');
-                ans.push_str(value.trim());
-            }
-
+            ans.push_str(&values.join(","));
             ans.push('\n');
         }
     }
