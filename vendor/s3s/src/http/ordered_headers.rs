@@ -59,6 +59,7 @@ impl<'a> OrderedHeaders<'a> {
         slice[lower_bound..upper_bound].iter().copied()
     }
 
+    #[allow(dead_code)] // ARCA PATCH: SigV2 no longer calls it (see sig_v2/methods.rs)
     pub fn get_all(&self, name: impl AsRef<str>) -> impl Iterator<Item = &'a str> + '_ {
         self.get_all_pairs(name.as_ref()).map(|x| x.1)
     }
