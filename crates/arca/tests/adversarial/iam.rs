@@ -182,7 +182,7 @@ async fn malformed_group_and_policy_requests_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn sts_answers_only_a_valid_signature_and_only_get_caller_identity() {
+async fn sts_answers_only_a_valid_signature_and_only_the_actions_it_has() {
     let s = TestServer::start();
     let sts = |form: &str, sign: Sign<'_>| {
         signed(
@@ -210,10 +210,8 @@ async fn sts_answers_only_a_valid_signature_and_only_get_caller_identity() {
     let (status, _, body) = send(sts("Action=GetCallerIdentity", wrong_secret)).await;
     assert_eq!((status, xml_code(&body)), (403, "SignatureDoesNotMatch"), "{body}");
     for (form, code) in [
-        (
-            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fr&RoleSessionName=x",
-            "InvalidAction",
-        ),
+        ("Action=GetSessionToken", "InvalidAction"),
+        ("Action=GetFederationToken&Name=x", "InvalidAction"),
         ("Action=GetCallerIdentity&DurationSeconds=900", "ValidationError"),
     ] {
         let (status, _, body) = send(sts(form, Sign::default())).await;

@@ -20,6 +20,7 @@ mod raw;
 mod refusals;
 mod signatures;
 mod sigv2;
+mod sts;
 
 /// A self-signed certificate and key for 127.0.0.1, written into `dir`.
 pub fn tls_pair(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {

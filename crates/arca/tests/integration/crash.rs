@@ -544,6 +544,22 @@ async fn identities_and_policies_survive_kill_9() {
     );
     let crew = client_with(&s.endpoint, &crew_keys.0, &crew_keys.1);
     make_bucket(&crew, "crew-files").await;
+    // A role, and a session of it: nothing of the session is stored but the key that seals it.
+    let trust = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22000000000000%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%7D";
+    for form in [
+        format!("Action=CreateRole&RoleName=reader&AssumeRolePolicyDocument={trust}"),
+        format!("Action=PutRolePolicy&RoleName=reader&PolicyName=read&PolicyDocument={policy}"),
+    ] {
+        let (st, _, body) = send(iam(&form)).await;
+        assert_eq!(st, 200, "{form}: {body}");
+    }
+    let assume = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Freader&RoleSessionName=before";
+    let sts = Sign {
+        service: "sts",
+        ..Default::default()
+    };
+    let (st, _, assumed) = send(signed("POST", &s.url("/"), &[], assume.as_bytes(), sts)).await;
+    assert_eq!(st, 200, "{assumed}");
     s.kill9();
 
     let s = TestServer::start_on(&data, &[]);
@@ -586,5 +602,16 @@ async fn identities_and_policies_survive_kill_9() {
         crate::harness::status(&e),
         403,
         "the bucket is still the other account's"
+    );
+    let session = client_with_session(
+        &s.endpoint,
+        element(&assumed, "AccessKeyId"),
+        element(&assumed, "SecretAccessKey"),
+        element(&assumed, "SessionToken"),
+    );
+    assert_eq!(
+        get_bytes(&session, "kept", "k").await,
+        b"v",
+        "the role survived, and its session with it"
     );
 }
