@@ -631,7 +631,10 @@ def test_iam_groups_and_managed_policies_with_boto3(server, s3, bucket):
     me = user_sts.get_caller_identity()
     assert me["Arn"] == f"arn:aws:iam::000000000000:user/{user}" and me["UserId"].startswith("AIDA")
     with pytest.raises(ClientError) as e:
-        sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="session")
+        sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/no-such-role", RoleSessionName="session")
+    assert code(e.value) == "AccessDenied", "a role that does not exist is refused as in AWS"
+    with pytest.raises(ClientError) as e:
+        sts.get_session_token()
     assert code(e.value) == "InvalidAction"
 
     created = iam.create_group(GroupName=group)["Group"]

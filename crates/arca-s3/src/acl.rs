@@ -10,8 +10,8 @@
 //! - Object Ownership `BucketOwnerEnforced` (the default) disables ACLs: only an ACL that
 //!   gives nothing beyond the bucket owner's full control is accepted (and changes nothing);
 //!   anything else is `400 AccessControlListNotSupported`.
-//! - Block Public Access `BlockPublicAcls` refuses an ACL that grants to everyone or to every
-//!   signed request: `403 AccessDenied`.
+//! - Block Public Access `BlockPublicAcls` (the bucket's, or its owner account's) refuses an
+//!   ACL that grants to everyone or to every signed request: `403 AccessDenied`.
 //!
 //! Who owns a new object follows Object Ownership too: the bucket's owner under
 //! `BucketOwnerEnforced`, the writer's account under `ObjectWriter`, and under
@@ -330,7 +330,11 @@ impl ArcaS3 {
         else {
             return Ok((owner, None));
         };
-        admit(&acl, access.ownership, access.public_access_block, &access.owner.id)?;
+        let blocks = self
+            .store
+            .blocks_in_force(access.public_access_block, &access.owner.id)
+            .s3()?;
+        admit(&acl, access.ownership, blocks, &access.owner.id)?;
         let stored = (access.acls_enabled() && !acl.is_private()).then_some(acl);
         Ok((owner, stored))
     }
@@ -394,7 +398,8 @@ impl ArcaS3 {
         let acl = requested
             .resolve(AclTarget::Bucket, owner, owner, &|id| self.is_account(id))?
             .ok_or_else(|| AwsError::MissingSecurityHeader.error())?;
-        admit(&acl, bucket.ownership, bucket.public_access_block, owner)?;
+        let blocks = self.store.blocks_in_force(bucket.public_access_block, owner).s3()?;
+        admit(&acl, bucket.ownership, blocks, owner)?;
         if ObjectOwnership::effective(bucket.ownership) == ObjectOwnership::BucketOwnerEnforced {
             // Only the owner's own full control got past `admit`: nothing to store.
             return Ok(S3Response::new(PutBucketAclOutput {}));
@@ -440,7 +445,11 @@ impl ArcaS3 {
                 self.is_account(id)
             })?
             .ok_or_else(|| AwsError::MissingSecurityHeader.error())?;
-        admit(&acl, bucket.ownership, bucket.public_access_block, &bucket.owner.id)?;
+        let blocks = self
+            .store
+            .blocks_in_force(bucket.public_access_block, &bucket.owner.id)
+            .s3()?;
+        admit(&acl, bucket.ownership, blocks, &bucket.owner.id)?;
         if ObjectOwnership::effective(bucket.ownership) == ObjectOwnership::BucketOwnerEnforced {
             return Ok(S3Response::new(PutObjectAclOutput { request_charged: None }));
         }

@@ -56,9 +56,15 @@ impl ArcaS3 {
             Policy::parse(&input.policy, &kind).map_err(|e| AwsError::MalformedPolicy.with_message(e.to_string()))?;
         let public = parsed.is_public();
         let text = input.policy;
+        // The owner account's blocks count as the bucket's own.
+        let account_blocks = match self.store.bucket_access(&input.bucket) {
+            Some(access) => self.store.blocks_in_force(None, &access.owner.id).s3()?,
+            None => None,
+        };
         self.store
             .update_bucket_access(&input.bucket, move |b| {
-                if public && b.public_access_block.is_some_and(|p| p.block_public_policy) {
+                let blocks = PublicAccessBlock::either(b.public_access_block, account_blocks);
+                if public && blocks.is_some_and(|p| p.block_public_policy) {
                     return Err(Refusal::PublicPolicyBlocked);
                 }
                 b.policy = Some(text);

@@ -34,7 +34,7 @@ use arca_iam::{ConditionContext, KeySet, Policy, PrincipalMatch, Request, Reques
 use arca_s3::aws_error::AwsError;
 use arca_s3::denied_keys::DeniedKeys;
 use arca_s3::requester::{OPERATIONS_THAT_NEED_IT, RequesterAccount};
-use arca_store::{Acl, BucketAccess, ObjectVersion, Owner, Store};
+use arca_store::{Acl, BucketAccess, ObjectVersion, Owner, PublicAccessBlock, Store};
 use http::{HeaderMap, HeaderName, Uri};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::dto::{CopyObjectInput, CopySource, DeleteObjectsInput, UploadPartCopyInput};
@@ -145,6 +145,7 @@ impl Access {
             .filter(|_| asked.new_object && stored.as_deref().is_some_and(BucketAccess::acls_enabled));
         let target = Target {
             bucket: stored.as_deref(),
+            blocks: self.blocks_in_force(stored.as_deref()),
             object: match writer {
                 Some(w) => Some((&w.owner, None)),
                 None => object.as_ref().map(|o| (&o.owner, o.acl.as_ref())),
@@ -193,6 +194,15 @@ impl Access {
         }
     }
 
+    /// The Block Public Access in force for `bucket`: its own and its owner account's.
+    fn blocks_in_force(&self, bucket: Option<&BucketAccess>) -> Option<PublicAccessBlock> {
+        let bucket = bucket?;
+        PublicAccessBlock::either(
+            bucket.public_access_block,
+            self.identities.account_blocks(&bucket.owner.id),
+        )
+    }
+
     /// `bucket`'s policy, parsed (`None` if it has none, or no bucket).
     fn parsed_policy(&self, name: Option<&str>, bucket: Option<&BucketAccess>) -> Option<Arc<Policy>> {
         match (name, bucket.and_then(|b| b.policy.as_ref())) {
@@ -231,8 +241,8 @@ impl Access {
         );
         let denied_by_bucket = bucket_answer.as_ref().is_some_and(|a| a.denies);
         let denied_by_identity = identity_answer.as_ref().is_some_and(|a| a.denies);
-        let restricted = bucket.is_some_and(|b| b.public_access_block.is_some_and(|p| p.restrict_public_buckets))
-            && policy.is_some_and(|p| p.is_public());
+        let restricted =
+            target.blocks.is_some_and(|p| p.restrict_public_buckets) && policy.is_some_and(|p| p.is_public());
         let by_policy = bucket_answer.as_ref().map_or(PrincipalMatch::No, |a| a.allows);
         let by_acl = target.acl_answer(request);
         // What the resource side allows a stranger (anonymous, another account): a public
@@ -291,6 +301,7 @@ impl Access {
         let target = Target {
             bucket: stored.as_deref(),
             object: None,
+            blocks: self.blocks_in_force(stored.as_deref()),
         };
         let policy = self.parsed_policy(asked.bucket, stored.as_deref());
         let identity = self.identities.identity(asked.signer);
@@ -398,6 +409,8 @@ struct Target<'a> {
     /// The object's owner and ACL, where the bucket's ACLs count and an object's ACL governs
     /// the action ([`acl_grants::needed`]).
     object: Option<(&'a Owner, Option<&'a Acl>)>,
+    /// Block Public Access in force: the bucket's and its owner account's.
+    blocks: Option<PublicAccessBlock>,
 }
 
 impl Target<'_> {
@@ -413,7 +426,7 @@ impl Target<'_> {
             AclOf::Bucket => bucket.acl.as_ref(),
             AclOf::Object => self.object.and_then(|(_, acl)| acl),
         };
-        let ignore_public = bucket.public_access_block.is_some_and(|b| b.ignore_public_acls);
+        let ignore_public = self.blocks.is_some_and(|b| b.ignore_public_acls);
         acl.map_or(PrincipalMatch::No, |acl| {
             acl_grants::grants(acl, request.identity, permission, ignore_public)
         })

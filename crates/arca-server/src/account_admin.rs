@@ -80,6 +80,7 @@ pub(crate) async fn create(store: &Store, secrets: &SecretWrapper, asked: NewAcc
         canonical_id: ids::canonical_id(),
         created_ms: arca_store::now_ms(),
         access_keys: Vec::new(),
+        public_access_block: None,
     };
     let (key, secret) = secrets.new_access_key(&record.id, "");
     let key_id = key.id.clone();

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use arca_iam::{ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, Request, RequestKey};
-use arca_store::{AccountRecord, Owner, RoleRecord, Store, StoreResult, UserRecord};
+use arca_store::{AccountRecord, Owner, PublicAccessBlock, RoleRecord, Store, StoreResult, UserRecord};
 
 use crate::explain::PolicyReport;
 use crate::policy_set::PolicySet;
@@ -145,6 +145,8 @@ pub(crate) struct Identities {
     first: Arc<Account>,
     keys: RwLock<HashMap<String, Arc<ResolvedKey>>>,
     sessions: Arc<SessionKeys>,
+    /// Accounts' own Block Public Access, by canonical id, at an identity generation.
+    account_blocks: RwLock<(u64, HashMap<String, Option<PublicAccessBlock>>)>,
     /// Bucket policies parsed, by bucket, with the stored text they were parsed from (the
     /// store's mirror hands out the same `Arc` until the policy changes).
     bucket_policies: Mutex<HashMap<String, ParsedBucketPolicy>>,
@@ -166,6 +168,7 @@ impl Identities {
             root_access_key,
             first: Arc::new(Account::of(first)),
             keys: RwLock::new(HashMap::new()),
+            account_blocks: RwLock::new((0, HashMap::new())),
             bucket_policies: Mutex::new(HashMap::new()),
         }
     }
@@ -179,6 +182,34 @@ impl Identities {
     /// no: the request that asks is refused.
     pub(crate) fn account_owns(&self, id: &str, owner: &Owner) -> bool {
         self.account(id).ok().flatten().is_some_and(|a| a.owns(owner))
+    }
+
+    /// The Block Public Access of the account whose canonical id is `owner` (over its buckets'
+    /// own), from memory while identities are unchanged. A store error counts as every block
+    /// on: a block that cannot be read might be the one that protects.
+    pub(crate) fn account_blocks(&self, owner: &str) -> Option<PublicAccessBlock> {
+        let generation = self.store.identity_generation();
+        {
+            let cache = self.account_blocks.read().unwrap_or_else(|e| e.into_inner());
+            if cache.0 == generation
+                && let Some(blocks) = cache.1.get(owner)
+            {
+                return *blocks;
+            }
+        }
+        let blocks = match self.store.account_by_canonical_id(owner) {
+            Ok(account) => account.and_then(|a| a.public_access_block),
+            Err(e) => {
+                tracing::error!(error = %e, "reading an account's Block Public Access failed; blocking");
+                return Some(PublicAccessBlock::ALL);
+            }
+        };
+        let mut cache = self.account_blocks.write().unwrap_or_else(|e| e.into_inner());
+        if cache.0 != generation || cache.1.len() >= CACHE_MAX {
+            *cache = (generation, HashMap::new());
+        }
+        cache.1.insert(owner.to_string(), blocks);
+        blocks
     }
 
     /// The account with id `id`, if there is one (a store error counts as none).

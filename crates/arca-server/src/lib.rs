@@ -6,6 +6,7 @@
 
 mod access;
 mod account_admin;
+mod account_blocks;
 mod acl_grants;
 mod admin;
 mod auth;
@@ -320,6 +321,7 @@ pub async fn s3_service(
             canonical_id: creds.owner_id.clone(),
             created_ms: arca_store::now_ms(),
             access_keys: Vec::new(),
+            public_access_block: None,
         })
         .await?;
     let sessions = Arc::new(sessions::SessionKeys::load_or_create(data_dir).map_err(ServerError::Credentials)?);
@@ -341,6 +343,7 @@ pub async fn s3_service(
             identities.clone(),
             secrets.clone(),
         ),
+        account_blocks: account_blocks::AccountBlocks::new(store.clone(), identities.clone()),
         iam: iam_api::IamApi::new(store, identities, secrets, sts_min_session_seconds),
     });
     if let Some(domain) = domain {

@@ -114,6 +114,19 @@ impl PublicAccessBlock {
         restrict_public_buckets: true,
     };
 
+    /// Each block on where `a`'s or `b`'s is (an account's blocks over a bucket's).
+    pub fn either(a: Option<PublicAccessBlock>, b: Option<PublicAccessBlock>) -> Option<PublicAccessBlock> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(PublicAccessBlock {
+                block_public_acls: a.block_public_acls || b.block_public_acls,
+                ignore_public_acls: a.ignore_public_acls || b.ignore_public_acls,
+                block_public_policy: a.block_public_policy || b.block_public_policy,
+                restrict_public_buckets: a.restrict_public_buckets || b.restrict_public_buckets,
+            }),
+            (a, b) => a.or(b),
+        }
+    }
+
     fn every_block() -> Option<PublicAccessBlock> {
         Some(Self::ALL)
     }

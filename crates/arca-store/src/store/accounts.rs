@@ -15,7 +15,7 @@ use super::Store;
 use super::identities::{AccessKeyRecord, IdentityRefusal, user_key};
 use crate::error::StoreResult;
 use crate::kv::{Direction, KvRead, Table, prefix_end, prefix_range};
-use crate::record::{BucketRecord, Owner, decode, encode};
+use crate::record::{BucketRecord, Owner, PublicAccessBlock, decode, encode};
 use crate::tables::{BUCKETS, IAM_ACCOUNTS, IAM_GROUPS, IAM_KEYS, IAM_POLICIES, IAM_USERS};
 
 /// An account the operator added.
@@ -31,6 +31,10 @@ pub struct AccountRecord {
     pub created_ms: i64,
     /// Its root user's access key ids, oldest first.
     pub access_keys: Vec<String>,
+    /// Block Public Access for every bucket it owns, on top of each bucket's own; `None`:
+    /// not set (and not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<PublicAccessBlock>,
 }
 
 pub(crate) fn read_account(txn: &dyn KvRead, id: &str) -> StoreResult<Option<AccountRecord>> {
@@ -172,6 +176,43 @@ impl Store {
             .read(|txn| Ok(every_account(txn)?.into_iter().find(|a| a.canonical_id == canonical_id)))
     }
 
+    /// Sets (or, with `None`, deletes) an account's own Block Public Access.
+    pub async fn set_account_public_access_block(
+        &self,
+        id: &str,
+        block: Option<PublicAccessBlock>,
+    ) -> StoreResult<Result<(), IdentityRefusal>> {
+        let id = id.to_string();
+        let outcome = self
+            .meta
+            .write(move |txn| {
+                let Some(mut account) = read_account(txn, &id)? else {
+                    return Ok(Err(IdentityRefusal::NoSuchEntity(format!(
+                        "The account with id {id} cannot be found."
+                    ))));
+                };
+                account.public_access_block = block;
+                txn.put(IAM_ACCOUNTS, id.as_bytes(), &encode(&account)?)?;
+                Ok(Ok(()))
+            })
+            .await;
+        self.identities_changed();
+        outcome
+    }
+
+    /// The Block Public Access in force for a bucket with blocks `bucket` owned by
+    /// `owner_canonical_id`: each block on where the bucket's or its account's is.
+    pub fn blocks_in_force(
+        &self,
+        bucket: Option<PublicAccessBlock>,
+        owner_canonical_id: &str,
+    ) -> StoreResult<Option<PublicAccessBlock>> {
+        let account = self
+            .account_by_canonical_id(owner_canonical_id)?
+            .and_then(|a| a.public_access_block);
+        Ok(PublicAccessBlock::either(bucket, account))
+    }
+
     /// Every account, by id (the first, all zeros, first).
     pub fn list_accounts(&self) -> StoreResult<Vec<AccountRecord>> {
         self.meta.read(|txn| every_account(txn))
@@ -225,6 +266,7 @@ mod tests {
             canonical_id: format!("{id:0>64}"),
             created_ms: 0,
             access_keys: Vec::new(),
+            public_access_block: None,
         }
     }
 
@@ -360,6 +402,7 @@ mod adoption {
             canonical_id: "ffff".into(),
             created_ms: 0,
             access_keys: Vec::new(),
+            public_access_block: None,
         };
         assert_eq!(s.ensure_first_account(first.clone()).await.unwrap(), first);
         for b in ["old-a", "old-b"] {

@@ -398,3 +398,156 @@ async fn cross_account_access_needs_both_sides_to_allow() {
     // The owner's own root is never a stranger to its bucket.
     assert_eq!(get_bytes(&operator, "shared", "doc").await, b"doc");
 }
+
+/// One S3 Control request on an account's Block Public Access.
+async fn account_blocks(s: &TestServer, method: &str, account: &str, body: &[u8], sign: Sign<'_>) -> (u16, String) {
+    let (status, _, answer) = send(signed(
+        method,
+        &s.url("/v20180820/configuration/publicAccessBlock"),
+        &[("x-amz-account-id", account)],
+        body,
+        sign,
+    ))
+    .await;
+    (status, answer)
+}
+
+fn blocks_xml(acls: bool, policy: bool, restrict: bool) -> Vec<u8> {
+    format!(
+        r#"<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><BlockPublicAcls>{acls}</BlockPublicAcls><IgnorePublicAcls>{acls}</IgnorePublicAcls><BlockPublicPolicy>{policy}</BlockPublicPolicy><RestrictPublicBuckets>{restrict}</RestrictPublicBuckets></PublicAccessBlockConfiguration>"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn an_accounts_block_public_access_covers_every_bucket_it_owns() {
+    let s = TestServer::start();
+    let c = s.client();
+    let public = |bucket: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+        )
+    };
+    for bucket in ["site", "later"] {
+        make_bucket(&c, bucket).await;
+        c.delete_public_access_block().bucket(bucket).send().await.unwrap();
+    }
+    c.put_bucket_policy()
+        .bucket("site")
+        .policy(public("site"))
+        .send()
+        .await
+        .unwrap();
+    c.put_object()
+        .bucket("site")
+        .key("index.html")
+        .body(b"hi".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let anonymous = || async {
+        let (st, _, _) = send(http::Request::get(s.url("/site/index.html")).body(Vec::new()).unwrap()).await;
+        st
+    };
+    assert_eq!(anonymous().await, 200);
+    let (st, body) = account_blocks(&s, "GET", "000000000000", b"", Sign::default()).await;
+    assert_eq!(
+        (st, xml_code(&body)),
+        (404, "NoSuchPublicAccessBlockConfiguration"),
+        "{body}"
+    );
+
+    // The account restricts public buckets and blocks public policies: every bucket of it.
+    let (st, body) = account_blocks(
+        &s,
+        "PUT",
+        "000000000000",
+        &blocks_xml(false, true, true),
+        Sign::default(),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(anonymous().await, 403);
+    let e = c
+        .put_bucket_policy()
+        .bucket("later")
+        .policy(public("later"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    let (st, body) = account_blocks(&s, "GET", "000000000000", b"", Sign::default()).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(
+        body.contains("<BlockPublicPolicy>true</BlockPublicPolicy>")
+            && body.contains("<BlockPublicAcls>false</BlockPublicAcls>"),
+        "{body}"
+    );
+
+    // Another account neither reads nor changes it; its own is its own.
+    let (st, _, created) = send(signed(
+        "POST",
+        &s.url("/?arca-admin=create-account"),
+        &[],
+        br#"{"name":"team"}"#,
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(st, 200, "{created}");
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let team_id = created["account"]["id"].as_str().unwrap();
+    let team = Sign {
+        access: created["access_key_id"].as_str().unwrap(),
+        secret: created["secret_access_key"].as_str().unwrap(),
+        ..Default::default()
+    };
+    for method in ["GET", "DELETE"] {
+        let (st, _) = account_blocks(&s, method, "000000000000", b"", Sign { ..team }).await;
+        assert_eq!(st, 403, "{method}");
+    }
+    let (st, _) = account_blocks(
+        &s,
+        "PUT",
+        "000000000000",
+        &blocks_xml(false, false, false),
+        Sign { ..team },
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, _) = account_blocks(&s, "GET", team_id, b"", Sign { ..team }).await;
+    assert_eq!(st, 404);
+    let (st, body) = account_blocks(
+        &s,
+        "PUT",
+        "000000000000",
+        b"<PublicAccessBlockConfiguration>",
+        Sign::default(),
+    )
+    .await;
+    assert_eq!((st, xml_code(&body)), (400, "MalformedXML"), "{body}");
+    assert_eq!(anonymous().await, 403, "nothing changed");
+
+    // Deleting it lifts the account's blocks; the buckets' own stay as they are.
+    let (st, body) = account_blocks(&s, "DELETE", "000000000000", b"", Sign::default()).await;
+    assert_eq!(st, 204, "{body}");
+    assert_eq!(anonymous().await, 200);
+    c.put_bucket_policy()
+        .bucket("later")
+        .policy(public("later"))
+        .send()
+        .await
+        .unwrap();
+    // Without the account header, the same path is an object of a bucket so named.
+    make_bucket(&c, "v20180820").await;
+    c.put_object()
+        .bucket("v20180820")
+        .key("configuration/publicAccessBlock")
+        .body(b"an object".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        get_bytes(&c, "v20180820", "configuration/publicAccessBlock").await,
+        b"an object"
+    );
+}
