@@ -72,6 +72,26 @@ pub fn load_or_create(
     Ok((creds, source))
 }
 
+/// The 256-bit key kept (in hex) in file `name` of `data_dir`, made at random and written
+/// (mode 0600, durably) the first time it is asked for.
+pub(crate) fn load_or_create_key(data_dir: &Path, name: &str) -> std::io::Result<Vec<u8>> {
+    match std::fs::read_to_string(data_dir.join(name)) {
+        Ok(text) => {
+            let key = hex::decode(text.trim()).map_err(std::io::Error::other)?;
+            if key.len() != 32 {
+                return Err(std::io::Error::other(format!("{name} does not hold a 256-bit key")));
+            }
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let fresh: [u8; 32] = rand::random();
+            write_secret_file(data_dir, name, hex::encode(fresh).as_bytes())?;
+            Ok(fresh.to_vec())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Writes a file only its owner may read (mode 0600) into `data_dir`, durably and atomically:
 /// a crash leaves the old file or the new one, never half of one.
 pub(crate) fn write_secret_file(data_dir: &Path, name: &str, body: &[u8]) -> std::io::Result<()> {

@@ -20,7 +20,7 @@ use arca_store::{AccountRecord, Owner, PublicAccessBlock, RoleRecord, Store, Sto
 use crate::explain::PolicyReport;
 use crate::policy_set::PolicySet;
 use crate::secrets::SecretWrapper;
-use crate::sessions::{SessionKeys, TokenRefusal, is_session_key};
+use crate::sessions::{SessionKeys, SessionPrincipal, TokenRefusal, is_session_key};
 
 /// The id of the first account, the server's own: policies name its root as
 /// `arn:aws:iam::000000000000:root` or `000000000000`, and its users as
@@ -83,8 +83,6 @@ pub(crate) struct ResolvedRole {
     pub(crate) record: RoleRecord,
     /// The session's name.
     pub(crate) session: String,
-    /// When the session's credentials expire (ms since the epoch).
-    pub(crate) expires_ms: i64,
     pub(crate) identity: Identity,
     policies: PolicySet,
 }
@@ -134,6 +132,8 @@ struct ResolvedKey {
     signer: Signer,
     /// A session key's token, as it resolved (another token must be opened on its own).
     token: Option<String>,
+    /// A session key's expiry (ms since the epoch).
+    expires_ms: Option<i64>,
 }
 
 /// Resolves signers, keeping what it resolved (see the module docs).
@@ -264,13 +264,19 @@ impl Identities {
             secret,
             signer,
             token: None,
+            expires_ms: None,
         });
+        self.remember(access_key, resolved.clone());
+        Some(resolved)
+    }
+
+    /// Keeps what `access_key` resolved to (a bounded cache: past its size it starts over).
+    fn remember(&self, access_key: &str, resolved: Arc<ResolvedKey>) {
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
         if keys.len() >= CACHE_MAX {
             keys.clear();
         }
-        keys.insert(access_key.to_string(), resolved.clone());
-        Some(resolved)
+        keys.insert(access_key.to_string(), resolved);
     }
 
     /// A user with their identity policies, from the store.
@@ -299,24 +305,24 @@ impl Identities {
         })
     }
 
-    /// The session a session key's `token` is, with its role as it is now: `Ok(None)` if the
-    /// role (or its account) is gone.
-    fn resolve_session(&self, access_key: &str, token: Option<&str>) -> Result<Option<ResolvedRole>, TokenRefusal> {
+    /// The signer of the session a session key's `token` is, with its role or user as it is
+    /// now (`Ok(None)` if the role, the user or the account is gone), and its expiry.
+    fn resolve_session(&self, access_key: &str, token: Option<&str>) -> Result<Option<(Signer, i64)>, TokenRefusal> {
         let session = self.sessions.open(access_key, token, arca_store::now_ms())?;
         let Some(account) = self.account(&session.account).ok().flatten() else {
             return Ok(None);
         };
-        Ok(self.resolve_role(account, &session.role, session.name, session.expires_ms))
+        let signer = match session.principal {
+            SessionPrincipal::Role { role, name } => self
+                .resolve_role(account, &role, name)
+                .map(|r| Signer::Role(Arc::new(r))),
+            SessionPrincipal::User { name } => self.resolve_user(account, &name).map(|u| Signer::User(Arc::new(u))),
+        };
+        Ok(signer.map(|s| (s, session.expires_ms)))
     }
 
     /// A role's session with the role's identity policies, from the store.
-    pub(crate) fn resolve_role(
-        &self,
-        account: Arc<Account>,
-        role: &str,
-        session: String,
-        expires_ms: i64,
-    ) -> Option<ResolvedRole> {
+    fn resolve_role(&self, account: Arc<Account>, role: &str, session: String) -> Option<ResolvedRole> {
         let record = self.store.get_role(&account.id, role).ok().flatten()?;
         let policies = match PolicySet::of_role(&self.store, &account.id, &record) {
             Ok(p) => p,
@@ -336,7 +342,6 @@ impl Identities {
             account,
             record,
             session,
-            expires_ms,
             identity,
             policies,
         })
@@ -395,28 +400,24 @@ impl Identities {
         if let Some(k) = self.keys.read().unwrap_or_else(|e| e.into_inner()).get(access_key)
             && k.generation == generation
             && k.token.as_deref() == token
-            && let Signer::Role(r) = &k.signer
+            && let Some(expires_ms) = k.expires_ms
         {
-            if r.expires_ms <= arca_store::now_ms() {
+            if expires_ms <= arca_store::now_ms() {
                 return Err(TokenRefusal::Expired);
             }
             return Ok(k.signer.clone());
         }
-        let Some(role) = self.resolve_session(access_key, token)? else {
+        let Some((signer, expires_ms)) = self.resolve_session(access_key, token)? else {
             return Ok(Signer::Anonymous);
         };
-        let signer = Signer::Role(Arc::new(role));
         let resolved = Arc::new(ResolvedKey {
             generation,
             secret: self.sessions.secret(access_key),
             signer: signer.clone(),
             token: token.map(str::to_string),
+            expires_ms: Some(expires_ms),
         });
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-        if keys.len() >= CACHE_MAX {
-            keys.clear();
-        }
-        keys.insert(access_key.to_string(), resolved);
+        self.remember(access_key, resolved);
         Ok(signer)
     }
 

@@ -21,6 +21,7 @@ mod iam_api;
 mod identity;
 mod ids;
 mod memory;
+mod passwords;
 mod policy_set;
 mod remote_tier;
 mod request_body;
@@ -28,6 +29,7 @@ mod request_id;
 mod routes;
 mod secrets;
 mod sessions;
+mod sign_in;
 mod signed_body;
 pub mod tiers;
 mod tls;
@@ -330,7 +332,7 @@ pub async fn s3_service(
         secrets.clone(),
         creds.access_key.clone(),
         &first,
-        sessions,
+        sessions.clone(),
     ));
     builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
     let access = access::Access::new(store.clone(), identities.clone());
@@ -344,6 +346,7 @@ pub async fn s3_service(
             secrets.clone(),
         ),
         account_blocks: account_blocks::AccountBlocks::new(store.clone(), identities.clone()),
+        sign_in: sign_in::SignInApi::new(store.clone(), sessions),
         iam: iam_api::IamApi::new(store, identities, secrets, sts_min_session_seconds),
     });
     if let Some(domain) = domain {

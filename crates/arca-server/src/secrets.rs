@@ -27,25 +27,12 @@ pub(crate) struct SecretWrapper {
 impl SecretWrapper {
     /// Loads the data folder's wrapping key, creating it on first start.
     pub(crate) fn load_or_create(data_dir: &Path) -> std::io::Result<SecretWrapper> {
-        let path = data_dir.join(FILE);
-        let random = SystemRandom::new();
-        let bytes = match std::fs::read_to_string(&path) {
-            Ok(text) => hex::decode(text.trim()).map_err(std::io::Error::other)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut fresh = [0u8; 32];
-                random
-                    .fill(&mut fresh)
-                    .map_err(|_| std::io::Error::other("no system randomness"))?;
-                crate::credentials::write_secret_file(data_dir, FILE, hex::encode(fresh).as_bytes())?;
-                fresh.to_vec()
-            }
-            Err(e) => return Err(e),
-        };
+        let bytes = crate::credentials::load_or_create_key(data_dir, FILE)?;
         let key = UnboundKey::new(&AES_256_GCM, &bytes)
-            .map_err(|_| std::io::Error::other(format!("{} does not hold a 256-bit key", path.display())))?;
+            .map_err(|_| std::io::Error::other(format!("{FILE} does not hold a 256-bit key")))?;
         Ok(SecretWrapper {
             key: LessSafeKey::new(key),
-            random,
+            random: SystemRandom::new(),
         })
     }
 

@@ -1,10 +1,11 @@
-//! STS sessions: the temporary credentials `AssumeRole` hands out, sealed into their own
-//! token so that nothing of a session is stored.
+//! Sessions: the temporary credentials STS `AssumeRole` hands out for a role, and sign-in
+//! hands out for a user who gave their password, sealed into their own token so that nothing
+//! of a session is stored.
 //!
 //! - The access key id (`ASIA…`) is random.
 //! - Its secret is derived from the id under the server's session key (HMAC-SHA256), so the
 //!   key store finds it from the id alone, as it does a stored key's.
-//! - The session token *is* the session — account, role, session name, expiry — sealed with
+//! - The session token *is* the session — account, principal, expiry — sealed with
 //!   AES-256-GCM under the same key, the access key id as associated data: a token opens only
 //!   with the id it was issued with, and a changed byte does not open at all.
 //!
@@ -27,14 +28,22 @@ use crate::ids;
 
 const FILE: &str = "sts-session.key";
 
-/// What a session is: whose role, which, named how, until when.
+/// What a session is: of which account, who, until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub(crate) account: String,
-    pub(crate) role: String,
-    pub(crate) name: String,
+    pub(crate) principal: SessionPrincipal,
     /// Milliseconds since the epoch.
     pub(crate) expires_ms: i64,
+}
+
+/// Who a session acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum SessionPrincipal {
+    /// A role, assumed through STS, in a session so named.
+    Role { role: String, name: String },
+    /// An IAM user, signed in with their password.
+    User { name: String },
 }
 
 /// Why a session token was refused.
@@ -92,19 +101,7 @@ pub(crate) fn is_session_key(access_key: &str) -> bool {
 impl SessionKeys {
     /// Loads the data folder's session key, creating it on first start.
     pub(crate) fn load_or_create(data_dir: &Path) -> std::io::Result<SessionKeys> {
-        let random = SystemRandom::new();
-        let master = match std::fs::read_to_string(data_dir.join(FILE)) {
-            Ok(text) => hex::decode(text.trim()).map_err(std::io::Error::other)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut fresh = [0u8; 32];
-                random
-                    .fill(&mut fresh)
-                    .map_err(|_| std::io::Error::other("no system randomness"))?;
-                crate::credentials::write_secret_file(data_dir, FILE, hex::encode(fresh).as_bytes())?;
-                fresh.to_vec()
-            }
-            Err(e) => return Err(e),
-        };
+        let master = crate::credentials::load_or_create_key(data_dir, FILE)?;
         // One key for each use, derived from the file's.
         let master = hmac::Key::new(hmac::HMAC_SHA256, &master);
         let sub = |label: &[u8]| hmac::sign(&master, label);
@@ -113,7 +110,7 @@ impl SessionKeys {
         Ok(SessionKeys {
             seal: LessSafeKey::new(seal),
             derive: hmac::Key::new(hmac::HMAC_SHA256, sub(b"arca sts secret").as_ref()),
-            random,
+            random: SystemRandom::new(),
         })
     }
 
@@ -175,8 +172,10 @@ mod tests {
     fn session(expires_ms: i64) -> Session {
         Session {
             account: "111122223333".into(),
-            role: "reader".into(),
-            name: "ci".into(),
+            principal: SessionPrincipal::Role {
+                role: "reader".into(),
+                name: "ci".into(),
+            },
             expires_ms,
         }
     }

@@ -48,10 +48,10 @@ pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
     AccessKeyRecord, AccountRecord, BucketAccess, DeleteOutcome, DeleteTarget, GroupRecord, INTELLIGENT_TIERING_JOB,
-    IdentityRefusal, Ingest, IngestTarget, IntelligentTiering, Job, JobProgress, LIFECYCLE_JOB, MAIN_TIER,
-    MAX_ACCESS_KEYS, MAX_ATTACHED_POLICIES, MAX_GROUPS_PER_USER, MAX_POLICY_VERSIONS, ManagedPolicyRecord, ObjectBytes,
-    Pass, PolicyHolder, PolicyVersion, RESTORE_JOB, ROLE_SESSION_SECONDS, RestoreDelays, RestoreStarted, RetrievalTier,
-    RoleRecord, Store, StoreOptions, TierSpec, UploadPage, UploadQuery, UserRecord, WriteCondition,
+    IdentityRefusal, Ingest, IngestTarget, IntelligentTiering, Job, JobProgress, LIFECYCLE_JOB, LoginProfile,
+    MAIN_TIER, MAX_ACCESS_KEYS, MAX_ATTACHED_POLICIES, MAX_GROUPS_PER_USER, MAX_POLICY_VERSIONS, ManagedPolicyRecord,
+    ObjectBytes, Pass, PolicyHolder, PolicyVersion, RESTORE_JOB, ROLE_SESSION_SECONDS, RestoreDelays, RestoreStarted,
+    RetrievalTier, RoleRecord, Store, StoreOptions, TierSpec, UploadPage, UploadQuery, UserRecord, WriteCondition,
     is_valid_version_id, now_ms,
 };
 

@@ -361,6 +361,8 @@ fn action_of(action: &str) -> Option<(Family, &'static [&'static str])> {
         "PutUserPolicy" => (User, &["UserName", "PolicyName", "PolicyDocument"]),
         "GetUserPolicy" | "DeleteUserPolicy" => (User, &["UserName", "PolicyName"]),
         "AttachUserPolicy" | "DetachUserPolicy" => (User, &["UserName", "PolicyArn"]),
+        "CreateLoginProfile" | "UpdateLoginProfile" => (User, &["UserName", "Password", "PasswordResetRequired"]),
+        "GetLoginProfile" | "DeleteLoginProfile" => (User, &["UserName"]),
         "CreateGroup" => (Group, &["GroupName", "Path"]),
         "GetGroup" | "DeleteGroup" | "ListGroupPolicies" | "ListAttachedGroupPolicies" => (Group, &["GroupName"]),
         "ListGroups" => (Group, &[]),

@@ -18,7 +18,7 @@ use http::StatusCode;
 
 use super::{Fields, IamApi, IamError, date, escape, field, valid_name};
 use crate::identity::{Signer, signer_keys};
-use crate::sessions::Session;
+use crate::sessions::{Session, SessionPrincipal};
 
 /// The longest session a session may start (role chaining), in seconds.
 const CHAINED_SESSION_SECONDS: u32 = 3600;
@@ -162,8 +162,10 @@ async fn assume_role(api: &IamApi, signer: &Signer, f: &Fields) -> Result<String
     let expires_ms = arca_store::now_ms() + i64::from(seconds) * 1000;
     let session = Session {
         account: account.id.clone(),
-        role: role.name.clone(),
-        name: session_name.to_string(),
+        principal: SessionPrincipal::Role {
+            role: role.name.clone(),
+            name: session_name.to_string(),
+        },
         expires_ms,
     };
     let c = api.identities.sessions().issue(&session);

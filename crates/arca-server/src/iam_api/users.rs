@@ -1,7 +1,10 @@
 //! IAM users: the users themselves, their access keys, their inline policies and the managed
 //! policies attached to them.
 
-use arca_store::{IdentityRefusal, PolicyHolder, UserRecord};
+use arca_store::{IdentityRefusal, LoginProfile, PolicyHolder, UserRecord};
+use http::StatusCode;
+
+use crate::passwords;
 
 use crate::ids::{UPPER_DIGITS, random};
 
@@ -12,6 +15,16 @@ use super::{
 
 fn no_user(name: &str) -> IamError {
     IamError::from(IdentityRefusal::no_user(name))
+}
+
+/// A user's login profile, as IAM shows it (never the password or its hash).
+fn login_profile_xml(u: &UserRecord) -> String {
+    let created = u.login_profile.as_ref().map_or(0, |p| p.created_ms);
+    format!(
+        "<LoginProfile><UserName>{}</UserName><CreateDate>{}</CreateDate><PasswordResetRequired>false</PasswordResetRequired></LoginProfile>",
+        escape(&u.name),
+        date(created)
+    )
 }
 
 /// Answers a user action about `user` (`*`: every user; empty: the account's root user,
@@ -36,6 +49,7 @@ pub(super) async fn handle(
                 inline_policies: Default::default(),
                 groups: Vec::new(),
                 attached_policies: Vec::new(),
+                login_profile: None,
             };
             let record = store.create_user(a, record).await??;
             Some(format!("<User>{}</User>", user_xml(a, &record)))
@@ -156,6 +170,39 @@ pub(super) async fn handle(
             None
         }
         "ListAttachedUserPolicies" => Some(attached_policies_xml(api, a, &get()?.attached_policies)?),
+        "CreateLoginProfile" | "UpdateLoginProfile" => {
+            // Arca has no password change of one's own yet: a reset it could not honour is
+            // refused, never accepted and ignored.
+            if !matches!(field(f, "PasswordResetRequired"), "" | "false") {
+                return Err(IamError::validation(
+                    "PasswordResetRequired is not supported by Arca: set the password the user will use",
+                ));
+            }
+            let password = field(f, "Password");
+            if let Some(why) = passwords::policy_violation(password, user) {
+                return Err(IamError::new("PasswordPolicyViolation", StatusCode::BAD_REQUEST, why));
+            }
+            let create = action == "CreateLoginProfile";
+            let profile = LoginProfile {
+                password_hash: passwords::hash(password),
+                created_ms: arca_store::now_ms(),
+            };
+            let record = store.set_login_profile(a, user, Some(profile), create).await??;
+            create.then(|| login_profile_xml(&record))
+        }
+        "GetLoginProfile" => {
+            let record = get()?;
+            if record.login_profile.is_none() {
+                return Err(IamError::from(IdentityRefusal::NoSuchEntity(format!(
+                    "Login Profile for User {user} cannot be found."
+                ))));
+            }
+            Some(login_profile_xml(&record))
+        }
+        "DeleteLoginProfile" => {
+            store.set_login_profile(a, user, None, false).await??;
+            None
+        }
         other => return Err(invalid_action(other)),
     })
 }

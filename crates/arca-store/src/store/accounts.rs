@@ -325,6 +325,7 @@ mod tests {
             inline_policies: Default::default(),
             groups: Vec::new(),
             attached_policies: Vec::new(),
+            login_profile: None,
         };
         s.create_user("111122223333", user).await.unwrap().unwrap();
         assert!(matches!(

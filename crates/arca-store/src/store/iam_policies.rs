@@ -368,6 +368,7 @@ mod tests {
             inline_policies: BTreeMap::new(),
             groups: Vec::new(),
             attached_policies: Vec::new(),
+            login_profile: None,
         }
     }
 

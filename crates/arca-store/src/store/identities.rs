@@ -42,6 +42,19 @@ pub struct UserRecord {
     /// The names of the account's managed policies attached to it.
     #[serde(default)]
     pub attached_policies: Vec<String>,
+    /// Its sign-in password, if an administrator set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_profile: Option<LoginProfile>,
+}
+
+/// A user's sign-in password: IAM's "login profile".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    /// The password's hash, as the server makes it (an Argon2id PHC string); never the
+    /// password.
+    pub password_hash: String,
+    /// Milliseconds since the epoch.
+    pub created_ms: i64,
 }
 
 /// An access key.
@@ -182,6 +195,11 @@ impl Store {
                         "Cannot delete entity, must remove user from all groups first.".into(),
                     ));
                 }
+                if user.login_profile.is_some() {
+                    return Err(IdentityRefusal::DeleteConflict(
+                        "Cannot delete entity, must delete login profile first.".into(),
+                    ));
+                }
                 Ok(())
             },
         )
@@ -197,6 +215,40 @@ impl Store {
     ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
         self.change_record(IAM_USERS, account, name, IdentityRefusal::no_user(name), change)
             .await
+    }
+
+    /// Sets a user's sign-in password (`create`: only where none is; otherwise only where one
+    /// is), or with `None` deletes it.
+    pub async fn set_login_profile(
+        &self,
+        account: &str,
+        user: &str,
+        profile: Option<LoginProfile>,
+        create: bool,
+    ) -> StoreResult<Result<UserRecord, IdentityRefusal>> {
+        let name = user.to_string();
+        self.change_user(
+            account,
+            user,
+            Box::new(move |u| {
+                match (create, u.login_profile.is_some()) {
+                    (true, true) => {
+                        return Err(IdentityRefusal::EntityAlreadyExists(format!(
+                            "Login Profile for user {name} already exists."
+                        )));
+                    }
+                    (false, false) => {
+                        return Err(IdentityRefusal::NoSuchEntity(format!(
+                            "Login Profile for User {name} cannot be found."
+                        )));
+                    }
+                    _ => {}
+                }
+                u.login_profile = profile;
+                Ok(())
+            }),
+        )
+        .await
     }
 
     /// Sets (adds or replaces) an inline policy of a user.
@@ -356,6 +408,7 @@ mod tests {
             inline_policies: BTreeMap::new(),
             groups: Vec::new(),
             attached_policies: Vec::new(),
+            login_profile: None,
         }
     }
 

@@ -47,7 +47,7 @@ pub use condition::WriteCondition;
 pub use iam_groups::{GroupRecord, MAX_GROUPS_PER_USER};
 pub use iam_policies::{MAX_ATTACHED_POLICIES, MAX_POLICY_VERSIONS, ManagedPolicyRecord, PolicyHolder, PolicyVersion};
 pub use iam_roles::{ROLE_SESSION_SECONDS, RoleRecord};
-pub use identities::{AccessKeyRecord, IdentityRefusal, MAX_ACCESS_KEYS, UserRecord};
+pub use identities::{AccessKeyRecord, IdentityRefusal, LoginProfile, MAX_ACCESS_KEYS, UserRecord};
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};
 pub use jobs::{Job, JobProgress, Pass};

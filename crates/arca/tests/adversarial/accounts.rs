@@ -177,3 +177,55 @@ async fn no_one_but_the_operator_manages_accounts() {
     .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn sign_in_is_bounded_and_its_refusals_tell_nothing_apart() {
+    let s = TestServer::start();
+    for form in [
+        "Action=CreateUser&UserName=ana",
+        "Action=CreateLoginProfile&UserName=ana&Password=Correct-Horse-9",
+        "Action=CreateUser&UserName=bob",
+    ] {
+        let (st, _, body) = send(iam_form(&s, form, ACCESS_KEY, SECRET_KEY)).await;
+        assert_eq!(st, 200, "{form}: {body}");
+    }
+    let sign_in = |body: Vec<u8>| {
+        let s = &s;
+        async move {
+            let (st, _, answer) = send(http::Request::post(s.url("/?arca-sign-in")).body(body).unwrap()).await;
+            (st, answer)
+        }
+    };
+    let json = |account: &str, user: &str, password: &str| {
+        serde_json::json!({"account": account, "user": user, "password": password})
+            .to_string()
+            .into_bytes()
+    };
+    for body in [
+        b"not json".to_vec(),
+        br#"{"account":"000000000000","user":"ana"}"#.to_vec(),
+        br#"{"account":"000000000000","user":"ana","password":"x","mfa":"1"}"#.to_vec(),
+        json("000000000000", "ana", &"x".repeat(8 * 1024)),
+    ] {
+        let (st, answer) = sign_in(body).await;
+        assert_eq!((st, xml_code(&answer)), (400, "InvalidRequest"), "{answer}");
+    }
+    // A wrong password, a user without one, an unknown user or account: the same answer.
+    let message = |answer: &str| element(answer, "Message").to_string();
+    let mut messages = Vec::new();
+    for (account, user, password) in [
+        ("000000000000", "ana", "Correct-Horse-8"),
+        ("000000000000", "bob", "Correct-Horse-9"),
+        ("000000000000", "eve", "Correct-Horse-9"),
+        ("999999999999", "ana", "Correct-Horse-9"),
+        ("../../etc", "ana", "Correct-Horse-9"),
+    ] {
+        let (st, answer) = sign_in(json(account, user, password)).await;
+        assert_eq!((st, xml_code(&answer)), (403, "AccessDenied"), "{user}: {answer}");
+        messages.push(message(&answer));
+    }
+    messages.dedup();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let (st, answer) = sign_in(json("000000000000", "ana", "Correct-Horse-9")).await;
+    assert_eq!(st, 200, "{answer}");
+}

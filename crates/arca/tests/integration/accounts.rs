@@ -24,17 +24,7 @@ impl AccountKeys {
 }
 
 async fn add_account(s: &TestServer, name: &str) -> AccountKeys {
-    let body = format!(r#"{{"name":"{name}"}}"#);
-    let (status, _, answer) = send(signed(
-        "POST",
-        &s.url("/?arca-admin=create-account"),
-        &[],
-        body.as_bytes(),
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(status, 200, "{answer}");
-    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let v = create_account(s, name).await;
     AccountKeys {
         id: v["account"]["id"].as_str().unwrap().to_string(),
         access: v["access_key_id"].as_str().unwrap().to_string(),
@@ -485,16 +475,7 @@ async fn an_accounts_block_public_access_covers_every_bucket_it_owns() {
     );
 
     // Another account neither reads nor changes it; its own is its own.
-    let (st, _, created) = send(signed(
-        "POST",
-        &s.url("/?arca-admin=create-account"),
-        &[],
-        br#"{"name":"team"}"#,
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(st, 200, "{created}");
-    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let created = create_account(&s, "team").await;
     let team_id = created["account"]["id"].as_str().unwrap();
     let team = Sign {
         access: created["access_key_id"].as_str().unwrap(),
@@ -550,4 +531,112 @@ async fn an_accounts_block_public_access_covers_every_bucket_it_owns() {
         get_bytes(&c, "v20180820", "configuration/publicAccessBlock").await,
         b"an object"
     );
+}
+
+#[tokio::test]
+async fn a_user_signs_in_with_a_password_for_a_session_of_their_own_rights() {
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "docs").await;
+    c.put_object()
+        .bucket("docs")
+        .key("guide")
+        .body(b"guide".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let iam = |form: String| {
+        let s = &s;
+        async move {
+            let sign = Sign {
+                service: "iam",
+                ..Default::default()
+            };
+            let (st, _, body) = send(signed("POST", &s.url("/"), &[], form.as_bytes(), sign)).await;
+            (st, body)
+        }
+    };
+    let read = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::docs/*"}]}"#;
+    assert_eq!(iam("Action=CreateUser&UserName=ana".into()).await.0, 200);
+    let form = format!(
+        "Action=PutUserPolicy&UserName=ana&PolicyName=read&PolicyDocument={}",
+        encoded(read)
+    );
+    assert_eq!(iam(form).await.0, 200);
+    // The password policy: length and variety.
+    let (st, body) = iam("Action=CreateLoginProfile&UserName=ana&Password=short".into()).await;
+    assert_eq!((st, element(&body, "Code")), (400, "PasswordPolicyViolation"), "{body}");
+    let (st, body) = iam("Action=CreateLoginProfile&UserName=ana&Password=Correct-Horse-9".into()).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(!body.contains("Correct-Horse-9"), "{body}");
+    let (st, _) = iam("Action=CreateLoginProfile&UserName=ana&Password=Correct-Horse-9".into()).await;
+    assert_eq!(st, 409, "one login profile per user");
+    let (st, body) =
+        iam("Action=CreateLoginProfile&UserName=ana&Password=Correct-Horse-9&PasswordResetRequired=true".into()).await;
+    assert_eq!((st, element(&body, "Code")), (400, "ValidationError"), "{body}");
+
+    let sign_in = |account: &str, user: &str, password: &str| {
+        let body = serde_json::json!({"account": account, "user": user, "password": password}).to_string();
+        let s = &s;
+        async move {
+            let req = http::Request::post(s.url("/?arca-sign-in"))
+                .body(body.into_bytes())
+                .unwrap();
+            let (st, _, answer) = send(req).await;
+            (st, answer)
+        }
+    };
+    for (account, user, password) in [
+        ("000000000000", "ana", "Correct-Horse-8"),
+        ("000000000000", "bob", "Correct-Horse-9"),
+        ("111122223333", "ana", "Correct-Horse-9"),
+        ("x", "ana", "Correct-Horse-9"),
+    ] {
+        let (st, body) = sign_in(account, user, password).await;
+        assert_eq!((st, xml_code(&body)), (403, "AccessDenied"), "{account} {user}: {body}");
+    }
+    let (st, answer) = sign_in("000000000000", "ana", "Correct-Horse-9").await;
+    assert_eq!(st, 200, "{answer}");
+    let creds: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let text = |k: &str| creds[k].as_str().unwrap().to_string();
+    let ana = client_with_session(
+        &s.endpoint,
+        &text("access_key_id"),
+        &text("secret_access_key"),
+        &text("session_token"),
+    );
+    assert_eq!(get_bytes(&ana, "docs", "guide").await, b"guide");
+    let e = ana
+        .put_object()
+        .bucket("docs")
+        .key("guide")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied", "the user's own rights, no more");
+    // The session is the user's: their policies as they are now.
+    assert_eq!(
+        iam("Action=DeleteUserPolicy&UserName=ana&PolicyName=read".into())
+            .await
+            .0,
+        200
+    );
+    let e = ana.get_object().bucket("docs").key("guide").send().await.unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    // A new password replaces the old; deleting the profile ends password sign-in.
+    assert_eq!(
+        iam("Action=UpdateLoginProfile&UserName=ana&Password=Battery-Staple-7".into())
+            .await
+            .0,
+        200
+    );
+    assert_eq!(sign_in("000000000000", "ana", "Correct-Horse-9").await.0, 403);
+    assert_eq!(sign_in("000000000000", "ana", "Battery-Staple-7").await.0, 200);
+    let (st, body) = iam("Action=DeleteUser&UserName=ana".into()).await;
+    assert_eq!((st, element(&body, "Code")), (409, "DeleteConflict"), "{body}");
+    assert_eq!(iam("Action=DeleteLoginProfile&UserName=ana".into()).await.0, 200);
+    assert_eq!(sign_in("000000000000", "ana", "Battery-Staple-7").await.0, 403);
+    let (st, body) = iam("Action=GetLoginProfile&UserName=ana".into()).await;
+    assert_eq!((st, element(&body, "Code")), (404, "NoSuchEntity"), "{body}");
 }

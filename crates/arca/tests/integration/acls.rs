@@ -303,16 +303,7 @@ async fn grants_reach_another_account_and_object_writers_own_their_objects() {
     let s = TestServer::start();
     let c = s.client();
     open_bucket(&c, "drop").await;
-    let (st, _, created) = send(signed(
-        "POST",
-        &s.url("/?arca-admin=create-account"),
-        &[],
-        br#"{"name":"team"}"#,
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(st, 200, "{created}");
-    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let created = create_account(&s, "team").await;
     let team_id = created["account"]["canonical_id"].as_str().unwrap().to_string();
     let team = client_with(
         &s.endpoint,

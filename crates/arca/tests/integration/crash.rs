@@ -528,16 +528,7 @@ async fn identities_and_policies_survive_kill_9() {
     let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::kept/*"}]}"#;
     c.put_bucket_policy().bucket("kept").policy(deny).send().await.unwrap();
     // An account, its root key and its bucket.
-    let (st, _, account) = send(signed(
-        "POST",
-        &s.url("/?arca-admin=create-account"),
-        &[],
-        br#"{"name":"crew"}"#,
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(st, 200, "{account}");
-    let account: serde_json::Value = serde_json::from_str(&account).unwrap();
+    let account = create_account(&s, "crew").await;
     let crew_keys = (
         account["access_key_id"].as_str().unwrap().to_string(),
         account["secret_access_key"].as_str().unwrap().to_string(),

@@ -336,6 +336,22 @@ pub(crate) async fn send(req: http::Request<Vec<u8>>) -> (u16, http::HeaderMap, 
 }
 
 /// The `<Code>` of an S3 error body.
+/// Adds an account as the operator (`POST /?arca-admin=create-account`): the answer (the
+/// account, and its root user's `access_key_id` and `secret_access_key`).
+pub(crate) async fn create_account(s: &TestServer, name: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "name": name }).to_string();
+    let (status, _, answer) = send(signed(
+        "POST",
+        &s.url("/?arca-admin=create-account"),
+        &[],
+        body.as_bytes(),
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    serde_json::from_str(&answer).unwrap()
+}
+
 /// The text of the first `<name>` element of `xml`.
 pub(crate) fn element<'a>(xml: &'a str, name: &str) -> &'a str {
     let open = format!("<{name}>");
