@@ -83,7 +83,7 @@ def bucket(s3):
 def aws(server, tmp_path_factory):
     """Runs the AWS CLI against the server; returns stdout, raises on failure."""
     home = tmp_path_factory.mktemp("awshome")
-    env = dict(
+    base = dict(
         os.environ,
         AWS_ACCESS_KEY_ID=ACCESS_KEY,
         AWS_SECRET_ACCESS_KEY=SECRET_KEY,
@@ -92,10 +92,12 @@ def aws(server, tmp_path_factory):
         AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
     )
 
-    def run(*args, check=True, endpoint=None, keys=None):
-        """`keys`: another (access key id, secret) pair to sign with than the operator's."""
+    def run(*args, check=True, endpoint=None, keys=None, env=None):
+        """`keys`: another (access key id, secret) pair to sign with than the operator's;
+        `env`: more environment (a session token)."""
         cmd = ["aws", "--endpoint-url", endpoint or server["endpoint"], *args]
-        signer = env if keys is None else dict(env, AWS_ACCESS_KEY_ID=keys[0], AWS_SECRET_ACCESS_KEY=keys[1])
+        signer = dict(base if keys is None else dict(base, AWS_ACCESS_KEY_ID=keys[0], AWS_SECRET_ACCESS_KEY=keys[1]),
+                      **(env or {}))
         p = subprocess.run(cmd, env=signer, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if check and p.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}")

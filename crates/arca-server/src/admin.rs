@@ -99,7 +99,7 @@ impl AdminApi {
         }
         let signer = self.identities.signer_named(&question.principal).ok_or_else(|| {
             AwsError::InvalidRequest.with_message(format!(
-                "No such principal: {} (give a user's ARN, the root's, or anonymous)",
+                "No such principal: {} (give the ARN of an account's root, a user or a role, or anonymous)",
                 question.principal
             ))
         })?;

@@ -347,8 +347,9 @@ impl Identities {
         })
     }
 
-    /// The signer a principal ARN names, for simulations: `arn:aws:iam::ACCOUNT:root`, or a
-    /// user's ARN (`None` if there is no such user); `anonymous` (or `*`) for nobody.
+    /// The signer a principal ARN names, for simulations: `arn:aws:iam::ACCOUNT:root`, a
+    /// user's ARN, or a role's (a session named `simulated`); `None` if there is no such
+    /// principal. `anonymous` (or `*`) is nobody.
     pub(crate) fn signer_named(&self, principal: &str) -> Option<Signer> {
         if principal == "anonymous" || principal == "*" {
             return Some(Signer::Anonymous);
@@ -357,6 +358,11 @@ impl Identities {
         let account = self.account(account).ok().flatten()?;
         match resource {
             "root" => Some(Signer::Root(account)),
+            r if r.starts_with("role/") => {
+                let name = r.rsplit('/').next()?;
+                let session = self.resolve_role(account, name, "simulated".to_string())?;
+                Some(Signer::Role(Arc::new(session)))
+            }
             r => {
                 let name = r.strip_prefix("user/")?.rsplit('/').next()?;
                 Some(Signer::User(Arc::new(self.resolve_user(account, name)?)))

@@ -150,6 +150,26 @@ async fn an_assumed_role_reads_what_the_role_may_and_nothing_else() {
         "arn:aws:sts::000000000000:assumed-role/reader/build-42"
     );
 
+    // The administrator can ask what the role may, before anyone assumes it.
+    for (action, decision) in [("s3:GetObject", "allowed"), ("s3:PutObject", "denied")] {
+        let question = serde_json::json!({
+            "principal": "arn:aws:iam::000000000000:role/reader",
+            "action": action,
+            "resource": "arn:aws:s3:::docs/guide",
+        });
+        let (st, _, answer) = send(signed(
+            "POST",
+            &s.url("/?arca-admin=simulate"),
+            &[],
+            question.to_string().as_bytes(),
+            Sign::default(),
+        ))
+        .await;
+        assert_eq!(st, 200, "{answer}");
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["decision"], decision, "{action}: {answer}");
+    }
+
     // The token is part of the credentials: without it, or changed, nothing is allowed.
     let e = client_with(&s.endpoint, &keys.access, &keys.secret)
         .get_object()
