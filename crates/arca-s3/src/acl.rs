@@ -421,7 +421,13 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<GetObjectAclOutput>> {
         let input = &req.input;
         let v = self.read_version(&input.bucket, &input.key, input.version_id.as_deref())?;
-        let (owner, grants) = acl_dto(&v.owner, v.acl.as_ref());
+        // Under `BucketOwnerEnforced` the bucket's owner owns every object, those another
+        // account wrote before ACLs were disabled too, and object ACLs count for nothing.
+        let (owner, acl) = match self.store.bucket_access(&input.bucket) {
+            Some(b) if !b.acls_enabled() => (b.owner.clone(), None),
+            _ => (v.owner.clone(), v.acl.as_ref()),
+        };
+        let (owner, grants) = acl_dto(&owner, acl);
         Ok(S3Response::new(GetObjectAclOutput {
             grants,
             owner,

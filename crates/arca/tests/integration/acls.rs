@@ -408,4 +408,8 @@ async fn grants_reach_another_account_and_object_writers_own_their_objects() {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "AccessDenied");
+    // What the team wrote before is the bucket owner's now, and readable by it.
+    let acl = c.get_object_acl().bucket("drop").key("kept").send().await.unwrap();
+    assert_eq!(acl.owner().unwrap().id(), Some(bucket_owner.as_str()));
+    assert_eq!(get_bytes(&c, "drop", "kept").await, b"k");
 }

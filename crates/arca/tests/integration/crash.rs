@@ -551,6 +551,41 @@ async fn identities_and_policies_survive_kill_9() {
     };
     let (st, _, assumed) = send(signed("POST", &s.url("/"), &[], assume.as_bytes(), sts)).await;
     assert_eq!(st, 200, "{assumed}");
+    // A bucket whose ACLs count, an object ACL, a login profile, account-level blocks.
+    make_bucket(&c, "open").await;
+    let controls =
+        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
+    let (st, _, body) = send(signed(
+        "PUT",
+        &s.url("/open?ownershipControls"),
+        &[],
+        controls,
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(st, 200, "{body}");
+    c.delete_public_access_block().bucket("open").send().await.unwrap();
+    let (st, _, body) = send(signed(
+        "PUT",
+        &s.url("/open/page"),
+        &[("x-amz-acl", "public-read")],
+        b"page",
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let (st, _, body) = send(iam("Action=CreateLoginProfile&UserName=dora&Password=Correct-Horse-9")).await;
+    assert_eq!(st, 200, "{body}");
+    let blocks = br#"<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>"#;
+    let (st, _, body) = send(signed(
+        "PUT",
+        &s.url("/v20180820/configuration/publicAccessBlock"),
+        &[("x-amz-account-id", "000000000000")],
+        blocks,
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(st, 200, "{body}");
     s.kill9();
 
     let s = TestServer::start_on(&data, &[]);
@@ -604,5 +639,28 @@ async fn identities_and_policies_survive_kill_9() {
         get_bytes(&session, "kept", "k").await,
         b"v",
         "the role survived, and its session with it"
+    );
+    let (st, _, _) = send(http::Request::get(s.url("/open/page")).body(Vec::new()).unwrap()).await;
+    assert_eq!(
+        st, 200,
+        "the object's public-read ACL and the bucket's ownership survived"
+    );
+    let sign_in = serde_json::json!({"account": "000000000000", "user": "dora", "password": "Correct-Horse-9"});
+    let req = http::Request::post(s.url("/?arca-sign-in"))
+        .body(sign_in.to_string().into_bytes())
+        .unwrap();
+    assert_eq!(send(req).await.0, 200, "the login profile survived");
+    let (st, _, body) = send(signed(
+        "PUT",
+        &s.url("/open/other"),
+        &[("x-amz-acl", "public-read")],
+        b"x",
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(
+        (st, xml_code(&body)),
+        (403, "AccessDenied"),
+        "the account's blocks survived: {body}"
     );
 }
