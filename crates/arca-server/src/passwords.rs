@@ -3,10 +3,35 @@
 //! parameters, salt, hash), and verified at sign-in.
 //!
 //! Argon2id with the argon2 crate's defaults (19 MiB, two passes) is slow on purpose: each
-//! guess costs an attacker who has the metadata database as much as it costs the server.
+//! guess costs an attacker who has the metadata database as much as it costs the server. So
+//! the server hashes on a blocking thread, one password at a time ([`hash_apart`],
+//! [`verify_apart`]): sign-in needs no signature, and a flood of it must wait its turn rather
+//! than take the cores from the requests being served.
+
+use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tokio::sync::Semaphore;
+
+/// One Argon2 computation at a time.
+static TURNS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
+
+/// [`hash`], on a blocking thread, in turn.
+pub(crate) async fn hash_apart(password: String) -> String {
+    let _turn = TURNS.acquire().await.expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .expect("hashing does not panic")
+}
+
+/// [`verify`], on a blocking thread, in turn.
+pub(crate) async fn verify_apart(password: String, stored: String) -> bool {
+    let _turn = TURNS.acquire().await.expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
 
 /// The shortest password IAM's default password policy accepts.
 pub(crate) const MIN_LENGTH: usize = 8;

@@ -184,7 +184,7 @@ pub(super) async fn handle(
             }
             let create = action == "CreateLoginProfile";
             let profile = LoginProfile {
-                password_hash: passwords::hash(password),
+                password_hash: passwords::hash_apart(password.to_string()).await,
                 created_ms: arca_store::now_ms(),
             };
             let record = store.set_login_profile(a, user, Some(profile), create).await??;
