@@ -438,9 +438,9 @@ impl Identities {
         }
     }
 
-    /// `bucket`'s policy parsed, from the cache while the stored text is the same `Arc`.
-    /// `None` when it does not parse (a policy stored under an older, laxer parser): it then
-    /// grants and denies nothing.
+    /// `bucket`'s policy parsed, from the cache while the stored text is the same `Arc`. A
+    /// policy that no longer parses (stored under an older, laxer parser) stands as a Deny of
+    /// everything on the bucket ([`crate::policy_set::unreadable`]): failing closed.
     pub(crate) fn bucket_policy(&self, bucket: &str, text: &Arc<str>) -> Option<Arc<Policy>> {
         let mut parsed = self.bucket_policies.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((stored, policy)) = parsed.get(bucket)
@@ -454,8 +454,8 @@ impl Identities {
         let policy = match Policy::parse(text, &kind) {
             Ok(p) => Some(Arc::new(p)),
             Err(e) => {
-                tracing::warn!(bucket, error = %e, "a stored bucket policy no longer parses; ignoring it");
-                None
+                tracing::error!(bucket, error = %e, "a stored bucket policy no longer parses; it denies everything until replaced");
+                Some(Arc::new(crate::policy_set::unreadable(&kind)))
             }
         };
         if parsed.len() >= CACHE_MAX {

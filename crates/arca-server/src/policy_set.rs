@@ -2,9 +2,10 @@
 //! together, and what they say to a request.
 //!
 //! A principal's policies are read from the store and parsed once per identity generation
-//! (see [`crate::identity`]). A document that no longer parses (stored under an older, laxer
-//! parser) is left out and logged; a policy that cannot be *read* fails the whole set, so
-//! that a principal never resolves without what might be its Deny.
+//! (see [`crate::identity`]). Both failures fail closed, so that a principal never resolves
+//! without what might be its Deny: a policy that cannot be *read* fails the whole set (the
+//! principal is refused), and a document that no longer parses (stored under an older,
+//! laxer parser) stands as a Deny of everything, logged, until an administrator replaces it.
 
 use std::sync::Arc;
 
@@ -72,11 +73,11 @@ impl PolicySet {
     fn parse(principal: &str, texts: Texts) -> PolicySet {
         let policies: Vec<(String, Arc<Policy>)> = texts
             .into_iter()
-            .filter_map(|(what, text)| match Policy::parse(&text, &PolicyKind::Identity) {
-                Ok(p) => Some((what, Arc::new(p))),
+            .map(|(what, text)| match Policy::parse(&text, &PolicyKind::Identity) {
+                Ok(p) => (what, Arc::new(p)),
                 Err(e) => {
-                    tracing::warn!(principal, policy = what, error = %e, "a stored policy no longer parses; ignoring it");
-                    None
+                    tracing::error!(principal, policy = what, error = %e, "a stored policy no longer parses; it denies everything until replaced");
+                    (what, Arc::new(unreadable(&PolicyKind::Identity)))
                 }
             })
             .collect();
@@ -110,6 +111,19 @@ impl PolicySet {
     }
 }
 
+/// What a stored policy that no longer parses stands as: a Deny of everything (for a bucket
+/// policy, of everything on the bucket, to everyone; its owner can still read, replace and
+/// delete it, as with any Deny).
+pub(crate) fn unreadable(kind: &PolicyKind) -> Policy {
+    let text = match kind {
+        PolicyKind::Bucket { bucket } => format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"StoredPolicyNoLongerParses","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{bucket}","arn:aws:s3:::{bucket}/*"]}}]}}"#
+        ),
+        _ => r#"{"Version":"2012-10-17","Statement":[{"Sid":"StoredPolicyNoLongerParses","Effect":"Deny","Action":"*","Resource":"*"}]}"#.to_string(),
+    };
+    Policy::parse(&text, kind).expect("the stand-in policy parses")
+}
+
 /// The default versions of the managed policies `names` of `account`. (A policy deleted since
 /// its holder's record was read has left with its rights.)
 fn managed(store: &Store, account: &str, names: &[String], holder: &str, texts: &mut Texts) -> StoreResult<()> {
@@ -123,4 +137,44 @@ fn managed(store: &Store, account: &str, names: &[String], holder: &str, texts: 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arca_iam::{ConditionContext, Identity};
+
+    #[test]
+    fn a_policy_that_no_longer_parses_denies_everything() {
+        let set = PolicySet::parse("alice", vec![("user policy old".into(), "{not json".into())]);
+        let alice = Identity::User {
+            account: "000000000000".into(),
+            canonical_id: "c".into(),
+            name: "alice".into(),
+            id: "AIDA1".into(),
+        };
+        let context = ConditionContext::new();
+        let request = Request {
+            identity: &alice,
+            action: "s3:GetObject",
+            resource: "arn:aws:s3:::b/k",
+            context: &context,
+        };
+        assert!(set.answer(&request, None).denies);
+
+        let kind = PolicyKind::Bucket { bucket: "b".into() };
+        let stand_in = unreadable(&kind);
+        for who in [Identity::Anonymous, alice.clone()] {
+            let request = Request {
+                identity: &who,
+                ..request
+            };
+            assert!(stand_in.evaluate(&request).denies);
+        }
+        let elsewhere = Request {
+            resource: "arn:aws:s3:::other/k",
+            ..request
+        };
+        assert!(!stand_in.evaluate(&elsewhere).denies, "only its own bucket");
+    }
 }
