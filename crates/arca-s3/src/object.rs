@@ -153,6 +153,7 @@ impl ArcaS3 {
             write_offset: input.write_offset_bytes.is_some(),
             ..crate::object_write_options!(input)
         })?;
+        // Also fails fast on a missing bucket, before the body is read.
         let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
         let storage_class = storage_class(input.storage_class.as_ref())?;
         let user_metadata = user_metadata(input.metadata)?;
@@ -164,8 +165,6 @@ impl ArcaS3 {
             return Err(AwsError::EntityTooLarge.error());
         }
         let content_md5 = body::decode_content_md5(input.content_md5.as_deref())?;
-        // Fail fast on a missing bucket before reading the body.
-        self.store.get_bucket(&input.bucket).s3()?;
 
         let declared = Checksum {
             checksum_crc32: input.checksum_crc32,
@@ -589,7 +588,6 @@ impl ArcaS3 {
                 .await
                 .s3()?;
         } else {
-            self.store.get_bucket(&input.bucket).s3()?;
             let data = self.copy_bytes(&src, (0, src.size), storage_class).await?;
             let version = ObjectVersion {
                 acl,

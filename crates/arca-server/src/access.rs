@@ -116,14 +116,14 @@ impl Access {
     /// policy of `asked.bucket` if it has one. A denial is logged and explained (see
     /// [`crate::explain`]).
     fn decide(&self, asked: &Asked<'_>) -> S3Result<()> {
-        let stored = asked.bucket.and_then(|b| self.store.bucket_access(b));
+        let stored = asked.access;
         // The common case costs no evaluation: the owner's root user, no bucket policy.
-        if owners_root_without_policy(asked.signer, stored.as_deref()) {
+        if owners_root_without_policy(asked.signer, stored) {
             return Ok(());
         }
         let signer = asked.signer;
         let identity = self.identities.identity(signer);
-        let policy = self.parsed_policy(asked.bucket, stored.as_deref());
+        let policy = self.parsed_policy(asked.bucket, stored);
         // Gather only the request keys the policies at hand read.
         let reads = policy
             .as_ref()
@@ -137,15 +137,15 @@ impl Access {
             resource: &asked.resource,
             context: &context,
         };
-        let object = self.governing_object(stored.as_deref(), asked);
+        let object = self.governing_object(stored, asked);
         // The ACL of an object being written is its writer's to set where the writer will own
         // it (ACLs enabled): the object is then theirs.
         let writer = signer
             .account()
-            .filter(|_| asked.new_object && stored.as_deref().is_some_and(BucketAccess::acls_enabled));
+            .filter(|_| asked.new_object && stored.is_some_and(BucketAccess::acls_enabled));
         let target = Target {
-            bucket: stored.as_deref(),
-            blocks: self.blocks_in_force(stored.as_deref()),
+            bucket: stored,
+            blocks: self.blocks_in_force(stored),
             object: match writer {
                 Some(w) => Some((&w.owner, None)),
                 None => object.as_ref().map(|o| (&o.owner, o.acl.as_ref())),
@@ -354,6 +354,7 @@ impl Access {
             return Err(denied());
         };
         let signer = self.signer_of(req.credentials.as_ref(), &req.headers, &req.uri)?;
+        let access = self.store.bucket_access(bucket);
         self.decide(&Asked {
             signer: &signer,
             action: if version_id.is_some() {
@@ -362,6 +363,7 @@ impl Access {
                 "s3:GetObject"
             },
             bucket: Some(bucket),
+            access: access.as_deref(),
             key: Some(key),
             version_id: version_id.as_deref(),
             new_object: false,
@@ -379,6 +381,9 @@ struct Asked<'a> {
     signer: &'a Signer,
     action: &'static str,
     bucket: Option<&'a str>,
+    /// `bucket`'s owner and settings, looked up once by the hook that asks (`None`: no bucket,
+    /// or none of that name).
+    access: Option<&'a BucketAccess>,
     /// The object's key and version id, for an action on one.
     key: Option<&'a str>,
     version_id: Option<&'a str>,
@@ -616,6 +621,7 @@ impl S3Access for Access {
                 signer: &signer,
                 action,
                 bucket: governing.as_deref(),
+                access: stored.as_deref(),
                 key: cx.s3_path().get_object_key(),
                 version_id: version_id.as_deref(),
                 new_object,
@@ -636,6 +642,7 @@ impl S3Access for Access {
         let client = req.extensions.get::<Client>().copied();
         let request_id = req.extensions.get::<RequestId>().copied();
         let bucket = req.input.bucket.as_str();
+        let access = self.store.bucket_access(bucket);
         let allowed: Vec<bool> = req
             .input
             .delete
@@ -650,6 +657,7 @@ impl S3Access for Access {
                         "s3:DeleteObject"
                     },
                     bucket: Some(bucket),
+                    access: access.as_deref(),
                     key: Some(&object.key),
                     version_id: object.version_id.as_deref(),
                     new_object: false,

@@ -227,7 +227,7 @@ impl Store {
         .await
     }
 
-    /// Attaches policy `name` to a user or group (nothing to do if attached already).
+    /// Attaches policy `name` to a user, group or role (nothing to do if attached already).
     pub async fn attach_policy(
         &self,
         account: &str,
@@ -237,7 +237,7 @@ impl Store {
         self.change_attachment(account, holder, name, true).await
     }
 
-    /// Detaches policy `name` from a user or group; `NoSuchEntity` if it is not attached.
+    /// Detaches policy `name` from a user, group or role; `NoSuchEntity` if it is not attached.
     pub async fn detach_policy(
         &self,
         account: &str,
