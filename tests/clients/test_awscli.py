@@ -329,3 +329,33 @@ def test_roles_and_acls_with_the_cli(aws, server, tmp_path):
         assert e.code == 403
     aws("iam", "delete-role-policy", "--role-name", role, "--policy-name", "read")
     aws("iam", "delete-role", "--role-name", role)
+
+
+def test_sse_s3_and_bucket_encryption_with_the_cli(aws, tmp_path):
+    aws("s3api", "create-bucket", "--bucket", "cli-sse")
+    body = tmp_path / "b.bin"
+    write_random(body, 9 * 1024 * 1024, 7)
+    # `aws s3 cp` of 9 MiB: a multipart upload, asked for SSE-S3.
+    aws("s3", "cp", str(body), "s3://cli-sse/big.bin", "--sse", "AES256")
+    head = json.loads(aws("s3api", "head-object", "--bucket", "cli-sse", "--key", "big.bin").stdout)
+    assert head["ServerSideEncryption"] == "AES256"
+    out = tmp_path / "out.bin"
+    aws("s3", "cp", "s3://cli-sse/big.bin", str(out))
+    assert sha(out) == sha(body)
+    put = json.loads(
+        aws("s3api", "put-object", "--bucket", "cli-sse", "--key", "k", "--body", str(body)).stdout
+    )
+    assert put["ServerSideEncryption"] == "AES256"
+    got = json.loads(aws("s3api", "get-bucket-encryption", "--bucket", "cli-sse").stdout)
+    rule = got["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    config = json.dumps({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                    "BucketKeyEnabled": True}]})
+    aws("s3api", "put-bucket-encryption", "--bucket", "cli-sse", "--server-side-encryption-configuration", config)
+    got = json.loads(aws("s3api", "get-bucket-encryption", "--bucket", "cli-sse").stdout)
+    assert got["ServerSideEncryptionConfiguration"]["Rules"][0]["BucketKeyEnabled"] is True
+    aws("s3api", "delete-bucket-encryption", "--bucket", "cli-sse")
+    p = aws("s3api", "put-object", "--bucket", "cli-sse", "--key", "kms", "--body", str(body),
+            "--server-side-encryption", "aws:kms", check=False)
+    assert p.returncode != 0 and "NotImplemented" in p.stderr
+    aws("s3", "rb", "--force", "s3://cli-sse")

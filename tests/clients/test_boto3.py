@@ -191,7 +191,6 @@ def test_unconfigured_bucket_settings_read_as_aws_defaults(s3, bucket):
     not_configured = [
         (s3.get_bucket_policy, "NoSuchBucketPolicy"),
         (s3.get_bucket_policy_status, "NoSuchBucketPolicy"),
-        (s3.get_bucket_encryption, "ServerSideEncryptionConfigurationNotFoundError"),
         (s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration"),
         (s3.get_bucket_website, "NoSuchWebsiteConfiguration"),
         (s3.get_object_lock_configuration, "ObjectLockConfigurationNotFoundError"),
@@ -931,3 +930,58 @@ def test_account_block_public_access_with_boto3(server, s3, bucket):
     with pytest.raises(ClientError) as e:
         control.get_public_access_block(AccountId="000000000000")
     assert code(e.value) == "NoSuchPublicAccessBlockConfiguration"
+
+
+def test_sse_s3_and_bucket_encryption_with_boto3(s3, bucket, tmp_path):
+    # Every object is sealed with SSE-S3 and says so, whether asked or not.
+    put = s3.put_object(Bucket=bucket, Key="plain-ask", Body=b"sealed")
+    assert put["ServerSideEncryption"] == "AES256"
+    put = s3.put_object(Bucket=bucket, Key="asked", Body=b"sealed too", ServerSideEncryption="AES256")
+    assert put["ServerSideEncryption"] == "AES256"
+    got = s3.get_object(Bucket=bucket, Key="asked")
+    assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == b"sealed too"
+    assert s3.head_object(Bucket=bucket, Key="plain-ask")["ServerSideEncryption"] == "AES256"
+    # A managed multipart upload (three 5 MiB parts and a 3-byte one) and a copy.
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(15 * 1024 * 1024 + 3))
+    config = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    s3.upload_file(str(big), bucket, "big.bin", Config=config, ExtraArgs={"ServerSideEncryption": "AES256"})
+    head = s3.head_object(Bucket=bucket, Key="big.bin")
+    assert head["ServerSideEncryption"] == "AES256" and head["ETag"].endswith('-4"')
+    out = tmp_path / "back.bin"
+    s3.download_file(bucket, "big.bin", str(out))
+    assert out.read_bytes() == big.read_bytes()
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "asked"})
+    assert copied["ServerSideEncryption"] == "AES256"
+    # SSE-KMS and SSE-C are refused until they work.
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
+    assert code(e.value) == "NotImplemented"
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey="k" * 32)
+    assert code(e.value) == "NotImplemented"
+
+    # The bucket's default encryption: SSE-S3 until set, settable to it, back to it on delete.
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}]
+        },
+    )
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["BucketKeyEnabled"] is True
+    for bad, expected in [
+        ({"SSEAlgorithm": "aws:kms"}, "NotImplemented"),
+        ({"SSEAlgorithm": "AES256", "KMSMasterKeyID": "alias/x"}, "InvalidArgument"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            s3.put_bucket_encryption(
+                Bucket=bucket,
+                ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": bad}]},
+            )
+        assert code(e.value) == expected
+    s3.delete_bucket_encryption(Bucket=bucket)
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["BucketKeyEnabled"] is False

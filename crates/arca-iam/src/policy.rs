@@ -27,6 +27,9 @@ pub enum PolicyKind {
     /// An identity policy (of a user, a group, a role, or managed): no principal. At most
     /// 6,144 characters, not counting white space.
     Identity,
+    /// A KMS key policy: every statement names a principal; actions are KMS's; resources
+    /// are the key (`*` in the key's own policy, as KMS writes them). At most 32 KB.
+    Key,
     /// A role's trust policy: who may assume it. Every statement names a principal, no
     /// resource (the role is the resource); actions are STS's. At most 2,048 characters, not
     /// counting white space.
@@ -92,6 +95,9 @@ pub const BUCKET_POLICY_MAX_BYTES: usize = 20 * 1024;
 /// Managed identity policies: 6,144 characters not counting white space, as IAM allows.
 pub const IDENTITY_POLICY_MAX_CHARS: usize = 6144;
 
+/// The largest KMS key policy, in bytes (KMS's limit).
+pub const KEY_POLICY_MAX_BYTES: usize = 32 * 1024;
+
 /// The longest trust policy of a role, in characters other than white space (IAM's limit).
 pub const TRUST_POLICY_MAX_CHARS: usize = 2048;
 
@@ -100,6 +106,7 @@ impl Policy {
     pub fn parse(text: &str, kind: &PolicyKind) -> Result<Policy, PolicyError> {
         match kind {
             PolicyKind::Bucket { .. } if text.len() > BUCKET_POLICY_MAX_BYTES => return Err(PolicyError::TooLarge),
+            PolicyKind::Key if text.len() > KEY_POLICY_MAX_BYTES => return Err(PolicyError::TooLarge),
             PolicyKind::Identity if text.chars().filter(|c| !c.is_whitespace()).count() > IDENTITY_POLICY_MAX_CHARS => {
                 return Err(PolicyError::TooLarge);
             }
@@ -247,9 +254,13 @@ fn statement(value: &Value, kind: &PolicyKind) -> Result<Statement, PolicyError>
     };
     let principal = match (either(s, "Principal", "NotPrincipal")?, kind) {
         (Some(_), PolicyKind::Identity) => return Err(PolicyError::UnexpectedPrincipal),
-        (None, PolicyKind::Bucket { .. } | PolicyKind::Trust) => return Err(PolicyError::Missing("Principal")),
+        (None, PolicyKind::Bucket { .. } | PolicyKind::Key | PolicyKind::Trust) => {
+            return Err(PolicyError::Missing("Principal"));
+        }
         (None, PolicyKind::Identity) => None,
-        (Some((negated, v)), PolicyKind::Bucket { .. } | PolicyKind::Trust) => Some((negated, principals(v)?)),
+        (Some((negated, v)), PolicyKind::Bucket { .. } | PolicyKind::Key | PolicyKind::Trust) => {
+            Some((negated, principals(v)?))
+        }
     };
     let (negated, v) = either(s, "Action", "NotAction")?.ok_or(PolicyError::Missing("Action"))?;
     let actions = Patterns {
@@ -354,6 +365,9 @@ fn check_actions(actions: &Patterns, kind: &PolicyKind) -> Result<(), PolicyErro
             return Err(PolicyError::Action);
         }
         if *kind == PolicyKind::Trust && !service.eq_ignore_ascii_case("sts") {
+            return Err(PolicyError::Action);
+        }
+        if *kind == PolicyKind::Key && !service.eq_ignore_ascii_case("kms") {
             return Err(PolicyError::Action);
         }
     }

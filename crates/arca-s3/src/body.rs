@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use arca_store::{IngestTarget, ObjectData, StorageClass, Store};
+use arca_store::{DataKey, IngestTarget, ObjectData, StorageClass, Store};
 use bytes::Bytes;
 use futures::StreamExt;
 use s3s::checksum::ChecksumHasher;
@@ -109,17 +109,21 @@ fn body_error_from_text(text: &str) -> S3Error {
 }
 
 /// Streams `chunks` into the store as `target` of storage class `class` (which decides the
-/// tier), hashing them; at most `limit` bytes.
+/// tier), sealed under `key` (if any: multipart uploads begun before encryption existed go
+/// on unsealed), hashing them; at most `limit` bytes.
 pub async fn ingest(
     store: &Arc<Store>,
     lanes: &Arc<Md5Lanes>,
     mut chunks: ByteChunks,
     mut hasher: ChecksumHasher,
     limit: u64,
-    (target, class): (IngestTarget, StorageClass),
+    (target, class, key): (IngestTarget, StorageClass, Option<DataKey>),
 ) -> S3Result<Ingested> {
     let mut md5 = EtagMd5::new(lanes);
     let mut ingest = store.ingest(target).in_class(class);
+    if let Some(key) = key {
+        ingest = ingest.sealed(key);
+    }
     let received = async {
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;
@@ -154,9 +158,15 @@ pub async fn ingest(
     })
 }
 
-/// Streams bytes `[start, end)` of an object.
-pub fn object_stream(store: &Store, data: &ObjectData, start: u64, end: u64) -> S3Result<ByteChunks> {
-    let bytes = store.read_range(data, start, end).s3()?;
+/// Streams bytes `[start, end)` of an object, opened with its data key `key` if sealed.
+pub fn object_stream(
+    store: &Store,
+    data: &ObjectData,
+    key: Option<&DataKey>,
+    start: u64,
+    end: u64,
+) -> S3Result<ByteChunks> {
+    let bytes = store.read_range(data, key, start, end).s3()?;
     Ok(bytes.map(|chunk| chunk.map_err(crate::error::store_error)).boxed())
 }
 

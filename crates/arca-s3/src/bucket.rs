@@ -36,6 +36,7 @@ impl ArcaS3 {
             }
         };
         let record = BucketRecord {
+            encryption: None,
             acl,
             ownership: Some(ownership),
             name: input.bucket.clone(),

@@ -12,10 +12,12 @@ mod acl;
 pub mod aws_error;
 pub mod body;
 pub mod bucket;
+mod bucket_encryption;
 mod checksum;
 mod common;
 pub mod cors;
 pub mod denied_keys;
+mod encryption;
 pub mod error;
 mod lifecycle;
 pub mod limits;
@@ -32,6 +34,7 @@ mod versioning;
 
 use std::sync::Arc;
 
+use arca_kms::Keyring;
 use arca_md5_lanes::Md5Lanes;
 use arca_store::{Owner, Store};
 use s3s::dto::*;
@@ -43,15 +46,19 @@ pub struct ArcaS3 {
     store: Arc<Store>,
     /// The threads that hash large uploads' ETags.
     md5: Arc<Md5Lanes>,
+    /// SSE-S3's keys: every object written is sealed under a data key they wrap.
+    keys: Arc<Keyring>,
     region: String,
 }
 
 impl ArcaS3 {
-    /// `md5` hashes the ETags of large uploads.
-    pub fn new(store: Arc<Store>, md5: Arc<Md5Lanes>, region: impl Into<String>) -> Self {
+    /// `md5` hashes the ETags of large uploads; `keys` wrap the data keys objects are sealed
+    /// under.
+    pub fn new(store: Arc<Store>, keys: Arc<Keyring>, md5: Arc<Md5Lanes>, region: impl Into<String>) -> Self {
         ArcaS3 {
             store,
             md5,
+            keys,
             region: region.into(),
         }
     }
@@ -345,6 +352,20 @@ impl S3 for ArcaS3 {
         req: S3Request<GetBucketEncryptionInput>,
     ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
         self.get_bucket_encryption_impl(req)
+    }
+
+    async fn put_bucket_encryption(
+        &self,
+        req: S3Request<PutBucketEncryptionInput>,
+    ) -> S3Result<S3Response<PutBucketEncryptionOutput>> {
+        self.put_bucket_encryption_impl(req).await
+    }
+
+    async fn delete_bucket_encryption(
+        &self,
+        req: S3Request<DeleteBucketEncryptionInput>,
+    ) -> S3Result<S3Response<DeleteBucketEncryptionOutput>> {
+        self.delete_bucket_encryption_impl(req).await
     }
 
     async fn get_bucket_lifecycle_configuration(

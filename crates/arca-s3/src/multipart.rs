@@ -16,6 +16,7 @@ use crate::aws_error::AwsError;
 use crate::body;
 use crate::checksum;
 use crate::common::*;
+use crate::encryption::sse_header;
 use crate::error::StoreResultExt;
 use crate::object::{check_copy_conditions, copy_source, write_condition};
 
@@ -60,6 +61,7 @@ impl ArcaS3 {
             }),
             blob: ext[0].blob,
             tier: ext[0].tier,
+            sealed_as: ext[0].sealed_as,
         };
         let (etag, time) = (part.etag.clone(), part.last_modified_ms);
         if let Err(e) = self.store.put_part(bucket, key, upload_id, part).await {
@@ -121,13 +123,16 @@ impl ArcaS3 {
             tags: parse_tagging_header(input.tagging.as_deref())?,
             checksum_algorithm: algorithm,
             checksum_type: kind,
+            encryption: Some(self.new_data_key().1),
         };
         let upload_id = upload.upload_id.clone();
+        let server_side_encryption = sse_header(upload.encryption.as_ref());
         self.store.create_upload(upload).await.s3()?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),
             upload_id: Some(upload_id),
+            server_side_encryption,
             checksum_algorithm: algorithm.map(checksum::algorithm_dto),
             checksum_type: kind.map(checksum::checksum_type_dto),
             ..Default::default()
@@ -173,13 +178,14 @@ impl ArcaS3 {
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
         let target = IngestTarget::Part { number: part_number };
+        let data_key = self.data_key(upload.encryption.as_ref())?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
             chunks,
             hasher,
             MAX_PUT_SIZE,
-            (target, upload.storage_class),
+            (target, upload.storage_class, data_key),
         )
         .await?;
         let verdict = ingested.verify(
@@ -206,6 +212,7 @@ impl ArcaS3 {
         let mut c = checksum::value_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag_dto(&etag)),
+            server_side_encryption: sse_header(upload.encryption.as_ref()),
             checksum_crc32: c.checksum_crc32.take(),
             checksum_crc32c: c.checksum_crc32c.take(),
             checksum_crc64nvme: c.checksum_crc64nvme.take(),
@@ -245,14 +252,26 @@ impl ArcaS3 {
             return Err(copy_source_too_large());
         }
         let algorithm = upload.checksum_algorithm;
-        let chunks = body::object_stream(&self.store, crate::restore::readable(&src)?, start, end)?;
+        let src_key = self.data_key_of(&src)?;
+        let chunks = body::object_stream(
+            &self.store,
+            crate::restore::readable(&src)?,
+            src_key.as_ref(),
+            start,
+            end,
+        )?;
+        let data_key = self.data_key(upload.encryption.as_ref())?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
             chunks,
             algorithm.map(checksum::hasher_for).unwrap_or_default(),
             u64::MAX,
-            (IngestTarget::Part { number: part_number }, upload.storage_class),
+            (
+                IngestTarget::Part { number: part_number },
+                upload.storage_class,
+                data_key,
+            ),
         )
         .await?;
         let (etag, last_modified_ms, value) = self
@@ -267,6 +286,7 @@ impl ArcaS3 {
             .await?;
         let mut c = checksum::value_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
+            server_side_encryption: sse_header(upload.encryption.as_ref()),
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -405,6 +425,7 @@ impl ArcaS3 {
                                 blob: p.blob,
                                 len: p.size,
                                 tier: p.tier,
+                                sealed_as: p.sealed_as,
                             });
                             summaries.push(PartSummary {
                                 part_number: *n,
@@ -428,7 +449,7 @@ impl ArcaS3 {
                             checksum: checksum_c,
                             parts: summaries,
                             data: ObjectData::Extents(extents),
-                            encryption: None,
+                            encryption: up.encryption.clone(),
                             completed_upload: Some(up.upload_id.clone()),
                             stamp: 0,
                             restore: None,
@@ -650,6 +671,7 @@ fn complete_output(bucket: &str, key: &str, v: &ObjectVersion, location: String)
         e_tag: Some(etag_dto(&v.etag)),
         location: Some(location),
         version_id: v.version_id.clone(),
+        server_side_encryption: sse_header(v.encryption.as_ref()),
         checksum_crc32: c.checksum_crc32.take(),
         checksum_crc32c: c.checksum_crc32c.take(),
         checksum_crc64nvme: c.checksum_crc64nvme.take(),

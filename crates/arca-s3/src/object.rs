@@ -1,8 +1,8 @@
 //! Single-object operations: PUT, GET, HEAD, DELETE, copy, tagging, attributes.
 
 use arca_store::{
-    ChecksumType, ContentHeaders, DeleteTarget, IngestTarget, ObjectChecksum, ObjectData, ObjectVersion,
-    VersioningState, WriteCondition, now_ms,
+    ChecksumType, ContentHeaders, DeleteTarget, EncryptionDescriptor, IngestTarget, ObjectChecksum, ObjectData,
+    ObjectVersion, VersioningState, WriteCondition, now_ms,
 };
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
@@ -12,6 +12,7 @@ use crate::aws_error::AwsError;
 use crate::body::{self, ByteChunks};
 use crate::checksum;
 use crate::common::*;
+use crate::encryption::sse_header;
 use crate::error::StoreResultExt;
 
 /// The write condition a PUT or Complete carries.
@@ -68,6 +69,8 @@ struct ReadHeaders {
     expiration: Option<String>,
     /// `x-amz-restore`: where a restore of an archived version stands.
     restore: Option<String>,
+    /// `x-amz-server-side-encryption`.
+    server_side_encryption: Option<ServerSideEncryption>,
 }
 
 /// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
@@ -118,6 +121,7 @@ macro_rules! object_headers {
             version_id: h.version_id,
             expiration: h.expiration,
             restore: h.restore,
+            server_side_encryption: h.server_side_encryption,
             parts_count: h.parts_count,
             checksum_crc32: h.checksum.checksum_crc32,
             checksum_crc32c: h.checksum.checksum_crc32c,
@@ -179,13 +183,14 @@ impl ArcaS3 {
             Some(b) => body::request_chunks(b),
             None => futures::stream::empty().boxed_chunks(),
         };
+        let (data_key, encryption) = self.new_data_key();
         let ingested = body::ingest(
             &self.store,
             &self.md5,
             chunks,
             checksum::hasher_for(algorithm),
             MAX_PUT_SIZE,
-            (IngestTarget::Object, storage_class),
+            (IngestTarget::Object, storage_class, Some(data_key)),
         )
         .await?;
 
@@ -228,12 +233,13 @@ impl ArcaS3 {
             checksum: stored_checksum.clone(),
             parts: Vec::new(),
             data: ingested.data.clone(),
-            encryption: None,
+            encryption: Some(encryption),
             completed_upload: None,
             stamp: 0,
             restore: None,
         };
         let etag = version.etag.clone();
+        let server_side_encryption = sse_header(version.encryption.as_ref());
         let expiration = self.expiration_header(&input.bucket, &input.key, &version);
         let version_id = match self
             .store
@@ -258,6 +264,7 @@ impl ArcaS3 {
             checksum_type: c.checksum_type.take(),
             size: Some(ingested.size as i64),
             expiration,
+            server_side_encryption,
             ..Default::default()
         }))
     }
@@ -277,7 +284,8 @@ impl ArcaS3 {
         let (read, overrides) = read_request!(i);
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
-        let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, h.start, h.end)?;
+        let key = self.data_key_of(&v)?;
+        let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, key.as_ref(), h.start, h.end)?;
         if i.version_id.is_none() {
             // INTELLIGENT_TIERING objects move by when they were last read.
             self.store.note_access(&i.bucket, &i.key, &v);
@@ -340,6 +348,7 @@ impl ArcaS3 {
         let h = ReadHeaders {
             expiration,
             restore: crate::restore::restore_header(&v),
+            server_side_encryption: sse_header(v.encryption.as_ref()),
             start,
             end,
             partial: r.part_number.is_some() || start != 0 || end != v.size,
@@ -539,6 +548,7 @@ impl ArcaS3 {
             && !replace_tags
             && input.storage_class.is_none()
             && input.website_redirect_location.is_none()
+            && input.server_side_encryption.is_none()
         {
             return Err(AwsError::InvalidRequest.with_message("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."));
         }
@@ -565,9 +575,13 @@ impl ArcaS3 {
         let last_modified_ms = now_ms();
         let etag = src.etag.clone();
         let mut version_id = None;
+        // A copy made in place keeps the source's sealing; one into new bytes has its own.
+        let mut encryption = src.encryption.clone();
         // In place only where no version must be kept: a versioned bucket gets a new version.
         // A copy onto itself that changes the class to one on another tier moves the bytes.
+        // An object stored before encryption is resealed, never changed in place.
         let in_place = same
+            && src.encryption.is_some()
             && !self.store.moves_bytes(&src, storage_class)
             && self.store.get_bucket(&input.bucket).s3()?.versioning == VersioningState::Unversioned;
         if in_place {
@@ -588,7 +602,8 @@ impl ArcaS3 {
                 .await
                 .s3()?;
         } else {
-            let data = self.copy_bytes(&src, (0, src.size), storage_class).await?;
+            let (data, sealing) = self.copy_bytes(&src, (0, src.size), storage_class).await?;
+            encryption = Some(sealing.clone());
             let version = ObjectVersion {
                 acl,
                 version_id: None,
@@ -604,7 +619,7 @@ impl ArcaS3 {
                 checksum: src.checksum.clone(),
                 parts: src.parts.clone(),
                 data: data.clone(),
-                encryption: None,
+                encryption: Some(sealing),
                 completed_upload: None,
                 stamp: 0,
                 restore: None,
@@ -625,6 +640,7 @@ impl ArcaS3 {
         Ok(S3Response::new(CopyObjectOutput {
             version_id,
             copy_source_version_id: src.version_id.clone().or_else(|| src_version.clone()),
+            server_side_encryption: sse_header(encryption.as_ref()),
             copy_object_result: Some(CopyObjectResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -640,24 +656,33 @@ impl ArcaS3 {
     }
 
     /// Copies object bytes `[start, end)` into new storage for an object of `class` (blobs are
-    /// owned by one record).
+    /// owned by one record), sealed under a new data key; returns them and how their record
+    /// keeps that key.
     pub(crate) async fn copy_bytes(
         &self,
         src: &ObjectVersion,
         (start, end): (u64, u64),
         class: arca_store::StorageClass,
-    ) -> S3Result<ObjectData> {
-        let chunks = body::object_stream(&self.store, crate::restore::readable(src)?, start, end)?;
+    ) -> S3Result<(ObjectData, EncryptionDescriptor)> {
+        let src_key = self.data_key_of(src)?;
+        let chunks = body::object_stream(
+            &self.store,
+            crate::restore::readable(src)?,
+            src_key.as_ref(),
+            start,
+            end,
+        )?;
+        let (data_key, encryption) = self.new_data_key();
         let ingested = body::ingest(
             &self.store,
             &self.md5,
             chunks,
             s3s::checksum::ChecksumHasher::default(),
             u64::MAX,
-            (IngestTarget::Object, class),
+            (IngestTarget::Object, class, Some(data_key)),
         )
         .await?;
-        Ok(ingested.data)
+        Ok((ingested.data, encryption))
     }
 
     /// A browser POST upload is a PUT of the form's file. Its answer carries the object's

@@ -2,9 +2,9 @@
 //! them for a bucket that never set it.
 //!
 //! Tools read these before they act (`rclone purge` asks for versioning, `s3cmd setacl` for
-//! the ACL, backup tools for encryption and object lock); a `501` stops them, while AWS's
+//! the ACL, backup tools for object lock); a `501` stops them, while AWS's
 //! answer for an unconfigured bucket lets them go on. Each answer is the truth about Arca
-//! today: no website, encryption configuration, object lock or replication exists. When a feature lands, its reads move
+//! today: no website, object lock or replication exists. When a feature lands, its reads move
 //! to its own module and stop being answered here. Writes of these configurations stay
 //! `501 NotImplemented`: accepting one and ignoring it would lie.
 
@@ -18,14 +18,6 @@ use crate::error::StoreResultExt;
 impl ArcaS3 {
     fn require_bucket(&self, bucket: &str) -> S3Result<arca_store::BucketRecord> {
         self.store.get_bucket(bucket).s3()
-    }
-
-    pub(crate) fn get_bucket_encryption_impl(
-        &self,
-        req: S3Request<GetBucketEncryptionInput>,
-    ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
-        self.require_bucket(&req.input.bucket)?;
-        Err(AwsError::ServerSideEncryptionConfigurationNotFoundError.error())
     }
 
     pub(crate) fn get_bucket_website_impl(

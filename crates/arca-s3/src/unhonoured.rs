@@ -5,8 +5,9 @@
 //! Where AWS has an exact answer for a bucket without the feature, that is the answer:
 //! object-lock headers meet a bucket without an Object Lock configuration, SSE-C parameters
 //! meet an object that is not encrypted. Otherwise (server-side encryption, website
-//! redirects, creating a bucket with Object Lock) the answer is `501 NotImplemented`. The
-//! encryption work replaces these refusals with the feature itself. (ACL headers are
+//! redirects, creating a bucket with Object Lock) the answer is `501 NotImplemented`. SSE-S3
+//! is honoured (every object is sealed, see `encryption.rs`); SSE-KMS and SSE-C are refused
+//! until they work. (ACL headers are
 //! honoured: see `acl.rs`.)
 
 use crate::aws_error::AwsError;
@@ -69,15 +70,18 @@ macro_rules! object_write_options {
 
 /// Refuses an object write that asks for what Arca does not honour yet.
 pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
-    if let Some(sse) = o.server_side_encryption {
-        return Err(match sse {
-            "AES256" | "aws:kms" | "aws:kms:dsse" => not_implemented("x-amz-server-side-encryption"),
-            _ => invalid_argument(
+    match o.server_side_encryption {
+        // SSE-S3: what every object gets.
+        None | Some("AES256") => {}
+        // The KMS modes wait for the KMS.
+        Some("aws:kms" | "aws:kms:dsse") => return Err(not_implemented("x-amz-server-side-encryption")),
+        Some(other) => {
+            return Err(invalid_argument(
                 "The encryption method specified is not supported",
                 "x-amz-server-side-encryption",
-                sse,
-            ),
-        });
+                other,
+            ));
+        }
     }
     if o.has_kms_parameters {
         return Err(not_implemented("x-amz-server-side-encryption-aws-kms-key-id"));
@@ -142,7 +146,7 @@ mod tests {
             server_side_encryption: Some(v),
             ..Default::default()
         };
-        assert_eq!(code(refuse_object_write(&sse("AES256"))), "NotImplemented");
+        assert!(refuse_object_write(&sse("AES256")).is_ok(), "SSE-S3 is honoured");
         assert_eq!(code(refuse_object_write(&sse("aws:kms"))), "NotImplemented");
         assert_eq!(code(refuse_object_write(&sse("BOGUS"))), "InvalidArgument");
         let ssec = ObjectWriteOptions {

@@ -13,6 +13,7 @@
 //! | `GET` | `accounts` | every account (see [`crate::account_admin`]) |
 //! | `POST` | `create-account` | adds an account (JSON body: `name`) and answers its root user's key pair |
 //! | `POST` | `delete-account&id=ID` | deletes an account that owns no bucket and holds no user, group or policy |
+//! | `POST` | `rotate-root-key[&new-key-file=PATH]` | rotates the root key of encryption at rest (see [`crate::root_key`]); `PATH`, on the server's machine, only when the operator keeps the key |
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use s3s::{Body, S3Request, S3Response, S3Result};
 use crate::access::{Access, Simulated};
 use crate::account_admin;
 use crate::identity::Identities;
+use crate::root_key::{RootKeys, RotationError};
 use crate::secrets::SecretWrapper;
 use crate::signed_body::{BodyRefusal, read_bounded};
 
@@ -48,6 +50,7 @@ pub(crate) struct AdminApi {
     access: Access,
     identities: Arc<Identities>,
     secrets: Arc<SecretWrapper>,
+    root_keys: RootKeys,
 }
 
 impl AdminApi {
@@ -57,6 +60,7 @@ impl AdminApi {
         access: Access,
         identities: Arc<Identities>,
         secrets: Arc<SecretWrapper>,
+        root_keys: RootKeys,
     ) -> Self {
         AdminApi {
             store,
@@ -64,6 +68,7 @@ impl AdminApi {
             access,
             identities,
             secrets,
+            root_keys,
         }
     }
 
@@ -236,6 +241,17 @@ impl S3Route for AdminApi {
                     .ok_or_else(|| AwsError::InvalidRequest.with_message("delete-account needs id=ACCOUNT"))?;
                 account_admin::delete(&self.store, &id).await?;
                 json(&serde_json::json!({ "deleted": id }))
+            }
+            (Method::POST, "rotate-root-key") => {
+                let new_file = param(&req.uri, "new-key-file").map(std::path::PathBuf::from);
+                match self.root_keys.rotate(&self.store, new_file.as_deref()).await {
+                    Ok(rotated) => json(&rotated),
+                    Err(RotationError::Failed(why)) => {
+                        tracing::error!(why, "root key rotation failed");
+                        Err(AwsError::InternalError.error())
+                    }
+                    Err(refused) => Err(AwsError::InvalidRequest.with_message(refused.to_string())),
+                }
             }
             _ => Err(AwsError::InvalidRequest.with_message(format!("Unknown admin action: {action}"))),
         }

@@ -20,12 +20,15 @@ mod host;
 mod iam_api;
 mod identity;
 mod ids;
+mod kms_api;
+mod kms_deletions;
 mod memory;
 mod passwords;
 mod policy_set;
 mod remote_tier;
 mod request_body;
 mod request_id;
+mod root_key;
 mod routes;
 mod secrets;
 mod sessions;
@@ -92,6 +95,9 @@ pub struct ServerConfig {
     pub meta_cache_mib: usize,
     /// Explicit root keys (ARCA_ROOT_ACCESS_KEY / ARCA_ROOT_SECRET_KEY).
     pub root_keys: Option<(String, String)>,
+    /// The file holding the root key of encryption at rest; `None`: the data folder's
+    /// `root.key`, made on first start.
+    pub root_key_file: Option<PathBuf>,
     /// How long a request body may stall before `400 RequestTimeout`.
     pub idle_timeout: Duration,
     /// Most connections served at once (capped at half the open-file limit).
@@ -128,6 +134,9 @@ pub enum ServerError {
     /// The root credentials file could not be read or written.
     #[error("credentials file: {0}")]
     Credentials(std::io::Error),
+    /// The keys of encryption at rest could not be opened.
+    #[error("encryption keys: {0}")]
+    Keys(String),
     /// The certificate or key could not be loaded.
     #[error("TLS: {0}")]
     Tls(String),
@@ -163,6 +172,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
         config.domain.as_deref(),
         &creds,
         config.sts_min_session_seconds,
+        config.root_key_file.as_deref(),
     )
     .await?;
     let front = Arc::new(FrontDoor {
@@ -305,9 +315,14 @@ pub async fn s3_service(
     domain: Option<&str>,
     creds: &RootCredentials,
     sts_min_session_seconds: u32,
+    root_key_file: Option<&Path>,
 ) -> Result<S3Service, ServerError> {
     let md5 = Arc::new(arca_md5_lanes::Md5Lanes::for_this_machine());
-    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), md5, region));
+    let (keyring, root_keys) = root_key::RootKeys::open(&store, data_dir, root_key_file).await?;
+    let keyring = Arc::new(keyring);
+    let kms = Arc::new(arca_kms::Kms::new(store.clone(), keyring.clone(), region));
+    kms_deletions::spawn(kms.clone());
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), keyring, md5, region));
     let mut s3_config = s3s::config::S3Config::default();
     s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
     s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
@@ -344,9 +359,11 @@ pub async fn s3_service(
             access,
             identities.clone(),
             secrets.clone(),
+            root_keys,
         ),
         account_blocks: account_blocks::AccountBlocks::new(store.clone(), identities.clone()),
         sign_in: sign_in::SignInApi::new(store.clone(), sessions),
+        kms: kms_api::KmsApi::new(kms, identities.clone()),
         iam: iam_api::IamApi::new(store, identities, secrets, sts_min_session_seconds),
     });
     if let Some(domain) = domain {

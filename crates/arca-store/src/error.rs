@@ -46,7 +46,7 @@ pub enum StoreError {
     /// A part a Complete names is not what was uploaded (or changed meanwhile).
     #[error("invalid part: {0}")]
     InvalidPart(String),
-    /// Stored bytes fail their CRC32C: never returned as data.
+    /// Stored bytes fail their CRC32C or, sealed, their tag: never returned as data.
     #[error("stored bytes of blob {blob} are corrupt at frame {frame}")]
     Corrupt {
         /// The blob's id, in hex.
@@ -54,6 +54,10 @@ pub enum StoreError {
         /// The frame that failed.
         frame: u64,
     },
+    /// Sealed bytes were to be read without the data key that opens them: a caller's bug,
+    /// never bytes returned as they are stored.
+    #[error("sealed bytes cannot be read without their data key")]
+    KeyNeeded,
     /// The metadata engine failed (see [`kv`](crate::kv)).
     #[error("metadata engine: {0}")]
     Engine(#[source] Box<dyn std::error::Error + Send + Sync>),

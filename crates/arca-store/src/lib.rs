@@ -39,6 +39,7 @@ mod store;
 pub mod tables;
 
 pub use acl::{Acl, Grant, Grantee, ObjectOwnership, Permission};
+pub use blob::sealed::DataKey;
 pub use blob::{BlobId, TierId, crc32c};
 pub use error::{StoreError, StoreResult};
 pub use lifecycle::{LifecycleClock, LifecycleConfiguration, LifecycleRule};
@@ -48,11 +49,11 @@ pub(crate) use permissions::{PRIVATE_FILE_MODE, create_private_dir};
 pub use record::*;
 pub use store::{
     AccessKeyRecord, AccountRecord, BucketAccess, DeleteOutcome, DeleteTarget, GroupRecord, INTELLIGENT_TIERING_JOB,
-    IdentityRefusal, Ingest, IngestTarget, IntelligentTiering, Job, JobProgress, LIFECYCLE_JOB, LoginProfile,
-    MAIN_TIER, MAX_ACCESS_KEYS, MAX_ATTACHED_POLICIES, MAX_GROUPS_PER_USER, MAX_POLICY_VERSIONS, ManagedPolicyRecord,
-    ObjectBytes, Pass, PolicyHolder, PolicyVersion, RESTORE_JOB, ROLE_SESSION_SECONDS, RestoreDelays, RestoreStarted,
-    RetrievalTier, RoleRecord, Store, StoreOptions, TierSpec, UploadPage, UploadQuery, UserRecord, WriteCondition,
-    is_valid_version_id, now_ms,
+    IdentityRefusal, Ingest, IngestTarget, IntelligentTiering, Job, JobProgress, KeyMaterial, KmsAliasRecord,
+    KmsKeyRecord, KmsKeyState, LIFECYCLE_JOB, LoginProfile, MAIN_TIER, MAX_ACCESS_KEYS, MAX_ATTACHED_POLICIES,
+    MAX_GROUPS_PER_USER, MAX_POLICY_VERSIONS, ManagedPolicyRecord, ObjectBytes, Pass, PolicyHolder, PolicyVersion,
+    RESTORE_JOB, ROLE_SESSION_SECONDS, RestoreDelays, RestoreStarted, RetrievalTier, RoleRecord, SealingKeyRecord,
+    Store, StoreOptions, TierSpec, UploadPage, UploadQuery, UserRecord, WriteCondition, is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

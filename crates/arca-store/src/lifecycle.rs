@@ -321,6 +321,7 @@ mod tests {
         let mut v = crate::store::tests::version(
             "e",
             crate::ObjectData::Inline {
+                sealed: false,
                 bytes: Vec::new(),
                 crc32c: 0,
             },

@@ -26,7 +26,14 @@ use crate::kv::{KvEngine, KvRead, KvWrite};
 
 /// Version of the data folder's format (records, tables and blob files). A folder of another
 /// version is refused at start rather than misread. 2: blob frames of 64 KiB (data + CRC32C).
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: object bytes may be sealed (encrypted at rest, [`blob::sealed`](crate::blob::sealed));
+/// a release that predates sealing must not read such a folder, for it would return sealed
+/// bytes as data. A folder of version 2 is upgraded in place: its records say their bytes
+/// are not sealed, and they stay readable as they are.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The earlier version that [`FORMAT_VERSION`] upgrades in place, by restamping.
+pub const UPGRADABLE_FORMAT: u32 = 2;
 
 /// Most writes one commit takes; bounds the latency a batch adds to its first member.
 const MAX_BATCH: usize = 512;

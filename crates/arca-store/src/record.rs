@@ -90,6 +90,9 @@ pub struct BucketRecord {
     /// The bucket's ACL beyond its owner's full control; `None`: private (and not stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<crate::acl::Acl>,
+    /// Default encryption set by PutBucketEncryption; `None`: SSE-S3 ([`BucketEncryption::DEFAULT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<BucketEncryption>,
 }
 
 /// Block Public Access, as PutPublicAccessBlock sets it.
@@ -281,6 +284,10 @@ pub enum ObjectData {
         bytes: Vec<u8>,
         /// CRC32C of `bytes`, checked on every read.
         crc32c: u32,
+        /// Whether `bytes` are sealed under the object's data key (see
+        /// [`blob::sealed`](crate::blob::sealed)): then they hold the object's bytes and a tag.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        sealed: bool,
     },
     /// Larger objects are a sequence of immutable blobs (one for a single PUT, one per part
     /// for a multipart upload).
@@ -313,6 +320,22 @@ pub struct Extent {
     /// The tier the blob lives in (left out for the main one).
     #[serde(default, skip_serializing_if = "TierId::is_main")]
     pub tier: TierId,
+    /// `Some(id)` if the blob's bytes are sealed under the object's data key: the blob id
+    /// they were sealed for, which names their key ([`blob::sealed`](crate::blob::sealed)).
+    /// It is `blob` itself until a copy to another tier moves the sealed bytes, as they are,
+    /// into a blob with another id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_as: Option<BlobId>,
+}
+
+impl Extent {
+    /// Bytes its blob holds: `len`, and the tags of its chunks if it is sealed.
+    pub fn stored_len(&self) -> u64 {
+        match self.sealed_as {
+            Some(_) => crate::blob::sealed::sealed_len(self.len),
+            None => self.len,
+        }
+    }
 }
 
 /// What a multipart object remembers of each part (for `partNumber` reads and
@@ -329,15 +352,59 @@ pub struct PartSummary {
     pub checksum: Option<String>,
 }
 
-/// Encryption descriptor; always `None` until encryption at rest lands.
+/// How an object's data key is kept: what its bytes are sealed under (see
+/// [`blob::sealed`](crate::blob::sealed)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EncryptionDescriptor {
-    /// `AES256`, `aws:kms` or `SSE-C`.
-    pub algorithm: String,
-    /// The KMS key that wrapped the data key (SSE-KMS).
+    /// Who keeps the data key, as S3 names it.
+    pub algorithm: SseAlgorithm,
+    /// The key that wrapped the data key: a KMS key's ARN (SSE-KMS); none for SSE-S3, whose
+    /// key-encryption key `wrapped_key` names itself.
     pub key_id: Option<String>,
-    /// The object's data key, encrypted by its key-encryption key.
+    /// The object's data key, wrapped by its key-encryption key.
+    #[serde(with = "serde_bytes")]
     pub wrapped_key: Vec<u8>,
+}
+
+/// A bucket's default encryption, as PutBucketEncryption set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketEncryption {
+    /// The algorithm new objects get when their request names none.
+    pub algorithm: SseAlgorithm,
+    /// The KMS key of `aws:kms` (its id, alias or ARN as given).
+    pub kms_key_id: Option<String>,
+    /// `BucketKeyEnabled`.
+    pub bucket_key_enabled: bool,
+}
+
+impl BucketEncryption {
+    /// What a bucket that never set one has: SSE-S3, as AWS's buckets since 2023.
+    pub const DEFAULT: BucketEncryption = BucketEncryption {
+        algorithm: SseAlgorithm::Aes256,
+        kms_key_id: None,
+        bucket_key_enabled: false,
+    };
+}
+
+/// `x-amz-server-side-encryption`: how an object is encrypted at rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SseAlgorithm {
+    /// `AES256`: SSE-S3, keys the server keeps.
+    #[serde(rename = "AES256")]
+    Aes256,
+    /// `aws:kms`: SSE-KMS, a data key of a KMS key.
+    #[serde(rename = "aws:kms")]
+    AwsKms,
+}
+
+impl SseAlgorithm {
+    /// The header's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SseAlgorithm::Aes256 => "AES256",
+            SseAlgorithm::AwsKms => "aws:kms",
+        }
+    }
 }
 
 /// One version of an object: a row of the `objects` table (the current version of a key) or
@@ -370,7 +437,8 @@ pub struct ObjectVersion {
     pub parts: Vec<PartSummary>,
     /// Where the bytes are.
     pub data: ObjectData,
-    /// How the bytes are encrypted at rest; `None` until encryption lands.
+    /// How the bytes are encrypted at rest: `None` for objects written before encryption
+    /// (and for delete markers), whose bytes are stored as they are.
     #[serde(default)]
     pub encryption: Option<EncryptionDescriptor>,
     /// The multipart upload this version completed, so that a Complete retried after its
@@ -461,6 +529,10 @@ pub struct MultipartUpload {
     /// The ACL the object will have; `None`: private.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<crate::acl::Acl>,
+    /// The data key every part is sealed under, as the object will keep it; `None` for an
+    /// upload begun before encryption existed, whose parts are not sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionDescriptor>,
 }
 
 /// A row of the `parts` table.
@@ -481,6 +553,10 @@ pub struct PartRecord {
     /// The tier that blob lives in (left out for the main one).
     #[serde(default, skip_serializing_if = "TierId::is_main")]
     pub tier: TierId,
+    /// `Some(id)` if the blob's bytes are sealed under its upload's data key: the blob id
+    /// they were sealed for (see [`Extent::sealed_as`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_as: Option<BlobId>,
 }
 
 impl PartRecord {
@@ -526,6 +602,7 @@ mod golden {
 
     pub(super) fn records() -> Vec<(&'static str, Vec<u8>)> {
         let bucket = BucketRecord {
+            encryption: None,
             acl: None,
             ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: "photos".into(),
@@ -570,6 +647,7 @@ mod golden {
                 checksum: Some("yZRlqg==".into()),
             }],
             data: ObjectData::Extents(vec![Extent {
+                sealed_as: None,
                 blob: BlobId(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff),
                 len: 10,
                 tier: TierId::MAIN,
@@ -581,6 +659,7 @@ mod golden {
         };
         let inline = ObjectVersion {
             data: ObjectData::Inline {
+                sealed: false,
                 bytes: b"hello".to_vec(),
                 crc32c: 0x9a71_bb4c,
             },
@@ -591,6 +670,7 @@ mod golden {
             ..version.clone()
         };
         let upload = MultipartUpload {
+            encryption: None,
             acl: None,
             bucket: "photos".into(),
             key: "a/b.jpg".into(),
@@ -605,6 +685,7 @@ mod golden {
             checksum_type: Some(ChecksumType::FullObject),
         };
         let part = PartRecord {
+            sealed_as: None,
             part_number: 2,
             size: 5_242_880,
             etag: "bb".into(),

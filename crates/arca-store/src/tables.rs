@@ -16,6 +16,9 @@
 //! | `iam_users` | account `\0` user name | [`UserRecord`](crate::UserRecord): keys' ids, inline policies |
 //! | `iam_keys` | access key id | [`AccessKeyRecord`](crate::AccessKeyRecord): its user, the wrapped secret, active or not |
 //! | `jobs` | job name | [`JobProgress`](crate::JobProgress) |
+//! | `kms_keys` | key id | [`KmsKeyRecord`](crate::KmsKeyRecord): a KMS key, its state, policy, tags and wrapped material versions |
+//! | `kms_aliases` | account `\0` alias name | [`KmsAliasRecord`](crate::KmsAliasRecord): the key it names |
+//! | `sealing_keys` | key number (u32 BE) | [`SealingKeyRecord`](crate::SealingKeyRecord): an SSE-S3 key-encryption key, wrapped by the root key |
 //! | `store_info` | `"format"` | the data folder's format version (u32 BE) |
 //!
 //! Big-endian integers sort numerically under the engines' byte order. S3 keys cannot hold
@@ -42,6 +45,12 @@ pub const BLOB_INTENTS: Table = Table("blob_intents");
 pub const GC_QUEUE: Table = Table("gc_queue");
 /// Background jobs' progress, by job name ([`JobProgress`](crate::JobProgress)).
 pub const JOBS: Table = Table("jobs");
+/// KMS keys, by key id ([`KmsKeyRecord`](crate::KmsKeyRecord)).
+pub const KMS_KEYS: Table = Table("kms_keys");
+/// KMS aliases, by `account \0 alias/NAME` ([`KmsAliasRecord`](crate::KmsAliasRecord)).
+pub const KMS_ALIASES: Table = Table("kms_aliases");
+/// SSE-S3's key-encryption keys, wrapped, by number (u32 BE).
+pub const SEALING_KEYS: Table = Table("sealing_keys");
 /// Facts about the data folder (its format version).
 pub const STORE_INFO: Table = Table("store_info");
 /// Restores to complete or to expire, by when: `due ms (i64 BE) bucket \0 key \0 stamp (u64

@@ -46,8 +46,14 @@ pub(crate) struct ServerArgs {
     /// it to watch temporary credentials expire in a test or a demo.
     #[arg(long, env = "ARCA_STS_MIN_SESSION_SECONDS")]
     sts_min_session_seconds: Option<u32>,
+    /// File holding the root key of encryption at rest (64 hex digits; default: the data
+    /// folder's root.key, made on first start). Kept apart from the data folder, a copy of
+    /// the folder alone opens no object.
+    #[arg(long, env = "ARCA_ROOT_KEY_FILE")]
+    root_key_file: Option<PathBuf>,
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
-    /// idle_timeout_secs, max_connections, lifecycle_day_seconds, sts_min_session_seconds;
+    /// idle_timeout_secs, max_connections, lifecycle_day_seconds, sts_min_session_seconds,
+    /// root_key_file;
     /// storage tiers
     /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`);
     /// `[restore_delay_seconds]` (Expedited, Standard, Bulk); and `[intelligent_tiering]`
@@ -70,6 +76,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     lifecycle_day_seconds: Option<u64>,
     sts_min_session_seconds: Option<u32>,
+    root_key_file: Option<PathBuf>,
     #[serde(default)]
     tiers: BTreeMap<String, arca_server::tiers::TierConfig>,
     #[serde(default)]
@@ -148,6 +155,7 @@ impl ServerArgs {
             tls_key: self.tls_key.or(file.tls_key),
             meta_cache_mib: self.meta_cache_mib.or(file.meta_cache_mib).unwrap_or(64),
             root_keys,
+            root_key_file: self.root_key_file.or(file.root_key_file),
             idle_timeout: std::time::Duration::from_secs(
                 self.idle_timeout_secs.or(file.idle_timeout_secs).unwrap_or(20).max(1),
             ),

@@ -11,7 +11,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 
 pub(super) use super::frame_buffer::DIRECT_ALIGN;
 use super::frame_buffer::FrameBuffer;
@@ -84,8 +84,14 @@ impl AlignedBuf {
         &mut self.mem[self.start..self.start + self.len]
     }
 
-    /// The first `filled` bytes.
-    pub(super) fn freeze(self, filled: usize) -> Bytes {
-        Bytes::from(self.mem).slice(self.start..self.start + filled.min(self.len))
+    /// The first `filled` bytes, still the caller's to change (the buffer is handed over, not
+    /// copied).
+    pub(super) fn into_bytes_mut(self, filled: usize) -> BytesMut {
+        let mut bytes = Bytes::from(self.mem)
+            .try_into_mut()
+            .expect("a buffer just made has no other owner");
+        bytes.advance(self.start);
+        bytes.truncate(filled.min(self.len));
+        bytes
     }
 }

@@ -22,12 +22,13 @@ mod files;
 mod frame_buffer;
 mod reader;
 mod remote;
+pub mod sealed;
 mod writer;
 
 use std::fmt;
 use std::str::FromStr;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreResult;
@@ -177,6 +178,13 @@ pub trait BlobSource: Send + Sync {
     /// one). `len` should be a few [`BlobSource::read_unit`]s at most: callers stream larger
     /// ranges as a sequence of reads. Fewer bytes than asked is an error, never a short read.
     fn read(&self, start: u64, len: usize) -> StoreResult<Vec<Bytes>>;
+
+    /// Like [`BlobSource::read`], but each piece is the caller's to change in place: what a
+    /// layer that transforms the bytes (opening sealed chunks) reads with, to spare a copy.
+    /// Adapters that cannot hand their buffers over copy them (the default).
+    fn read_mut(&self, start: u64, len: usize) -> StoreResult<Vec<BytesMut>> {
+        Ok(self.read(start, len)?.iter().map(|b| BytesMut::from(&b[..])).collect())
+    }
 
     /// The unit reads are cheapest in: a sequence of reads that start and end on multiples of
     /// it fetches (and verifies) no stored byte twice.

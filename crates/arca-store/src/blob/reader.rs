@@ -5,7 +5,9 @@ use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use bytes::Bytes;
+use std::ops::Range;
+
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::direct_io::{self, AlignedBuf, DIRECT_ALIGN};
 #[cfg(doc)]
@@ -46,7 +48,7 @@ impl BlobReader {
     /// Reads up to `size` file bytes at `offset` (both frame-aligned); fewer only at the end of
     /// the file. Inside the cached prefix through the page cache, beyond it around it: those
     /// bytes were written around it too, so the cache would hold nothing of them anyway.
-    fn read_frames(&self, offset: u64, size: usize) -> StoreResult<Bytes> {
+    fn read_frames(&self, offset: u64, size: usize) -> StoreResult<BytesMut> {
         let mut buf = AlignedBuf::new(size);
         let mem = buf.as_mut_slice();
         let mut filled = 0;
@@ -74,7 +76,7 @@ impl BlobReader {
             }
             filled += n;
         }
-        Ok(buf.freeze(filled))
+        Ok(buf.into_bytes_mut(filled))
     }
 
     fn direct_file(&self) -> Option<&File> {
@@ -97,12 +99,17 @@ impl BlobReader {
 impl BlobSource for BlobReader {
     /// One piece per frame touched, each a slice of one read buffer (no copy).
     fn read(&self, start: u64, len: usize) -> StoreResult<Vec<Bytes>> {
+        Ok(self.read_mut(start, len)?.into_iter().map(BytesMut::freeze).collect())
+    }
+
+    /// As `read`: the pieces are parts of the buffer read into, not copies.
+    fn read_mut(&self, start: u64, len: usize) -> StoreResult<Vec<BytesMut>> {
         if len == 0 {
             return Ok(Vec::new());
         }
         let (first, frames) = frames_of(start, len);
         let framed = self.read_frames(first * FRAME_SIZE as u64, frames * FRAME_SIZE)?;
-        verified_pieces(&framed, first, start, len).map_err(|frame| self.corrupt(frame))
+        verified_pieces_mut(framed, first, start, len).map_err(|frame| self.corrupt(frame))
     }
 
     /// A frame's object bytes: each is read and verified whole.
@@ -118,14 +125,14 @@ pub(super) fn frames_of(start: u64, len: usize) -> (u64, usize) {
     (first, (last - first + 1) as usize)
 }
 
-/// Object bytes `[start, start + len)` out of `framed`, the stored frames from frame `first`
-/// on: one piece per frame, each a slice of `framed` (no copy), every frame's CRC32C
-/// checked. `Err(frame)`: that frame is corrupt, or the stored bytes end before `len`.
-pub(super) fn verified_pieces(framed: &Bytes, first: u64, start: u64, len: usize) -> Result<Vec<Bytes>, u64> {
+/// Where object bytes `[start, start + len)` lie in `framed`, the stored frames from frame
+/// `first` on: one range per frame, every frame's CRC32C checked. `Err(frame)`: that frame is
+/// corrupt, or the stored bytes end before `len`.
+fn verified_ranges(framed: &[u8], first: u64, start: u64, len: usize) -> Result<Vec<Range<usize>>, u64> {
     // Object bytes still to skip (in the first frame) and to take.
     let mut skip = (start - first * FRAME_DATA as u64) as usize;
     let mut want = len;
-    let mut pieces = Vec::new();
+    let mut ranges = Vec::new();
     let mut frame_no = first;
     for (i, at) in (0..framed.len()).step_by(FRAME_SIZE).enumerate() {
         frame_no = first + i as u64;
@@ -142,12 +149,32 @@ pub(super) fn verified_pieces(framed: &Bytes, first: u64, start: u64, len: usize
         skip -= from;
         want -= to - from;
         if to > from {
-            pieces.push(framed.slice(at + from..at + to));
+            ranges.push(at + from..at + to);
         }
     }
     if want > 0 {
         // Shorter than the record says: truncated where it is stored.
         return Err(frame_no);
+    }
+    Ok(ranges)
+}
+
+/// Object bytes `[start, start + len)` out of `framed` (see [`verified_ranges`]): one piece
+/// per frame, each a slice of `framed` (no copy).
+pub(super) fn verified_pieces(framed: &Bytes, first: u64, start: u64, len: usize) -> Result<Vec<Bytes>, u64> {
+    let ranges = verified_ranges(framed, first, start, len)?;
+    Ok(ranges.into_iter().map(|r| framed.slice(r)).collect())
+}
+
+/// [`verified_pieces`], each piece a part of `framed` the caller may change (no copy).
+fn verified_pieces_mut(mut framed: BytesMut, first: u64, start: u64, len: usize) -> Result<Vec<BytesMut>, u64> {
+    let ranges = verified_ranges(&framed, first, start, len)?;
+    let mut pieces = Vec::with_capacity(ranges.len());
+    let mut consumed = 0;
+    for r in ranges {
+        framed.advance(r.start - consumed);
+        consumed = r.end;
+        pieces.push(framed.split_to(r.len()));
     }
     Ok(pieces)
 }

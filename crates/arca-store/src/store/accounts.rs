@@ -334,6 +334,7 @@ mod tests {
         ));
         s.delete_user("111122223333", "alice").await.unwrap().unwrap();
         let bucket = BucketRecord {
+            encryption: None,
             acl: None,
             ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: "teams".into(),
@@ -372,6 +373,7 @@ mod adoption {
 
     fn bucket(name: &str, owner: &str) -> BucketRecord {
         BucketRecord {
+            encryption: None,
             acl: None,
             ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: name.into(),

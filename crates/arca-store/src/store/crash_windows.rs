@@ -96,7 +96,7 @@ fn large_body() -> Vec<u8> {
 }
 
 async fn read_all(s: &Store, data: &ObjectData, len: u64) -> StoreResult<Vec<u8>> {
-    let chunks: Vec<bytes::Bytes> = s.read_range(data, 0, len)?.try_collect().await?;
+    let chunks: Vec<bytes::Bytes> = s.read_range(data, None, 0, len)?.try_collect().await?;
     Ok(chunks.concat())
 }
 
@@ -192,6 +192,7 @@ async fn a_record_naming_unsynced_bytes_is_caught_by_the_fault_layer() {
     // Deliberately skip `finish` (the fsync) and commit a record naming the blob.
     drop(sink);
     let data = ObjectData::Extents(vec![Extent {
+        sealed_as: None,
         blob,
         len: body.len() as u64,
         tier: TierId::MAIN,
@@ -236,6 +237,7 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
     let m = Machine::new();
     let r = with_bucket(&m).await;
     let upload = MultipartUpload {
+        encryption: None,
         acl: None,
         bucket: "b".into(),
         key: "k".into(),
@@ -254,6 +256,7 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
         blob: part_blob, len, ..
     } = blob(&r.store, b"part one").await;
     let part = PartRecord {
+        sealed_as: None,
         part_number: 1,
         size: len,
         etag: "p1".into(),
@@ -268,6 +271,7 @@ async fn power_cut_during_complete_leaves_the_upload_to_complete_again() {
         Ok(version(
             "m-1",
             ObjectData::Extents(vec![Extent {
+                sealed_as: None,
                 blob: p.blob,
                 len: p.size,
                 tier: p.tier,

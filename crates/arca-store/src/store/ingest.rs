@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use crate::blob::sealed::{self, DataKey, SealingSink};
 use crate::blob::{BlobRef, BlobSink, HeadCaching, TierId, crc32c};
 use crate::error::{StoreError, StoreResult};
 use crate::record::{Extent, ObjectData, StorageClass};
@@ -55,6 +56,8 @@ pub struct Ingest {
     blob: Option<BlobRef>,
     /// The tier its blob goes to (its storage class's).
     tier: TierId,
+    /// The object's data key, if its bytes are sealed (see [`sealed`]).
+    key: Option<DataKey>,
     size: u64,
 }
 
@@ -68,6 +71,7 @@ impl Store {
             sink: None,
             blob: None,
             tier: TierId::MAIN,
+            key: None,
             size: 0,
         }
     }
@@ -87,6 +91,12 @@ impl Ingest {
     /// configuration maps the class elsewhere).
     pub fn in_class(mut self, class: StorageClass) -> Self {
         self.tier = self.store.tiers.for_class(class);
+        self
+    }
+
+    /// Seals the bytes under the object's data key `key` before they are stored.
+    pub fn sealed(mut self, key: DataKey) -> Self {
+        self.key = Some(key);
         self
     }
 
@@ -125,10 +135,14 @@ impl Ingest {
             self.sink = Some(sink);
         }
         let Some(sink) = self.sink.take() else {
-            let bytes = std::mem::take(&mut self.inline);
+            let mut bytes = std::mem::take(&mut self.inline);
+            if let Some(key) = &self.key {
+                bytes = sealed::seal_inline(key, bytes);
+            }
             return Ok(ObjectData::Inline {
                 crc32c: crc32c(&bytes),
                 bytes,
+                sealed: self.key.is_some(),
             });
         };
         let blob = sink.id();
@@ -144,6 +158,7 @@ impl Ingest {
                     blob,
                     len,
                     tier: self.tier,
+                    sealed_as: self.key.is_some().then_some(blob),
                 }]))
             }
             Err(e) => {
@@ -173,7 +188,10 @@ impl Ingest {
             id: sink.id(),
             tier: self.tier,
         });
-        Ok(sink)
+        Ok(match &self.key {
+            Some(key) => Box::new(SealingSink::new(sink, key)),
+            None => sink,
+        })
     }
 }
 
@@ -215,11 +233,22 @@ mod tests {
     use futures::TryStreamExt;
 
     use super::*;
-    use crate::blob::FRAME_DATA;
+    use crate::blob::{BlobFiles, FRAME_DATA};
+    use crate::error::StoreError;
 
     async fn read_all(s: &Store, data: &ObjectData, start: u64, end: u64) -> Vec<u8> {
-        let chunks: Vec<bytes::Bytes> = s.read_range(data, start, end).unwrap().try_collect().await.unwrap();
-        chunks.concat()
+        read_with(s, data, None, start, end).await.unwrap()
+    }
+
+    async fn read_with(
+        s: &Store,
+        data: &ObjectData,
+        key: Option<&DataKey>,
+        start: u64,
+        end: u64,
+    ) -> StoreResult<Vec<u8>> {
+        let chunks: Vec<bytes::Bytes> = s.read_range(data, key, start, end)?.try_collect().await?;
+        Ok(chunks.concat())
     }
 
     async fn ingest(s: &Arc<Store>, target: IngestTarget, chunks: &[&[u8]]) -> ObjectData {
@@ -323,5 +352,76 @@ mod tests {
         drop(small);
         tokio::task::yield_now().await;
         assert_eq!(s.gc_backlog().unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn sealed_objects_open_with_their_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let key = DataKey::random();
+        let sealed = |target| s.ingest(target).sealed(key.clone());
+        // Inline.
+        let small = b"a small secret".to_vec();
+        let mut i = sealed(IngestTarget::Object);
+        i.push(&small).await.unwrap();
+        let data = i.finish().await.unwrap();
+        let ObjectData::Inline {
+            bytes, sealed: true, ..
+        } = &data
+        else {
+            panic!("sealed inline")
+        };
+        assert!(
+            !bytes.windows(small.len()).any(|w| w == small),
+            "no plaintext in the record"
+        );
+        assert_eq!(read_with(&s, &data, Some(&key), 2, 8).await.unwrap(), &small[2..8]);
+        assert!(matches!(
+            read_with(&s, &data, None, 0, 1).await,
+            Err(StoreError::KeyNeeded)
+        ));
+        assert!(matches!(
+            read_with(&s, &data, Some(&DataKey::random()), 0, 1).await,
+            Err(StoreError::Corrupt { .. })
+        ));
+
+        // Two parts under one key, read across their boundary.
+        let body: Vec<u8> = (0..5 * FRAME_DATA + 11).map(|i| (i % 241) as u8).collect();
+        let (a, b) = body.split_at(3 * FRAME_DATA + 1);
+        let mut extents = Vec::new();
+        for (number, part) in [(1, a), (2, b)] {
+            let mut i = sealed(IngestTarget::Part { number });
+            i.push(part).await.unwrap();
+            let ObjectData::Extents(e) = i.finish().await.unwrap() else {
+                panic!("a blob")
+            };
+            assert_eq!(e[0].sealed_as, Some(e[0].blob));
+            extents.extend(e);
+        }
+        let data = ObjectData::Extents(extents.clone());
+        let len = body.len() as u64;
+        for (start, end) in [(0, len), (a.len() as u64 - 3, a.len() as u64 + 3), (len - 1, len)] {
+            assert_eq!(
+                read_with(&s, &data, Some(&key), start, end).await.unwrap(),
+                &body[start as usize..end as usize]
+            );
+        }
+        let files = BlobFiles::open(dir.path().join("blobs")).unwrap();
+        let on_disk = std::fs::read(files.path(extents[0].blob)).unwrap();
+        assert!(
+            !on_disk.windows(64).any(|w| w == &body[1000..1064]),
+            "no plaintext on disk"
+        );
+        assert!(matches!(
+            read_with(&s, &data, None, 0, 1).await,
+            Err(StoreError::KeyNeeded)
+        ));
+        // The parts' blobs swapped on disk: neither opens in the other's place.
+        let (pa, pb) = (files.path(extents[0].blob), files.path(extents[1].blob));
+        let tmp = pa.with_extension("swap");
+        std::fs::rename(&pa, &tmp).unwrap();
+        std::fs::rename(&pb, &pa).unwrap();
+        std::fs::rename(&tmp, &pb).unwrap();
+        assert!(read_with(&s, &data, Some(&key), 0, 10).await.is_err());
     }
 }

@@ -551,6 +551,7 @@ mod tests {
         version(
             etag,
             ObjectData::Inline {
+                sealed: false,
                 bytes: b"x".to_vec(),
                 crc32c: crate::crc32c(b"x"),
             },
@@ -626,6 +627,7 @@ mod tests {
             .await
             .unwrap();
         let upload = MultipartUpload {
+            encryption: None,
             acl: None,
             bucket: "b".into(),
             key: "tmp/u".into(),

@@ -25,12 +25,14 @@ mod identities;
 mod ingest;
 mod intelligent;
 mod jobs;
+mod kms_keys;
 mod lifecycle;
 mod multipart;
 mod objects;
 mod read;
 mod records;
 mod restore;
+mod sealing_keys;
 mod tiers;
 mod transition;
 pub(crate) mod versions;
@@ -51,10 +53,12 @@ pub use identities::{AccessKeyRecord, IdentityRefusal, LoginProfile, MAX_ACCESS_
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};
 pub use jobs::{Job, JobProgress, Pass};
+pub use kms_keys::{KeyMaterial, KmsAliasRecord, KmsKeyRecord, KmsKeyState};
 pub use lifecycle::LIFECYCLE_JOB;
 pub use multipart::{UploadPage, UploadQuery};
 pub use read::ObjectBytes;
 pub use restore::{RESTORE_JOB, RestoreDelays, RestoreStarted, RetrievalTier};
+pub use sealing_keys::SealingKeyRecord;
 pub use tiers::{MAIN_TIER, TierSpec};
 pub use versions::{DeleteOutcome, DeleteTarget, is_valid_version_id};
 
@@ -62,7 +66,7 @@ use crate::blob::{BlobFiles, BlobId, BlobStore, TierId};
 use crate::error::{StoreError, StoreResult};
 use crate::kv::{Direction, KvEngine, redb::RedbEngine};
 use crate::lifecycle::{LifecycleClock, LifecycleConfiguration};
-use crate::meta::{FORMAT_VERSION, MetaStore};
+use crate::meta::{FORMAT_VERSION, MetaStore, UPGRADABLE_FORMAT};
 use crate::record::StorageClass;
 use crate::tables::{
     BLOB_INTENTS, BUCKETS, GC_QUEUE, STORE_INFO, blob_from_key, blob_from_value, blob_key, blob_value,
@@ -233,8 +237,9 @@ impl Store {
     }
 }
 
-/// Stamps a new data folder with [`FORMAT_VERSION`]; refuses one stamped with another, or an
-/// unstamped one that already holds buckets (written before the stamp existed).
+/// Stamps a new data folder with [`FORMAT_VERSION`], upgrades one of [`UPGRADABLE_FORMAT`];
+/// refuses one stamped with another, or an unstamped one that already holds buckets (written
+/// before the stamp existed).
 fn check_format(meta_store: &MetaStore) -> StoreResult<()> {
     meta_store.write_now(|txn| {
         let found = match txn.get(STORE_INFO, b"format")? {
@@ -249,6 +254,11 @@ fn check_format(meta_store: &MetaStore) -> StoreResult<()> {
             }
             None => 1,
         };
+        if found == UPGRADABLE_FORMAT {
+            tracing::info!(from = found, to = FORMAT_VERSION, "data folder format upgraded");
+            txn.put(STORE_INFO, b"format", &FORMAT_VERSION.to_be_bytes())?;
+            return Ok(());
+        }
         if found != FORMAT_VERSION {
             return Err(StoreError::UnsupportedFormat {
                 found,
@@ -307,6 +317,7 @@ pub(crate) mod tests {
 
     pub(crate) fn bucket(name: &str) -> BucketRecord {
         BucketRecord {
+            encryption: None,
             acl: None,
             ownership: Some(crate::ObjectOwnership::BucketOwnerEnforced),
             name: name.into(),
@@ -349,6 +360,7 @@ pub(crate) mod tests {
         version(
             etag,
             ObjectData::Inline {
+                sealed: false,
                 bytes: vec![],
                 crc32c: crate::crc32c(&[]),
             },
@@ -432,6 +444,7 @@ pub(crate) mod tests {
             ("d", "u6"),
         ] {
             s.create_upload(MultipartUpload {
+                encryption: None,
                 acl: None,
                 bucket: "b".into(),
                 key: key.into(),
@@ -603,6 +616,34 @@ pub(crate) mod tests {
                 expected: FORMAT_VERSION
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_folder_of_the_format_before_sealing_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            s.create_bucket(bucket("b")).await.unwrap();
+            s.put_object("b", "old", inline("e"), WriteCondition::Always)
+                .await
+                .unwrap();
+        }
+        let stamp = |value: Option<u32>| {
+            let engine = RedbEngine::open(&dir.path().join("meta.redb"), 1 << 20).unwrap();
+            let mut txn = engine.write().unwrap();
+            if let Some(v) = value {
+                txn.put(STORE_INFO, b"format", &v.to_be_bytes()).unwrap();
+            }
+            let found = txn.get(STORE_INFO, b"format").unwrap().unwrap();
+            txn.commit().unwrap();
+            u32::from_be_bytes(found.try_into().unwrap())
+        };
+        stamp(Some(UPGRADABLE_FORMAT));
+        let s = Store::open(dir.path()).unwrap();
+        let v = s.get_object("b", "old").unwrap();
+        assert!(matches!(v.data, ObjectData::Inline { sealed: false, .. }));
+        drop(s);
+        assert_eq!(stamp(None), FORMAT_VERSION, "restamped");
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::Store;
+use crate::blob::sealed::{self, DataKey, OpeningSource};
 use crate::blob::{BlobSource, HeadCaching, crc32c};
 use crate::error::{StoreError, StoreResult};
 use crate::record::ObjectData;
@@ -27,19 +28,42 @@ const UNITS_PER_READ: u64 = 4;
 const UNITS_PER_WHOLE_READ: u64 = 16;
 
 impl Store {
-    /// Streams bytes `[start, end)` of an object stored as `data` (`end` at most its size).
-    /// Its blobs are opened before this returns, so a concurrent overwrite cannot pull them
-    /// away from under the stream (GC waits a grace period, then removes only the name).
-    pub fn read_range(&self, data: &ObjectData, start: u64, end: u64) -> StoreResult<ObjectBytes> {
+    /// Streams bytes `[start, end)` of an object stored as `data` (`end` at most its size),
+    /// opening sealed bytes with the object's data key `key`. Its blobs are opened before
+    /// this returns, so a concurrent overwrite cannot pull them away from under the stream
+    /// (GC waits a grace period, then removes only the name).
+    pub fn read_range(
+        &self,
+        data: &ObjectData,
+        key: Option<&DataKey>,
+        start: u64,
+        end: u64,
+    ) -> StoreResult<ObjectBytes> {
+        let corrupt_inline = || StoreError::Corrupt {
+            blob: "inline".into(),
+            frame: 0,
+        };
         match data {
-            ObjectData::Inline { bytes, crc32c: crc } => {
+            ObjectData::Inline {
+                bytes,
+                crc32c: crc,
+                sealed,
+            } => {
                 if crc32c(bytes) != *crc {
-                    return Err(StoreError::Corrupt {
-                        blob: "inline".into(),
-                        frame: 0,
-                    });
+                    return Err(corrupt_inline());
                 }
-                let slice = Bytes::copy_from_slice(&bytes[start as usize..end as usize]);
+                let range = start as usize..end as usize;
+                let slice = match (sealed, key) {
+                    (false, _) => Bytes::copy_from_slice(bytes.get(range).ok_or_else(corrupt_inline)?),
+                    (true, Some(key)) => {
+                        let opened = Bytes::from(sealed::open_inline(key, bytes).map_err(|_| corrupt_inline())?);
+                        if range.end > opened.len() {
+                            return Err(corrupt_inline());
+                        }
+                        opened.slice(range)
+                    }
+                    (true, None) => return Err(StoreError::KeyNeeded),
+                };
                 Ok(futures::stream::once(async move { Ok(slice) }).boxed())
             }
             ObjectData::Extents(extents) => {
@@ -52,10 +76,14 @@ impl Store {
                         continue;
                     }
                     // Read as written: the first extent is part 1 (or the only blob).
-                    let source = self
+                    let mut source = self
                         .tiers
                         .get(e.tier)?
                         .open(e.blob, HeadCaching::for_blob(index == 0))?;
+                    if let Some(sealed_as) = e.sealed_as {
+                        let key = key.ok_or(StoreError::KeyNeeded)?;
+                        source = Box::new(OpeningSource::new(source, key, sealed_as, e.len));
+                    }
                     plan.push((source, start.max(lo) - lo, end.min(hi) - lo));
                 }
                 let (tx, rx) = tokio::sync::mpsc::channel(2);

@@ -125,7 +125,9 @@ impl Store {
                 Ok(sink) => {
                     let id = sink.id();
                     let source = self.tiers.get(e.tier).cloned();
-                    let (blob, len) = (e.blob, e.len);
+                    // Sealed bytes move as they are stored: no key is needed, and they keep
+                    // the id they were sealed for.
+                    let (blob, len) = (e.blob, e.stored_len());
                     let result = tokio::task::spawn_blocking(move || copy_blob(source?, blob, head, len, sink))
                         .await
                         .map_err(StoreError::worker)
@@ -135,6 +137,7 @@ impl Store {
                             blob: id,
                             len: e.len,
                             tier: target,
+                            sealed_as: e.sealed_as,
                         }),
                         Err(err) => {
                             let _ = self.discard_blob(BlobRef { id, tier: target }).await;
@@ -163,7 +166,8 @@ impl Store {
     }
 }
 
-/// Streams `len` verified bytes of `blob` from `source` into `sink` and makes it durable.
+/// Streams the `len` verified stored bytes of `blob` from `source` into `sink` and makes it
+/// durable.
 fn copy_blob(
     source: Arc<dyn BlobStore>,
     blob: crate::BlobId,
@@ -206,7 +210,7 @@ mod tests {
     use crate::blob::BlobFiles;
     use crate::lifecycle::{LifecycleClock, LifecycleConfiguration, LifecycleFilter, LifecycleRule, LifecycleWhen};
     use crate::store::tests::{bucket, version};
-    use crate::{IngestTarget, StoreOptions, TierSpec, WriteCondition};
+    use crate::{DataKey, IngestTarget, StoreOptions, TierSpec, WriteCondition};
 
     fn options(cold: &std::path::Path) -> StoreOptions {
         StoreOptions {
@@ -237,8 +241,13 @@ mod tests {
         out
     }
 
-    async fn read_all(s: &Store, v: &ObjectVersion) -> Vec<u8> {
-        let chunks: Vec<bytes::Bytes> = s.read_range(&v.data, 0, v.size).unwrap().try_collect().await.unwrap();
+    async fn read_all(s: &Store, v: &ObjectVersion, key: Option<&DataKey>) -> Vec<u8> {
+        let chunks: Vec<bytes::Bytes> = s
+            .read_range(&v.data, key, 0, v.size)
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
         chunks.concat()
     }
 
@@ -257,8 +266,10 @@ mod tests {
         assert!(data.blobs().iter().all(|b| b.tier != TierId::MAIN));
         assert_eq!(files_in(&cold), 1);
 
-        // Written as STANDARD, then moved by a lifecycle transition.
-        let mut ingest = s.ingest(IngestTarget::Object);
+        // Written as STANDARD, sealed, then moved by a lifecycle transition: the sealed bytes
+        // move as they are, and still open with the object's key.
+        let key = DataKey::random();
+        let mut ingest = s.ingest(IngestTarget::Object).sealed(key.clone());
         ingest.push(&body).await.unwrap();
         let mut v = version("e", ingest.finish().await.unwrap());
         v.size = body.len() as u64;
@@ -285,7 +296,7 @@ mod tests {
         assert_eq!(moved.storage_class, StorageClass::Glacier);
         assert!(moved.blobs().iter().all(|b| b.tier != TierId::MAIN));
         assert_eq!(files_in(&cold), 2);
-        assert_eq!(read_all(&s, &moved).await, body);
+        assert_eq!(read_all(&s, &moved, Some(&key)).await, body);
         // The old blob is garbage in the main tier, removed after the grace period.
         assert_eq!(s.gc_backlog().unwrap(), 1);
         drop(s);
@@ -293,7 +304,7 @@ mod tests {
         // Without the cold tier configured, its bytes are unreadable, never misread.
         let s = Store::open(&dir.path().join("data")).unwrap();
         let v = s.get_object("b", "k").unwrap();
-        match s.read_range(&v.data, 0, v.size) {
+        match s.read_range(&v.data, None, 0, v.size) {
             Err(StoreError::TierMissing(name)) => assert_eq!(name, "cold"),
             other => panic!("expected TierMissing, got {:?}", other.map(|_| ())),
         }
@@ -320,6 +331,7 @@ mod tests {
             version(
                 "new",
                 ObjectData::Inline {
+                    sealed: false,
                     bytes: vec![],
                     crc32c: crate::crc32c(&[]),
                 },

@@ -508,6 +508,7 @@ fn delete_marker(owner: Owner) -> ObjectVersion {
         checksum: None,
         parts: Vec::new(),
         data: crate::record::ObjectData::Inline {
+            sealed: false,
             bytes: Vec::new(),
             crc32c: crate::blob::crc32c(&[]),
         },
@@ -550,6 +551,7 @@ mod tests {
         version(
             &String::from_utf8_lossy(body),
             ObjectData::Inline {
+                sealed: false,
                 bytes: body.to_vec(),
                 crc32c: crate::blob::crc32c(body),
             },

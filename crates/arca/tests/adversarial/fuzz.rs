@@ -47,7 +47,7 @@ fn fixture() -> &'static Fixture {
                 owner_id: "0".repeat(64),
             };
             let data = dir.path().join("data");
-            let service = arca_server::s3_service(store, &data, "us-east-1", None, &creds, 900)
+            let service = arca_server::s3_service(store, &data, "us-east-1", None, &creds, 900, None)
                 .await
                 .unwrap();
             let mut create = http::Request::builder().method("PUT").uri("/fuzz");

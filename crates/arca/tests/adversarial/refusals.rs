@@ -26,12 +26,6 @@ async fn object_writes_with_unhonoured_headers_are_refused() {
     type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
     let cases: Vec<Case> = vec![
         (
-            "sse-s3",
-            vec![("x-amz-server-side-encryption", "AES256")],
-            501,
-            "NotImplemented",
-        ),
-        (
             "sse-kms",
             vec![("x-amz-server-side-encryption", "aws:kms")],
             501,
@@ -96,7 +90,7 @@ async fn object_writes_with_unhonoured_headers_are_refused() {
     let req = signed(
         "POST",
         &s.url("/refuse/mp?uploads"),
-        &[("x-amz-server-side-encryption", "AES256")],
+        &[("x-amz-server-side-encryption", "aws:kms")],
         b"",
         Sign::default(),
     );

@@ -141,6 +141,13 @@ async fn acknowledged_writes_survive_kill_9() {
         let got = c.get_object().bucket("crash").key(key).send().await;
         match got {
             Ok(r) => {
+                // Every write was sealed (single PUTs and multipart uploads alike): a kill -9
+                // mid-write loses nothing acknowledged of encrypted data either.
+                assert_eq!(
+                    r.server_side_encryption(),
+                    Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256),
+                    "{key} is sealed"
+                );
                 let bytes = r.body.collect().await.unwrap().into_bytes().to_vec();
                 // Exactly one attempted version, never a mix; no older than the last ack.
                 let idx = h.attempts.iter().rposition(|a| *a == bytes);

@@ -11,6 +11,7 @@ mod auth;
 mod buckets;
 mod cli;
 mod crash;
+mod encryption;
 mod lifecycle;
 mod listing;
 mod multipart;

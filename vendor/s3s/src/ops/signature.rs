@@ -33,6 +33,9 @@ const MAX_STS_BODY_SIZE: usize = 8192;
 // ARCA PATCH: an IAM form body holds a policy document (6,144 characters, up to three times
 // that once URL-encoded): IAM bodies may be this large before their hash is checked.
 const MAX_IAM_BODY_SIZE: usize = 64 * 1024;
+/// ARCA PATCH: the largest KMS request body whose hash is computed (a 32 KB key policy in
+/// JSON, or a 6 KB ciphertext in base64).
+const MAX_KMS_BODY_SIZE: usize = 96 * 1024;
 
 fn extract_amz_content_sha256<'a>(hs: &'_ OrderedHeaders<'a>) -> S3Result<Option<AmzContentSha256<'a>>> {
     let Some(val) = hs.get_unique(crate::header::X_AMZ_CONTENT_SHA256) else { return Ok(None) };
@@ -385,8 +388,9 @@ impl SignatureContext<'_> {
         let region = credential.aws_region;
         let service = credential.aws_service;
 
-        // ARCA PATCH: "iam" too — Arca serves an IAM query API (an S3Route) on the same port.
-        if !matches!(service, "s3" | "sts" | "iam") {
+        // ARCA PATCH: "iam" and "kms" too — Arca serves an IAM query API and a KMS JSON API
+        // (S3Routes) on the same port.
+        if !matches!(service, "s3" | "sts" | "iam" | "kms") {
             return Err(s3_error!(
                 NotImplemented,
                 "unknown service '{}' in credential scope; expected 's3' or 'sts'",
@@ -473,8 +477,9 @@ impl SignatureContext<'_> {
         let region = presigned_url.credential.aws_region;
         let service = presigned_url.credential.aws_service;
 
-        // ARCA PATCH: "iam" too — Arca serves an IAM query API (an S3Route) on the same port.
-        if !matches!(service, "s3" | "sts" | "iam") {
+        // ARCA PATCH: "iam" and "kms" too — Arca serves an IAM query API and a KMS JSON API
+        // (S3Routes) on the same port.
+        if !matches!(service, "s3" | "sts" | "iam" | "kms") {
             return Err(s3_error!(
                 NotImplemented,
                 "unknown service '{}' in credential scope; expected 's3' or 'sts'",
@@ -555,8 +560,9 @@ impl SignatureContext<'_> {
         let region = authorization.credential.aws_region;
         let service = authorization.credential.aws_service;
 
-        // ARCA PATCH: "iam" too — Arca serves an IAM query API (an S3Route) on the same port.
-        if !matches!(service, "s3" | "sts" | "iam") {
+        // ARCA PATCH: "iam" and "kms" too — Arca serves an IAM query API and a KMS JSON API
+        // (S3Routes) on the same port.
+        if !matches!(service, "s3" | "sts" | "iam" | "kms") {
             return Err(s3_error!(
                 NotImplemented,
                 "unknown service '{}' in credential scope; expected 's3' or 'sts'",
@@ -623,13 +629,17 @@ impl SignatureContext<'_> {
             None => {
                 // For STS requests, x-amz-content-sha256 header is not required
                 // For S3 requests, this case should have been caught earlier.
-                // ARCA PATCH: IAM requests, like STS ones, sign their form body's hash.
-                if service == "sts" || service == "iam" {
+                // ARCA PATCH: IAM and KMS requests, like STS ones, sign their body's hash.
+                if service == "sts" || service == "iam" || service == "kms" {
                     // STS requests require computing the payload hash from the body
                     // Read the body (it's small for STS requests like AssumeRole)
                     let body_bytes = self
                         .req_body
-                        .store_all_limited(if service == "iam" { MAX_IAM_BODY_SIZE } else { MAX_STS_BODY_SIZE })
+                        .store_all_limited(match service {
+                            "iam" => MAX_IAM_BODY_SIZE,
+                            "kms" => MAX_KMS_BODY_SIZE,
+                            _ => MAX_STS_BODY_SIZE,
+                        })
                         .await
                         .map_err(|e| invalid_request!("failed to read STS request body: {}", e))?;
 

@@ -1,5 +1,5 @@
 //! `arca admin …`: the server's admin API (the operator only), answered in JSON — jobs,
-//! explanations, [`accounts`] — and the signer's account's IAM identities through the IAM
+//! explanations, [`accounts`], the [`root_key`] — and the signer's account's IAM identities through the IAM
 //! query API on the same endpoint: [`users`] (with their keys and inline policies),
 //! [`groups`] and managed [`policies`].
 
@@ -7,6 +7,7 @@ mod accounts;
 mod explain;
 mod groups;
 mod policies;
+mod root_key;
 mod users;
 
 use clap::Subcommand;
@@ -19,6 +20,7 @@ use crate::signed::SignedEndpoint;
 use accounts::AccountCommand;
 use groups::GroupCommand;
 use policies::ManagedPolicyCommand;
+use root_key::RootKeyCommand;
 use users::UserCommand;
 
 /// `arca admin …`.
@@ -54,6 +56,14 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// The root key of encryption at rest (operator only): `arca admin root-key rotate`.
+    RootKey {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        #[arg(long)]
+        alias: Option<String>,
+        #[command(subcommand)]
+        command: RootKeyCommand,
+    },
     /// IAM users: `arca admin user add alice`, `key add alice`, `policy set alice read read.json`.
     User {
         /// The server's alias (default: --endpoint-url and the AWS profile's keys).
@@ -88,6 +98,10 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand)
         AdminCommand::Account { alias, command } => {
             let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
             return accounts::run(&endpoint, command).await;
+        }
+        AdminCommand::RootKey { alias, command } => {
+            let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
+            return root_key::run(&endpoint, command).await;
         }
         AdminCommand::User { alias, command } => {
             let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;

@@ -1,0 +1,222 @@
+"""boto3's KMS client and `aws kms` against Arca's key management service, unchanged: keys,
+aliases, Encrypt/Decrypt/ReEncrypt, data keys, rotation, key policies, tags, deletion."""
+
+import base64
+import json
+import subprocess
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from conftest import ACCESS_KEY, SECRET_KEY
+
+
+def code(e):
+    return e.response["Error"]["Code"]
+
+
+def kms_client(server, access=ACCESS_KEY, secret=SECRET_KEY):
+    return boto3.client("kms", endpoint_url=server["endpoint"], aws_access_key_id=access,
+                        aws_secret_access_key=secret, region_name="us-east-1",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture(scope="module")
+def kms(server):
+    return kms_client(server)
+
+
+def test_keys_encrypt_decrypt_and_context(kms):
+    key = kms.create_key(Description="for tests", Tags=[{"TagKey": "team", "TagValue": "storage"}])["KeyMetadata"]
+    assert key["KeyState"] == "Enabled" and key["Enabled"] is True
+    assert key["Arn"] == f"arn:aws:kms:us-east-1:000000000000:key/{key['KeyId']}"
+    assert key["KeySpec"] == "SYMMETRIC_DEFAULT" and key["KeyManager"] == "CUSTOMER"
+    assert key["KeyId"] in [k["KeyId"] for k in kms.list_keys()["Keys"]]
+    assert kms.describe_key(KeyId=key["Arn"])["KeyMetadata"]["Description"] == "for tests"
+
+    context = {"purpose": "test", "bucket": "b"}
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"attack at dawn", EncryptionContext=context)
+    assert blob["KeyId"] == key["Arn"]
+    out = kms.decrypt(CiphertextBlob=blob["CiphertextBlob"], EncryptionContext=context)
+    assert out["Plaintext"] == b"attack at dawn" and out["KeyId"] == key["Arn"]
+    # The context is bound: missing or different, the ciphertext does not open.
+    for wrong in ({}, {"purpose": "other", "bucket": "b"}):
+        with pytest.raises(ClientError) as e:
+            kms.decrypt(CiphertextBlob=blob["CiphertextBlob"], EncryptionContext=wrong)
+        assert code(e.value) == "InvalidCiphertextException"
+    tampered = bytearray(blob["CiphertextBlob"])
+    tampered[-1] ^= 1
+    with pytest.raises(ClientError) as e:
+        kms.decrypt(CiphertextBlob=bytes(tampered), EncryptionContext=context)
+    assert code(e.value) == "InvalidCiphertextException"
+
+    # Data keys: plaintext and ciphertext, or ciphertext only.
+    dk = kms.generate_data_key(KeyId=key["KeyId"], KeySpec="AES_256")
+    assert len(dk["Plaintext"]) == 32
+    assert kms.decrypt(CiphertextBlob=dk["CiphertextBlob"])["Plaintext"] == dk["Plaintext"]
+    bare = kms.generate_data_key_without_plaintext(KeyId=key["KeyId"], NumberOfBytes=16)
+    assert "Plaintext" not in bare and len(kms.decrypt(CiphertextBlob=bare["CiphertextBlob"])["Plaintext"]) == 16
+    assert len(kms.generate_random(NumberOfBytes=64)["Plaintext"]) == 64
+
+    # ReEncrypt under another key, with a new context.
+    other = kms.create_key()["KeyMetadata"]
+    moved = kms.re_encrypt(CiphertextBlob=blob["CiphertextBlob"], SourceEncryptionContext=context,
+                           DestinationKeyId=other["KeyId"], DestinationEncryptionContext={"v": "2"})
+    assert moved["SourceKeyId"] == key["Arn"] and moved["KeyId"] == other["Arn"]
+    assert kms.decrypt(CiphertextBlob=moved["CiphertextBlob"], EncryptionContext={"v": "2"})["Plaintext"] == b"attack at dawn"
+    # Naming the wrong key for a ciphertext is refused.
+    with pytest.raises(ClientError) as e:
+        kms.decrypt(CiphertextBlob=moved["CiphertextBlob"], EncryptionContext={"v": "2"}, KeyId=key["KeyId"])
+    assert code(e.value) == "IncorrectKeyException"
+
+    assert kms.list_resource_tags(KeyId=key["KeyId"])["Tags"] == [{"TagKey": "team", "TagValue": "storage"}]
+    kms.tag_resource(KeyId=key["KeyId"], Tags=[{"TagKey": "env", "TagValue": "ci"}])
+    kms.untag_resource(KeyId=key["KeyId"], TagKeys=["team"])
+    assert kms.list_resource_tags(KeyId=key["KeyId"])["Tags"] == [{"TagKey": "env", "TagValue": "ci"}]
+
+
+def test_disabled_and_deleted_keys_refuse(kms):
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"x")["CiphertextBlob"]
+    kms.disable_key(KeyId=key)
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Disabled"
+    for call in (lambda: kms.encrypt(KeyId=key, Plaintext=b"x"), lambda: kms.decrypt(CiphertextBlob=blob)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert code(e.value) == "DisabledException"
+    kms.enable_key(KeyId=key)
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+
+    for days in (6, 31):
+        with pytest.raises(ClientError) as e:
+            kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=days)
+        assert code(e.value) == "ValidationException"
+    scheduled = kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    assert scheduled["KeyState"] == "PendingDeletion" and scheduled["PendingWindowInDays"] == 7
+    with pytest.raises(ClientError) as e:
+        kms.decrypt(CiphertextBlob=blob)
+    assert code(e.value) == "KMSInvalidStateException"
+    kms.cancel_key_deletion(KeyId=key)
+    # A cancelled deletion leaves the key disabled, as KMS does.
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Disabled"
+    kms.enable_key(KeyId=key)
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+
+
+def test_aliases(kms):
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/tests-app", TargetKeyId=key["KeyId"])
+    blob = kms.encrypt(KeyId="alias/tests-app", Plaintext=b"via alias")
+    assert blob["KeyId"] == key["Arn"]
+    aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
+    assert aliases["alias/tests-app"]["TargetKeyId"] == key["KeyId"]
+    assert aliases["alias/tests-app"]["AliasArn"] == "arn:aws:kms:us-east-1:000000000000:alias/tests-app"
+    with pytest.raises(ClientError) as e:
+        kms.create_alias(AliasName="alias/tests-app", TargetKeyId=key["KeyId"])
+    assert code(e.value) == "AlreadyExistsException"
+    for bad, expected in (("alias/aws/s3", "InvalidAliasNameException"), ("no-prefix", "ValidationException")):
+        with pytest.raises(ClientError) as e:
+            kms.create_alias(AliasName=bad, TargetKeyId=key["KeyId"])
+        assert code(e.value) == expected
+    other = kms.create_key()["KeyMetadata"]
+    kms.update_alias(AliasName="alias/tests-app", TargetKeyId=other["KeyId"])
+    assert kms.describe_key(KeyId="alias/tests-app")["KeyMetadata"]["KeyId"] == other["KeyId"]
+    kms.delete_alias(AliasName="alias/tests-app")
+    with pytest.raises(ClientError) as e:
+        kms.describe_key(KeyId="alias/tests-app")
+    assert code(e.value) == "NotFoundException"
+
+
+def test_rotation_keeps_old_ciphertexts_readable(kms):
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is False
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=90)
+    status = kms.get_key_rotation_status(KeyId=key)
+    assert status["KeyRotationEnabled"] is True and status["RotationPeriodInDays"] == 90
+    before = kms.encrypt(KeyId=key, Plaintext=b"before")["CiphertextBlob"]
+    kms.rotate_key_on_demand(KeyId=key)
+    rotations = kms.list_key_rotations(KeyId=key)["Rotations"]
+    assert [r["RotationType"] for r in rotations] == ["ON_DEMAND"]
+    after = kms.encrypt(KeyId=key, Plaintext=b"after")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=before)["Plaintext"] == b"before"
+    assert kms.decrypt(CiphertextBlob=after)["Plaintext"] == b"after"
+    kms.disable_key_rotation(KeyId=key)
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is False
+
+
+def test_key_policies_decide_who_uses_a_key(server, kms):
+    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    iam.create_user(UserName="kms-user")
+    creds = iam.create_access_key(UserName="kms-user")["AccessKey"]
+    user = kms_client(server, creds["AccessKeyId"], creds["SecretAccessKey"])
+
+    key = kms.create_key()["KeyMetadata"]
+    assert json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])["Statement"][0][
+        "Principal"] == {"AWS": "arn:aws:iam::000000000000:root"}
+    assert kms.list_key_policies(KeyId=key["KeyId"])["PolicyNames"] == ["default"]
+    # The default policy delegates to the account: a user with no policy of their own may not.
+    with pytest.raises(ClientError) as e:
+        user.encrypt(KeyId=key["Arn"], Plaintext=b"x")
+    assert code(e.value) == "AccessDeniedException"
+    iam.put_user_policy(UserName="kms-user", PolicyName="use", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": key["Arn"],
+                       "Condition": {"StringEquals": {"kms:EncryptionContext:app": "billing"}}}]}))
+    blob = user.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"app": "billing"})["CiphertextBlob"]
+    assert user.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "billing"})["Plaintext"] == b"x"
+    with pytest.raises(ClientError) as e:
+        user.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"app": "other"})
+    assert code(e.value) == "AccessDeniedException"
+    # A key policy that denies the user wins over their own Allow.
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "no-user", "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::000000000000:user/kms-user"},
+         "Action": "kms:Decrypt", "Resource": "*"}]}
+    kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(deny))
+    with pytest.raises(ClientError) as e:
+        user.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "billing"})
+    assert code(e.value) == "AccessDeniedException"
+    for bad in ("not json", json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]})):
+        with pytest.raises(ClientError) as e:
+            kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=bad)
+        assert code(e.value) == "MalformedPolicyDocumentException"
+    iam.delete_user_policy(UserName="kms-user", PolicyName="use")
+    iam.delete_access_key(UserName="kms-user", AccessKeyId=creds["AccessKeyId"])
+    iam.delete_user(UserName="kms-user")
+
+
+def test_unsupported_parameters_are_refused(kms):
+    with pytest.raises(ClientError) as e:
+        kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")
+    assert code(e.value) == "UnsupportedOperationException"
+    with pytest.raises(ClientError) as e:
+        kms.describe_key(KeyId="1234abcd-0000-0000-0000-000000000000")
+    assert code(e.value) == "NotFoundException"
+
+
+def test_the_aws_cli_drives_kms(server, tmp_path):
+    env = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_DEFAULT_REGION": "us-east-1",
+           "PATH": __import__("os").environ["PATH"], "AWS_CONFIG_FILE": "/dev/null",
+           "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+
+    def aws(*args):
+        out = subprocess.run(["aws", "--endpoint-url", server["endpoint"], "kms", *args, "--output", "json"],
+                             env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout) if out.stdout.strip() else {}
+
+    key = aws("create-key", "--description", "cli")["KeyMetadata"]["KeyId"]
+    aws("create-alias", "--alias-name", "alias/cli-key", "--target-key-id", key)
+    plain_file, blob_file = tmp_path / "plain.txt", tmp_path / "blob.bin"
+    plain_file.write_bytes(b"from the cli")
+    blob = aws("encrypt", "--key-id", "alias/cli-key", "--plaintext", f"fileb://{plain_file}",
+               "--encryption-context", "who=cli")["CiphertextBlob"]
+    blob_file.write_bytes(base64.b64decode(blob))
+    plain = aws("decrypt", "--ciphertext-blob", f"fileb://{blob_file}", "--encryption-context", "who=cli")
+    assert base64.b64decode(plain["Plaintext"]) == b"from the cli"
+    assert aws("describe-key", "--key-id", "alias/cli-key")["KeyMetadata"]["KeyState"] == "Enabled"
+    assert "alias/cli-key" in [a["AliasName"] for a in aws("list-aliases")["Aliases"]]
