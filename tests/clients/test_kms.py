@@ -220,3 +220,62 @@ def test_the_aws_cli_drives_kms(server, tmp_path):
     assert base64.b64decode(plain["Plaintext"]) == b"from the cli"
     assert aws("describe-key", "--key-id", "alias/cli-key")["KeyMetadata"]["KeyState"] == "Enabled"
     assert "alias/cli-key" in [a["AliasName"] for a in aws("list-aliases")["Aliases"]]
+
+
+def test_grants_allow_until_retired_or_revoked(server, kms):
+    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    iam.create_user(UserName="grantee")
+    creds = iam.create_access_key(UserName="grantee")["AccessKey"]
+    user = kms_client(server, creds["AccessKeyId"], creds["SecretAccessKey"])
+    grantee = "arn:aws:iam::000000000000:user/grantee"
+    key = kms.create_key()["KeyMetadata"]
+    with pytest.raises(ClientError) as e:
+        user.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"tenant": "a"})
+    assert code(e.value) == "AccessDeniedException"
+
+    grant = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee, Name="tenant-a",
+                             Operations=["Encrypt", "Decrypt"],
+                             Constraints={"EncryptionContextSubset": {"tenant": "a"}})
+    blob = user.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"tenant": "a", "extra": "1"})
+    assert user.decrypt(CiphertextBlob=blob["CiphertextBlob"],
+                        EncryptionContext={"tenant": "a", "extra": "1"})["Plaintext"] == b"x"
+    # Outside its constraint, or for another operation, the grant does nothing.
+    with pytest.raises(ClientError) as e:
+        user.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"tenant": "b"})
+    assert code(e.value) == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        user.generate_data_key(KeyId=key["Arn"], KeySpec="AES_256", EncryptionContext={"tenant": "a"})
+    assert code(e.value) == "AccessDeniedException"
+    # The grantee cannot hand out more than it was given.
+    with pytest.raises(ClientError) as e:
+        user.create_grant(KeyId=key["Arn"], GranteePrincipal=grantee, Operations=["Decrypt"])
+    assert code(e.value) == "AccessDeniedException"
+
+    listed = kms.list_grants(KeyId=key["KeyId"])["Grants"]
+    assert [(g["GrantId"], g["Name"], g["GranteePrincipal"], sorted(g["Operations"])) for g in listed] == [
+        (grant["GrantId"], "tenant-a", grantee, ["Decrypt", "Encrypt"])]
+    assert listed[0]["Constraints"] == {"EncryptionContextSubset": {"tenant": "a"}}
+    with pytest.raises(ClientError) as e:
+        kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee, Operations=["Sign"])
+    assert code(e.value) == "ValidationException"
+
+    # Retired (by its token, as the account that made it): the user is refused again.
+    kms.retire_grant(GrantToken=grant["GrantToken"])
+    assert kms.list_grants(KeyId=key["KeyId"])["Grants"] == []
+    with pytest.raises(ClientError) as e:
+        user.decrypt(CiphertextBlob=blob["CiphertextBlob"], EncryptionContext={"tenant": "a", "extra": "1"})
+    assert code(e.value) == "AccessDeniedException"
+    # Revoked: likewise.
+    again = kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee, Operations=["Decrypt"])
+    assert user.decrypt(CiphertextBlob=blob["CiphertextBlob"],
+                        EncryptionContext={"tenant": "a", "extra": "1"})["Plaintext"] == b"x"
+    kms.revoke_grant(KeyId=key["KeyId"], GrantId=again["GrantId"])
+    with pytest.raises(ClientError) as e:
+        user.decrypt(CiphertextBlob=blob["CiphertextBlob"], EncryptionContext={"tenant": "a", "extra": "1"})
+    assert code(e.value) == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        kms.revoke_grant(KeyId=key["KeyId"], GrantId=again["GrantId"])
+    assert code(e.value) == "NotFoundException"
+    iam.delete_access_key(UserName="grantee", AccessKeyId=creds["AccessKeyId"])
+    iam.delete_user(UserName="grantee")

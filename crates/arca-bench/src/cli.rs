@@ -31,6 +31,9 @@ pub enum Workload {
     /// A lifecycle pass expiring half of --objects objects (Arca only: it runs the pass
     /// through the admin API), with GET latency of the other half idle and during the pass.
     Lifecycle(Common),
+    /// KMS GenerateDataKey (AES_256) under a key it creates first: the key service's
+    /// throughput, as SSE-KMS writes without a bucket key would ask it.
+    Kms(Common),
     /// An HTTP server that stores nothing: the ceiling to compare against.
     NullServer {
         /// Where to listen.
@@ -108,6 +111,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         Workload::List(c) => ("list", c),
         Workload::Multipart(c) => ("multipart", c),
         Workload::Lifecycle(c) => ("lifecycle", c),
+        Workload::Kms(c) => ("kms", c),
     };
     let plan = Plan {
         client: S3Client::new(
@@ -137,6 +141,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         "mixed" => workloads::mixed(&plan).await?,
         "list" => workloads::list(&plan).await?,
         "lifecycle" => workloads::lifecycle(&plan).await?,
+        "kms" => workloads::kms(&plan).await?,
         _ => workloads::multipart(&plan).await?,
     };
     report.print(common.json);

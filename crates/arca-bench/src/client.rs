@@ -76,7 +76,31 @@ impl S3Client {
         let mut req = req
             .body(Full::new(body))
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        self.sign(&mut req, &url)?;
+        self.sign(&mut req, &url, "s3", None)?;
+        self.exchange(req, method, path_and_query).await
+    }
+
+    /// Sends one request of KMS's JSON API (`operation` with `body`), signed for `kms`.
+    pub(crate) async fn kms(&self, operation: &str, body: &str) -> Result<(u16, Bytes, Timing), ClientError> {
+        let url = format!("{}/", self.endpoint);
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri(&url)
+            .header("x-amz-target", format!("TrentService.{operation}"))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("content-length", body.len().to_string())
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        self.sign(&mut req, &url, "kms", Some(body.as_bytes()))?;
+        self.exchange(req, "POST", operation).await
+    }
+
+    async fn exchange(
+        &self,
+        req: http::Request<Full<Bytes>>,
+        method: &str,
+        path_and_query: &str,
+    ) -> Result<(u16, Bytes, Timing), ClientError> {
         let started = Instant::now();
         let resp = self
             .http
@@ -114,9 +138,20 @@ impl S3Client {
         Ok((status, Bytes::from(kept), timing))
     }
 
-    fn sign(&self, req: &mut http::Request<Full<Bytes>>, url: &str) -> Result<(), ClientError> {
+    /// Signs for `service`: S3 requests with an unsigned payload, others (`body`) with their
+    /// body's hash, as the SDKs do.
+    fn sign(
+        &self,
+        req: &mut http::Request<Full<Bytes>>,
+        url: &str,
+        service: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(), ClientError> {
         let mut settings = SigningSettings::default();
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        settings.payload_checksum_kind = match body {
+            None => PayloadChecksumKind::XAmzSha256,
+            Some(_) => PayloadChecksumKind::NoHeader,
+        };
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
         let identity =
@@ -124,7 +159,7 @@ impl S3Client {
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
-            .name("s3")
+            .name(service)
             .time(SystemTime::now())
             .settings(settings)
             .build()
@@ -139,7 +174,7 @@ impl S3Client {
             req.method().as_str(),
             url,
             headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            SignableBody::UnsignedPayload,
+            body.map_or(SignableBody::UnsignedPayload, SignableBody::Bytes),
         )
         .map_err(|e| ClientError::Http(e.to_string()))?;
         let (instructions, _) = sign(signable, &params)

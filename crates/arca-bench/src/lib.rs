@@ -8,7 +8,8 @@
 //! measure itself.
 //!
 //! Workloads: `put`, `get`, `mixed` (45% GET, 30% HEAD, 15% PUT, 10% DELETE), `list`,
-//! `multipart` (parallel part upload, then parallel ranged download). Each reports ops/s,
+//! `multipart` (parallel part upload, then parallel ranged download), `kms` (GenerateDataKey
+//! through KMS's JSON API). Each reports ops/s,
 //! MiB/s, p50/p90/p99 latency and, for GETs, time to first byte.
 
 pub mod cli;

@@ -628,3 +628,33 @@ fn json_number(json: &[u8], name: &str) -> Option<u64> {
         .parse()
         .ok()
 }
+
+/// GenerateDataKey under one key, made first.
+pub(crate) async fn kms(p: &Plan) -> Result<Report, String> {
+    let (_, created, _) = p
+        .client
+        .kms("CreateKey", r#"{"Description":"arca bench"}"#)
+        .await
+        .map_err(|e| e.to_string())?;
+    let created: serde_json::Value = serde_json::from_slice(&created).map_err(|e| e.to_string())?;
+    let key = created["KeyMetadata"]["KeyId"]
+        .as_str()
+        .ok_or("CreateKey answered no key id")?
+        .to_string();
+    let body = Arc::new(serde_json::json!({ "KeyId": key, "KeySpec": "AES_256" }).to_string());
+    let (stats, elapsed) = run_workers(p, |_, deadline| {
+        let (c, body) = (p.client.clone(), body.clone());
+        async move {
+            let mut s = OpStats::default();
+            while Instant::now() < deadline {
+                match c.kms("GenerateDataKey", &body).await {
+                    Ok((_, _, t)) => s.record(&t),
+                    Err(_) => s.errors += 1,
+                }
+            }
+            Stats::from([("GenerateDataKey", s)])
+        }
+    })
+    .await;
+    Ok(report(p, "kms", stats, elapsed))
+}

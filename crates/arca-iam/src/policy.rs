@@ -591,4 +591,31 @@ mod tests {
             PolicyError::Action
         );
     }
+
+    #[test]
+    fn key_policies_name_principals_and_kms_actions() {
+        let key = |statement: &str| {
+            Policy::parse(
+                &format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#),
+                &PolicyKind::Key,
+            )
+        };
+        assert!(
+            key(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}"#)
+                .is_ok()
+        );
+        assert_eq!(
+            key(r#"{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}"#).unwrap_err(),
+            PolicyError::Missing("Principal")
+        );
+        assert_eq!(
+            key(r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}"#).unwrap_err(),
+            PolicyError::Action
+        );
+        let huge = format!(
+            r#"{{"Sid":"{}","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}"#,
+            "x".repeat(33 * 1024)
+        );
+        assert_eq!(key(&huge).unwrap_err(), PolicyError::TooLarge);
+    }
 }

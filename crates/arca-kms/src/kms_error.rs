@@ -31,6 +31,9 @@ pub enum KmsError {
     /// A key policy that does not parse or is not one of KMS.
     #[error("{0}")]
     MalformedPolicy(String),
+    /// An operation KMS does not have, or Arca does not serve.
+    #[error("{0}")]
+    UnknownOperation(String),
     /// A parameter Arca does not honour yet.
     #[error("{0}")]
     Unsupported(String),
@@ -55,6 +58,7 @@ impl KmsError {
             KmsError::Validation(_) => "ValidationException",
             KmsError::InvalidAliasName(_) => "InvalidAliasNameException",
             KmsError::MalformedPolicy(_) => "MalformedPolicyDocumentException",
+            KmsError::UnknownOperation(_) => "UnknownOperationException",
             KmsError::Unsupported(_) => "UnsupportedOperationException",
             KmsError::AccessDenied(_) => "AccessDeniedException",
             KmsError::Internal => "KMSInternalException",

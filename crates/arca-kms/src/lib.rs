@@ -36,4 +36,6 @@ pub use error::KeyError;
 pub use keyring::Keyring;
 pub use kms_error::KmsError;
 pub use root_key::RootKey;
-pub use service::{DEFAULT_PENDING_DAYS, DEFAULT_ROTATION_DAYS, Kms, MAX_PLAINTEXT, random_bytes};
+pub use service::{
+    DEFAULT_PENDING_DAYS, DEFAULT_ROTATION_DAYS, GRANT_OPERATIONS, Kms, MAX_PLAINTEXT, grant_allows, random_bytes,
+};

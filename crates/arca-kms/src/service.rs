@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use arca_store::{DataKey, KeyMaterial, KmsAliasRecord, KmsKeyRecord, KmsKeyState, Store, now_ms};
+use arca_store::{DataKey, KeyMaterial, KmsAliasRecord, KmsGrantRecord, KmsKeyRecord, KmsKeyState, Store, now_ms};
 use ring::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
 use zeroize::Zeroizing;
 
@@ -85,6 +85,7 @@ impl Kms {
             next_rotation_ms: aws_managed.then_some(created_ms + i64::from(DEFAULT_ROTATION_DAYS) * DAY_MS),
             materials: vec![self.new_material(1, false)],
             tags,
+            grants: Vec::new(),
         };
         self.store.create_kms_key(record.clone()).await?;
         Ok(record)
@@ -392,6 +393,61 @@ impl Kms {
         Ok(())
     }
 
+    /// Adds a grant to `key`; returns its id and its token.
+    pub async fn create_grant(
+        &self,
+        key: &KmsKeyRecord,
+        mut grant: KmsGrantRecord,
+    ) -> Result<(String, String), KmsError> {
+        if grant.operations.is_empty() || grant.operations.iter().any(|o| !GRANT_OPERATIONS.contains(&o.as_str())) {
+            return Err(KmsError::Validation(format!(
+                "Operations must be some of {}",
+                GRANT_OPERATIONS.join(", ")
+            )));
+        }
+        if grant.context_subset.is_some() && grant.context_equals.is_some() {
+            return Err(KmsError::Validation(
+                "Constraints may have EncryptionContextSubset or EncryptionContextEquals, not both".into(),
+            ));
+        }
+        let mut id_bytes = [0u8; 32];
+        rand::fill(&mut id_bytes);
+        grant.id = hex::encode(id_bytes);
+        let (id, token) = (grant.id.clone(), grant_token(&key.id, &grant.id));
+        self.update(key, move |k| {
+            if k.grants.len() >= MAX_GRANTS {
+                return Err(KmsError::Validation(format!("A key has at most {MAX_GRANTS} grants.")));
+            }
+            k.grants.push(grant);
+            Ok(())
+        })
+        .await?;
+        Ok((id, token))
+    }
+
+    /// Removes grant `id` of `key` (a retirement or a revocation).
+    pub async fn remove_grant(&self, key: &KmsKeyRecord, id: &str) -> Result<(), KmsError> {
+        let id = id.to_string();
+        self.update(key, move |k| {
+            let before = k.grants.len();
+            k.grants.retain(|g| g.id != id);
+            if k.grants.len() == before {
+                return Err(KmsError::NotFound(format!("Grant ID {id} not found")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The key and grant a grant token names.
+    pub fn grant_of_token(token: &str) -> Result<(String, String), KmsError> {
+        let invalid = || KmsError::Validation("The grant token is not valid.".into());
+        let bytes = hex::decode(token).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (key, grant) = text.split_once('/').ok_or_else(invalid)?;
+        Ok((key.to_string(), grant.to_string()))
+    }
+
     /// Completes the deletions whose window has passed; returns how many keys went.
     pub async fn delete_due(&self, now: i64) -> Result<usize, KmsError> {
         let mut deleted = 0;
@@ -415,6 +471,40 @@ impl Kms {
             .await?
             .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", self.key_arn(key))))?
     }
+}
+
+/// What a grant may allow.
+pub const GRANT_OPERATIONS: [&str; 9] = [
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+];
+
+/// Grants a key holds at most (KMS's quota).
+const MAX_GRANTS: usize = 50_000;
+
+/// Whether `grant` lets the principal named `arns` do `operation` with `context`.
+pub fn grant_allows(grant: &KmsGrantRecord, arns: &[String], operation: &str, context: &EncryptionContext) -> bool {
+    if !arns.contains(&grant.grantee) || !grant.operations.iter().any(|o| o == operation) {
+        return false;
+    }
+    let pairs = |list: &[(String, String)]| -> EncryptionContext { list.iter().cloned().collect() };
+    match (&grant.context_subset, &grant.context_equals) {
+        (Some(subset), _) => subset.iter().all(|(k, v)| context.get(k) == Some(v)),
+        (_, Some(equals)) => pairs(equals) == *context,
+        (None, None) => true,
+    }
+}
+
+/// A grant's token: names its key and itself (opaque to clients).
+fn grant_token(key: &str, grant: &str) -> String {
+    hex::encode(format!("{key}/{grant}"))
 }
 
 /// `n` random bytes (1 to 4,096).

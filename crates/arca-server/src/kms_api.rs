@@ -10,14 +10,17 @@
 //! naming the principal itself, or naming its account (`arn:aws:iam::ACCOUNT:root`, as the
 //! default key policy does) and then the account's own policies must allow it too (its root
 //! user always does; an IAM user or role needs an `Allow` of `kms:<Operation>` on the key).
-//! An explicit `Deny` in either refuses. Actions on no key (CreateKey, ListKeys, ListAliases,
-//! GenerateRandom) need only the account's own policies. Refusals are `AccessDeniedException`.
+//! An explicit `Deny` in either refuses. Otherwise a grant on the key for the principal, for
+//! the operation, whose constraints the encryption context meets, allows too. Actions on no
+//! key (CreateKey, ListKeys, ListAliases, GenerateRandom) need only the account's own
+//! policies. Refusals are `AccessDeniedException`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use arca_iam::{ConditionContext, KeySet, Policy, PolicyKind, PrincipalMatch, Request};
 use arca_kms::{EncryptionContext, Kms, KmsError};
-use arca_store::{KmsKeyRecord, KmsKeyState};
+use arca_store::{KmsGrantRecord, KmsKeyRecord, KmsKeyState};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -35,18 +38,47 @@ const TARGET_PREFIX: &str = "TrentService.";
 /// The largest request body: a 32 KB key policy, or a 6 KB ciphertext, in JSON.
 const MAX_BODY: usize = 96 * 1024;
 
+/// Key policies kept parsed at most: a bound on memory; past it the cache starts over.
+const POLICY_CACHE_MAX: usize = 4096;
+
 /// The KMS API over the key service.
 pub(crate) struct KmsApi {
     kms: Arc<Kms>,
     identities: Arc<Identities>,
+    /// Key policies parsed, by key id, with the text they were parsed from: a request pays
+    /// a comparison, not a parse, while a key's policy is unchanged.
+    policies: RwLock<HashMap<String, ParsedPolicy>>,
 }
+
+/// A key policy's text and what it parsed to (`None`: it no longer parses).
+type ParsedPolicy = (String, Option<Arc<Policy>>);
 
 /// The JSON of a request, with what it names taken out as the answer needs them.
 type Params = Map<String, Value>;
 
 impl KmsApi {
     pub(crate) fn new(kms: Arc<Kms>, identities: Arc<Identities>) -> Self {
-        KmsApi { kms, identities }
+        KmsApi {
+            kms,
+            identities,
+            policies: RwLock::default(),
+        }
+    }
+
+    /// `key`'s policy, parsed (`None`: the stored text no longer parses, and allows nothing).
+    fn policy_of(&self, key: &KmsKeyRecord) -> Option<Arc<Policy>> {
+        if let Some((text, policy)) = self.policies.read().expect("policy cache").get(&key.id)
+            && *text == key.policy
+        {
+            return policy.clone();
+        }
+        let parsed = Policy::parse(&key.policy, &PolicyKind::Key).ok().map(Arc::new);
+        let mut cache = self.policies.write().expect("policy cache");
+        if cache.len() >= POLICY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key.id.clone(), (key.policy.clone(), parsed.clone()));
+        parsed
     }
 
     /// Whether a request is one of KMS's.
@@ -57,7 +89,8 @@ impl KmsApi {
             .is_some_and(|t| t.starts_with(TARGET_PREFIX))
     }
 
-    /// Whether `signer` may do `operation` (on `key`, if the operation acts on one).
+    /// Whether `signer` may do `operation` (on `key`, if the operation acts on one): its
+    /// policies allow it, or a grant does (see the module docs).
     fn allowed(
         &self,
         signer: &Signer,
@@ -65,11 +98,27 @@ impl KmsApi {
         key: Option<&KmsKeyRecord>,
         context: &EncryptionContext,
     ) -> bool {
+        self.allowed_with(signer, operation, key, context, None)
+    }
+
+    /// [`KmsApi::allowed`], for a CreateGrant asking for `grant_operations`
+    /// (`kms:GrantOperations`).
+    fn allowed_with(
+        &self,
+        signer: &Signer,
+        operation: &str,
+        key: Option<&KmsKeyRecord>,
+        context: &EncryptionContext,
+        grant_operations: Option<&[String]>,
+    ) -> bool {
         let identity = self.identities.identity(signer);
         let mut conditions = ConditionContext::new();
         signer_keys(&mut conditions, identity, signer, KeySet::ALL);
         for (k, v) in context {
             conditions.set(format!("kms:EncryptionContext:{k}"), v.clone());
+        }
+        if let Some(ops) = grant_operations {
+            conditions.set_many("kms:GrantOperations", ops.to_vec());
         }
         let action = format!("kms:{operation}");
         let resource = key.map_or_else(|| "*".to_string(), |k| self.kms.key_arn(k));
@@ -87,7 +136,7 @@ impl KmsApi {
         let Some(key) = key else {
             return own_allows;
         };
-        let Ok(policy) = Policy::parse(&key.policy, &PolicyKind::Key) else {
+        let Some(policy) = self.policy_of(key) else {
             // A stored policy that no longer parses allows nothing.
             return false;
         };
@@ -95,16 +144,163 @@ impl KmsApi {
         if answer.denies {
             return false;
         }
-        match answer.allows {
+        let by_policy = match answer.allows {
             PrincipalMatch::Direct => true,
             PrincipalMatch::Account => own_allows,
             PrincipalMatch::No => false,
+        };
+        by_policy || self.grant_for(signer, operation, key, context).is_some()
+    }
+
+    /// A grant of `key` that lets `signer` do `operation` with `context`.
+    fn grant_for<'k>(
+        &self,
+        signer: &Signer,
+        operation: &str,
+        key: &'k KmsKeyRecord,
+        context: &EncryptionContext,
+    ) -> Option<&'k KmsGrantRecord> {
+        let arns = principal_arns(self.identities.identity(signer));
+        key.grants
+            .iter()
+            .find(|g| arca_kms::grant_allows(g, &arns, operation, context))
+    }
+
+    /// CreateGrant: a grant that the key's policies let the signer give, or that a grant
+    /// of the signer's allowing at least as much (without constraints) does.
+    async fn create_grant(
+        &self,
+        signer: &Signer,
+        account: &str,
+        key: &KmsKeyRecord,
+        p: &Params,
+    ) -> Result<Value, KmsError> {
+        let operations: Vec<String> = p
+            .get("Operations")
+            .and_then(Value::as_array)
+            .ok_or_else(|| KmsError::Validation("Operations is required".into()))?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let constraints = p.get("Constraints");
+        let pairs = |name: &str| -> Result<Option<Vec<(String, String)>>, KmsError> {
+            match constraints.and_then(|c| c.get(name)) {
+                None => Ok(None),
+                Some(v) => {
+                    let bad = || KmsError::Validation(format!("{name} must be a map of strings"));
+                    let map = v.as_object().ok_or_else(bad)?;
+                    map.iter()
+                        .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())).ok_or_else(bad))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(Some)
+                }
+            }
+        };
+        let grant = KmsGrantRecord {
+            id: String::new(),
+            name: p.get("Name").and_then(Value::as_str).map(str::to_string),
+            grantee: string(p, "GranteePrincipal")?.to_string(),
+            retiring: p.get("RetiringPrincipal").and_then(Value::as_str).map(str::to_string),
+            operations,
+            context_subset: pairs("EncryptionContextSubset")?,
+            context_equals: pairs("EncryptionContextEquals")?,
+            issuing_account: account.to_string(),
+            created_ms: arca_store::now_ms(),
+        };
+        let no_context = EncryptionContext::new();
+        let by_policy = self.allowed_with(signer, "CreateGrant", Some(key), &no_context, Some(&grant.operations));
+        // A grantee with CreateGrant may pass on no more than its own grant allows.
+        let by_grant = || {
+            let arns = principal_arns(self.identities.identity(signer));
+            key.grants.iter().any(|g| {
+                arns.contains(&g.grantee)
+                    && g.operations.iter().any(|o| o == "CreateGrant")
+                    && grant.operations.iter().all(|o| g.operations.contains(o))
+                    && g.context_subset.is_none()
+                    && g.context_equals.is_none()
+            })
+        };
+        if !by_policy && !by_grant() {
+            return Err(KmsError::AccessDenied(format!(
+                "The principal is not authorized to perform: kms:CreateGrant on resource: {}",
+                self.kms.key_arn(key)
+            )));
         }
+        let (id, token) = self.kms.create_grant(key, grant).await?;
+        Ok(json!({ "GrantId": id, "GrantToken": token }))
+    }
+
+    /// RetireGrant: by its retiring principal, by its grantee if it may retire it, by the
+    /// root user of the account that made it, or by whoever the key's policies let.
+    async fn retire_grant(&self, signer: &Signer, account: &str, p: &Params) -> Result<Value, KmsError> {
+        let (key_id, grant_id) = match p.get("GrantToken").and_then(Value::as_str) {
+            Some(token) => Kms::grant_of_token(token)?,
+            None => (string(p, "KeyId")?.to_string(), string(p, "GrantId")?.to_string()),
+        };
+        let not_found = || KmsError::NotFound(format!("Grant ID {grant_id} not found"));
+        // A token names the key by id, whichever account it is in.
+        let key = match self.kms.resolve(account, &key_id) {
+            Ok(k) => k,
+            Err(_) => self.kms.store().kms_key(&key_id)?.ok_or_else(not_found)?,
+        };
+        let grant = key.grants.iter().find(|g| g.id == grant_id).ok_or_else(not_found)?;
+        let arns = principal_arns(self.identities.identity(signer));
+        let may = grant.retiring.as_ref().is_some_and(|r| arns.contains(r))
+            || (arns.contains(&grant.grantee) && grant.operations.iter().any(|o| o == "RetireGrant"))
+            || (matches!(signer, Signer::Root(_)) && grant.issuing_account == account)
+            || self.allowed(signer, "RetireGrant", Some(&key), &EncryptionContext::new());
+        if !may {
+            return Err(KmsError::AccessDenied(format!(
+                "The principal is not authorized to perform: kms:RetireGrant on resource: {}",
+                self.kms.key_arn(&key)
+            )));
+        }
+        self.kms.remove_grant(&key, &grant_id).await?;
+        Ok(json!({}))
+    }
+
+    /// ListGrants: a key's grants, as KMS lists them.
+    fn list_grants(&self, key: &KmsKeyRecord, p: &Params) -> Value {
+        let id = p.get("GrantId").and_then(Value::as_str);
+        let grantee = p.get("GranteePrincipal").and_then(Value::as_str);
+        let arn = self.kms.key_arn(key);
+        let map = |list: &[(String, String)]| -> Map<String, Value> {
+            list.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
+        };
+        let grants: Vec<Value> = key
+            .grants
+            .iter()
+            .filter(|g| id.is_none_or(|i| i == g.id) && grantee.is_none_or(|e| e == g.grantee))
+            .map(|g| {
+                let mut out = json!({
+                    "KeyId": arn,
+                    "GrantId": g.id,
+                    "GranteePrincipal": g.grantee,
+                    "IssuingAccount": format!("arn:aws:iam::{}:root", g.issuing_account),
+                    "Operations": g.operations,
+                    "CreationDate": seconds(g.created_ms),
+                });
+                if let Some(name) = &g.name {
+                    out["Name"] = json!(name);
+                }
+                if let Some(r) = &g.retiring {
+                    out["RetiringPrincipal"] = json!(r);
+                }
+                if let Some(subset) = &g.context_subset {
+                    out["Constraints"] = json!({ "EncryptionContextSubset": map(subset) });
+                }
+                if let Some(equals) = &g.context_equals {
+                    out["Constraints"] = json!({ "EncryptionContextEquals": map(equals) });
+                }
+                out
+            })
+            .collect();
+        json!({ "Grants": grants, "Truncated": false })
     }
 
     async fn handle(&self, signer: &Signer, operation: &str, p: &Params) -> Result<Value, KmsError> {
         let Some(accepted) = accepted_params(operation) else {
-            return Err(KmsError::Unsupported(format!(
+            return Err(KmsError::UnknownOperation(format!(
                 "Operation {operation} is not supported by Arca"
             )));
         };
@@ -168,6 +364,9 @@ impl KmsApi {
                 let id = Kms::key_of(given)?;
                 self.kms.store().kms_key(&id)?.ok_or(KmsError::InvalidCiphertext)?
             }
+            (None, None) if operation == "RetireGrant" => {
+                return self.retire_grant(signer, &account, p).await;
+            }
             (None, None) if operation == "DeleteAlias" => {
                 let alias = string(p, "AliasName")?;
                 let target = self.kms.resolve(&account, alias)?;
@@ -183,6 +382,11 @@ impl KmsApi {
             "ReEncrypt" => encryption_context(p, "SourceEncryptionContext")?,
             _ => context.clone(),
         };
+        match operation {
+            "CreateGrant" => return self.create_grant(signer, &account, &key, p).await,
+            "RetireGrant" => return self.retire_grant(signer, &account, p).await,
+            _ => {}
+        }
         let asked = if operation == "ReEncrypt" {
             "ReEncryptFrom"
         } else {
@@ -329,6 +533,11 @@ impl KmsApi {
                 Ok(json!({}))
             }
             "ListKeyPolicies" => Ok(json!({ "PolicyNames": ["default"], "Truncated": false })),
+            "ListGrants" => Ok(self.list_grants(&key, p)),
+            "RevokeGrant" => {
+                self.kms.remove_grant(&key, string(p, "GrantId")?).await?;
+                Ok(json!({}))
+            }
             "TagResource" => {
                 self.kms.tag(&key, tags(p)?).await?;
                 Ok(json!({}))
@@ -468,6 +677,14 @@ impl KmsApi {
     }
 }
 
+/// The ARNs a grant may name a principal by: its own, and (for a role's session) its role's.
+fn principal_arns(identity: &arca_iam::Identity) -> Vec<String> {
+    [identity.arn(), identity.principal_arn()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// The parameters each operation honours (others are refused, never ignored).
 fn accepted_params(operation: &str) -> Option<&'static [&'static str]> {
     Some(match operation {
@@ -515,6 +732,17 @@ fn accepted_params(operation: &str) -> Option<&'static [&'static str]> {
         "GetKeyPolicy" => &["KeyId", "PolicyName"],
         "PutKeyPolicy" => &["KeyId", "PolicyName", "Policy", "BypassPolicyLockoutSafetyCheck"],
         "TagResource" => &["KeyId", "Tags"],
+        "CreateGrant" => &[
+            "KeyId",
+            "GranteePrincipal",
+            "RetiringPrincipal",
+            "Operations",
+            "Constraints",
+            "Name",
+        ],
+        "ListGrants" => &["KeyId", "GrantId", "GranteePrincipal", "Limit"],
+        "RetireGrant" => &["GrantToken", "KeyId", "GrantId"],
+        "RevokeGrant" => &["KeyId", "GrantId"],
         "UntagResource" => &["KeyId", "TagKeys"],
         _ => return None,
     })

@@ -50,10 +50,11 @@ pub use record::*;
 pub use store::{
     AccessKeyRecord, AccountRecord, BucketAccess, DeleteOutcome, DeleteTarget, GroupRecord, INTELLIGENT_TIERING_JOB,
     IdentityRefusal, Ingest, IngestTarget, IntelligentTiering, Job, JobProgress, KeyMaterial, KmsAliasRecord,
-    KmsKeyRecord, KmsKeyState, LIFECYCLE_JOB, LoginProfile, MAIN_TIER, MAX_ACCESS_KEYS, MAX_ATTACHED_POLICIES,
-    MAX_GROUPS_PER_USER, MAX_POLICY_VERSIONS, ManagedPolicyRecord, ObjectBytes, Pass, PolicyHolder, PolicyVersion,
-    RESTORE_JOB, ROLE_SESSION_SECONDS, RestoreDelays, RestoreStarted, RetrievalTier, RoleRecord, SealingKeyRecord,
-    Store, StoreOptions, TierSpec, UploadPage, UploadQuery, UserRecord, WriteCondition, is_valid_version_id, now_ms,
+    KmsGrantRecord, KmsKeyRecord, KmsKeyState, LIFECYCLE_JOB, LoginProfile, MAIN_TIER, MAX_ACCESS_KEYS,
+    MAX_ATTACHED_POLICIES, MAX_GROUPS_PER_USER, MAX_POLICY_VERSIONS, ManagedPolicyRecord, ObjectBytes, Pass,
+    PolicyHolder, PolicyVersion, RESTORE_JOB, ROLE_SESSION_SECONDS, RestoreDelays, RestoreStarted, RetrievalTier,
+    RoleRecord, SealingKeyRecord, Store, StoreOptions, TierSpec, UploadPage, UploadQuery, UserRecord, WriteCondition,
+    is_valid_version_id, now_ms,
 };
 
 /// Objects up to this size live inline in their metadata record.

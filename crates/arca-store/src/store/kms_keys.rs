@@ -40,6 +40,32 @@ pub struct KmsKeyRecord {
     pub materials: Vec<KeyMaterial>,
     /// Its tags, in order.
     pub tags: Vec<(String, String)>,
+    /// Its grants, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<KmsGrantRecord>,
+}
+
+/// A grant: a principal may use a key for some operations, beside its policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsGrantRecord {
+    /// Its id (64 hex digits).
+    pub id: String,
+    /// Its name, if the creator gave one.
+    pub name: Option<String>,
+    /// The principal it lets use the key (an ARN).
+    pub grantee: String,
+    /// A principal that may retire it.
+    pub retiring: Option<String>,
+    /// The operations it allows (`Decrypt`, `GenerateDataKey`, …).
+    pub operations: Vec<String>,
+    /// Pairs a request's encryption context must include.
+    pub context_subset: Option<Vec<(String, String)>>,
+    /// The encryption context a request must have, exactly.
+    pub context_equals: Option<Vec<(String, String)>>,
+    /// The account that made it.
+    pub issuing_account: String,
+    /// Milliseconds since the epoch.
+    pub created_ms: i64,
 }
 
 /// A KMS key's state, as KMS names it.

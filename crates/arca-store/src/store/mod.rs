@@ -53,7 +53,7 @@ pub use identities::{AccessKeyRecord, IdentityRefusal, LoginProfile, MAX_ACCESS_
 pub use ingest::{Ingest, IngestTarget};
 pub use intelligent::{INTELLIGENT_TIERING_JOB, IntelligentTiering};
 pub use jobs::{Job, JobProgress, Pass};
-pub use kms_keys::{KeyMaterial, KmsAliasRecord, KmsKeyRecord, KmsKeyState};
+pub use kms_keys::{KeyMaterial, KmsAliasRecord, KmsGrantRecord, KmsKeyRecord, KmsKeyState};
 pub use lifecycle::LIFECYCLE_JOB;
 pub use multipart::{UploadPage, UploadQuery};
 pub use read::ObjectBytes;

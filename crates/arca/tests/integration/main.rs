@@ -12,6 +12,7 @@ mod buckets;
 mod cli;
 mod crash;
 mod encryption;
+mod kms;
 mod lifecycle;
 mod listing;
 mod multipart;

@@ -1,0 +1,156 @@
+//! The KMS API through hand-signed requests: its state survives `kill -9`, and bad requests
+//! get KMS's errors. (boto3 and the AWS CLI drive the whole API in `tests/clients/test_kms.py`.)
+
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+/// Sends KMS `operation` with `body`, signed for `kms` by the test's root key.
+async fn kms(s: &TestServer, operation: &str, body: &Value) -> (u16, Value) {
+    let target = format!("TrentService.{operation}");
+    let text = body.to_string();
+    let req = signed(
+        "POST",
+        &s.url("/"),
+        &[
+            ("x-amz-target", target.as_str()),
+            ("content-type", "application/x-amz-json-1.1"),
+        ],
+        text.as_bytes(),
+        Sign {
+            service: "kms",
+            ..Sign::default()
+        },
+    );
+    let (status, _, answer) = send(req).await;
+    (status, serde_json::from_str(&answer).unwrap_or(Value::String(answer)))
+}
+
+#[tokio::test]
+async fn kms_keys_aliases_and_rotations_survive_kill_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut s = TestServer::start_on(&data, &[]);
+    let (status, created) = kms(&s, "CreateKey", &json!({ "Description": "durable" })).await;
+    assert_eq!(status, 200, "{created}");
+    let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_string();
+    let (status, _) = kms(
+        &s,
+        "CreateAlias",
+        &json!({ "AliasName": "alias/durable", "TargetKeyId": key }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, before) = kms(
+        &s,
+        "Encrypt",
+        &json!({ "KeyId": "alias/durable", "Plaintext": "YmVmb3Jl" }),
+    )
+    .await;
+    let (status, _) = kms(&s, "RotateKeyOnDemand", &json!({ "KeyId": key })).await;
+    assert_eq!(status, 200);
+    let (_, after) = kms(&s, "Encrypt", &json!({ "KeyId": key, "Plaintext": "YWZ0ZXI=" })).await;
+    let (status, _) = kms(&s, "DisableKey", &json!({ "KeyId": key })).await;
+    assert_eq!(status, 200);
+    // Every answer above came after its commit: nothing of it may be lost.
+    s.kill9();
+
+    let s = TestServer::start_on(&data, &[]);
+    let (_, described) = kms(&s, "DescribeKey", &json!({ "KeyId": "alias/durable" })).await;
+    assert_eq!(described["KeyMetadata"]["KeyId"], key.as_str());
+    assert_eq!(described["KeyMetadata"]["KeyState"], "Disabled");
+    let (status, _) = kms(&s, "EnableKey", &json!({ "KeyId": key })).await;
+    assert_eq!(status, 200);
+    for (blob, plain) in [(&before, "YmVmb3Jl"), (&after, "YWZ0ZXI=")] {
+        let (status, out) = kms(&s, "Decrypt", &json!({ "CiphertextBlob": blob["CiphertextBlob"] })).await;
+        assert_eq!((status, out["Plaintext"].as_str()), (200, Some(plain)), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn bad_kms_requests_get_kms_errors_and_change_nothing() {
+    let s = TestServer::start();
+    // Unsigned: refused before the body is read.
+    let (status, _, _) = send(
+        http::Request::builder()
+            .method("POST")
+            .uri(s.url("/"))
+            .header("x-amz-target", "TrentService.CreateKey")
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(b"{}".to_vec())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Signed with another secret.
+    let req = signed(
+        "POST",
+        &s.url("/"),
+        &[("x-amz-target", "TrentService.CreateKey")],
+        b"{}",
+        Sign {
+            service: "kms",
+            secret: "not-the-secret-key-0000000000000000000000",
+            ..Sign::default()
+        },
+    );
+    let (status, _, _) = send(req).await;
+    assert_eq!(status, 403);
+    let cases = [
+        (
+            "CreateKey",
+            json!({ "KeySpec": "RSA_4096" }),
+            "UnsupportedOperationException",
+        ),
+        (
+            "CreateKey",
+            json!({ "Policy": "{not json" }),
+            "MalformedPolicyDocumentException",
+        ),
+        ("Frobnicate", json!({}), "UnknownOperationException"),
+        (
+            "Encrypt",
+            json!({ "KeyId": "alias/none", "Plaintext": "eA==" }),
+            "NotFoundException",
+        ),
+        (
+            "Decrypt",
+            json!({ "CiphertextBlob": "AAAA" }),
+            "InvalidCiphertextException",
+        ),
+        (
+            "Decrypt",
+            json!({ "CiphertextBlob": "not base64!" }),
+            "ValidationException",
+        ),
+        (
+            "GenerateRandom",
+            json!({ "NumberOfBytes": 5000 }),
+            "ValidationException",
+        ),
+        (
+            "CreateAlias",
+            json!({ "AliasName": "alias/../x", "TargetKeyId": "alias/none" }),
+            "NotFoundException",
+        ),
+        ("ListKeys", json!({ "DryRun": true }), "UnsupportedOperationException"),
+    ];
+    for (operation, body, expected) in cases {
+        let (status, answer) = kms(&s, operation, &body).await;
+        assert_eq!(
+            (status, answer["__type"].as_str()),
+            (400, Some(expected)),
+            "{operation} {body}: {answer}"
+        );
+    }
+    let (status, answer) = kms(&s, "ListKeys", &json!({})).await;
+    assert_eq!(
+        (status, answer["Keys"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "nothing was made"
+    );
+    // A body past the limit is refused, not read to the end.
+    let big = json!({ "Description": "x".repeat(200 * 1024) });
+    let (status, answer) = kms(&s, "CreateKey", &big).await;
+    assert!(status == 400 || status == 413, "{status} {answer}");
+}
