@@ -355,7 +355,11 @@ def test_sse_s3_and_bucket_encryption_with_the_cli(aws, tmp_path):
     got = json.loads(aws("s3api", "get-bucket-encryption", "--bucket", "cli-sse").stdout)
     assert got["ServerSideEncryptionConfiguration"]["Rules"][0]["BucketKeyEnabled"] is True
     aws("s3api", "delete-bucket-encryption", "--bucket", "cli-sse")
-    p = aws("s3api", "put-object", "--bucket", "cli-sse", "--key", "kms", "--body", str(body),
-            "--server-side-encryption", "aws:kms", check=False)
+    # SSE-KMS under the account's aws/s3 key; dual-layer SSE-KMS is refused.
+    put = json.loads(aws("s3api", "put-object", "--bucket", "cli-sse", "--key", "kms", "--body", str(body),
+                         "--server-side-encryption", "aws:kms").stdout)
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"].startswith("arn:aws:kms:")
+    p = aws("s3api", "put-object", "--bucket", "cli-sse", "--key", "dsse", "--body", str(body),
+            "--server-side-encryption", "aws:kms:dsse", check=False)
     assert p.returncode != 0 and "NotImplemented" in p.stderr
     aws("s3", "rb", "--force", "s3://cli-sse")

@@ -953,9 +953,9 @@ def test_sse_s3_and_bucket_encryption_with_boto3(s3, bucket, tmp_path):
     assert out.read_bytes() == big.read_bytes()
     copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "asked"})
     assert copied["ServerSideEncryption"] == "AES256"
-    # SSE-KMS and SSE-C are refused until they work.
+    # Dual-layer SSE-KMS and SSE-C are refused until they work (SSE-KMS: test_kms.py).
     with pytest.raises(ClientError) as e:
-        s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
+        s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms:dsse")
     assert code(e.value) == "NotImplemented"
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey="k" * 32)
@@ -973,7 +973,7 @@ def test_sse_s3_and_bucket_encryption_with_boto3(s3, bucket, tmp_path):
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rules[0]["BucketKeyEnabled"] is True
     for bad, expected in [
-        ({"SSEAlgorithm": "aws:kms"}, "NotImplemented"),
+        ({"SSEAlgorithm": "aws:kms:dsse"}, "NotImplemented"),
         ({"SSEAlgorithm": "AES256", "KMSMasterKeyID": "alias/x"}, "InvalidArgument"),
     ]:
         with pytest.raises(ClientError) as e:

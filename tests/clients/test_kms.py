@@ -279,3 +279,131 @@ def test_grants_allow_until_retired_or_revoked(server, kms):
     assert code(e.value) == "NotFoundException"
     iam.delete_access_key(UserName="grantee", AccessKeyId=creds["AccessKeyId"])
     iam.delete_user(UserName="grantee")
+
+
+def test_sse_kms_objects_with_boto3(server, kms, tmp_path):
+    import requests
+    from conftest import make_client
+
+    s3 = make_client(server, signature_version="s3v4")
+    bucket = "sse-kms-" + __import__("uuid").uuid4().hex[:8]
+    s3.create_bucket(Bucket=bucket)
+    key = kms.create_key(Description="objects")["KeyMetadata"]
+
+    # No key named: the account's aws/s3 key, made on first use.
+    put = s3.put_object(Bucket=bucket, Key="default", Body=b"under aws/s3", ServerSideEncryption="aws:kms")
+    assert put["ServerSideEncryption"] == "aws:kms"
+    managed = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+    assert put["SSEKMSKeyId"] == managed["Arn"] and managed["KeyManager"] == "AWS"
+
+    context = base64.b64encode(json.dumps({"project": "arca"}).encode()).decode()
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"under a customer key", ServerSideEncryption="aws:kms",
+                        SSEKMSKeyId=key["KeyId"], SSEKMSEncryptionContext=context)
+    assert put["SSEKMSKeyId"] == key["Arn"]
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == b"under a customer key"
+    assert got["ServerSideEncryption"] == "aws:kms" and got["SSEKMSKeyId"] == key["Arn"]
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key["Arn"]
+    # A presigned URL reads it too: the signer's permissions apply at use.
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=60)
+    assert requests.get(url).content == b"under a customer key"
+
+    # Disabled key: unreadable until enabled again; pending deletion likewise.
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert code(e.value) == "KMS.DisabledException" and e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k2", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"])
+    assert code(e.value) == "KMS.DisabledException"
+    kms.enable_key(KeyId=key["KeyId"])
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"under a customer key"
+
+    # Multipart with SSE-KMS, then copies between the modes.
+    big = tmp_path / "big.bin"
+    big.write_bytes(__import__("os").urandom(11 * 1024 * 1024))
+    from boto3.s3.transfer import TransferConfig
+    config = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    s3.upload_file(str(big), bucket, "big", Config=config,
+                   ExtraArgs={"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key["Arn"]})
+    assert s3.head_object(Bucket=bucket, Key="big")["SSEKMSKeyId"] == key["Arn"]
+    out = tmp_path / "out.bin"
+    s3.download_file(bucket, "big", str(out))
+    assert out.read_bytes() == big.read_bytes()
+    to_s3 = s3.copy_object(Bucket=bucket, Key="as-sse-s3", CopySource={"Bucket": bucket, "Key": "k"},
+                           ServerSideEncryption="AES256")
+    assert to_s3["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in to_s3
+    back = s3.copy_object(Bucket=bucket, Key="as-kms", CopySource={"Bucket": bucket, "Key": "as-sse-s3"},
+                          ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"])
+    assert back["SSEKMSKeyId"] == key["Arn"]
+    assert s3.get_object(Bucket=bucket, Key="as-kms")["Body"].read() == b"under a customer key"
+    # Re-encrypting in place: SSE-KMS onto itself as SSE-S3.
+    s3.copy_object(Bucket=bucket, Key="as-kms", CopySource={"Bucket": bucket, "Key": "as-kms"},
+                   ServerSideEncryption="AES256")
+    assert s3.head_object(Bucket=bucket, Key="as-kms")["ServerSideEncryption"] == "AES256"
+
+    # The bucket's default: SSE-KMS under the key, for writes that ask nothing.
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]})
+    put = s3.put_object(Bucket=bucket, Key="by-default", Body=b"d")
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key["Arn"]
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}
+
+    # Refused: bucket keys (not built), a malformed context, KMS headers without aws:kms.
+    for extra, expected in [
+        ({"ServerSideEncryption": "aws:kms", "BucketKeyEnabled": True}, "NotImplemented"),
+        ({"ServerSideEncryption": "aws:kms", "SSEKMSEncryptionContext": "not-base64-json"}, "InvalidArgument"),
+        ({"ServerSideEncryption": "AES256", "SSEKMSKeyId": key["KeyId"]}, "InvalidArgument"),
+        ({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/missing"}, "KMS.NotFoundException"),
+    ]:
+        with pytest.raises(ClientError) as e:
+            s3.put_object(Bucket=bucket, Key="refused", Body=b"x", **extra)
+        assert code(e.value) == expected, extra
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="refused")
+
+
+def test_sse_kms_needs_the_requesters_kms_permissions(server, kms):
+    from conftest import make_client
+
+    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    s3 = make_client(server, signature_version="s3v4")
+    bucket = "sse-kms-perm-" + __import__("uuid").uuid4().hex[:8]
+    s3.create_bucket(Bucket=bucket)
+    key = kms.create_key()["KeyMetadata"]
+    s3.put_object(Bucket=bucket, Key="secret", Body=b"s", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+    iam.create_user(UserName="s3-only")
+    creds = iam.create_access_key(UserName="s3-only")["AccessKey"]
+    iam.put_user_policy(UserName="s3-only", PolicyName="s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                       "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    user = boto3.client("s3", endpoint_url=server["endpoint"], aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+    # S3 permissions alone: SSE-S3 objects yes, SSE-KMS ones no.
+    user.put_object(Bucket=bucket, Key="plain", Body=b"p")
+    for call in (lambda: user.get_object(Bucket=bucket, Key="secret"),
+                 lambda: user.put_object(Bucket=bucket, Key="new", Body=b"n", ServerSideEncryption="aws:kms",
+                                         SSEKMSKeyId=key["Arn"])):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert code(e.value) == "AccessDenied"
+    iam.put_user_policy(UserName="s3-only", PolicyName="kms", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key["Arn"],
+                       "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}))
+    assert user.get_object(Bucket=bucket, Key="secret")["Body"].read() == b"s"
+    user.put_object(Bucket=bucket, Key="new", Body=b"n", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+    # The condition holds for S3 only: the user may not call KMS directly.
+    user_kms = kms_client(server, creds["AccessKeyId"], creds["SecretAccessKey"])
+    with pytest.raises(ClientError) as e:
+        user_kms.generate_data_key(KeyId=key["Arn"], KeySpec="AES_256")
+    assert code(e.value) == "AccessDeniedException"
+    for name in ("s3", "kms"):
+        iam.delete_user_policy(UserName="s3-only", PolicyName=name)
+    iam.delete_access_key(UserName="s3-only", AccessKeyId=creds["AccessKeyId"])
+    iam.delete_user(UserName="s3-only")

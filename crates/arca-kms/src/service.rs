@@ -344,6 +344,39 @@ impl Kms {
         .await
     }
 
+    /// The account's `aws/s3` key, which SSE-KMS uses when a write names no key: made (an AWS
+    /// managed key, rotated yearly, its alias `alias/aws/s3`) on first use.
+    pub async fn aws_s3_key(&self, account: &str) -> Result<KmsKeyRecord, KmsError> {
+        const ALIAS: &str = "alias/aws/s3";
+        if let Some(alias) = self.store.kms_alias(account, ALIAS)?
+            && let Some(key) = self.store.kms_key(&alias.key_id)?
+        {
+            return Ok(key);
+        }
+        let key = self
+            .create_key(
+                account,
+                "Default key that protects my S3 objects when no other key is defined".into(),
+                None,
+                Vec::new(),
+                true,
+            )
+            .await?;
+        let now = now_ms();
+        let alias = KmsAliasRecord {
+            name: ALIAS.to_string(),
+            key_id: key.id.clone(),
+            created_ms: now,
+            updated_ms: now,
+        };
+        if self.store.put_kms_alias(account, alias, false).await? {
+            return Ok(key);
+        }
+        // Another write made it first: use theirs (this key stays unused, as in KMS).
+        let alias = self.store.kms_alias(account, ALIAS)?.ok_or(KmsError::Internal)?;
+        self.store.kms_key(&alias.key_id)?.ok_or(KmsError::Internal)
+    }
+
     /// Points a new alias (`alias/NAME`, not `alias/aws/…`) of `account` at `key`.
     pub async fn create_alias(&self, account: &str, name: &str, key: &KmsKeyRecord) -> Result<(), KmsError> {
         check_alias_name(name)?;

@@ -2,8 +2,9 @@
 //!
 //! Every bucket encrypts new objects with SSE-S3 unless told otherwise, as AWS's buckets do
 //! since 2023: GetBucketEncryption answers that default for a bucket that never set one, and
-//! DeleteBucketEncryption returns a bucket to it. Only `AES256` can be set until SSE-KMS
-//! works; `aws:kms` is refused (`501 NotImplemented`) rather than stored and not applied.
+//! DeleteBucketEncryption returns a bucket to it. `AES256` or `aws:kms` (with a key, or the
+//! account's `aws/s3` key) can be set; S3 Bucket Keys and dual-layer SSE-KMS are refused
+//! (`501 NotImplemented`) rather than stored and not applied.
 
 use arca_store::{BucketEncryption, SseAlgorithm};
 use s3s::dto::*;
@@ -20,10 +21,15 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<PutBucketEncryptionOutput>> {
         let input = req.input;
         let config = parse(input.server_side_encryption_configuration)?;
+        // Through the access mirror: every write reads the bucket's default from it.
         self.store
-            .update_bucket(&input.bucket, move |b| b.encryption = Some(config))
+            .update_bucket_access(&input.bucket, move |b| {
+                b.encryption = Some(config);
+                Ok::<(), std::convert::Infallible>(())
+            })
             .await
-            .s3()?;
+            .s3()?
+            .unwrap_or_else(|never| match never {});
         Ok(S3Response::new(PutBucketEncryptionOutput {}))
     }
 
@@ -50,9 +56,13 @@ impl ArcaS3 {
         req: S3Request<DeleteBucketEncryptionInput>,
     ) -> S3Result<S3Response<DeleteBucketEncryptionOutput>> {
         self.store
-            .update_bucket(&req.input.bucket, |b| b.encryption = None)
+            .update_bucket_access(&req.input.bucket, |b| {
+                b.encryption = None;
+                Ok::<(), std::convert::Infallible>(())
+            })
             .await
-            .s3()?;
+            .s3()?
+            .unwrap_or_else(|never| match never {});
         Ok(S3Response::new(DeleteBucketEncryptionOutput {}))
     }
 }
@@ -63,23 +73,29 @@ fn parse(config: ServerSideEncryptionConfiguration) -> S3Result<BucketEncryption
     let default = rule
         .apply_server_side_encryption_by_default
         .ok_or_else(|| AwsError::MalformedXML.error())?;
+    let bucket_key_enabled = rule.bucket_key_enabled.unwrap_or(false);
     let algorithm = match default.sse_algorithm.as_str() {
         "AES256" => SseAlgorithm::Aes256,
-        "aws:kms" | "aws:kms:dsse" => {
+        "aws:kms" if bucket_key_enabled => {
+            return Err(AwsError::NotImplemented
+                .with_message("A header you provided implies functionality that is not implemented: S3 Bucket Keys"));
+        }
+        "aws:kms" => SseAlgorithm::AwsKms,
+        "aws:kms:dsse" => {
             return Err(AwsError::NotImplemented.with_message(
-                "A header you provided implies functionality that is not implemented: SSE-KMS default encryption",
+                "A header you provided implies functionality that is not implemented: dual-layer SSE-KMS",
             ));
         }
         _ => return Err(AwsError::MalformedXML.error()),
     };
-    if default.kms_master_key_id.is_some() {
+    if algorithm == SseAlgorithm::Aes256 && default.kms_master_key_id.is_some() {
         return Err(AwsError::InvalidArgument.with_message(
             "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
         ));
     }
     Ok(BucketEncryption {
         algorithm,
-        kms_key_id: None,
-        bucket_key_enabled: rule.bucket_key_enabled.unwrap_or(false),
+        kms_key_id: default.kms_master_key_id,
+        bucket_key_enabled,
     })
 }

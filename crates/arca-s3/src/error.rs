@@ -1,4 +1,4 @@
-//! The one place where store errors become S3 errors (code, status, message).
+//! The one place where store and key service errors become S3 errors (code, status, message).
 
 use arca_store::StoreError;
 use s3s::S3Error;
@@ -46,4 +46,28 @@ impl<T> StoreResultExt<T> for Result<T, StoreError> {
 /// some of its own — routing, signature and body checks — with a code only).
 pub fn default_message(code: &str) -> Option<&'static str> {
     AwsError::from_code(code).map(AwsError::message)
+}
+
+/// The S3 answer to a key service error met while sealing or opening an object with
+/// SSE-KMS, as S3 answers it: the KMS exception's name under `KMS.` (400), `AccessDenied`
+/// (403), or an internal error for what the client cannot have caused.
+pub fn kms_error(e: &arca_kms::KmsError) -> S3Error {
+    use arca_kms::KmsError;
+    match e {
+        KmsError::AccessDenied(m) => AwsError::AccessDenied.with_message(m.clone()),
+        KmsError::NotFound(_) | KmsError::Disabled(_) | KmsError::InvalidState(_) => {
+            let code = format!("KMS.{}", e.code());
+            let mut err = S3Error::with_message(
+                s3s::S3ErrorCode::from_bytes(code.as_bytes()).unwrap_or(s3s::S3ErrorCode::InvalidArgument),
+                e.to_string(),
+            );
+            err.set_status_code(http::StatusCode::BAD_REQUEST);
+            err
+        }
+        KmsError::Validation(m) | KmsError::InvalidAliasName(m) => AwsError::InvalidArgument.with_message(m.clone()),
+        _ => {
+            tracing::error!(error = %e, code = e.code(), "an SSE-KMS data key could not be made or opened");
+            AwsError::InternalError.error()
+        }
+    }
 }

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use arca_kms::Keyring;
 use arca_md5_lanes::Md5Lanes;
 use arca_store::{Owner, Store};
+pub use encryption::{KmsDataKeys, Requester};
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
 
@@ -48,17 +49,25 @@ pub struct ArcaS3 {
     md5: Arc<Md5Lanes>,
     /// SSE-S3's keys: every object written is sealed under a data key they wrap.
     keys: Arc<Keyring>,
+    /// SSE-KMS's data keys, from the key service.
+    kms_keys: Arc<dyn KmsDataKeys>,
     region: String,
 }
 
 impl ArcaS3 {
-    /// `md5` hashes the ETags of large uploads; `keys` wrap the data keys objects are sealed
-    /// under.
-    pub fn new(store: Arc<Store>, keys: Arc<Keyring>, md5: Arc<Md5Lanes>, region: impl Into<String>) -> Self {
+    /// `md5` hashes the ETags of large uploads; `keys` wrap SSE-S3's data keys and `kms_keys`
+    /// makes and opens SSE-KMS's.
+    pub fn new(
+        store: Arc<Store>,
+        (keys, kms_keys): (Arc<Keyring>, Arc<dyn KmsDataKeys>),
+        md5: Arc<Md5Lanes>,
+        region: impl Into<String>,
+    ) -> Self {
         ArcaS3 {
             store,
             md5,
             keys,
+            kms_keys,
             region: region.into(),
         }
     }

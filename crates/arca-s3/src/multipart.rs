@@ -16,7 +16,7 @@ use crate::aws_error::AwsError;
 use crate::body;
 use crate::checksum;
 use crate::common::*;
-use crate::encryption::sse_header;
+use crate::encryption::{Requester, kms_key_header, sse_header};
 use crate::error::StoreResultExt;
 use crate::object::{check_copy_conditions, copy_source, write_condition};
 
@@ -76,9 +76,11 @@ impl ArcaS3 {
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         let writer = crate::requester::writer(&req);
+        let requester = Requester::of(&req);
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
+        let sse = crate::sse_request!(input);
         // Decided now, kept with the upload, given to the object at completion.
         let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
         let algorithm = input
@@ -123,16 +125,18 @@ impl ArcaS3 {
             tags: parse_tagging_header(input.tagging.as_deref())?,
             checksum_algorithm: algorithm,
             checksum_type: kind,
-            encryption: Some(self.new_data_key().1),
+            encryption: Some(self.new_sealing(&requester, &input.bucket, &input.key, &sse).await?.1),
         };
         let upload_id = upload.upload_id.clone();
         let server_side_encryption = sse_header(upload.encryption.as_ref());
+        let ssekms_key_id = kms_key_header(upload.encryption.as_ref());
         self.store.create_upload(upload).await.s3()?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(input.bucket),
             key: Some(input.key),
             upload_id: Some(upload_id),
             server_side_encryption,
+            ssekms_key_id,
             checksum_algorithm: algorithm.map(checksum::algorithm_dto),
             checksum_type: kind.map(checksum::checksum_type_dto),
             ..Default::default()
@@ -144,6 +148,7 @@ impl ArcaS3 {
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
         let trailers = req.trailing_headers.clone();
+        let requester = Requester::of(&req);
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
@@ -178,7 +183,7 @@ impl ArcaS3 {
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
         let target = IngestTarget::Part { number: part_number };
-        let data_key = self.data_key(upload.encryption.as_ref())?;
+        let data_key = self.data_key(&requester, upload.encryption.as_ref()).await?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
@@ -213,6 +218,7 @@ impl ArcaS3 {
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag_dto(&etag)),
             server_side_encryption: sse_header(upload.encryption.as_ref()),
+            ssekms_key_id: kms_key_header(upload.encryption.as_ref()),
             checksum_crc32: c.checksum_crc32.take(),
             checksum_crc32c: c.checksum_crc32c.take(),
             checksum_crc64nvme: c.checksum_crc64nvme.take(),
@@ -226,6 +232,7 @@ impl ArcaS3 {
         &self,
         req: S3Request<UploadPartCopyInput>,
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+        let requester = Requester::of(&req);
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
         crate::unhonoured::refuse_sse_customer(
@@ -252,7 +259,7 @@ impl ArcaS3 {
             return Err(copy_source_too_large());
         }
         let algorithm = upload.checksum_algorithm;
-        let src_key = self.data_key_of(&src)?;
+        let src_key = self.data_key_of(&requester, &src).await?;
         let chunks = body::object_stream(
             &self.store,
             crate::restore::readable(&src)?,
@@ -260,7 +267,7 @@ impl ArcaS3 {
             start,
             end,
         )?;
-        let data_key = self.data_key(upload.encryption.as_ref())?;
+        let data_key = self.data_key(&requester, upload.encryption.as_ref()).await?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
@@ -287,6 +294,7 @@ impl ArcaS3 {
         let mut c = checksum::value_dto(algorithm, value.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
             server_side_encryption: sse_header(upload.encryption.as_ref()),
+            ssekms_key_id: kms_key_header(upload.encryption.as_ref()),
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -672,6 +680,7 @@ fn complete_output(bucket: &str, key: &str, v: &ObjectVersion, location: String)
         location: Some(location),
         version_id: v.version_id.clone(),
         server_side_encryption: sse_header(v.encryption.as_ref()),
+        ssekms_key_id: kms_key_header(v.encryption.as_ref()),
         checksum_crc32: c.checksum_crc32.take(),
         checksum_crc32c: c.checksum_crc32c.take(),
         checksum_crc64nvme: c.checksum_crc64nvme.take(),

@@ -12,7 +12,7 @@ use crate::aws_error::AwsError;
 use crate::body::{self, ByteChunks};
 use crate::checksum;
 use crate::common::*;
-use crate::encryption::sse_header;
+use crate::encryption::{Requester, Sealing, kms_key_header, sse_header};
 use crate::error::StoreResultExt;
 
 /// The write condition a PUT or Complete carries.
@@ -71,6 +71,8 @@ struct ReadHeaders {
     restore: Option<String>,
     /// `x-amz-server-side-encryption`.
     server_side_encryption: Option<ServerSideEncryption>,
+    /// `x-amz-server-side-encryption-aws-kms-key-id`.
+    ssekms_key_id: Option<String>,
 }
 
 /// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
@@ -122,6 +124,7 @@ macro_rules! object_headers {
             expiration: h.expiration,
             restore: h.restore,
             server_side_encryption: h.server_side_encryption,
+            ssekms_key_id: h.ssekms_key_id,
             parts_count: h.parts_count,
             checksum_crc32: h.checksum.checksum_crc32,
             checksum_crc32c: h.checksum.checksum_crc32c,
@@ -151,6 +154,7 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<PutObjectOutput>> {
         let trailers = req.trailing_headers.clone();
         let writer = crate::requester::writer(&req);
+        let requester = Requester::of(&req);
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::unhonoured::ObjectWriteOptions {
@@ -183,7 +187,9 @@ impl ArcaS3 {
             Some(b) => body::request_chunks(b),
             None => futures::stream::empty().boxed_chunks(),
         };
-        let (data_key, encryption) = self.new_data_key();
+        let (data_key, encryption) = self
+            .new_sealing(&requester, &input.bucket, &input.key, &crate::sse_request!(input))
+            .await?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
@@ -240,6 +246,7 @@ impl ArcaS3 {
         };
         let etag = version.etag.clone();
         let server_side_encryption = sse_header(version.encryption.as_ref());
+        let ssekms_key_id = kms_key_header(version.encryption.as_ref());
         let expiration = self.expiration_header(&input.bucket, &input.key, &version);
         let version_id = match self
             .store
@@ -265,6 +272,7 @@ impl ArcaS3 {
             size: Some(ingested.size as i64),
             expiration,
             server_side_encryption,
+            ssekms_key_id,
             ..Default::default()
         }))
     }
@@ -280,11 +288,12 @@ impl ArcaS3 {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        let requester = Requester::of(&req);
         let i = req.input;
         let (read, overrides) = read_request!(i);
         let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
-        let key = self.data_key_of(&v)?;
+        let key = self.data_key_of(&requester, &v).await?;
         let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, key.as_ref(), h.start, h.end)?;
         if i.version_id.is_none() {
             // INTELLIGENT_TIERING objects move by when they were last read.
@@ -349,6 +358,7 @@ impl ArcaS3 {
             expiration,
             restore: crate::restore::restore_header(&v),
             server_side_encryption: sse_header(v.encryption.as_ref()),
+            ssekms_key_id: kms_key_header(v.encryption.as_ref()),
             start,
             end,
             partial: r.part_number.is_some() || start != 0 || end != v.size,
@@ -510,12 +520,14 @@ impl ArcaS3 {
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         let writer = crate::requester::writer(&req);
+        let requester = Requester::of(&req);
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
         crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input, copy_source))?;
         // A copy's ACL and owner are the request's, never the source's (as in S3).
         let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
+        let sse = crate::sse_request!(input);
         let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
         let src = self.read_version(&src_bucket, &src_key, src_version.as_deref())?;
         check_copy_conditions(
@@ -582,6 +594,7 @@ impl ArcaS3 {
         // An object stored before encryption is resealed, never changed in place.
         let in_place = same
             && src.encryption.is_some()
+            && sse.algorithm.is_none()
             && !self.store.moves_bytes(&src, storage_class)
             && self.store.get_bucket(&input.bucket).s3()?.versioning == VersioningState::Unversioned;
         if in_place {
@@ -602,7 +615,10 @@ impl ArcaS3 {
                 .await
                 .s3()?;
         } else {
-            let (data, sealing) = self.copy_bytes(&src, (0, src.size), storage_class).await?;
+            let sealing = self.new_sealing(&requester, &input.bucket, &input.key, &sse).await?;
+            let (data, sealing) = self
+                .copy_bytes(&requester, &src, (0, src.size), (storage_class, sealing))
+                .await?;
             encryption = Some(sealing.clone());
             let version = ObjectVersion {
                 acl,
@@ -641,6 +657,7 @@ impl ArcaS3 {
             version_id,
             copy_source_version_id: src.version_id.clone().or_else(|| src_version.clone()),
             server_side_encryption: sse_header(encryption.as_ref()),
+            ssekms_key_id: kms_key_header(encryption.as_ref()),
             copy_object_result: Some(CopyObjectResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -656,15 +673,16 @@ impl ArcaS3 {
     }
 
     /// Copies object bytes `[start, end)` into new storage for an object of `class` (blobs are
-    /// owned by one record), sealed under a new data key; returns them and how their record
-    /// keeps that key.
+    /// owned by one record), sealed as `sealing` says; returns them and how their record keeps
+    /// that key. The source is opened as `requester` may.
     pub(crate) async fn copy_bytes(
         &self,
+        requester: &Requester,
         src: &ObjectVersion,
         (start, end): (u64, u64),
-        class: arca_store::StorageClass,
+        (class, sealing): (arca_store::StorageClass, Sealing),
     ) -> S3Result<(ObjectData, EncryptionDescriptor)> {
-        let src_key = self.data_key_of(src)?;
+        let src_key = self.data_key_of(requester, src).await?;
         let chunks = body::object_stream(
             &self.store,
             crate::restore::readable(src)?,
@@ -672,7 +690,7 @@ impl ArcaS3 {
             start,
             end,
         )?;
-        let (data_key, encryption) = self.new_data_key();
+        let (data_key, encryption) = sealing;
         let ingested = body::ingest(
             &self.store,
             &self.md5,

@@ -6,8 +6,8 @@
 //! object-lock headers meet a bucket without an Object Lock configuration, SSE-C parameters
 //! meet an object that is not encrypted. Otherwise (server-side encryption, website
 //! redirects, creating a bucket with Object Lock) the answer is `501 NotImplemented`. SSE-S3
-//! is honoured (every object is sealed, see `encryption.rs`); SSE-KMS and SSE-C are refused
-//! until they work. (ACL headers are
+//! and SSE-KMS are honoured (every object is sealed, see `encryption.rs`); dual-layer SSE-KMS,
+//! S3 Bucket Keys and SSE-C are refused until they work. (ACL headers are
 //! honoured: see `acl.rs`.)
 
 use crate::aws_error::AwsError;
@@ -20,8 +20,6 @@ use s3s::{S3Error, S3Result};
 pub struct ObjectWriteOptions<'a> {
     /// `x-amz-server-side-encryption`.
     pub server_side_encryption: Option<&'a str>,
-    /// Any SSE-KMS key id, context or bucket-key header.
-    pub has_kms_parameters: bool,
     /// Any SSE-C key header.
     pub has_sse_customer: bool,
     /// Any `x-amz-object-lock-*`.
@@ -55,9 +53,6 @@ macro_rules! object_write_options {
     ($input:expr) => {
         $crate::unhonoured::ObjectWriteOptions {
             server_side_encryption: $input.server_side_encryption.as_ref().map(|s| s.as_str()),
-            has_kms_parameters: $input.ssekms_key_id.is_some()
-                || $input.ssekms_encryption_context.is_some()
-                || $input.bucket_key_enabled.is_some(),
             has_sse_customer: $crate::has_sse_customer!($input),
             has_object_lock: $input.object_lock_mode.is_some()
                 || $input.object_lock_retain_until_date.is_some()
@@ -71,10 +66,10 @@ macro_rules! object_write_options {
 /// Refuses an object write that asks for what Arca does not honour yet.
 pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
     match o.server_side_encryption {
-        // SSE-S3: what every object gets.
-        None | Some("AES256") => {}
-        // The KMS modes wait for the KMS.
-        Some("aws:kms" | "aws:kms:dsse") => return Err(not_implemented("x-amz-server-side-encryption")),
+        // SSE-S3, what every object gets unless it asks for SSE-KMS (`encryption.rs`).
+        None | Some("AES256" | "aws:kms") => {}
+        // Dual-layer SSE-KMS is not built.
+        Some("aws:kms:dsse") => return Err(not_implemented("x-amz-server-side-encryption")),
         Some(other) => {
             return Err(invalid_argument(
                 "The encryption method specified is not supported",
@@ -82,9 +77,6 @@ pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
                 other,
             ));
         }
-    }
-    if o.has_kms_parameters {
-        return Err(not_implemented("x-amz-server-side-encryption-aws-kms-key-id"));
     }
     if o.has_sse_customer {
         return Err(not_implemented("x-amz-server-side-encryption-customer-algorithm"));
@@ -147,7 +139,8 @@ mod tests {
             ..Default::default()
         };
         assert!(refuse_object_write(&sse("AES256")).is_ok(), "SSE-S3 is honoured");
-        assert_eq!(code(refuse_object_write(&sse("aws:kms"))), "NotImplemented");
+        assert!(refuse_object_write(&sse("aws:kms")).is_ok(), "SSE-KMS is honoured");
+        assert_eq!(code(refuse_object_write(&sse("aws:kms:dsse"))), "NotImplemented");
         assert_eq!(code(refuse_object_write(&sse("BOGUS"))), "InvalidArgument");
         let ssec = ObjectWriteOptions {
             has_sse_customer: true,

@@ -82,6 +82,15 @@ impl FrontDoor {
                         .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
                 }
                 if resp.status().is_client_error() || resp.status().is_server_error() {
+                    if handle.body_never_asked_for(expects_continue) {
+                        // The client will not send the body it announced. hyper learns that
+                        // the body was dropped only when it next polls the connection, which
+                        // may be after the client, having read this answer, sent its next
+                        // request: hyper would then take that request's first bytes for the
+                        // announced body (a `GET` read as `ET`). The connection ends here.
+                        resp.headers_mut()
+                            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                    }
                     handle.drain(expects_continue);
                 }
                 resp = corrections.apply(resp, &id);

@@ -6,19 +6,12 @@
 //! answer; what is done is `arca_kms::Kms`'s. A request acts in the signer's account; a key
 //! of another account is named by its ARN.
 //!
-//! Who may use a key is decided as KMS decides: its key policy must allow the request, either
-//! naming the principal itself, or naming its account (`arn:aws:iam::ACCOUNT:root`, as the
-//! default key policy does) and then the account's own policies must allow it too (its root
-//! user always does; an IAM user or role needs an `Allow` of `kms:<Operation>` on the key).
-//! An explicit `Deny` in either refuses. Otherwise a grant on the key for the principal, for
-//! the operation, whose constraints the encryption context meets, allows too. Actions on no
-//! key (CreateKey, ListKeys, ListAliases, GenerateRandom) need only the account's own
-//! policies. Refusals are `AccessDeniedException`.
+//! Who may use a key is decided as KMS decides ([`crate::key_access`]): its key policy, the
+//! requester's own policies, and the key's grants. Refusals are `AccessDeniedException`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use arca_iam::{ConditionContext, KeySet, Policy, PolicyKind, PrincipalMatch, Request};
+use arca_iam::{Policy, PolicyKind};
 use arca_kms::{EncryptionContext, Kms, KmsError};
 use arca_store::{KmsGrantRecord, KmsKeyRecord, KmsKeyState};
 use base64::Engine;
@@ -28,7 +21,8 @@ use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
 use serde_json::{Map, Value, json};
 
-use crate::identity::{Identities, Signer, signer_keys};
+use crate::identity::{Identities, Signer};
+use crate::key_access::{Asking, KeyAccess, principal_arns};
 use crate::signed_body::{BodyRefusal, read_bounded};
 
 /// The header that names a KMS operation.
@@ -38,47 +32,23 @@ const TARGET_PREFIX: &str = "TrentService.";
 /// The largest request body: a 32 KB key policy, or a 6 KB ciphertext, in JSON.
 const MAX_BODY: usize = 96 * 1024;
 
-/// Key policies kept parsed at most: a bound on memory; past it the cache starts over.
-const POLICY_CACHE_MAX: usize = 4096;
-
 /// The KMS API over the key service.
 pub(crate) struct KmsApi {
+    access: Arc<KeyAccess>,
     kms: Arc<Kms>,
     identities: Arc<Identities>,
-    /// Key policies parsed, by key id, with the text they were parsed from: a request pays
-    /// a comparison, not a parse, while a key's policy is unchanged.
-    policies: RwLock<HashMap<String, ParsedPolicy>>,
 }
-
-/// A key policy's text and what it parsed to (`None`: it no longer parses).
-type ParsedPolicy = (String, Option<Arc<Policy>>);
 
 /// The JSON of a request, with what it names taken out as the answer needs them.
 type Params = Map<String, Value>;
 
 impl KmsApi {
-    pub(crate) fn new(kms: Arc<Kms>, identities: Arc<Identities>) -> Self {
+    pub(crate) fn new(access: Arc<KeyAccess>) -> Self {
         KmsApi {
-            kms,
-            identities,
-            policies: RwLock::default(),
+            kms: access.kms().clone(),
+            identities: access.identities().clone(),
+            access,
         }
-    }
-
-    /// `key`'s policy, parsed (`None`: the stored text no longer parses, and allows nothing).
-    fn policy_of(&self, key: &KmsKeyRecord) -> Option<Arc<Policy>> {
-        if let Some((text, policy)) = self.policies.read().expect("policy cache").get(&key.id)
-            && *text == key.policy
-        {
-            return policy.clone();
-        }
-        let parsed = Policy::parse(&key.policy, &PolicyKind::Key).ok().map(Arc::new);
-        let mut cache = self.policies.write().expect("policy cache");
-        if cache.len() >= POLICY_CACHE_MAX {
-            cache.clear();
-        }
-        cache.insert(key.id.clone(), (key.policy.clone(), parsed.clone()));
-        parsed
     }
 
     /// Whether a request is one of KMS's.
@@ -87,83 +57,6 @@ impl KmsApi {
             .get(TARGET)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.starts_with(TARGET_PREFIX))
-    }
-
-    /// Whether `signer` may do `operation` (on `key`, if the operation acts on one): its
-    /// policies allow it, or a grant does (see the module docs).
-    fn allowed(
-        &self,
-        signer: &Signer,
-        operation: &str,
-        key: Option<&KmsKeyRecord>,
-        context: &EncryptionContext,
-    ) -> bool {
-        self.allowed_with(signer, operation, key, context, None)
-    }
-
-    /// [`KmsApi::allowed`], for a CreateGrant asking for `grant_operations`
-    /// (`kms:GrantOperations`).
-    fn allowed_with(
-        &self,
-        signer: &Signer,
-        operation: &str,
-        key: Option<&KmsKeyRecord>,
-        context: &EncryptionContext,
-        grant_operations: Option<&[String]>,
-    ) -> bool {
-        let identity = self.identities.identity(signer);
-        let mut conditions = ConditionContext::new();
-        signer_keys(&mut conditions, identity, signer, KeySet::ALL);
-        for (k, v) in context {
-            conditions.set(format!("kms:EncryptionContext:{k}"), v.clone());
-        }
-        if let Some(ops) = grant_operations {
-            conditions.set_many("kms:GrantOperations", ops.to_vec());
-        }
-        let action = format!("kms:{operation}");
-        let resource = key.map_or_else(|| "*".to_string(), |k| self.kms.key_arn(k));
-        let request = Request {
-            identity,
-            action: &action,
-            resource: &resource,
-            context: &conditions,
-        };
-        let own = self.identities.identity_answer(signer, &request, None);
-        if own.as_ref().is_some_and(|a| a.denies) {
-            return false;
-        }
-        let own_allows = matches!(signer, Signer::Root(_)) || own.is_some_and(|a| a.allows != PrincipalMatch::No);
-        let Some(key) = key else {
-            return own_allows;
-        };
-        let Some(policy) = self.policy_of(key) else {
-            // A stored policy that no longer parses allows nothing.
-            return false;
-        };
-        let answer = policy.answer(&request);
-        if answer.denies {
-            return false;
-        }
-        let by_policy = match answer.allows {
-            PrincipalMatch::Direct => true,
-            PrincipalMatch::Account => own_allows,
-            PrincipalMatch::No => false,
-        };
-        by_policy || self.grant_for(signer, operation, key, context).is_some()
-    }
-
-    /// A grant of `key` that lets `signer` do `operation` with `context`.
-    fn grant_for<'k>(
-        &self,
-        signer: &Signer,
-        operation: &str,
-        key: &'k KmsKeyRecord,
-        context: &EncryptionContext,
-    ) -> Option<&'k KmsGrantRecord> {
-        let arns = principal_arns(self.identities.identity(signer));
-        key.grants
-            .iter()
-            .find(|g| arca_kms::grant_allows(g, &arns, operation, context))
     }
 
     /// CreateGrant: a grant that the key's policies let the signer give, or that a grant
@@ -208,7 +101,16 @@ impl KmsApi {
             created_ms: arca_store::now_ms(),
         };
         let no_context = EncryptionContext::new();
-        let by_policy = self.allowed_with(signer, "CreateGrant", Some(key), &no_context, Some(&grant.operations));
+        let by_policy = self.access.allowed_with(
+            signer,
+            "CreateGrant",
+            Some(key),
+            &no_context,
+            Asking {
+                grant_operations: Some(&grant.operations),
+                via_service: None,
+            },
+        );
         // A grantee with CreateGrant may pass on no more than its own grant allows.
         let by_grant = || {
             let arns = principal_arns(self.identities.identity(signer));
@@ -248,7 +150,9 @@ impl KmsApi {
         let may = grant.retiring.as_ref().is_some_and(|r| arns.contains(r))
             || (arns.contains(&grant.grantee) && grant.operations.iter().any(|o| o == "RetireGrant"))
             || (matches!(signer, Signer::Root(_)) && grant.issuing_account == account)
-            || self.allowed(signer, "RetireGrant", Some(&key), &EncryptionContext::new());
+            || self
+                .access
+                .allowed(signer, "RetireGrant", Some(&key), &EncryptionContext::new());
         if !may {
             return Err(KmsError::AccessDenied(format!(
                 "The principal is not authorized to perform: kms:RetireGrant on resource: {}",
@@ -328,7 +232,7 @@ impl KmsApi {
         // Operations on no key.
         match operation {
             "CreateKey" | "ListKeys" | "ListAliases" | "GenerateRandom" => {
-                if !self.allowed(signer, operation, None, &context) {
+                if !self.access.allowed(signer, operation, None, &context) {
                     return Err(denied(None));
                 }
                 return match operation {
@@ -370,7 +274,7 @@ impl KmsApi {
             (None, None) if operation == "DeleteAlias" => {
                 let alias = string(p, "AliasName")?;
                 let target = self.kms.resolve(&account, alias)?;
-                if !self.allowed(signer, operation, Some(&target), &context) {
+                if !self.access.allowed(signer, operation, Some(&target), &context) {
                     return Err(denied(Some(&target)));
                 }
                 self.kms.delete_alias(&account, alias).await?;
@@ -392,7 +296,7 @@ impl KmsApi {
         } else {
             operation
         };
-        if !self.allowed(signer, asked, Some(&key), &source_context) {
+        if !self.access.allowed(signer, asked, Some(&key), &source_context) {
             return Err(denied(Some(&key)));
         }
         // Managing a key is its own account's business only.
@@ -459,7 +363,10 @@ impl KmsApi {
                         .decrypt(&key, ciphertext_in.as_deref().unwrap_or_default(), &source_context)?;
                 let destination = self.kms.resolve(&account, string(p, "DestinationKeyId")?)?;
                 let destination_context = encryption_context(p, "DestinationEncryptionContext")?;
-                if !self.allowed(signer, "ReEncryptTo", Some(&destination), &destination_context) {
+                if !self
+                    .access
+                    .allowed(signer, "ReEncryptTo", Some(&destination), &destination_context)
+                {
                     return Err(denied(Some(&destination)));
                 }
                 let ciphertext = self.kms.encrypt(&destination, &plaintext, &destination_context)?;
@@ -675,14 +582,6 @@ impl KmsApi {
         }
         m
     }
-}
-
-/// The ARNs a grant may name a principal by: its own, and (for a role's session) its role's.
-fn principal_arns(identity: &arca_iam::Identity) -> Vec<String> {
-    [identity.arn(), identity.principal_arn()]
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 /// The parameters each operation honours (others are refused, never ignored).

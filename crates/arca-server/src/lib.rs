@@ -20,6 +20,7 @@ mod host;
 mod iam_api;
 mod identity;
 mod ids;
+mod key_access;
 mod kms_api;
 mod kms_deletions;
 mod memory;
@@ -34,6 +35,7 @@ mod secrets;
 mod sessions;
 mod sign_in;
 mod signed_body;
+mod sse_kms;
 pub mod tiers;
 mod tls;
 
@@ -322,12 +324,6 @@ pub async fn s3_service(
     let keyring = Arc::new(keyring);
     let kms = Arc::new(arca_kms::Kms::new(store.clone(), keyring.clone(), region));
     kms_deletions::spawn(kms.clone());
-    let mut builder = S3ServiceBuilder::new(ArcaS3::new(store.clone(), keyring, md5, region));
-    let mut s3_config = s3s::config::S3Config::default();
-    s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
-    s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
-    s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
-    builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
     let secrets = Arc::new(secrets::SecretWrapper::load_or_create(data_dir).map_err(ServerError::Credentials)?);
     // The first account's canonical id is the stored one once there is one: keys given in
     // the environment change nothing of who owns the buckets.
@@ -349,8 +345,20 @@ pub async fn s3_service(
         &first,
         sessions.clone(),
     ));
-    builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
     let access = access::Access::new(store.clone(), identities.clone());
+    let key_access = Arc::new(key_access::KeyAccess::new(kms.clone(), identities.clone()));
+    let mut builder = S3ServiceBuilder::new(ArcaS3::new(
+        store.clone(),
+        (keyring, Arc::new(sse_kms::SseKms::new(key_access.clone(), region))),
+        md5,
+        region,
+    ));
+    let mut s3_config = s3s::config::S3Config::default();
+    s3_config.post_object_max_file_size = POST_OBJECT_MAX_SIZE;
+    s3_config.form_max_fields_size = POST_FORM_FIELDS_MAX_SIZE;
+    s3_config.form_max_field_size = POST_FORM_FIELDS_MAX_SIZE;
+    builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(s3_config))));
+    builder.set_auth(auth::KeyStore::new(creds.secret_key.clone(), identities.clone()));
     builder.set_access(access.clone());
     builder.set_route(routes::Routes {
         admin: admin::AdminApi::new(
@@ -363,7 +371,7 @@ pub async fn s3_service(
         ),
         account_blocks: account_blocks::AccountBlocks::new(store.clone(), identities.clone()),
         sign_in: sign_in::SignInApi::new(store.clone(), sessions),
-        kms: kms_api::KmsApi::new(kms, identities.clone()),
+        kms: kms_api::KmsApi::new(key_access),
         iam: iam_api::IamApi::new(store, identities, secrets, sts_min_session_seconds),
     });
     if let Some(domain) = domain {

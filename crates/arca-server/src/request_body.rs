@@ -115,6 +115,12 @@ impl BodyHandle {
         });
     }
 
+    /// Whether the client waits for `100 Continue` before sending its body and was never
+    /// told to send it (nothing polled the body).
+    pub(crate) fn body_never_asked_for(&self, expects_continue: bool) -> bool {
+        expects_continue && !self.polled.load(Ordering::Relaxed)
+    }
+
     /// Did reading the body fail because the client stopped sending?
     pub(crate) fn timed_out(&self) -> bool {
         self.timed_out.load(Ordering::Relaxed)

@@ -361,9 +361,14 @@ pub struct EncryptionDescriptor {
     /// The key that wrapped the data key: a KMS key's ARN (SSE-KMS); none for SSE-S3, whose
     /// key-encryption key `wrapped_key` names itself.
     pub key_id: Option<String>,
-    /// The object's data key, wrapped by its key-encryption key.
+    /// The object's data key, wrapped by its key-encryption key (SSE-KMS: the KMS's
+    /// ciphertext blob).
     #[serde(with = "serde_bytes")]
     pub wrapped_key: Vec<u8>,
+    /// SSE-KMS: the encryption context the data key was made with (KMS needs it again to
+    /// decrypt it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<(String, String)>,
 }
 
 /// A bucket's default encryption, as PutBucketEncryption set it.

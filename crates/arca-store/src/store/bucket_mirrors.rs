@@ -29,6 +29,8 @@ pub struct BucketAccess {
     pub ownership: Option<ObjectOwnership>,
     /// The bucket's ACL beyond its owner's full control.
     pub acl: Option<Acl>,
+    /// Its default encryption, if PutBucketEncryption set one (read by every write).
+    pub encryption: Option<crate::record::BucketEncryption>,
 }
 
 impl BucketAccess {
@@ -46,6 +48,7 @@ impl BucketAccess {
             public_access_block: record.public_access_block,
             ownership: record.ownership,
             acl: record.acl.clone(),
+            encryption: record.encryption.clone(),
         })
     }
 }

@@ -266,3 +266,33 @@ async fn transfer_encoding_chunked_without_a_length_is_refused() {
     .unwrap();
     assert!(s.client().head_object().bucket("tenc").key("k").send().await.is_err());
 }
+
+/// A refused `Expect: 100-continue` request whose body the client never sends ends its
+/// connection: else hyper, learning late that the body was dropped, would read the client's
+/// next request on that connection as the announced body, and serve the rest of it mangled
+/// (a `GET` as `ET`: signature mismatch for a well-signed request).
+#[tokio::test]
+async fn a_refused_expect_continue_request_closes_its_connection() {
+    let s = TestServer::start();
+    let ep = s.endpoint.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut sock = connect(&ep);
+        write_head(
+            &mut sock,
+            &ep,
+            "PUT",
+            "/nobucket/k",
+            &[("content-length", "1"), ("expect", "100-continue")],
+        );
+        let r = read_reply(&mut sock);
+        assert_eq!(r.status, 403, "{r:?}");
+        assert!(r.head.to_ascii_lowercase().contains("connection: close"), "{r:?}");
+        // The client's next request on that connection gets no answer: the server closed it.
+        let _ = sock.write_all(format!("GET / HTTP/1.1\r\nhost: {}\r\n\r\n", addr(&ep)).as_bytes());
+        let mut rest = Vec::new();
+        let _ = sock.read_to_end(&mut rest);
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    })
+    .await
+    .unwrap();
+}

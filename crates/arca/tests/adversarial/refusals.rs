@@ -26,8 +26,8 @@ async fn object_writes_with_unhonoured_headers_are_refused() {
     type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
     let cases: Vec<Case> = vec![
         (
-            "sse-kms",
-            vec![("x-amz-server-side-encryption", "aws:kms")],
+            "sse-kms-dsse",
+            vec![("x-amz-server-side-encryption", "aws:kms:dsse")],
             501,
             "NotImplemented",
         ),
@@ -90,7 +90,7 @@ async fn object_writes_with_unhonoured_headers_are_refused() {
     let req = signed(
         "POST",
         &s.url("/refuse/mp?uploads"),
-        &[("x-amz-server-side-encryption", "aws:kms")],
+        &[("x-amz-server-side-encryption", "aws:kms:dsse")],
         b"",
         Sign::default(),
     );

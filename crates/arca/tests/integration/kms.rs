@@ -154,3 +154,50 @@ async fn bad_kms_requests_get_kms_errors_and_change_nothing() {
     let (status, answer) = kms(&s, "CreateKey", &big).await;
     assert!(status == 400 || status == 413, "{status} {answer}");
 }
+
+#[tokio::test]
+async fn sse_kms_objects_through_the_sdk_follow_their_keys_state() {
+    use aws_sdk_s3::types::ServerSideEncryption;
+
+    let s = TestServer::start();
+    let c = s.client();
+    make_bucket(&c, "sse-kms").await;
+    let (_, created) = kms(&s, "CreateKey", &json!({})).await;
+    let (key, arn) = (
+        created["KeyMetadata"]["KeyId"].as_str().unwrap().to_string(),
+        created["KeyMetadata"]["Arn"].as_str().unwrap().to_string(),
+    );
+    let body = bytes_of(200_000, 9);
+    let put = c
+        .put_object()
+        .bucket("sse-kms")
+        .key("k")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id(&key)
+        .body(body.clone().into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
+    assert_eq!(put.ssekms_key_id(), Some(arn.as_str()));
+    assert_eq!(get_bytes(&c, "sse-kms", "k").await, body);
+
+    // Scheduled for deletion: unreadable; cancelled and enabled: readable again.
+    let (scheduled, _) = kms(
+        &s,
+        "ScheduleKeyDeletion",
+        &json!({ "KeyId": key, "PendingWindowInDays": 7 }),
+    )
+    .await;
+    assert_eq!(scheduled, 200);
+    let e = c.get_object().bucket("sse-kms").key("k").send().await.unwrap_err();
+    assert_eq!(
+        (status(&e), code(&e)),
+        (400, "KMS.KMSInvalidStateException".to_string())
+    );
+    kms(&s, "CancelKeyDeletion", &json!({ "KeyId": key })).await;
+    let e = c.get_object().bucket("sse-kms").key("k").send().await.unwrap_err();
+    assert_eq!(code(&e), "KMS.DisabledException");
+    kms(&s, "EnableKey", &json!({ "KeyId": key })).await;
+    assert_eq!(get_bytes(&c, "sse-kms", "k").await, body);
+}
