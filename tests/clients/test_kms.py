@@ -22,6 +22,17 @@ def kms_client(server, access=ACCESS_KEY, secret=SECRET_KEY):
                         config=Config(retries={"max_attempts": 1}))
 
 
+def iam_client(server):
+    return boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
+                        aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+
+
+def new_user(iam, name):
+    """An IAM user with no policy, and its access key."""
+    iam.create_user(UserName=name)
+    return iam.create_access_key(UserName=name)["AccessKey"]
+
+
 @pytest.fixture(scope="module")
 def kms(server):
     return kms_client(server)
@@ -146,10 +157,8 @@ def test_rotation_keeps_old_ciphertexts_readable(kms):
 
 
 def test_key_policies_decide_who_uses_a_key(server, kms):
-    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
-                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
-    iam.create_user(UserName="kms-user")
-    creds = iam.create_access_key(UserName="kms-user")["AccessKey"]
+    iam = iam_client(server)
+    creds = new_user(iam, "kms-user")
     user = kms_client(server, creds["AccessKeyId"], creds["SecretAccessKey"])
 
     key = kms.create_key()["KeyMetadata"]
@@ -223,10 +232,8 @@ def test_the_aws_cli_drives_kms(server, tmp_path):
 
 
 def test_grants_allow_until_retired_or_revoked(server, kms):
-    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
-                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
-    iam.create_user(UserName="grantee")
-    creds = iam.create_access_key(UserName="grantee")["AccessKey"]
+    iam = iam_client(server)
+    creds = new_user(iam, "grantee")
     user = kms_client(server, creds["AccessKeyId"], creds["SecretAccessKey"])
     grantee = "arn:aws:iam::000000000000:user/grantee"
     key = kms.create_key()["KeyMetadata"]
@@ -368,15 +375,13 @@ def test_sse_kms_objects_with_boto3(server, kms, tmp_path):
 def test_sse_kms_needs_the_requesters_kms_permissions(server, kms):
     from conftest import make_client
 
-    iam = boto3.client("iam", endpoint_url=server["endpoint"], aws_access_key_id=ACCESS_KEY,
-                       aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    iam = iam_client(server)
     s3 = make_client(server, signature_version="s3v4")
     bucket = "sse-kms-perm-" + __import__("uuid").uuid4().hex[:8]
     s3.create_bucket(Bucket=bucket)
     key = kms.create_key()["KeyMetadata"]
     s3.put_object(Bucket=bucket, Key="secret", Body=b"s", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
-    iam.create_user(UserName="s3-only")
-    creds = iam.create_access_key(UserName="s3-only")["AccessKey"]
+    creds = new_user(iam, "s3-only")
     iam.put_user_policy(UserName="s3-only", PolicyName="s3", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],

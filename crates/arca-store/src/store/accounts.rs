@@ -42,17 +42,7 @@ pub(crate) fn read_account(txn: &dyn KvRead, id: &str) -> StoreResult<Option<Acc
 }
 
 fn every_account(txn: &dyn KvRead) -> StoreResult<Vec<AccountRecord>> {
-    let mut out = Vec::new();
-    txn.scan(
-        IAM_ACCOUNTS,
-        (Bound::Unbounded, Bound::Unbounded),
-        Direction::Forward,
-        &mut |_, v| {
-            out.push(decode(v)?);
-            Ok(ControlFlow::Continue(()))
-        },
-    )?;
-    Ok(out)
+    super::records::records_under(txn, IAM_ACCOUNTS, b"")
 }
 
 /// Whether `table` holds any record of `account` (users, groups and policies are keyed

@@ -1,6 +1,6 @@
 //! Buckets: create, read, update, list, delete.
 
-use std::ops::{Bound, ControlFlow};
+use std::ops::ControlFlow;
 
 use super::Store;
 use super::records::{remove_upload, require_bucket};
@@ -46,19 +46,7 @@ impl Store {
 
     /// Every bucket, by name.
     pub fn list_buckets(&self) -> StoreResult<Vec<BucketRecord>> {
-        self.meta.read(|txn| {
-            let mut out = Vec::new();
-            txn.scan(
-                BUCKETS,
-                (Bound::Unbounded, Bound::Unbounded),
-                Direction::Forward,
-                &mut |_, v| {
-                    out.push(decode(v)?);
-                    Ok(ControlFlow::Continue(()))
-                },
-            )?;
-            Ok(out)
-        })
+        self.meta.read(|txn| super::records::records_under(txn, BUCKETS, b""))
     }
 
     /// Changes a bucket's record (tags, CORS, …) atomically.

@@ -3,15 +3,13 @@
 //! changing and writing back one record in one commit — a change that may refuse in IAM's
 //! terms, leaving the record as it was.
 
-use std::ops::ControlFlow;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Store;
 use super::identities::{IdentityRefusal, user_key};
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead, Table, prefix_end, prefix_range};
+use crate::kv::{KvRead, Table};
 use crate::record::{decode, encode};
 
 /// A change to one record: refuse, or change it.
@@ -66,16 +64,8 @@ impl Store {
 
     /// The account's records, by name.
     pub(crate) fn list_records<T: DeserializeOwned>(&self, table: Table, account: &str) -> StoreResult<Vec<T>> {
-        let prefix = user_key(account, "");
-        let end = prefix_end(&prefix);
-        self.meta.read(|txn| {
-            let mut records = Vec::new();
-            txn.scan(table, prefix_range(&prefix, &end), Direction::Forward, &mut |_, v| {
-                records.push(decode(v)?);
-                Ok(ControlFlow::Continue(()))
-            })?;
-            Ok(records)
-        })
+        self.meta
+            .read(|txn| super::records::records_under(txn, table, &user_key(account, "")))
     }
 
     /// Changes record `name` through `change`, which may refuse; `missing` if there is none.

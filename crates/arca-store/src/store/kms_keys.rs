@@ -3,13 +3,12 @@
 //! key-encryption keys (the key service's business, `arca-kms`): the store never sees it
 //! in the clear.
 
-use std::ops::{Bound, ControlFlow};
-
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::records::records_under;
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead, prefix_end, prefix_range};
+use crate::kv::KvRead;
 use crate::record::{decode, encode};
 use crate::tables::{KMS_ALIASES, KMS_KEYS, object_key};
 
@@ -125,19 +124,7 @@ impl Store {
 
     /// Every key of every account, by id (a server has a few; the deletion pass reads them).
     pub fn all_kms_keys(&self) -> StoreResult<Vec<KmsKeyRecord>> {
-        self.meta.read(|txn| {
-            let mut out = Vec::new();
-            txn.scan(
-                KMS_KEYS,
-                (Bound::Unbounded, Bound::Unbounded),
-                Direction::Forward,
-                &mut |_, v| {
-                    out.push(decode(v)?);
-                    Ok(ControlFlow::Continue(()))
-                },
-            )?;
-            Ok(out)
-        })
+        self.meta.read(|txn| records_under(txn, KMS_KEYS, b""))
     }
 
     /// Stores a new key.
@@ -241,17 +228,5 @@ impl Store {
 }
 
 fn aliases_of(txn: &dyn KvRead, account: &str) -> StoreResult<Vec<KmsAliasRecord>> {
-    let prefix = object_key(account, "");
-    let end = prefix_end(&prefix);
-    let mut out = Vec::new();
-    txn.scan(
-        KMS_ALIASES,
-        prefix_range(&prefix, &end),
-        Direction::Forward,
-        &mut |_, v| {
-            out.push(decode(v)?);
-            Ok(ControlFlow::Continue(()))
-        },
-    )?;
-    Ok(out)
+    records_under(txn, KMS_ALIASES, &object_key(account, ""))
 }

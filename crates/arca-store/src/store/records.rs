@@ -6,7 +6,9 @@ use std::ops::ControlFlow;
 
 use crate::blob::BlobRef;
 use crate::error::{StoreError, StoreResult};
-use crate::kv::{Direction, KvRead, KvWrite};
+use serde::de::DeserializeOwned;
+
+use crate::kv::{Direction, KvRead, KvWrite, Table, prefix_end, prefix_range};
 use crate::record::{MultipartUpload, ObjectVersion, PartRecord, decode};
 use crate::store::now_ms;
 use crate::tables::{
@@ -104,4 +106,16 @@ pub(crate) fn name_key(e: StoreError, bucket: &str, key: &str) -> StoreError {
         },
         other => other,
     }
+}
+
+/// Every record of `table` whose key starts with `prefix` (the whole table for an empty
+/// one), decoded, in key order.
+pub(crate) fn records_under<T: DeserializeOwned>(txn: &dyn KvRead, table: Table, prefix: &[u8]) -> StoreResult<Vec<T>> {
+    let end = prefix_end(prefix);
+    let mut records = Vec::new();
+    txn.scan(table, prefix_range(prefix, &end), Direction::Forward, &mut |_, v| {
+        records.push(decode(v)?);
+        Ok(ControlFlow::Continue(()))
+    })?;
+    Ok(records)
 }

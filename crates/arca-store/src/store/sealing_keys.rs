@@ -4,14 +4,13 @@
 //! Wrapping and unwrapping is the key service's business (`arca-kms`); the store only keeps
 //! the rows, and replaces them all in one commit when the root key is rotated.
 
-use std::ops::{Bound, ControlFlow};
-
 use serde::{Deserialize, Serialize};
 
 use super::Store;
+use super::records::records_under;
 use crate::error::StoreResult;
-use crate::kv::{Direction, KvRead};
-use crate::record::{decode, encode};
+use crate::kv::KvRead;
+use crate::record::encode;
 use crate::tables::SEALING_KEYS;
 
 /// A key-encryption key, wrapped.
@@ -29,17 +28,7 @@ pub struct SealingKeyRecord {
 }
 
 fn every_key(txn: &dyn KvRead) -> StoreResult<Vec<SealingKeyRecord>> {
-    let mut out = Vec::new();
-    txn.scan(
-        SEALING_KEYS,
-        (Bound::Unbounded, Bound::Unbounded),
-        Direction::Forward,
-        &mut |_, v| {
-            out.push(decode(v)?);
-            Ok(ControlFlow::Continue(()))
-        },
-    )?;
-    Ok(out)
+    records_under(txn, SEALING_KEYS, b"")
 }
 
 impl Store {
