@@ -13,6 +13,7 @@
 //! | `GET` | `accounts` | every account (see [`crate::account_admin`]) |
 //! | `POST` | `create-account` | adds an account (JSON body: `name`) and answers its root user's key pair |
 //! | `POST` | `delete-account&id=ID` | deletes an account that owns no bucket and holds no user, group or policy |
+//! | `GET` | `kms-audit[&limit=N]` | the last KMS operations (at most 1,024 kept; the whole trail is `kms-audit.log` in the data folder): time, principal, operation, key, result, via `kms` or `s3` |
 //! | `POST` | `rotate-root-key[&new-key-file=PATH]` | rotates the root key of encryption at rest (see [`crate::root_key`]); `PATH`, on the server's machine, only when the operator keeps the key |
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use s3s::{Body, S3Request, S3Response, S3Result};
 use crate::access::{Access, Simulated};
 use crate::account_admin;
 use crate::identity::Identities;
+use crate::kms_audit::KmsAudit;
 use crate::root_key::{RootKeys, RotationError};
 use crate::secrets::SecretWrapper;
 use crate::signed_body::{BodyRefusal, read_bounded};
@@ -51,6 +53,7 @@ pub(crate) struct AdminApi {
     identities: Arc<Identities>,
     secrets: Arc<SecretWrapper>,
     root_keys: RootKeys,
+    audit: Arc<KmsAudit>,
 }
 
 impl AdminApi {
@@ -60,7 +63,7 @@ impl AdminApi {
         access: Access,
         identities: Arc<Identities>,
         secrets: Arc<SecretWrapper>,
-        root_keys: RootKeys,
+        (root_keys, audit): (RootKeys, Arc<KmsAudit>),
     ) -> Self {
         AdminApi {
             store,
@@ -69,6 +72,7 @@ impl AdminApi {
             identities,
             secrets,
             root_keys,
+            audit,
         }
     }
 
@@ -241,6 +245,10 @@ impl S3Route for AdminApi {
                     .ok_or_else(|| AwsError::InvalidRequest.with_message("delete-account needs id=ACCOUNT"))?;
                 account_admin::delete(&self.store, &id).await?;
                 json(&serde_json::json!({ "deleted": id }))
+            }
+            (Method::GET, "kms-audit") => {
+                let limit = param(&req.uri, "limit").and_then(|l| l.parse().ok()).unwrap_or(100);
+                json(&self.audit.recent(limit))
             }
             (Method::POST, "rotate-root-key") => {
                 let new_file = param(&req.uri, "new-key-file").map(std::path::PathBuf::from);

@@ -23,6 +23,7 @@ use serde_json::{Map, Value, json};
 
 use crate::identity::{Identities, Signer};
 use crate::key_access::{Asking, KeyAccess, principal_arns};
+use crate::kms_audit::{AuditEntry, KmsAudit, now};
 use crate::signed_body::{BodyRefusal, read_bounded};
 
 /// The header that names a KMS operation.
@@ -35,6 +36,7 @@ const MAX_BODY: usize = 96 * 1024;
 /// The KMS API over the key service.
 pub(crate) struct KmsApi {
     access: Arc<KeyAccess>,
+    audit: Arc<KmsAudit>,
     kms: Arc<Kms>,
     identities: Arc<Identities>,
 }
@@ -43,8 +45,9 @@ pub(crate) struct KmsApi {
 type Params = Map<String, Value>;
 
 impl KmsApi {
-    pub(crate) fn new(access: Arc<KeyAccess>) -> Self {
+    pub(crate) fn new(access: Arc<KeyAccess>, audit: Arc<KmsAudit>) -> Self {
         KmsApi {
+            audit,
             kms: access.kms().clone(),
             identities: access.identities().clone(),
             access,
@@ -818,15 +821,29 @@ impl S3Route for KmsApi {
             .identity(&signer)
             .arn()
             .unwrap_or_else(|| "anonymous".into());
-        let key = params.get("KeyId").and_then(Value::as_str).unwrap_or("").to_string();
+        let key = params
+            .get("KeyId")
+            .or_else(|| params.get("TargetKeyId"))
+            .or_else(|| params.get("AliasName"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            // Decrypt names no key: its ciphertext does.
+            .or_else(|| {
+                let blob = BASE64.decode(params.get("CiphertextBlob")?.as_str()?).ok()?;
+                Kms::key_of(&blob).ok()
+            })
+            .unwrap_or_default();
         let answer = self.handle(&signer, &operation, &params).await;
-        // The audit trail: who, what, which key, and how it ended.
-        match &answer {
-            Ok(_) => tracing::info!(target: "arca::kms_audit", principal, operation, key, result = "ok", "KMS request"),
-            Err(e) => {
-                tracing::info!(target: "arca::kms_audit", principal, operation, key, result = e.code(), "KMS request")
-            }
-        }
+        self.audit.record(AuditEntry {
+            time: now(),
+            principal,
+            operation,
+            key,
+            result: answer
+                .as_ref()
+                .map_or_else(|e| e.code().to_string(), |_| "ok".to_string()),
+            via: "kms",
+        });
         Ok(match answer {
             Ok(value) => respond(StatusCode::OK, &value),
             Err(e) => error(&e),

@@ -22,6 +22,7 @@ mod identity;
 mod ids;
 mod key_access;
 mod kms_api;
+mod kms_audit;
 mod kms_deletions;
 mod memory;
 mod passwords;
@@ -347,9 +348,13 @@ pub async fn s3_service(
     ));
     let access = access::Access::new(store.clone(), identities.clone());
     let key_access = Arc::new(key_access::KeyAccess::new(kms.clone(), identities.clone()));
+    let audit = Arc::new(kms_audit::KmsAudit::open(data_dir).map_err(ServerError::Credentials)?);
     let mut builder = S3ServiceBuilder::new(ArcaS3::new(
         store.clone(),
-        (keyring, Arc::new(sse_kms::SseKms::new(key_access.clone(), region))),
+        (
+            keyring,
+            Arc::new(sse_kms::SseKms::new(key_access.clone(), audit.clone(), region)),
+        ),
         md5,
         region,
     ));
@@ -367,11 +372,11 @@ pub async fn s3_service(
             access,
             identities.clone(),
             secrets.clone(),
-            root_keys,
+            (root_keys, audit.clone()),
         ),
         account_blocks: account_blocks::AccountBlocks::new(store.clone(), identities.clone()),
         sign_in: sign_in::SignInApi::new(store.clone(), sessions),
-        kms: kms_api::KmsApi::new(key_access),
+        kms: kms_api::KmsApi::new(key_access, audit.clone()),
         iam: iam_api::IamApi::new(store, identities, secrets, sts_min_session_seconds),
     });
     if let Some(domain) = domain {

@@ -14,20 +14,44 @@ use s3s::S3Result;
 
 use crate::identity::Signer;
 use crate::key_access::{Asking, KeyAccess};
+use crate::kms_audit::{AuditEntry, KmsAudit, now};
 
 /// The key service as S3 asks it.
 pub(crate) struct SseKms {
     access: Arc<KeyAccess>,
+    audit: Arc<KmsAudit>,
     /// `kms:ViaService` of S3's requests: `s3.<region>.amazonaws.com`, as AWS names it.
     via: String,
 }
 
 impl SseKms {
-    pub(crate) fn new(access: Arc<KeyAccess>, region: &str) -> Self {
+    pub(crate) fn new(access: Arc<KeyAccess>, audit: Arc<KmsAudit>, region: &str) -> Self {
         SseKms {
             access,
+            audit,
             via: format!("s3.{region}.amazonaws.com"),
         }
+    }
+
+    /// Records an operation asked on `signer`'s behalf in the audit trail.
+    fn audit<T>(&self, signer: &Signer, operation: &str, key: &str, outcome: &S3Result<T>) {
+        let principal = self
+            .access
+            .identities()
+            .identity(signer)
+            .arn()
+            .unwrap_or_else(|| "anonymous".into());
+        self.audit.record(AuditEntry {
+            time: now(),
+            principal,
+            operation: operation.to_string(),
+            key: key.to_string(),
+            result: match outcome {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.code().as_str().to_string(),
+            },
+            via: "s3",
+        });
     }
 
     fn signer(&self, requester: &Requester) -> S3Result<Signer> {
@@ -73,6 +97,32 @@ impl KmsDataKeys for SseKms {
         context: &EncryptionContext,
     ) -> S3Result<(DataKey, EncryptionDescriptor)> {
         let signer = self.signer(requester)?;
+        let outcome = self.generate_for(&signer, key_id, context).await;
+        let key = outcome
+            .as_ref()
+            .ok()
+            .and_then(|(_, d)| d.key_id.clone())
+            .unwrap_or_else(|| key_id.unwrap_or("alias/aws/s3").to_string());
+        self.audit(&signer, "GenerateDataKey", &key, &outcome);
+        outcome
+    }
+
+    async fn decrypt(&self, requester: &Requester, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
+        let signer = self.signer(requester)?;
+        let outcome = self.decrypt_for(&signer, descriptor);
+        let key = descriptor.key_id.clone().unwrap_or_default();
+        self.audit(&signer, "Decrypt", &key, &outcome);
+        outcome
+    }
+}
+
+impl SseKms {
+    async fn generate_for(
+        &self,
+        signer: &Signer,
+        key_id: Option<&str>,
+        context: &EncryptionContext,
+    ) -> S3Result<(DataKey, EncryptionDescriptor)> {
         let account = signer
             .account()
             .map(|a| a.id.clone())
@@ -83,7 +133,7 @@ impl KmsDataKeys for SseKms {
             None => kms.aws_s3_key(&account).await,
         }
         .map_err(|e| kms_error(&e))?;
-        self.allowed(&signer, "GenerateDataKey", &key, context)?;
+        self.allowed(signer, "GenerateDataKey", &key, context)?;
         let (plaintext, blob) = kms.generate_data_key(&key, 32, context).map_err(|e| kms_error(&e))?;
         let data_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
         let descriptor = EncryptionDescriptor {
@@ -95,8 +145,7 @@ impl KmsDataKeys for SseKms {
         Ok((data_key, descriptor))
     }
 
-    async fn decrypt(&self, requester: &Requester, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
-        let signer = self.signer(requester)?;
+    fn decrypt_for(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
         let kms = self.access.kms();
         let id = Kms::key_of(&descriptor.wrapped_key).map_err(|e| kms_error(&e))?;
         let key = kms
@@ -106,7 +155,7 @@ impl KmsDataKeys for SseKms {
             // A deleted key: its objects are unreadable for good.
             .ok_or_else(|| kms_error(&KmsError::NotFound(format!("Key '{id}' does not exist"))))?;
         let context: EncryptionContext = descriptor.context.iter().cloned().collect();
-        self.allowed(&signer, "Decrypt", &key, &context)?;
+        self.allowed(signer, "Decrypt", &key, &context)?;
         let plaintext = kms
             .decrypt(&key, &descriptor.wrapped_key, &context)
             .map_err(|e| kms_error(&e))?;

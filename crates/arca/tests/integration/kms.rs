@@ -200,4 +200,40 @@ async fn sse_kms_objects_through_the_sdk_follow_their_keys_state() {
     assert_eq!(code(&e), "KMS.DisabledException");
     kms(&s, "EnableKey", &json!({ "KeyId": key })).await;
     assert_eq!(get_bytes(&c, "sse-kms", "k").await, body);
+
+    // The audit trail has it all: the KMS API's requests and S3's on the requester's behalf,
+    // refusals included; in the admin API and in the data folder's file.
+    let (status, _, text) = send(signed(
+        "GET",
+        &s.url("/?arca-admin=kms-audit&limit=1000"),
+        &[],
+        b"",
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let trail: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let seen = |operation: &str, via: &str, result: &str| {
+        trail
+            .iter()
+            .any(|e| e["operation"] == operation && e["via"] == via && e["result"] == result)
+    };
+    assert!(seen("CreateKey", "kms", "ok"), "{text}");
+    assert!(seen("GenerateDataKey", "s3", "ok"), "{text}");
+    assert!(seen("Decrypt", "s3", "ok"), "{text}");
+    assert!(seen("Decrypt", "s3", "KMS.DisabledException"), "{text}");
+    assert!(trail.iter().all(|e| e["principal"] == "arn:aws:iam::000000000000:root"));
+    let file = s.data.join("kms-audit.log");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    // Written in the background: give the writer a moment.
+    for _ in 0..50 {
+        if std::fs::read_to_string(&file).unwrap().lines().count() >= trail.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), trail.len(), "{lines}");
+    assert!(lines.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
 }

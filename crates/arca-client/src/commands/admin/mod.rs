@@ -36,6 +36,12 @@ pub enum AdminCommand {
         /// The server's alias (default: --endpoint-url and the AWS profile's keys).
         alias: Option<String>,
     },
+    /// The last KMS operations (JSON): who, what, which key, how it ended, and whether S3 asked
+    /// on a requester's behalf. The whole trail is kms-audit.log in the server's data folder.
+    KmsAudit {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        alias: Option<String>,
+    },
     /// Why a request was denied: every statement of every policy asked, and the layer that
     /// decided (the server keeps its recent denials).
     Explain {
@@ -95,6 +101,7 @@ pub(crate) async fn run(args: &ClientArgs, aliases: &Aliases, cmd: AdminCommand)
     let (method, action, alias) = match &cmd {
         AdminCommand::Jobs { alias } => ("GET", "jobs", alias),
         AdminCommand::RunLifecycle { alias } => ("POST", "run-lifecycle", alias),
+        AdminCommand::KmsAudit { alias } => ("GET", "kms-audit", alias),
         AdminCommand::Account { alias, command } => {
             let endpoint = SignedEndpoint::new(&args.connect, aliases, alias.as_deref()).await?;
             return accounts::run(&endpoint, command).await;
