@@ -37,5 +37,6 @@ pub use keyring::Keyring;
 pub use kms_error::KmsError;
 pub use root_key::RootKey;
 pub use service::{
-    DEFAULT_PENDING_DAYS, DEFAULT_ROTATION_DAYS, GRANT_OPERATIONS, Kms, MAX_PLAINTEXT, grant_allows, random_bytes,
+    DEFAULT_PENDING_DAYS, DEFAULT_ROTATION_DAYS, GRANT_OPERATIONS, Kms, MAX_PLAINTEXT, MAX_RANDOM_BYTES, grant_allows,
+    random_bytes,
 };

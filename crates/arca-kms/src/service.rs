@@ -17,8 +17,10 @@ const PENDING_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
 /// Automatic rotation's period: KMS's default, and its bounds.
 pub const DEFAULT_ROTATION_DAYS: u32 = 365;
 const ROTATION_DAYS: std::ops::RangeInclusive<u32> = 90..=2560;
-/// The most bytes Encrypt takes, and GenerateRandom and GenerateDataKey give.
+/// The most bytes Encrypt takes.
 pub const MAX_PLAINTEXT: usize = 4096;
+/// The most bytes GenerateRandom and GenerateDataKey's `NumberOfBytes` give.
+pub const MAX_RANDOM_BYTES: usize = 1024;
 /// Milliseconds in a day.
 const DAY_MS: i64 = 86_400_000;
 
@@ -540,9 +542,9 @@ fn grant_token(key: &str, grant: &str) -> String {
     hex::encode(format!("{key}/{grant}"))
 }
 
-/// `n` random bytes (1 to 4,096).
+/// `n` random bytes (1 to [`MAX_RANDOM_BYTES`]).
 pub fn random_bytes(n: usize) -> Result<Zeroizing<Vec<u8>>, KmsError> {
-    if n == 0 || n > MAX_PLAINTEXT {
+    if n == 0 || n > MAX_RANDOM_BYTES {
         return Err(KmsError::Validation(format!(
             "1 validation error detected: Value '{n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and 1024"
         )));

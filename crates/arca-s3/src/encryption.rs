@@ -30,23 +30,9 @@ pub struct Requester {
 impl Requester {
     /// The requester of `req`.
     pub(crate) fn of<T>(req: &S3Request<T>) -> Requester {
-        let token = req
-            .headers
-            .get("x-amz-security-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| {
-                req.uri.query().and_then(|q| {
-                    q.split('&').find_map(|pair| {
-                        let (k, v) = pair.split_once('=')?;
-                        k.eq_ignore_ascii_case("x-amz-security-token")
-                            .then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
-                    })
-                })
-            });
         Requester {
             access_key: req.credentials.as_ref().map(|c| c.access_key.clone()),
-            session_token: token,
+            session_token: crate::requester::session_token(&req.headers, &req.uri),
         }
     }
 }

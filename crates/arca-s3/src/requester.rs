@@ -25,6 +25,20 @@ pub const OPERATIONS_THAT_NEED_IT: &[&str] = &[
     "CreateMultipartUpload",
 ];
 
+/// The session token of temporary credentials: the `x-amz-security-token` header, or the
+/// query parameter of a presigned URL (SigV4 names it `X-Amz-Security-Token`, SigV2
+/// `x-amz-security-token`).
+pub fn session_token(headers: &http::HeaderMap, uri: &http::Uri) -> Option<String> {
+    if let Some(v) = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()) {
+        return Some(v.to_string());
+    }
+    uri.query()?.split('&').find_map(|pair| {
+        let (name, v) = pair.split_once('=')?;
+        name.eq_ignore_ascii_case("x-amz-security-token")
+            .then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+    })
+}
+
 /// The requester's account; `AccessDenied` when the request has none (unsigned).
 pub(crate) fn requester<T>(req: &S3Request<T>) -> s3s::S3Result<Owner> {
     req.extensions

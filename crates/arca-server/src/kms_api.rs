@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use arca_iam::{Policy, PolicyKind};
-use arca_kms::{EncryptionContext, Kms, KmsError};
+use arca_kms::{EncryptionContext, Kms, KmsError, MAX_RANDOM_BYTES};
 use arca_store::{KmsGrantRecord, KmsKeyRecord, KmsKeyState};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -35,10 +35,9 @@ const MAX_BODY: usize = 96 * 1024;
 
 /// The KMS API over the key service.
 pub(crate) struct KmsApi {
+    /// The key service and the identities, with who may use which key.
     access: Arc<KeyAccess>,
     audit: Arc<KmsAudit>,
-    kms: Arc<Kms>,
-    identities: Arc<Identities>,
 }
 
 /// The JSON of a request, with what it names taken out as the answer needs them.
@@ -46,12 +45,15 @@ type Params = Map<String, Value>;
 
 impl KmsApi {
     pub(crate) fn new(access: Arc<KeyAccess>, audit: Arc<KmsAudit>) -> Self {
-        KmsApi {
-            audit,
-            kms: access.kms().clone(),
-            identities: access.identities().clone(),
-            access,
-        }
+        KmsApi { access, audit }
+    }
+
+    fn kms(&self) -> &Kms {
+        self.access.kms()
+    }
+
+    fn identities(&self) -> &Identities {
+        self.access.identities()
     }
 
     /// Whether a request is one of KMS's.
@@ -116,7 +118,7 @@ impl KmsApi {
         );
         // A grantee with CreateGrant may pass on no more than its own grant allows.
         let by_grant = || {
-            let arns = principal_arns(self.identities.identity(signer));
+            let arns = principal_arns(self.identities().identity(signer));
             key.grants.iter().any(|g| {
                 arns.contains(&g.grantee)
                     && g.operations.iter().any(|o| o == "CreateGrant")
@@ -128,10 +130,10 @@ impl KmsApi {
         if !by_policy && !by_grant() {
             return Err(KmsError::AccessDenied(format!(
                 "The principal is not authorized to perform: kms:CreateGrant on resource: {}",
-                self.kms.key_arn(key)
+                self.kms().key_arn(key)
             )));
         }
-        let (id, token) = self.kms.create_grant(key, grant).await?;
+        let (id, token) = self.kms().create_grant(key, grant).await?;
         Ok(json!({ "GrantId": id, "GrantToken": token }))
     }
 
@@ -144,12 +146,12 @@ impl KmsApi {
         };
         let not_found = || KmsError::NotFound(format!("Grant ID {grant_id} not found"));
         // A token names the key by id, whichever account it is in.
-        let key = match self.kms.resolve(account, &key_id) {
+        let key = match self.kms().resolve(account, &key_id) {
             Ok(k) => k,
-            Err(_) => self.kms.store().kms_key(&key_id)?.ok_or_else(not_found)?,
+            Err(_) => self.kms().store().kms_key(&key_id)?.ok_or_else(not_found)?,
         };
         let grant = key.grants.iter().find(|g| g.id == grant_id).ok_or_else(not_found)?;
-        let arns = principal_arns(self.identities.identity(signer));
+        let arns = principal_arns(self.identities().identity(signer));
         let may = grant.retiring.as_ref().is_some_and(|r| arns.contains(r))
             || (arns.contains(&grant.grantee) && grant.operations.iter().any(|o| o == "RetireGrant"))
             || (matches!(signer, Signer::Root(_)) && grant.issuing_account == account)
@@ -159,10 +161,10 @@ impl KmsApi {
         if !may {
             return Err(KmsError::AccessDenied(format!(
                 "The principal is not authorized to perform: kms:RetireGrant on resource: {}",
-                self.kms.key_arn(&key)
+                self.kms().key_arn(&key)
             )));
         }
-        self.kms.remove_grant(&key, &grant_id).await?;
+        self.kms().remove_grant(&key, &grant_id).await?;
         Ok(json!({}))
     }
 
@@ -170,7 +172,7 @@ impl KmsApi {
     fn list_grants(&self, key: &KmsKeyRecord, p: &Params) -> Value {
         let id = p.get("GrantId").and_then(Value::as_str);
         let grantee = p.get("GranteePrincipal").and_then(Value::as_str);
-        let arn = self.kms.key_arn(key);
+        let arn = self.kms().key_arn(key);
         let map = |list: &[(String, String)]| -> Map<String, Value> {
             list.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
         };
@@ -222,11 +224,11 @@ impl KmsApi {
             .ok_or_else(|| KmsError::AccessDenied("The request is not signed.".into()))?;
         let denied = |key: Option<&KmsKeyRecord>| {
             let who = self
-                .identities
+                .identities()
                 .identity(signer)
                 .arn()
                 .unwrap_or_else(|| "anonymous".into());
-            let on = key.map_or_else(|| "*".to_string(), |k| self.kms.key_arn(k));
+            let on = key.map_or_else(|| "*".to_string(), |k| self.kms().key_arn(k));
             KmsError::AccessDenied(format!(
                 "User: {who} is not authorized to perform: kms:{operation} on resource: {on}"
             ))
@@ -243,12 +245,8 @@ impl KmsApi {
                     "ListKeys" => self.list_keys(&account),
                     "ListAliases" => self.list_aliases(&account, p),
                     _ => {
+                        // `random_bytes` checks the bounds.
                         let n = p.get("NumberOfBytes").and_then(Value::as_u64).unwrap_or(0) as usize;
-                        if n > 1024 {
-                            return Err(KmsError::Validation(format!(
-                                "1 validation error detected: Value '{n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024"
-                            )));
-                        }
                         Ok(json!({ "Plaintext": BASE64.encode(&arca_kms::random_bytes(n)?[..]) }))
                     }
                 };
@@ -266,21 +264,21 @@ impl KmsApi {
             _ => "KeyId",
         };
         let key = match (p.get(key_param).and_then(Value::as_str), &ciphertext_in) {
-            (Some(id), _) => self.kms.resolve(&account, id)?,
+            (Some(id), _) => self.kms().resolve(&account, id)?,
             (None, Some(given)) => {
                 let id = Kms::key_of(given)?;
-                self.kms.store().kms_key(&id)?.ok_or(KmsError::InvalidCiphertext)?
+                self.kms().store().kms_key(&id)?.ok_or(KmsError::InvalidCiphertext)?
             }
             (None, None) if operation == "RetireGrant" => {
                 return self.retire_grant(signer, &account, p).await;
             }
             (None, None) if operation == "DeleteAlias" => {
                 let alias = string(p, "AliasName")?;
-                let target = self.kms.resolve(&account, alias)?;
+                let target = self.kms().resolve(&account, alias)?;
                 if !self.access.allowed(signer, operation, Some(&target), &context) {
                     return Err(denied(Some(&target)));
                 }
-                self.kms.delete_alias(&account, alias).await?;
+                self.kms().delete_alias(&account, alias).await?;
                 return Ok(json!({}));
             }
             (None, None) => return Err(KmsError::Validation(format!("{key_param} is required"))),
@@ -317,19 +315,19 @@ impl KmsApi {
         {
             return Err(KmsError::NotFound(format!(
                 "Key '{}' does not exist",
-                self.kms.key_arn(&key)
+                self.kms().key_arn(&key)
             )));
         }
-        let arn = self.kms.key_arn(&key);
+        let arn = self.kms().key_arn(&key);
         match operation {
             "DescribeKey" => Ok(json!({ "KeyMetadata": self.metadata(&key) })),
             "EnableKey" | "DisableKey" => {
-                self.kms.set_enabled(&key, operation == "EnableKey").await?;
+                self.kms().set_enabled(&key, operation == "EnableKey").await?;
                 Ok(json!({}))
             }
             "ScheduleKeyDeletion" => {
                 let days = p.get("PendingWindowInDays").and_then(Value::as_u64).map(|d| d as u32);
-                let when = self.kms.schedule_deletion(&key, days).await?;
+                let when = self.kms().schedule_deletion(&key, days).await?;
                 Ok(json!({
                     "KeyId": arn,
                     "DeletionDate": seconds(when),
@@ -338,12 +336,12 @@ impl KmsApi {
                 }))
             }
             "CancelKeyDeletion" => {
-                self.kms.cancel_deletion(&key).await?;
+                self.kms().cancel_deletion(&key).await?;
                 Ok(json!({ "KeyId": arn }))
             }
             "Encrypt" => {
                 let plaintext = blob(p, "Plaintext")?;
-                let ciphertext = self.kms.encrypt(&key, &plaintext, &context)?;
+                let ciphertext = self.kms().encrypt(&key, &plaintext, &context)?;
                 Ok(json!({
                     "CiphertextBlob": BASE64.encode(ciphertext),
                     "KeyId": arn,
@@ -352,7 +350,7 @@ impl KmsApi {
             }
             "Decrypt" => {
                 let plaintext = self
-                    .kms
+                    .kms()
                     .decrypt(&key, ciphertext_in.as_deref().unwrap_or_default(), &context)?;
                 Ok(json!({
                     "KeyId": arn,
@@ -362,9 +360,9 @@ impl KmsApi {
             }
             "ReEncrypt" => {
                 let plaintext =
-                    self.kms
+                    self.kms()
                         .decrypt(&key, ciphertext_in.as_deref().unwrap_or_default(), &source_context)?;
-                let destination = self.kms.resolve(&account, string(p, "DestinationKeyId")?)?;
+                let destination = self.kms().resolve(&account, string(p, "DestinationKeyId")?)?;
                 let destination_context = encryption_context(p, "DestinationEncryptionContext")?;
                 if !self
                     .access
@@ -372,18 +370,18 @@ impl KmsApi {
                 {
                     return Err(denied(Some(&destination)));
                 }
-                let ciphertext = self.kms.encrypt(&destination, &plaintext, &destination_context)?;
+                let ciphertext = self.kms().encrypt(&destination, &plaintext, &destination_context)?;
                 Ok(json!({
                     "CiphertextBlob": BASE64.encode(ciphertext),
                     "SourceKeyId": arn,
-                    "KeyId": self.kms.key_arn(&destination),
+                    "KeyId": self.kms().key_arn(&destination),
                     "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
                     "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
                 }))
             }
             "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" => {
                 let bytes = data_key_bytes(p)?;
-                let (plaintext, ciphertext) = self.kms.generate_data_key(&key, bytes, &context)?;
+                let (plaintext, ciphertext) = self.kms().generate_data_key(&key, bytes, &context)?;
                 let mut out = json!({ "CiphertextBlob": BASE64.encode(ciphertext), "KeyId": arn });
                 if operation == "GenerateDataKey" {
                     out["Plaintext"] = Value::String(BASE64.encode(&plaintext[..]));
@@ -395,11 +393,11 @@ impl KmsApi {
                     .get("RotationPeriodInDays")
                     .and_then(Value::as_u64)
                     .map_or(arca_kms::DEFAULT_ROTATION_DAYS, |d| d as u32);
-                self.kms.set_rotation(&key, Some(days)).await?;
+                self.kms().set_rotation(&key, Some(days)).await?;
                 Ok(json!({}))
             }
             "DisableKeyRotation" => {
-                self.kms.set_rotation(&key, None).await?;
+                self.kms().set_rotation(&key, None).await?;
                 Ok(json!({}))
             }
             "GetKeyRotationStatus" => {
@@ -413,7 +411,7 @@ impl KmsApi {
                 Ok(out)
             }
             "RotateKeyOnDemand" => {
-                self.kms.rotate(&key, true).await?;
+                self.kms().rotate(&key, true).await?;
                 Ok(json!({ "KeyId": key.id }))
             }
             "ListKeyRotations" => {
@@ -439,17 +437,17 @@ impl KmsApi {
                 policy_name(p)?;
                 let text = string(p, "Policy")?;
                 key_policy(text)?;
-                self.kms.put_policy(&key, text.to_string()).await?;
+                self.kms().put_policy(&key, text.to_string()).await?;
                 Ok(json!({}))
             }
             "ListKeyPolicies" => Ok(json!({ "PolicyNames": ["default"], "Truncated": false })),
             "ListGrants" => Ok(self.list_grants(&key, p)),
             "RevokeGrant" => {
-                self.kms.remove_grant(&key, string(p, "GrantId")?).await?;
+                self.kms().remove_grant(&key, string(p, "GrantId")?).await?;
                 Ok(json!({}))
             }
             "TagResource" => {
-                self.kms.tag(&key, tags(p)?).await?;
+                self.kms().tag(&key, tags(p)?).await?;
                 Ok(json!({}))
             }
             "UntagResource" => {
@@ -460,7 +458,7 @@ impl KmsApi {
                     .iter()
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect();
-                self.kms.untag(&key, names).await?;
+                self.kms().untag(&key, names).await?;
                 Ok(json!({}))
             }
             "ListResourceTags" => {
@@ -472,11 +470,11 @@ impl KmsApi {
                 Ok(json!({ "Tags": tags, "Truncated": false }))
             }
             "CreateAlias" => {
-                self.kms.create_alias(&account, string(p, "AliasName")?, &key).await?;
+                self.kms().create_alias(&account, string(p, "AliasName")?, &key).await?;
                 Ok(json!({}))
             }
             "UpdateAlias" => {
-                self.kms.update_alias(&account, string(p, "AliasName")?, &key).await?;
+                self.kms().update_alias(&account, string(p, "AliasName")?, &key).await?;
                 Ok(json!({}))
             }
             _ => Err(KmsError::Unsupported(format!(
@@ -518,7 +516,7 @@ impl KmsApi {
             .unwrap_or_default()
             .to_string();
         let key = self
-            .kms
+            .kms()
             .create_key(account, description, policy, tags(p)?, false)
             .await?;
         Ok(json!({ "KeyMetadata": self.metadata(&key) }))
@@ -526,22 +524,22 @@ impl KmsApi {
 
     fn list_keys(&self, account: &str) -> Result<Value, KmsError> {
         let keys: Vec<Value> = self
-            .kms
+            .kms()
             .store()
             .kms_keys(account)?
             .iter()
-            .map(|k| json!({ "KeyId": k.id, "KeyArn": self.kms.key_arn(k) }))
+            .map(|k| json!({ "KeyId": k.id, "KeyArn": self.kms().key_arn(k) }))
             .collect();
         Ok(json!({ "Keys": keys, "Truncated": false }))
     }
 
     fn list_aliases(&self, account: &str, p: &Params) -> Result<Value, KmsError> {
         let only = match p.get("KeyId").and_then(Value::as_str) {
-            Some(id) => Some(self.kms.resolve(account, id)?.id),
+            Some(id) => Some(self.kms().resolve(account, id)?.id),
             None => None,
         };
         let aliases: Vec<Value> = self
-            .kms
+            .kms()
             .store()
             .kms_aliases(account)?
             .iter()
@@ -549,7 +547,7 @@ impl KmsApi {
             .map(|a| {
                 json!({
                     "AliasName": a.name,
-                    "AliasArn": self.kms.alias_arn(account, &a.name),
+                    "AliasArn": self.kms().alias_arn(account, &a.name),
                     "TargetKeyId": a.key_id,
                     "CreationDate": seconds(a.created_ms),
                     "LastUpdatedDate": seconds(a.updated_ms),
@@ -563,7 +561,7 @@ impl KmsApi {
         let mut m = json!({
             "AWSAccountId": key.account,
             "KeyId": key.id,
-            "Arn": self.kms.key_arn(key),
+            "Arn": self.kms().key_arn(key),
             "CreationDate": seconds(key.created_ms),
             "Enabled": key.state == KmsKeyState::Enabled,
             "Description": key.description,
@@ -699,7 +697,7 @@ fn data_key_bytes(p: &Params) -> Result<usize, KmsError> {
         (Some(other), None) => Err(KmsError::Validation(format!(
             "1 validation error detected: Value '{other}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]"
         ))),
-        (None, Some(n)) if (1..=1024).contains(&n) => Ok(n as usize),
+        (None, Some(n)) if (1..=MAX_RANDOM_BYTES as u64).contains(&n) => Ok(n as usize),
         (None, Some(n)) => Err(KmsError::Validation(format!(
             "1 validation error detected: Value '{n}' at 'numberOfBytes' failed to satisfy constraint: Member must have value between 1 and 1024"
         ))),
@@ -807,7 +805,7 @@ impl S3Route for KmsApi {
         };
         let access_key = req.credentials.as_ref().map(|c| c.access_key.as_str());
         let token = crate::sessions::token_of(&req.headers, &req.uri);
-        let signer = match self.identities.signer(access_key, token.as_deref()) {
+        let signer = match self.identities().signer(access_key, token.as_deref()) {
             Ok(s) => s,
             Err(_) => {
                 return Ok(respond(
@@ -817,7 +815,7 @@ impl S3Route for KmsApi {
             }
         };
         let principal = self
-            .identities
+            .identities()
             .identity(&signer)
             .arn()
             .unwrap_or_else(|| "anonymous".into());

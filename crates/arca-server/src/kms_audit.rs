@@ -114,11 +114,7 @@ pub(crate) fn now() -> i64 {
 }
 
 fn rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    let text = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(*ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default();
-    s.serialize_str(&text)
+    s.serialize_str(&crate::iam_api::date(*ms))
 }
 
 /// Writes what has gathered every [`WRITE_EVERY`]; once the trail is gone, writes the rest

@@ -69,19 +69,8 @@ pub(crate) struct SessionKeys {
     random: SystemRandom,
 }
 
-/// A request's session token: the `x-amz-security-token` header, or the same in a presigned
-/// URL's query.
-pub(crate) fn token_of(headers: &http::HeaderMap, uri: &http::Uri) -> Option<String> {
-    if let Some(v) = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()) {
-        return Some(v.to_string());
-    }
-    // SigV4 names it `X-Amz-Security-Token`, SigV2 `x-amz-security-token`.
-    uri.query()?.split('&').find_map(|pair| {
-        let (name, v) = pair.split_once('=')?;
-        name.eq_ignore_ascii_case("x-amz-security-token")
-            .then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
-    })
-}
+/// The session token a request carries (header or presigned query).
+pub(crate) use arca_s3::requester::session_token as token_of;
 
 impl TokenRefusal {
     /// S3's answer.

@@ -16,19 +16,7 @@ async fn object_acl(s: &TestServer) -> String {
 
 async fn open_bucket(s: &TestServer) {
     let c = s.client();
-    make_bucket(&c, "open").await;
-    let controls =
-        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
-    let (status, _, body) = send(signed(
-        "PUT",
-        &s.url("/open?ownershipControls"),
-        &[],
-        controls,
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(status, 200, "{body}");
-    c.delete_public_access_block().bucket("open").send().await.unwrap();
+    make_acl_bucket(s, "open").await;
     c.put_object()
         .bucket("open")
         .key("k")

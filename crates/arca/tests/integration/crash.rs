@@ -559,19 +559,7 @@ async fn identities_and_policies_survive_kill_9() {
     let (st, _, assumed) = send(signed("POST", &s.url("/"), &[], assume.as_bytes(), sts)).await;
     assert_eq!(st, 200, "{assumed}");
     // A bucket whose ACLs count, an object ACL, a login profile, account-level blocks.
-    make_bucket(&c, "open").await;
-    let controls =
-        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
-    let (st, _, body) = send(signed(
-        "PUT",
-        &s.url("/open?ownershipControls"),
-        &[],
-        controls,
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(st, 200, "{body}");
-    c.delete_public_access_block().bucket("open").send().await.unwrap();
+    make_acl_bucket(&s, "open").await;
     let (st, _, body) = send(signed(
         "PUT",
         &s.url("/open/page"),

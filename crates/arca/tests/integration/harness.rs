@@ -206,6 +206,25 @@ pub(crate) async fn make_bucket(c: &Client, name: &str) {
         .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
 }
 
+/// A bucket whose ACLs count (Object Ownership `ObjectWriter`) and whose Block Public Access
+/// is off: where public ACLs can be set.
+pub(crate) async fn make_acl_bucket(s: &TestServer, name: &str) {
+    let c = s.client();
+    make_bucket(&c, name).await;
+    let controls =
+        b"<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>";
+    let (status, _, body) = send(signed(
+        "PUT",
+        &s.url(&format!("/{name}?ownershipControls")),
+        &[],
+        controls,
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    c.delete_public_access_block().bucket(name).send().await.unwrap();
+}
+
 /// Turns versioning on (`Enabled`) or off (`Suspended`) for `bucket`.
 pub(crate) async fn set_versioning(c: &Client, bucket: &str, status: aws_sdk_s3::types::BucketVersioningStatus) {
     let config = aws_sdk_s3::types::VersioningConfiguration::builder()
