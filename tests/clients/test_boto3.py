@@ -953,13 +953,14 @@ def test_sse_s3_and_bucket_encryption_with_boto3(s3, bucket, tmp_path):
     assert out.read_bytes() == big.read_bytes()
     copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "asked"})
     assert copied["ServerSideEncryption"] == "AES256"
-    # Dual-layer SSE-KMS and SSE-C are refused until they work (SSE-KMS: test_kms.py).
+    # Dual-layer SSE-KMS is refused until it works (SSE-KMS: test_kms.py; SSE-C: test_sse_c.py).
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms:dsse")
     assert code(e.value) == "NotImplemented"
+    # SSE-C keys never travel over plain HTTP.
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey="k" * 32)
-    assert code(e.value) == "NotImplemented"
+    assert code(e.value) == "InvalidRequest"
 
     # The bucket's default encryption: SSE-S3 until set, settable to it, back to it on delete.
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]

@@ -54,6 +54,7 @@ impl Keyring {
     pub fn new_data_key(&self) -> (DataKey, EncryptionDescriptor) {
         let key = DataKey::random();
         let descriptor = EncryptionDescriptor {
+            customer_key: None,
             context: Vec::new(),
             algorithm: SseAlgorithm::Aes256,
             key_id: None,

@@ -17,6 +17,8 @@
 //! The store knows none of this: it is handed an object's [`DataKey`] to write or read with
 //! (see `arca_store::blob::sealed`). [`Keyring`] makes and unwraps SSE-S3's data keys.
 //!
+//! SSE-C's data keys come from the customer's key, which Arca never keeps ([`CustomerKey`]).
+//!
 //! [`Kms`] is the key management service the KMS API serves: customer keys whose material
 //! (one version per rotation) is wrapped by the same key-encryption keys, aliases, tags, key
 //! policies as text (the server evaluates them), and Encrypt, Decrypt, ReEncrypt and
@@ -24,6 +26,7 @@
 //! ([`ciphertext`]).
 
 mod ciphertext;
+mod customer_key;
 mod error;
 mod keyring;
 mod kms_error;
@@ -32,6 +35,7 @@ mod service;
 
 pub use arca_store::DataKey;
 pub use ciphertext::EncryptionContext;
+pub use customer_key::{CustomerKey, WrongCustomerKey, customer_etag};
 pub use error::KeyError;
 pub use keyring::Keyring;
 pub use kms_error::KmsError;

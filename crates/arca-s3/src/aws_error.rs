@@ -72,6 +72,8 @@ catalogue! {
         "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
     InvalidBucketName => BAD_REQUEST, "The specified bucket is not valid.";
     InvalidDigest => BAD_REQUEST, "The Content-MD5 you specified was invalid.";
+    InvalidEncryptionAlgorithmError => BAD_REQUEST,
+        "The encryption request you specified is not valid. The valid value is AES256.";
     InvalidObjectState => FORBIDDEN, "The operation is not valid for the object's storage class";
     InvalidLocationConstraint => BAD_REQUEST, "The specified location-constraint is not valid";
     InvalidPart => BAD_REQUEST,

@@ -5,8 +5,10 @@
 //! request (`x-amz-server-side-encryption`) or the bucket's default encryption asks for
 //! SSE-KMS. SSE-S3's data keys come from the server's [`Keyring`](arca_kms::Keyring); SSE-KMS's
 //! from the key service, asked on the requester's behalf ([`KmsDataKeys`]): the requester
-//! needs `kms:GenerateDataKey` on the key to write and `kms:Decrypt` to read. Objects written
-//! before encryption existed have no descriptor and are read as they are stored.
+//! needs `kms:GenerateDataKey` on the key to write and `kms:Decrypt` to read. A request that
+//! brings its own key (SSE-C, `customer_key.rs`) seals under that key instead, and must
+//! bring it again to read. Objects written before encryption existed have no descriptor and
+//! are read as they are stored.
 
 use arca_kms::EncryptionContext;
 use arca_store::{DataKey, EncryptionDescriptor, ObjectVersion, SseAlgorithm};
@@ -16,6 +18,7 @@ use s3s::{S3Request, S3Result};
 
 use crate::ArcaS3;
 use crate::aws_error::AwsError;
+use crate::customer_key::{ProvidedKey, Sealed, customer_data_key};
 
 /// Who asks, as the key service needs to know to decide: the request's access key and
 /// session token.
@@ -83,15 +86,25 @@ macro_rules! sse_request {
 pub(crate) type Sealing = (DataKey, EncryptionDescriptor);
 
 impl ArcaS3 {
-    /// The data key a new object `key` of `bucket` is sealed under, as `sse` asks or, where
-    /// it asks nothing, as the bucket's default encryption says.
+    /// The data key a new object `key` of `bucket` is sealed under: the customer's where the
+    /// request brought one (SSE-C), else as `sse` asks or, where it asks nothing, as the
+    /// bucket's default encryption says.
     pub(crate) async fn new_sealing(
         &self,
         requester: &Requester,
         bucket: &str,
         key: &str,
         sse: &SseRequest<'_>,
+        customer: Option<&ProvidedKey>,
     ) -> S3Result<Sealing> {
+        if let Some(customer) = customer {
+            if sse.algorithm.is_some() || sse.kms_key_id.is_some() || sse.context.is_some() {
+                return Err(AwsError::InvalidArgument.with_message(
+                    "Server Side Encryption with Customer provided key is incompatible with the encryption method specified",
+                ));
+            }
+            return Ok(customer.new_sealing());
+        }
         if (sse.kms_key_id.is_some() || sse.context.is_some()) && sse.algorithm != Some("aws:kms") {
             return Err(AwsError::InvalidArgument.with_message(
                 "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
@@ -133,21 +146,29 @@ impl ArcaS3 {
         }
     }
 
-    /// The key that opens `version`'s bytes (`None`: they are not sealed).
+    /// The key that opens `version`'s bytes for a request that brought `customer` (`None`:
+    /// they are not sealed).
     pub(crate) async fn data_key_of(
         &self,
         requester: &Requester,
         version: &ObjectVersion,
+        customer: Option<&ProvidedKey>,
     ) -> S3Result<Option<DataKey>> {
-        self.data_key(requester, version.encryption.as_ref()).await
+        self.data_key(requester, version.encryption.as_ref(), (customer, Sealed::Object))
+            .await
     }
 
-    /// The key a record's `descriptor` keeps.
+    /// The key a record's `descriptor` keeps, for a request that brought `customer` to open
+    /// what.
     pub(crate) async fn data_key(
         &self,
         requester: &Requester,
         descriptor: Option<&EncryptionDescriptor>,
+        (customer, what): (Option<&ProvidedKey>, Sealed),
     ) -> S3Result<Option<DataKey>> {
+        if let Some(key) = customer_data_key(descriptor, customer, what)? {
+            return Ok(Some(key));
+        }
         let Some(descriptor) = descriptor else {
             return Ok(None);
         };
@@ -157,6 +178,7 @@ impl ArcaS3 {
                 tracing::error!(error = %e, "an object's data key does not open");
                 AwsError::InternalError.error()
             }),
+            SseAlgorithm::CustomerKey => unreachable!("customer_data_key opens SSE-C or refuses"),
         }
     }
 }
@@ -177,9 +199,12 @@ fn parse_context(text: &str) -> S3Result<EncryptionContext> {
         .collect()
 }
 
-/// `x-amz-server-side-encryption` of an object kept as `descriptor` says.
+/// `x-amz-server-side-encryption` of an object kept as `descriptor` says (none for SSE-C,
+/// whose answers echo the customer-key headers instead).
 pub(crate) fn sse_header(descriptor: Option<&EncryptionDescriptor>) -> Option<ServerSideEncryption> {
-    descriptor.map(|d| ServerSideEncryption::from(d.algorithm.as_str().to_string()))
+    descriptor
+        .filter(|d| d.algorithm != SseAlgorithm::CustomerKey)
+        .map(|d| ServerSideEncryption::from(d.algorithm.as_str().to_string()))
 }
 
 /// `x-amz-server-side-encryption-aws-kms-key-id`: the KMS key of an SSE-KMS object.

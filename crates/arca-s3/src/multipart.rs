@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use arca_store::{
-    ChecksumAlgorithm as Algorithm, ChecksumType, Extent, IngestTarget, MultipartUpload, ObjectChecksum, ObjectData,
-    ObjectVersion, PartRecord, PartSummary, StoreError, UploadQuery, now_ms,
+    ChecksumAlgorithm as Algorithm, ChecksumType, DataKey, EncryptionDescriptor, Extent, IngestTarget, MultipartUpload,
+    ObjectChecksum, ObjectData, ObjectVersion, PartRecord, PartSummary, StoreError, UploadQuery, now_ms,
 };
 use md5_many::Md5State;
 use s3s::dto::*;
@@ -16,6 +16,7 @@ use crate::aws_error::AwsError;
 use crate::body;
 use crate::checksum;
 use crate::common::*;
+use crate::customer_key::{Sealed, customer_data_key, echo, etag_of, provided_key};
 use crate::encryption::{Requester, kms_key_header, sse_header};
 use crate::error::StoreResultExt;
 use crate::object::{check_copy_conditions, copy_source, write_condition};
@@ -29,20 +30,34 @@ fn check_part_number(n: i32) -> S3Result<u32> {
     Ok(n as u32)
 }
 
+/// The ETag of a part whose bytes arrived as `ingested`, sealed under `data_key` as the
+/// upload's `descriptor` says.
+fn part_etag(
+    descriptor: Option<&EncryptionDescriptor>,
+    data_key: Option<&DataKey>,
+    ingested: &body::Ingested,
+) -> String {
+    match (descriptor, data_key) {
+        (Some(d), Some(k)) => etag_of(d, k, &ingested.md5),
+        _ => ingested.etag(),
+    }
+}
+
 fn new_upload_id() -> String {
     // Time first, so ids sort roughly by initiation like AWS's listing.
     format!("{:013x}{:016x}", now_ms(), rand::random::<u64>())
 }
 
 impl ArcaS3 {
-    /// Records an ingested blob as part `part_number`; returns its ETag, time and checksum.
+    /// Records an ingested blob as part `part_number` with ETag `etag`; returns its ETag,
+    /// time and checksum.
     async fn store_part(
         &self,
         bucket: &str,
         key: &str,
         upload_id: &str,
         part_number: u32,
-        ingested: &body::Ingested,
+        (ingested, etag): (&body::Ingested, String),
         algorithm: Option<Algorithm>,
     ) -> S3Result<(String, i64, Option<String>)> {
         let ObjectData::Extents(ext) = &ingested.data else {
@@ -52,7 +67,7 @@ impl ArcaS3 {
         let part = PartRecord {
             part_number,
             size: ingested.size,
-            etag: ingested.etag(),
+            etag,
             last_modified_ms: now_ms(),
             checksum: algorithm.zip(value.clone()).map(|(algorithm, value)| ObjectChecksum {
                 algorithm,
@@ -77,6 +92,7 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         let writer = crate::requester::writer(&req);
         let requester = Requester::of(&req);
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
@@ -125,11 +141,16 @@ impl ArcaS3 {
             tags: parse_tagging_header(input.tagging.as_deref())?,
             checksum_algorithm: algorithm,
             checksum_type: kind,
-            encryption: Some(self.new_sealing(&requester, &input.bucket, &input.key, &sse).await?.1),
+            encryption: Some(
+                self.new_sealing(&requester, &input.bucket, &input.key, &sse, customer.as_ref())
+                    .await?
+                    .1,
+            ),
         };
         let upload_id = upload.upload_id.clone();
         let server_side_encryption = sse_header(upload.encryption.as_ref());
         let ssekms_key_id = kms_key_header(upload.encryption.as_ref());
+        let (sse_customer_algorithm, sse_customer_key_md5) = echo(upload.encryption.as_ref(), customer.as_ref());
         self.store.create_upload(upload).await.s3()?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
             bucket: Some(input.bucket),
@@ -137,6 +158,8 @@ impl ArcaS3 {
             upload_id: Some(upload_id),
             server_side_encryption,
             ssekms_key_id,
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             checksum_algorithm: algorithm.map(checksum::algorithm_dto),
             checksum_type: kind.map(checksum::checksum_type_dto),
             ..Default::default()
@@ -149,13 +172,21 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<UploadPartOutput>> {
         let trailers = req.trailing_headers.clone();
         let requester = Requester::of(&req);
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
-        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
         let upload = self
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)
             .s3()?;
+        // Before the body is read: a part without its upload's key is refused unread.
+        let data_key = self
+            .data_key(
+                &requester,
+                upload.encryption.as_ref(),
+                (customer.as_ref(), Sealed::Upload),
+            )
+            .await?;
         if let Some(len) = input.content_length
             && len as u64 > MAX_PUT_SIZE
         {
@@ -183,14 +214,13 @@ impl ArcaS3 {
             None => futures::StreamExt::boxed(futures::stream::empty()),
         };
         let target = IngestTarget::Part { number: part_number };
-        let data_key = self.data_key(&requester, upload.encryption.as_ref()).await?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
             chunks,
             hasher,
             MAX_PUT_SIZE,
-            (target, upload.storage_class, data_key),
+            (target, upload.storage_class, data_key.clone()),
         )
         .await?;
         let verdict = ingested.verify(
@@ -210,15 +240,21 @@ impl ArcaS3 {
                 &input.key,
                 &input.upload_id,
                 part_number,
-                &ingested,
+                (
+                    &ingested,
+                    part_etag(upload.encryption.as_ref(), data_key.as_ref(), &ingested),
+                ),
                 algorithm,
             )
             .await?;
         let mut c = checksum::value_dto(algorithm, value.as_ref());
+        let (sse_customer_algorithm, sse_customer_key_md5) = echo(upload.encryption.as_ref(), customer.as_ref());
         Ok(S3Response::new(UploadPartOutput {
             e_tag: Some(etag_dto(&etag)),
             server_side_encryption: sse_header(upload.encryption.as_ref()),
             ssekms_key_id: kms_key_header(upload.encryption.as_ref()),
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             checksum_crc32: c.checksum_crc32.take(),
             checksum_crc32c: c.checksum_crc32c.take(),
             checksum_crc64nvme: c.checksum_crc64nvme.take(),
@@ -233,17 +269,18 @@ impl ArcaS3 {
         req: S3Request<UploadPartCopyInput>,
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
         let requester = Requester::of(&req);
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
+        let src_customer = provided_key(crate::customer_key_headers!(req.input, copy_source), &req.extensions)?;
         let input = req.input;
         let part_number = check_part_number(input.part_number)?;
-        crate::unhonoured::refuse_sse_customer(
-            crate::has_sse_customer!(input) || crate::has_sse_customer!(input, copy_source),
-        )?;
         let upload = self
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)
             .s3()?;
         let (sb, sk, sv) = copy_source(&input.copy_source)?;
         let src = self.read_version(&sb, &sk, sv.as_deref())?;
+        // The source's key before its conditions, which would tell about its ETag.
+        customer_data_key(src.encryption.as_ref(), src_customer.as_ref(), Sealed::Object)?;
         check_copy_conditions(
             &src,
             input.copy_source_if_match.as_ref(),
@@ -259,7 +296,14 @@ impl ArcaS3 {
             return Err(copy_source_too_large());
         }
         let algorithm = upload.checksum_algorithm;
-        let src_key = self.data_key_of(&requester, &src).await?;
+        let data_key = self
+            .data_key(
+                &requester,
+                upload.encryption.as_ref(),
+                (customer.as_ref(), Sealed::Upload),
+            )
+            .await?;
+        let src_key = self.data_key_of(&requester, &src, src_customer.as_ref()).await?;
         let chunks = body::object_stream(
             &self.store,
             crate::restore::readable(&src)?,
@@ -267,7 +311,6 @@ impl ArcaS3 {
             start,
             end,
         )?;
-        let data_key = self.data_key(&requester, upload.encryption.as_ref()).await?;
         let ingested = body::ingest(
             &self.store,
             &self.md5,
@@ -277,7 +320,7 @@ impl ArcaS3 {
             (
                 IngestTarget::Part { number: part_number },
                 upload.storage_class,
-                data_key,
+                data_key.clone(),
             ),
         )
         .await?;
@@ -287,14 +330,20 @@ impl ArcaS3 {
                 &input.key,
                 &input.upload_id,
                 part_number,
-                &ingested,
+                (
+                    &ingested,
+                    part_etag(upload.encryption.as_ref(), data_key.as_ref(), &ingested),
+                ),
                 algorithm,
             )
             .await?;
         let mut c = checksum::value_dto(algorithm, value.as_ref());
+        let (sse_customer_algorithm, sse_customer_key_md5) = echo(upload.encryption.as_ref(), customer.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
             server_side_encryption: sse_header(upload.encryption.as_ref()),
             ssekms_key_id: kms_key_header(upload.encryption.as_ref()),
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -312,6 +361,7 @@ impl ArcaS3 {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let S3Request {
             input,
             headers,
@@ -327,6 +377,10 @@ impl ArcaS3 {
             }
             Err(e) => return Err(crate::error::store_error(e)),
         };
+        // Completing needs no key, but one brought must be the upload's.
+        if customer.is_some() {
+            customer_data_key(upload.encryption.as_ref(), customer.as_ref(), Sealed::Upload)?;
+        }
         let requested: Vec<CompletedPart> = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         if requested.is_empty() {
             return Err(AwsError::MalformedXML.error());
@@ -517,11 +571,16 @@ impl ArcaS3 {
         &self,
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let input = req.input;
         let upload = self
             .store
             .get_upload(&input.bucket, &input.key, &input.upload_id)
             .s3()?;
+        // Listing needs no key, but one brought must be the upload's.
+        if customer.is_some() {
+            customer_data_key(upload.encryption.as_ref(), customer.as_ref(), Sealed::Upload)?;
+        }
         let marker = input.part_number_marker.unwrap_or(0).max(0) as u32;
         let max = input.max_parts.unwrap_or(1000).clamp(0, 1000) as usize;
         let (parts, truncated) = self.store.list_parts(&input.upload_id, marker, max).s3()?;

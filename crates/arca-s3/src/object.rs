@@ -12,6 +12,7 @@ use crate::aws_error::AwsError;
 use crate::body::{self, ByteChunks};
 use crate::checksum;
 use crate::common::*;
+use crate::customer_key::{ProvidedKey, Sealed, customer_data_key, echo, etag_of, is_customer_sealed, provided_key};
 use crate::encryption::{Requester, Sealing, kms_key_header, sse_header};
 use crate::error::StoreResultExt;
 
@@ -73,6 +74,10 @@ struct ReadHeaders {
     server_side_encryption: Option<ServerSideEncryption>,
     /// `x-amz-server-side-encryption-aws-kms-key-id`.
     ssekms_key_id: Option<String>,
+    /// SSE-C: `x-amz-server-side-encryption-customer-algorithm`.
+    sse_customer_algorithm: Option<String>,
+    /// SSE-C: `x-amz-server-side-encryption-customer-key-MD5`, the request's.
+    sse_customer_key_md5: Option<String>,
 }
 
 /// The [`ReadRequest`] and `response-*` overrides of a GetObjectInput or HeadObjectInput
@@ -125,6 +130,8 @@ macro_rules! object_headers {
             restore: h.restore,
             server_side_encryption: h.server_side_encryption,
             ssekms_key_id: h.ssekms_key_id,
+            sse_customer_algorithm: h.sse_customer_algorithm,
+            sse_customer_key_md5: h.sse_customer_key_md5,
             parts_count: h.parts_count,
             checksum_crc32: h.checksum.checksum_crc32,
             checksum_crc32c: h.checksum.checksum_crc32c,
@@ -155,6 +162,7 @@ impl ArcaS3 {
         let trailers = req.trailing_headers.clone();
         let writer = crate::requester::writer(&req);
         let requester = Requester::of(&req);
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::unhonoured::ObjectWriteOptions {
@@ -188,7 +196,13 @@ impl ArcaS3 {
             None => futures::stream::empty().boxed_chunks(),
         };
         let (data_key, encryption) = self
-            .new_sealing(&requester, &input.bucket, &input.key, &crate::sse_request!(input))
+            .new_sealing(
+                &requester,
+                &input.bucket,
+                &input.key,
+                &crate::sse_request!(input),
+                customer.as_ref(),
+            )
             .await?;
         let ingested = body::ingest(
             &self.store,
@@ -196,7 +210,7 @@ impl ArcaS3 {
             chunks,
             checksum::hasher_for(algorithm),
             MAX_PUT_SIZE,
-            (IngestTarget::Object, storage_class, Some(data_key)),
+            (IngestTarget::Object, storage_class, Some(data_key.clone())),
         )
         .await?;
 
@@ -222,7 +236,7 @@ impl ArcaS3 {
             version_id: None,
             is_delete_marker: false,
             size: ingested.size,
-            etag: ingested.etag(),
+            etag: etag_of(&encryption, &data_key, &ingested.md5),
             last_modified_ms: now_ms(),
             storage_class,
             owner,
@@ -247,6 +261,7 @@ impl ArcaS3 {
         let etag = version.etag.clone();
         let server_side_encryption = sse_header(version.encryption.as_ref());
         let ssekms_key_id = kms_key_header(version.encryption.as_ref());
+        let (sse_customer_algorithm, sse_customer_key_md5) = echo(version.encryption.as_ref(), customer.as_ref());
         let expiration = self.expiration_header(&input.bucket, &input.key, &version);
         let version_id = match self
             .store
@@ -273,6 +288,8 @@ impl ArcaS3 {
             expiration,
             server_side_encryption,
             ssekms_key_id,
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             ..Default::default()
         }))
     }
@@ -289,11 +306,11 @@ impl ArcaS3 {
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         let requester = Requester::of(&req);
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let i = req.input;
         let (read, overrides) = read_request!(i);
-        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
-        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
-        let key = self.data_key_of(&requester, &v).await?;
+        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides, customer.as_ref())?;
+        let key = self.data_key_of(&requester, &v, customer.as_ref()).await?;
         let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, key.as_ref(), h.start, h.end)?;
         if i.version_id.is_none() {
             // INTELLIGENT_TIERING objects move by when they were last read.
@@ -311,10 +328,10 @@ impl ArcaS3 {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let i = req.input;
         let (read, overrides) = read_request!(i);
-        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides)?;
-        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(i))?;
+        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides, customer.as_ref())?;
         let partial = h.partial;
         let mut resp = with_status(object_headers!(HeadObjectOutput, h, {}), partial);
         // HEAD reports the tag count as GET does; s3s's HeadObjectOutput has no field for it.
@@ -325,7 +342,8 @@ impl ArcaS3 {
         Ok(resp)
     }
 
-    /// What GET and HEAD share: find the version, check conditions, resolve the range or
+    /// What GET and HEAD share: find the version, check the customer's key (before any
+    /// condition, which would tell about an ETag), check conditions, resolve the range or
     /// part, and compute every response header.
     fn prepare_read(
         &self,
@@ -333,8 +351,11 @@ impl ArcaS3 {
         key: &str,
         r: &ReadRequest<'_>,
         overrides: ContentHeaders,
+        customer: Option<&ProvidedKey>,
     ) -> S3Result<(ObjectVersion, ReadHeaders)> {
         let v = self.read_version(bucket, key, r.version_id)?;
+        customer_data_key(v.encryption.as_ref(), customer, Sealed::Object)?;
+        let (sse_customer_algorithm, sse_customer_key_md5) = echo(v.encryption.as_ref(), customer);
         check_read_conditions(
             &v,
             r.if_match,
@@ -359,6 +380,8 @@ impl ArcaS3 {
             restore: crate::restore::restore_header(&v),
             server_side_encryption: sse_header(v.encryption.as_ref()),
             ssekms_key_id: kms_key_header(v.encryption.as_ref()),
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             start,
             end,
             partial: r.part_number.is_some() || start != 0 || end != v.size,
@@ -521,15 +544,18 @@ impl ArcaS3 {
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         let writer = crate::requester::writer(&req);
         let requester = Requester::of(&req);
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
+        let src_customer = provided_key(crate::customer_key_headers!(req.input, copy_source), &req.extensions)?;
         let input = req.input;
         check_key(&input.key)?;
         crate::unhonoured::refuse_object_write(&crate::object_write_options!(input))?;
-        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input, copy_source))?;
         // A copy's ACL and owner are the request's, never the source's (as in S3).
         let (owner, acl) = self.new_object_acl(&input.bucket, writer.as_ref(), &crate::requested_object_acl!(input))?;
         let sse = crate::sse_request!(input);
         let (src_bucket, src_key, src_version) = copy_source(&input.copy_source)?;
         let src = self.read_version(&src_bucket, &src_key, src_version.as_deref())?;
+        // The source's key before its conditions, which would tell about its ETag.
+        customer_data_key(src.encryption.as_ref(), src_customer.as_ref(), Sealed::Object)?;
         check_copy_conditions(
             &src,
             input.copy_source_if_match.as_ref(),
@@ -561,6 +587,7 @@ impl ArcaS3 {
             && input.storage_class.is_none()
             && input.website_redirect_location.is_none()
             && input.server_side_encryption.is_none()
+            && customer.is_none()
         {
             return Err(AwsError::InvalidRequest.with_message("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."));
         }
@@ -585,16 +612,19 @@ impl ArcaS3 {
             src.tags.clone()
         };
         let last_modified_ms = now_ms();
-        let etag = src.etag.clone();
+        let mut etag = src.etag.clone();
         let mut version_id = None;
         // A copy made in place keeps the source's sealing; one into new bytes has its own.
         let mut encryption = src.encryption.clone();
         // In place only where no version must be kept: a versioned bucket gets a new version.
         // A copy onto itself that changes the class to one on another tier moves the bytes.
-        // An object stored before encryption is resealed, never changed in place.
+        // An object stored before encryption is resealed, never changed in place; so is an
+        // SSE-C one (its copy is SSE-C only if the request brings a key for it).
         let in_place = same
             && src.encryption.is_some()
+            && !is_customer_sealed(src.encryption.as_ref())
             && sse.algorithm.is_none()
+            && customer.is_none()
             && !self.store.moves_bytes(&src, storage_class)
             && self.store.get_bucket(&input.bucket).s3()?.versioning == VersioningState::Unversioned;
         if in_place {
@@ -615,10 +645,21 @@ impl ArcaS3 {
                 .await
                 .s3()?;
         } else {
-            let sealing = self.new_sealing(&requester, &input.bucket, &input.key, &sse).await?;
-            let (data, sealing) = self
-                .copy_bytes(&requester, &src, (0, src.size), (storage_class, sealing))
+            let sealing = self
+                .new_sealing(&requester, &input.bucket, &input.key, &sse, customer.as_ref())
                 .await?;
+            let (data, sealing, copied_etag) = self
+                .copy_bytes(
+                    (&requester, src_customer.as_ref()),
+                    &src,
+                    (0, src.size),
+                    (storage_class, sealing),
+                )
+                .await?;
+            // An SSE-C ETag is keyed by its object's data key: neither side's may be kept.
+            if is_customer_sealed(src.encryption.as_ref()) || is_customer_sealed(Some(&sealing)) {
+                etag = copied_etag;
+            }
             encryption = Some(sealing.clone());
             let version = ObjectVersion {
                 acl,
@@ -653,11 +694,14 @@ impl ArcaS3 {
             }
         }
         let mut c = checksum::to_dto(src.checksum.as_ref());
+        let (sse_customer_algorithm, sse_customer_key_md5) = echo(encryption.as_ref(), customer.as_ref());
         Ok(S3Response::new(CopyObjectOutput {
             version_id,
             copy_source_version_id: src.version_id.clone().or_else(|| src_version.clone()),
             server_side_encryption: sse_header(encryption.as_ref()),
             ssekms_key_id: kms_key_header(encryption.as_ref()),
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             copy_object_result: Some(CopyObjectResult {
                 e_tag: Some(etag_dto(&etag)),
                 last_modified: Some(timestamp(last_modified_ms)),
@@ -673,16 +717,17 @@ impl ArcaS3 {
     }
 
     /// Copies object bytes `[start, end)` into new storage for an object of `class` (blobs are
-    /// owned by one record), sealed as `sealing` says; returns them and how their record keeps
-    /// that key. The source is opened as `requester` may.
+    /// owned by one record), sealed as `sealing` says; returns them, how their record keeps
+    /// that key, and the ETag they would have as one upload. The source is opened as
+    /// `requester` may, with the customer key the request brought for it.
     pub(crate) async fn copy_bytes(
         &self,
-        requester: &Requester,
+        (requester, src_customer): (&Requester, Option<&ProvidedKey>),
         src: &ObjectVersion,
         (start, end): (u64, u64),
         (class, sealing): (arca_store::StorageClass, Sealing),
-    ) -> S3Result<(ObjectData, EncryptionDescriptor)> {
-        let src_key = self.data_key_of(requester, src).await?;
+    ) -> S3Result<(ObjectData, EncryptionDescriptor, String)> {
+        let src_key = self.data_key_of(requester, src, src_customer).await?;
         let chunks = body::object_stream(
             &self.store,
             crate::restore::readable(src)?,
@@ -697,10 +742,11 @@ impl ArcaS3 {
             chunks,
             s3s::checksum::ChecksumHasher::default(),
             u64::MAX,
-            (IngestTarget::Object, class, Some(data_key)),
+            (IngestTarget::Object, class, Some(data_key.clone())),
         )
         .await?;
-        Ok((ingested.data, encryption))
+        let etag = etag_of(&encryption, &data_key, &ingested.md5);
+        Ok((ingested.data, encryption, etag))
     }
 
     /// A browser POST upload is a PUT of the form's file. Its answer carries the object's
@@ -742,9 +788,10 @@ impl ArcaS3 {
         &self,
         req: S3Request<GetObjectAttributesInput>,
     ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+        let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let input = req.input;
         let v = self.read_version(&input.bucket, &input.key, input.version_id.as_deref())?;
-        crate::unhonoured::refuse_sse_customer(crate::has_sse_customer!(input))?;
+        customer_data_key(v.encryption.as_ref(), customer.as_ref(), Sealed::Object)?;
         let asked = requested_attributes(&input.object_attributes)?;
         let wants = |a: &str| asked.contains(&a);
         let mut out = GetObjectAttributesOutput {

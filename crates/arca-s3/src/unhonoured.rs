@@ -3,11 +3,10 @@
 //! in plaintext or unlocked while the client is told "200 OK".
 //!
 //! Where AWS has an exact answer for a bucket without the feature, that is the answer:
-//! object-lock headers meet a bucket without an Object Lock configuration, SSE-C parameters
-//! meet an object that is not encrypted. Otherwise (server-side encryption, website
-//! redirects, creating a bucket with Object Lock) the answer is `501 NotImplemented`. SSE-S3
-//! and SSE-KMS are honoured (every object is sealed, see `encryption.rs`); dual-layer SSE-KMS,
-//! S3 Bucket Keys and SSE-C are refused until they work. (ACL headers are
+//! object-lock headers meet a bucket without an Object Lock configuration. Otherwise
+//! (dual-layer SSE-KMS, website redirects, creating a bucket with Object Lock) the answer is
+//! `501 NotImplemented`. SSE-S3, SSE-KMS (`encryption.rs`) and SSE-C (`customer_key.rs`) are
+//! honoured; S3 Bucket Keys are refused until they work (`encryption.rs`). (ACL headers are
 //! honoured: see `acl.rs`.)
 
 use crate::aws_error::AwsError;
@@ -20,30 +19,12 @@ use s3s::{S3Error, S3Result};
 pub struct ObjectWriteOptions<'a> {
     /// `x-amz-server-side-encryption`.
     pub server_side_encryption: Option<&'a str>,
-    /// Any SSE-C key header.
-    pub has_sse_customer: bool,
     /// Any `x-amz-object-lock-*`.
     pub has_object_lock: bool,
     /// `x-amz-website-redirect-location`.
     pub website_redirect: bool,
     /// `x-amz-write-offset-bytes` (appends).
     pub write_offset: bool,
-}
-
-/// Does an input carry any SSE-C parameter (`x-amz-server-side-encryption-customer-*`)?
-/// With `copy_source`, the copy source's (`x-amz-copy-source-server-side-encryption-customer-*`).
-#[macro_export]
-macro_rules! has_sse_customer {
-    ($input:expr) => {
-        $input.sse_customer_algorithm.is_some()
-            || $input.sse_customer_key.is_some()
-            || $input.sse_customer_key_md5.is_some()
-    };
-    ($input:expr, copy_source) => {
-        $input.copy_source_sse_customer_algorithm.is_some()
-            || $input.copy_source_sse_customer_key.is_some()
-            || $input.copy_source_sse_customer_key_md5.is_some()
-    };
 }
 
 /// Builds [`ObjectWriteOptions`] from any input that carries the object-write headers
@@ -53,7 +34,6 @@ macro_rules! object_write_options {
     ($input:expr) => {
         $crate::unhonoured::ObjectWriteOptions {
             server_side_encryption: $input.server_side_encryption.as_ref().map(|s| s.as_str()),
-            has_sse_customer: $crate::has_sse_customer!($input),
             has_object_lock: $input.object_lock_mode.is_some()
                 || $input.object_lock_retain_until_date.is_some()
                 || $input.object_lock_legal_hold_status.is_some(),
@@ -78,9 +58,6 @@ pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
             ));
         }
     }
-    if o.has_sse_customer {
-        return Err(not_implemented("x-amz-server-side-encryption-customer-algorithm"));
-    }
     if o.has_object_lock {
         return Err(AwsError::InvalidRequest.with_message("Bucket is missing Object Lock Configuration"));
     }
@@ -89,17 +66,6 @@ pub fn refuse_object_write(o: &ObjectWriteOptions<'_>) -> S3Result<()> {
     }
     if o.write_offset {
         return Err(not_implemented("x-amz-write-offset-bytes"));
-    }
-    Ok(())
-}
-
-/// SSE-C parameters on a read, a part upload or a copy source: no object is encrypted with a
-/// customer key, so AWS's answer for an unencrypted object applies.
-pub fn refuse_sse_customer(present: bool) -> S3Result<()> {
-    if present {
-        return Err(
-            AwsError::InvalidRequest.with_message("The encryption parameters are not applicable to this object.")
-        );
     }
     Ok(())
 }
@@ -142,10 +108,5 @@ mod tests {
         assert!(refuse_object_write(&sse("aws:kms")).is_ok(), "SSE-KMS is honoured");
         assert_eq!(code(refuse_object_write(&sse("aws:kms:dsse"))), "NotImplemented");
         assert_eq!(code(refuse_object_write(&sse("BOGUS"))), "InvalidArgument");
-        let ssec = ObjectWriteOptions {
-            has_sse_customer: true,
-            ..Default::default()
-        };
-        assert_eq!(code(refuse_object_write(&ssec)), "NotImplemented");
     }
 }

@@ -101,6 +101,9 @@ pub struct ServerConfig {
     /// The file holding the root key of encryption at rest; `None`: the data folder's
     /// `root.key`, made on first start.
     pub root_key_file: Option<PathBuf>,
+    /// Accept SSE-C keys over plain HTTP from loopback peers (a TLS proxy on the same host,
+    /// tests); refused otherwise, as AWS refuses them over HTTP.
+    pub sse_c_over_loopback_http: bool,
     /// How long a request body may stall before `400 RequestTimeout`.
     pub idle_timeout: Duration,
     /// Most connections served at once (capped at half the open-file limit).
@@ -209,6 +212,7 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
     })?;
     announce(local, tls.is_some(), &config, &creds, source);
 
+    let sse_c_over_loopback_http = config.sse_c_over_loopback_http;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // HTTP/1.1 only, as S3 itself: clients are written and tuned against it. Over HTTP/2
     // hyper sends no `100 Continue`, so Go clients (rclone, the AWS SDK for Go) waited a second
@@ -249,9 +253,14 @@ pub async fn run(config: ServerConfig) -> Result<(), ServerError> {
             ip: peer.ip(),
             secure: tls.is_some(),
         };
+        // SSE-C keys travel over TLS only, or from loopback where the operator allows it.
+        let key_transport = arca_s3::KeyCarryingTransport(
+            tls.is_some() || (sse_c_over_loopback_http && peer.ip().to_canonical().is_loopback()),
+        );
         let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             // Policies may ask who is calling and how (aws:SourceIp, aws:SecureTransport).
             req.extensions_mut().insert(client);
+            req.extensions_mut().insert(key_transport);
             front.clone().handle(req)
         });
         match &tls {

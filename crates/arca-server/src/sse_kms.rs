@@ -137,6 +137,7 @@ impl SseKms {
         let (plaintext, blob) = kms.generate_data_key(&key, 32, context).map_err(|e| kms_error(&e))?;
         let data_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
         let descriptor = EncryptionDescriptor {
+            customer_key: None,
             algorithm: SseAlgorithm::AwsKms,
             key_id: Some(kms.key_arn(&key)),
             wrapped_key: blob,

@@ -369,6 +369,22 @@ pub struct EncryptionDescriptor {
     /// decrypt it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<(String, String)>,
+    /// SSE-C: what tells the customer's key from a wrong one (the key itself is never
+    /// stored; `wrapped_key` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<CustomerKeyCheck>,
+}
+
+/// SSE-C: a random salt and HMAC-SHA256(customer key, salt), enough to recognise the key a
+/// request brings, nothing to recover it (see `arca_kms::CustomerKey`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerKeyCheck {
+    /// 16 random bytes, new for each object (and upload); the data key is derived with them.
+    #[serde(with = "serde_bytes")]
+    pub salt: Vec<u8>,
+    /// The salted HMAC.
+    #[serde(with = "serde_bytes")]
+    pub hmac: Vec<u8>,
 }
 
 /// A bucket's default encryption, as PutBucketEncryption set it.
@@ -400,14 +416,19 @@ pub enum SseAlgorithm {
     /// `aws:kms`: SSE-KMS, a data key of a KMS key.
     #[serde(rename = "aws:kms")]
     AwsKms,
+    /// SSE-C: a key the customer brings with every request, never stored.
+    #[serde(rename = "SSE-C")]
+    CustomerKey,
 }
 
 impl SseAlgorithm {
-    /// The header's value.
+    /// The header's value (`x-amz-server-side-encryption`, or SSE-C's own).
     pub fn as_str(self) -> &'static str {
         match self {
             SseAlgorithm::Aes256 => "AES256",
             SseAlgorithm::AwsKms => "aws:kms",
+            // SSE-C's `x-amz-server-side-encryption-customer-algorithm`.
+            SseAlgorithm::CustomerKey => "AES256",
         }
     }
 }

@@ -51,9 +51,14 @@ pub(crate) struct ServerArgs {
     /// the folder alone opens no object.
     #[arg(long, env = "ARCA_ROOT_KEY_FILE")]
     root_key_file: Option<PathBuf>,
+    /// Accept SSE-C keys (x-amz-server-side-encryption-customer-key) over plain HTTP from
+    /// loopback addresses: a TLS proxy on the same host, tests. Without it (and always from
+    /// other addresses) they need HTTPS, as on AWS.
+    #[arg(long, env = "ARCA_SSE_C_OVER_LOOPBACK_HTTP")]
+    sse_c_over_loopback_http: bool,
     /// TOML file with any of: data, address, region, domain, tls_cert, tls_key, meta_cache_mib,
     /// idle_timeout_secs, max_connections, lifecycle_day_seconds, sts_min_session_seconds,
-    /// root_key_file;
+    /// root_key_file, sse_c_over_loopback_http;
     /// storage tiers
     /// (`[tiers.NAME] path = …`) with the tier of each storage class (`[storage_classes]`);
     /// `[restore_delay_seconds]` (Expedited, Standard, Bulk); and `[intelligent_tiering]`
@@ -77,6 +82,8 @@ struct FileConfig {
     lifecycle_day_seconds: Option<u64>,
     sts_min_session_seconds: Option<u32>,
     root_key_file: Option<PathBuf>,
+    #[serde(default)]
+    sse_c_over_loopback_http: bool,
     #[serde(default)]
     tiers: BTreeMap<String, arca_server::tiers::TierConfig>,
     #[serde(default)]
@@ -156,6 +163,7 @@ impl ServerArgs {
             meta_cache_mib: self.meta_cache_mib.or(file.meta_cache_mib).unwrap_or(64),
             root_keys,
             root_key_file: self.root_key_file.or(file.root_key_file),
+            sse_c_over_loopback_http: self.sse_c_over_loopback_http || file.sse_c_over_loopback_http,
             idle_timeout: std::time::Duration::from_secs(
                 self.idle_timeout_secs.or(file.idle_timeout_secs).unwrap_or(20).max(1),
             ),

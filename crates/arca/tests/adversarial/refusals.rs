@@ -38,14 +38,15 @@ async fn object_writes_with_unhonoured_headers_are_refused() {
             "InvalidArgument",
         ),
         (
+            // SSE-C is honoured, but never over plain HTTP (the key would travel in clear).
             "sse-c",
             vec![
                 ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
                 ("x-amz-server-side-encryption-customer-key", ssec_key),
                 ("x-amz-server-side-encryption-customer-key-md5", ssec_md5),
             ],
-            501,
-            "NotImplemented",
+            400,
+            "InvalidRequest",
         ),
         (
             "acl-public",
@@ -113,7 +114,9 @@ async fn object_writes_with_unhonoured_headers_are_refused() {
 
 #[tokio::test]
 async fn sse_c_reads_of_unencrypted_objects_are_refused() {
-    let s = TestServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = TestServer::start_on(&tmp.path().join("d"), &["--sse-c-over-loopback-http"]);
+    s.keep(tmp);
     let c = s.client();
     make_bucket(&c, "refuse").await;
     c.put_object()
@@ -134,6 +137,8 @@ async fn sse_c_reads_of_unencrypted_objects_are_refused() {
         .await
         .unwrap_err();
     assert_eq!((status(&e), code(&e).as_str()), (400, "InvalidRequest"));
+    let message = e.into_service_error().meta().message().unwrap_or_default().to_string();
+    assert!(message.contains("not applicable to this object"), "{message}");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! `kill -9` during a stream of concurrent writes: everything acknowledged survives byte-exact,
-//! nothing half-written is visible, and the bytes of interrupted writes are reclaimed.
+//! nothing half-written is visible, and the bytes of interrupted writes are reclaimed. Half
+//! the writers seal under SSE-S3, half under their own SSE-C key.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 
+use crate::customer_keys::{CustomerKey, customer_key};
 use crate::harness::*;
 use crate::negative::walk_files;
 
@@ -15,6 +17,18 @@ use crate::negative::walk_files;
 struct KeyHistory {
     attempts: Vec<Vec<u8>>,
     acked: usize,
+    /// The byte of the SSE-C key its writer seals under (`None`: SSE-S3).
+    customer_key: Option<u8>,
+}
+
+/// Sets the SSE-C headers of `$k` (an `Option<&CustomerKey>`) on any builder that has them.
+macro_rules! maybe_key {
+    ($builder:expr, $k:expr) => {
+        $builder
+            .set_sse_customer_algorithm($k.map(|_| "AES256".to_string()))
+            .set_sse_customer_key($k.map(|k| k.key.clone()))
+            .set_sse_customer_key_md5($k.map(|k| k.md5.clone()))
+    };
 }
 
 type Ledger = Arc<Mutex<HashMap<String, KeyHistory>>>;
@@ -30,6 +44,8 @@ fn payload(key: &str, round: usize) -> Vec<u8> {
 }
 
 async fn writer(c: aws_sdk_s3::Client, ledger: Ledger, id: usize, stop: Arc<std::sync::atomic::AtomicBool>) {
+    let key_byte = (id % 2 == 1).then_some(100 + id as u8);
+    let customer = key_byte.map(customer_key);
     let mut round = 0;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         // Overwrites of a small key set plus fresh keys.
@@ -39,24 +55,23 @@ async fn writer(c: aws_sdk_s3::Client, ledger: Ledger, id: usize, stop: Arc<std:
             format!("new/w{id}-{round}")
         };
         let data = payload(&key, round);
-        ledger
-            .lock()
-            .unwrap()
-            .entry(key.clone())
-            .or_default()
-            .attempts
-            .push(data.clone());
+        {
+            let mut l = ledger.lock().unwrap();
+            let h = l.entry(key.clone()).or_default();
+            h.attempts.push(data.clone());
+            h.customer_key = key_byte;
+        }
         let multipart = round % 5 == 4;
         let ok = if multipart {
-            upload_multipart(&c, &key, &data).await
+            upload_multipart(&c, &key, &data, customer.as_ref()).await
         } else {
-            c.put_object()
-                .bucket("crash")
-                .key(&key)
-                .body(data.into())
-                .send()
-                .await
-                .is_ok()
+            maybe_key!(
+                c.put_object().bucket("crash").key(&key).body(data.into()),
+                customer.as_ref()
+            )
+            .send()
+            .await
+            .is_ok()
         };
         if ok {
             let mut l = ledger.lock().unwrap();
@@ -67,20 +82,25 @@ async fn writer(c: aws_sdk_s3::Client, ledger: Ledger, id: usize, stop: Arc<std:
     }
 }
 
-async fn upload_multipart(c: &aws_sdk_s3::Client, key: &str, data: &[u8]) -> bool {
-    let Ok(up) = c.create_multipart_upload().bucket("crash").key(key).send().await else {
+async fn upload_multipart(c: &aws_sdk_s3::Client, key: &str, data: &[u8], customer: Option<&CustomerKey>) -> bool {
+    let Ok(up) = maybe_key!(c.create_multipart_upload().bucket("crash").key(key), customer)
+        .send()
+        .await
+    else {
         return false;
     };
     let id = up.upload_id().unwrap().to_string();
-    let Ok(p) = c
-        .upload_part()
-        .bucket("crash")
-        .key(key)
-        .upload_id(&id)
-        .part_number(1)
-        .body(data.to_vec().into())
-        .send()
-        .await
+    let Ok(p) = maybe_key!(
+        c.upload_part()
+            .bucket("crash")
+            .key(key)
+            .upload_id(&id)
+            .part_number(1)
+            .body(data.to_vec().into()),
+        customer
+    )
+    .send()
+    .await
     else {
         return false;
     };
@@ -106,7 +126,7 @@ async fn upload_multipart(c: &aws_sdk_s3::Client, key: &str, data: &[u8]) -> boo
 async fn acknowledged_writes_survive_kill_9() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let mut server = TestServer::start_on(&dir, &[]);
+    let mut server = TestServer::start_on(&dir, &["--sse-c-over-loopback-http"]);
     let c = server.client();
     make_bucket(&c, "crash").await;
     let ledger: Ledger = Arc::default();
@@ -130,7 +150,7 @@ async fn acknowledged_writes_survive_kill_9() {
     let in_flight = ledger.values().filter(|h| h.attempts.len() > h.acked).count();
     eprintln!("crash test: {acked_total} acknowledged writes, {in_flight} in flight at kill -9");
 
-    let server = TestServer::start_on(&dir, &[]);
+    let server = TestServer::start_on(&dir, &["--sse-c-over-loopback-http"]);
     let c = server.client();
     let mut listed = Vec::new();
     let mut pages = c.list_objects_v2().bucket("crash").into_paginator().send();
@@ -138,16 +158,19 @@ async fn acknowledged_writes_survive_kill_9() {
         listed.extend(p.unwrap().contents().iter().filter_map(|o| o.key().map(str::to_string)));
     }
     for (key, h) in &ledger {
-        let got = c.get_object().bucket("crash").key(key).send().await;
+        let customer = h.customer_key.map(customer_key);
+        let got = maybe_key!(c.get_object().bucket("crash").key(key), customer.as_ref())
+            .send()
+            .await;
         match got {
             Ok(r) => {
                 // Every write was sealed (single PUTs and multipart uploads alike): a kill -9
                 // mid-write loses nothing acknowledged of encrypted data either.
-                assert_eq!(
-                    r.server_side_encryption(),
-                    Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256),
-                    "{key} is sealed"
-                );
+                let sealed = match &customer {
+                    None => r.server_side_encryption() == Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256),
+                    Some(k) => r.sse_customer_key_md5() == Some(k.md5.as_str()),
+                };
+                assert!(sealed, "{key} is sealed as its writer asked");
                 let bytes = r.body.collect().await.unwrap().into_bytes().to_vec();
                 // Exactly one attempted version, never a mix; no older than the last ack.
                 let idx = h.attempts.iter().rposition(|a| *a == bytes);

@@ -23,7 +23,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Whether any file under `dir` holds `needle`.
-fn on_disk(dir: &Path, needle: &[u8]) -> bool {
+pub(crate) fn on_disk(dir: &Path, needle: &[u8]) -> bool {
     files_under(dir).iter().any(|f| {
         std::fs::read(f)
             .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle))

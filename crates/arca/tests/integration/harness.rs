@@ -39,6 +39,11 @@ impl TestServer {
         }
     }
 
+    /// Keeps `tmp` (holding the data folder) until the server is dropped.
+    pub(crate) fn keep(&mut self, tmp: tempfile::TempDir) {
+        self._tmp = Some(tmp);
+    }
+
     pub(crate) fn client(&self) -> Client {
         client_for(&self.endpoint)
     }

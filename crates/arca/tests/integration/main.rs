@@ -11,6 +11,7 @@ mod auth;
 mod buckets;
 mod cli;
 mod crash;
+mod customer_keys;
 mod encryption;
 mod kms;
 mod lifecycle;

@@ -82,15 +82,16 @@ async fn generated_root_credentials_are_private_and_stable() {
     child.wait().unwrap();
 }
 
-#[tokio::test]
-async fn https_with_rustls() {
+/// A server on HTTPS with a fresh self-signed certificate, a client that trusts it, and the
+/// certificate's PEM.
+pub(crate) fn https_server() -> (TestServer, aws_sdk_s3::Client, String) {
     let tmp = tempfile::tempdir().unwrap();
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
     let cert_path = tmp.path().join("cert.pem");
     let key_path = tmp.path().join("key.pem");
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let s = TestServer::start_on(
+    let mut s = TestServer::start_on(
         &tmp.path().join("d"),
         &[
             "--tls-cert",
@@ -99,6 +100,7 @@ async fn https_with_rustls() {
             key_path.to_str().unwrap(),
         ],
     );
+    s.keep(tmp);
     assert!(s.endpoint.starts_with("https://"), "{}", s.endpoint);
     use aws_smithy_http_client::tls;
     let http_client = aws_smithy_http_client::Builder::new()
@@ -120,7 +122,12 @@ async fn https_with_rustls() {
         .force_path_style(true)
         .http_client(http_client)
         .build();
-    let c = aws_sdk_s3::Client::from_conf(conf);
+    (s, aws_sdk_s3::Client::from_conf(conf), cert.cert.pem())
+}
+
+#[tokio::test]
+async fn https_with_rustls() {
+    let (s, c, pem) = https_server();
     c.create_bucket().bucket("secure").send().await.unwrap();
     c.put_object()
         .bucket("secure")
@@ -133,7 +140,6 @@ async fn https_with_rustls() {
 
     // HTTP/1.1 only, as S3: a client offering h2 first is answered in HTTP/1.1.
     let endpoint = s.endpoint.clone();
-    let pem = cert.cert.pem();
     tokio::task::spawn_blocking(move || alpn_answer(&endpoint, &pem))
         .await
         .unwrap();
