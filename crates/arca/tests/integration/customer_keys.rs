@@ -453,3 +453,16 @@ async fn copies_move_objects_between_encryption_modes() {
         .unwrap_err();
     assert_eq!(status(&e), 403, "the old key no longer opens the rekeyed object");
 }
+
+#[tokio::test]
+async fn blocking_encryption_types_is_refused_not_ignored() {
+    // AWS's BlockedEncryptionTypes (SSE-C off per bucket) is not built: a configuration that
+    // asks for it is refused, so nobody believes SSE-C is blocked when it is not.
+    let s = server();
+    let c = s.client();
+    make_bucket(&c, "blocked").await;
+    let xml = br#"<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes></Rule></ServerSideEncryptionConfiguration>"#;
+    let req = signed("PUT", &s.url("/blocked?encryption"), &[], xml, Sign::default());
+    let (st, _, body) = send(req).await;
+    assert_eq!((st, xml_code(&body)), (400, "MalformedXML"), "{body}");
+}
