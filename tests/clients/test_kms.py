@@ -358,9 +358,8 @@ def test_sse_kms_objects_with_boto3(server, kms, tmp_path):
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}
 
-    # Refused: bucket keys (not built), a malformed context, KMS headers without aws:kms.
+    # Refused: a malformed context, KMS headers without aws:kms, a missing key.
     for extra, expected in [
-        ({"ServerSideEncryption": "aws:kms", "BucketKeyEnabled": True}, "NotImplemented"),
         ({"ServerSideEncryption": "aws:kms", "SSEKMSEncryptionContext": "not-base64-json"}, "InvalidArgument"),
         ({"ServerSideEncryption": "AES256", "SSEKMSKeyId": key["KeyId"]}, "InvalidArgument"),
         ({"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/missing"}, "KMS.NotFoundException"),
@@ -370,6 +369,54 @@ def test_sse_kms_objects_with_boto3(server, kms, tmp_path):
         assert code(e.value) == expected, extra
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key="refused")
+
+
+def test_sse_kms_with_a_bucket_key(server, kms, tmp_path):
+    """A bucket default of SSE-KMS with an S3 Bucket Key, as boto3 users set it: objects say
+    BucketKeyEnabled, read back, copy and upload in parts; a disabled key stops reads at once
+    even though the bucket key is held."""
+    from boto3.s3.transfer import TransferConfig
+    from conftest import make_client
+
+    s3 = make_client(server, signature_version="s3v4")
+    bucket = "bucket-key-" + __import__("uuid").uuid4().hex[:8]
+    s3.create_bucket(Bucket=bucket)
+    key = kms.create_key()["KeyMetadata"]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["KeyId"]},
+        "BucketKeyEnabled": True}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["BucketKeyEnabled"] is True
+    for i in range(5):
+        put = s3.put_object(Bucket=bucket, Key=f"k{i}", Body=f"object {i}".encode())
+        assert put["BucketKeyEnabled"] is True and put["SSEKMSKeyId"] == key["Arn"]
+    got = s3.get_object(Bucket=bucket, Key="k3")
+    assert got["Body"].read() == b"object 3" and got["BucketKeyEnabled"] is True
+    assert s3.head_object(Bucket=bucket, Key="k1")["BucketKeyEnabled"] is True
+    # A write may opt out, and gets a key of its own from the KMS.
+    own = s3.put_object(Bucket=bucket, Key="own", Body=b"own", ServerSideEncryption="aws:kms", BucketKeyEnabled=False)
+    assert "BucketKeyEnabled" not in own
+    big = tmp_path / "big.bin"
+    big.write_bytes(__import__("os").urandom(11 * 1024 * 1024))
+    config = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    s3.upload_file(str(big), bucket, "big.bin", Config=config)
+    assert s3.head_object(Bucket=bucket, Key="big.bin")["BucketKeyEnabled"] is True
+    out = tmp_path / "out.bin"
+    s3.download_file(bucket, "big.bin", str(out))
+    assert out.read_bytes() == big.read_bytes()
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k0"})
+    assert copied["BucketKeyEnabled"] is True
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == b"object 0"
+
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k3")
+    assert code(e.value) == "KMS.DisabledException"
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k9", Body=b"x")
+    assert code(e.value) == "KMS.DisabledException"
+    kms.enable_key(KeyId=key["KeyId"])
+    assert s3.get_object(Bucket=bucket, Key="k3")["Body"].read() == b"object 3"
 
 
 def test_sse_kms_needs_the_requesters_kms_permissions(server, kms):

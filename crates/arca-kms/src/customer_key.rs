@@ -14,11 +14,10 @@
 //! sealed under the data key itself, so two objects must never share one.
 
 use arca_store::{CustomerKeyCheck, DataKey, EncryptionDescriptor, SseAlgorithm};
-use ring::{hkdf, hmac};
+use ring::hmac;
 use zeroize::Zeroizing;
 
-/// Salt bytes per object.
-const SALT_LEN: usize = 16;
+use crate::derive::{derive_key, new_salt};
 /// What the HMAC that checks a key signs, besides the salt.
 const CHECK_LABEL: &[u8] = b"arca sse-c key check v1";
 /// HKDF's info for the data key.
@@ -42,13 +41,13 @@ impl CustomerKey {
 
     /// A new object's data key under this customer key, and how its record keeps it.
     pub fn new_sealing(&self) -> (DataKey, EncryptionDescriptor) {
-        let mut salt = [0u8; SALT_LEN];
-        rand::fill(&mut salt[..]);
+        let salt = new_salt();
         let descriptor = EncryptionDescriptor {
             algorithm: SseAlgorithm::CustomerKey,
             key_id: None,
             wrapped_key: Vec::new(),
             context: Vec::new(),
+            bucket_key_salt: None,
             customer_key: Some(CustomerKeyCheck {
                 salt: salt.to_vec(),
                 hmac: self.check(&salt).as_ref().to_vec(),
@@ -72,7 +71,7 @@ impl CustomerKey {
     }
 
     fn derive(&self, salt: &[u8]) -> DataKey {
-        expand(&self.0[..], salt, DATA_KEY_INFO)
+        derive_key(&self.0[..], salt, DATA_KEY_INFO)
     }
 }
 
@@ -82,25 +81,9 @@ impl CustomerKey {
 /// either); the same bytes under the same object key always get the same ETag, so
 /// conditional requests keep working.
 pub fn customer_etag(data_key: &DataKey, md5: &[u8; 16]) -> String {
-    let etag_key = expand(data_key.as_bytes(), &[], ETAG_KEY_INFO);
+    let etag_key = derive_key(data_key.as_bytes(), &[], ETAG_KEY_INFO);
     let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, etag_key.as_bytes()), md5);
     hex::encode(&tag.as_ref()[..16])
-}
-
-/// HKDF-SHA256 of `secret` with `salt` and `info`: 32 bytes.
-fn expand(secret: &[u8], salt: &[u8], info: &[u8]) -> DataKey {
-    struct Len32;
-    impl hkdf::KeyType for Len32 {
-        fn len(&self) -> usize {
-            32
-        }
-    }
-    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(secret);
-    let mut out = Zeroizing::new([0u8; 32]);
-    prk.expand(&[info], Len32)
-        .and_then(|okm| okm.fill(&mut out[..]))
-        .expect("HKDF yields 32 bytes");
-    DataKey::from_bytes(&out[..]).expect("32 bytes")
 }
 
 #[cfg(test)]

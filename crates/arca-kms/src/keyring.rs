@@ -55,6 +55,7 @@ impl Keyring {
         let key = DataKey::random();
         let descriptor = EncryptionDescriptor {
             customer_key: None,
+            bucket_key_salt: None,
             context: Vec::new(),
             algorithm: SseAlgorithm::Aes256,
             key_id: None,

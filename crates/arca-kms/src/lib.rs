@@ -25,8 +25,10 @@
 //! GenerateDataKey over ciphertext blobs that name their key and material version
 //! ([`ciphertext`]).
 
+mod bucket_key;
 mod ciphertext;
 mod customer_key;
+mod derive;
 mod error;
 mod keyring;
 mod kms_error;
@@ -34,6 +36,7 @@ mod root_key;
 mod service;
 
 pub use arca_store::DataKey;
+pub use bucket_key::{new_object_salt, object_key};
 pub use ciphertext::EncryptionContext;
 pub use customer_key::{CustomerKey, WrongCustomerKey, customer_etag};
 pub use error::KeyError;

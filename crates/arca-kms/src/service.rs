@@ -130,7 +130,7 @@ impl Kms {
     }
 
     /// Fails unless `key` may encrypt and decrypt now.
-    fn usable(&self, key: &KmsKeyRecord) -> Result<(), KmsError> {
+    pub fn usable(&self, key: &KmsKeyRecord) -> Result<(), KmsError> {
         match key.state {
             KmsKeyState::Enabled => Ok(()),
             KmsKeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", self.key_arn(key)))),

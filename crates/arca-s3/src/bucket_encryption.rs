@@ -3,8 +3,8 @@
 //! Every bucket encrypts new objects with SSE-S3 unless told otherwise, as AWS's buckets do
 //! since 2023: GetBucketEncryption answers that default for a bucket that never set one, and
 //! DeleteBucketEncryption returns a bucket to it. `AES256` or `aws:kms` (with a key, or the
-//! account's `aws/s3` key) can be set; S3 Bucket Keys and dual-layer SSE-KMS are refused
-//! (`501 NotImplemented`) rather than stored and not applied.
+//! account's `aws/s3` key, and with or without an S3 Bucket Key) can be set; dual-layer
+//! SSE-KMS is refused (`501 NotImplemented`) rather than stored and not applied.
 
 use arca_store::{BucketEncryption, SseAlgorithm};
 use s3s::dto::*;
@@ -76,10 +76,6 @@ fn parse(config: ServerSideEncryptionConfiguration) -> S3Result<BucketEncryption
     let bucket_key_enabled = rule.bucket_key_enabled.unwrap_or(false);
     let algorithm = match default.sse_algorithm.as_str() {
         "AES256" => SseAlgorithm::Aes256,
-        "aws:kms" if bucket_key_enabled => {
-            return Err(AwsError::NotImplemented
-                .with_message("A header you provided implies functionality that is not implemented: S3 Bucket Keys"));
-        }
         "aws:kms" => SseAlgorithm::AwsKms,
         "aws:kms:dsse" => {
             return Err(AwsError::NotImplemented.with_message(

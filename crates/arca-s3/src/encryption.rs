@@ -46,15 +46,17 @@ impl Requester {
 pub trait KmsDataKeys: Send + Sync + 'static {
     /// A new data key under KMS key `key_id` (an id, ARN or alias; `None`: the requester's
     /// account's `aws/s3` key, made on first use), made with `context`: the key, and how the
-    /// object's record keeps it.
+    /// object's record keeps it. With `bucket_key`, the object's key is derived from an S3
+    /// Bucket Key (see `arca_kms::object_key`), which the service may have made before.
     async fn generate(
         &self,
         requester: &Requester,
         key_id: Option<&str>,
         context: &EncryptionContext,
+        bucket_key: bool,
     ) -> S3Result<(DataKey, EncryptionDescriptor)>;
 
-    /// The data key an SSE-KMS record keeps.
+    /// The data key an SSE-KMS record keeps (from its bucket key, if it has one).
     async fn decrypt(&self, requester: &Requester, descriptor: &EncryptionDescriptor) -> S3Result<DataKey>;
 }
 
@@ -115,15 +117,11 @@ impl ArcaS3 {
             Some(a) => a,
             None => default.as_ref().map_or("AES256", |d| d.algorithm.as_str()),
         };
-        let bucket_key = match sse.bucket_key {
-            Some(asked) => asked,
-            None => default.as_ref().is_some_and(|d| d.bucket_key_enabled) && algorithm == "aws:kms",
-        };
-        if bucket_key {
-            return Err(AwsError::NotImplemented.with_message(
-                "A header you provided implies functionality that is not implemented: x-amz-server-side-encryption-bucket-key-enabled",
-            ));
-        }
+        // An S3 Bucket Key serves SSE-KMS only (SSE-S3 never asks a KMS anyway).
+        let bucket_key = algorithm == "aws:kms"
+            && sse
+                .bucket_key
+                .unwrap_or_else(|| default.as_ref().is_some_and(|d| d.bucket_key_enabled));
         match algorithm {
             "aws:kms" => {
                 let key_id = sse.kms_key_id.or_else(|| {
@@ -136,11 +134,15 @@ impl ArcaS3 {
                     Some(text) => parse_context(text)?,
                     None => EncryptionContext::new(),
                 };
-                // S3 binds every SSE-KMS data key to its object, as AWS does.
+                // S3 binds every SSE-KMS data key to its object, as AWS does; a bucket key,
+                // shared by the bucket's objects, to the bucket.
                 context
                     .entry("aws:s3:arn".to_string())
-                    .or_insert_with(|| format!("arn:aws:s3:::{bucket}/{key}"));
-                self.kms_keys.generate(requester, key_id, &context).await
+                    .or_insert_with(|| match bucket_key {
+                        true => format!("arn:aws:s3:::{bucket}"),
+                        false => format!("arn:aws:s3:::{bucket}/{key}"),
+                    });
+                self.kms_keys.generate(requester, key_id, &context, bucket_key).await
             }
             _ => Ok(self.keys.new_data_key()),
         }
@@ -205,6 +207,12 @@ pub(crate) fn sse_header(descriptor: Option<&EncryptionDescriptor>) -> Option<Se
     descriptor
         .filter(|d| d.algorithm != SseAlgorithm::CustomerKey)
         .map(|d| ServerSideEncryption::from(d.algorithm.as_str().to_string()))
+}
+
+/// `x-amz-server-side-encryption-bucket-key-enabled`: whether an SSE-KMS object's key comes
+/// from an S3 Bucket Key (said only when it does).
+pub(crate) fn bucket_key_header(descriptor: Option<&EncryptionDescriptor>) -> Option<bool> {
+    descriptor.and_then(|d| d.bucket_key_salt.as_ref()).map(|_| true)
 }
 
 /// `x-amz-server-side-encryption-aws-kms-key-id`: the KMS key of an SSE-KMS object.

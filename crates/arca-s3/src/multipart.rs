@@ -17,7 +17,7 @@ use crate::body;
 use crate::checksum;
 use crate::common::*;
 use crate::customer_key::{Sealed, customer_data_key, echo, etag_of, provided_key};
-use crate::encryption::{Requester, kms_key_header, sse_header};
+use crate::encryption::{Requester, bucket_key_header, kms_key_header, sse_header};
 use crate::error::StoreResultExt;
 use crate::object::{check_copy_conditions, copy_source, write_condition};
 
@@ -150,6 +150,7 @@ impl ArcaS3 {
         let upload_id = upload.upload_id.clone();
         let server_side_encryption = sse_header(upload.encryption.as_ref());
         let ssekms_key_id = kms_key_header(upload.encryption.as_ref());
+        let bucket_key_enabled = bucket_key_header(upload.encryption.as_ref());
         let (sse_customer_algorithm, sse_customer_key_md5) = echo(upload.encryption.as_ref(), customer.as_ref());
         self.store.create_upload(upload).await.s3()?;
         Ok(S3Response::new(CreateMultipartUploadOutput {
@@ -158,6 +159,7 @@ impl ArcaS3 {
             upload_id: Some(upload_id),
             server_side_encryption,
             ssekms_key_id,
+            bucket_key_enabled,
             sse_customer_algorithm,
             sse_customer_key_md5,
             checksum_algorithm: algorithm.map(checksum::algorithm_dto),
@@ -253,6 +255,7 @@ impl ArcaS3 {
             e_tag: Some(etag_dto(&etag)),
             server_side_encryption: sse_header(upload.encryption.as_ref()),
             ssekms_key_id: kms_key_header(upload.encryption.as_ref()),
+            bucket_key_enabled: bucket_key_header(upload.encryption.as_ref()),
             sse_customer_algorithm,
             sse_customer_key_md5,
             checksum_crc32: c.checksum_crc32.take(),
@@ -342,6 +345,7 @@ impl ArcaS3 {
         Ok(S3Response::new(UploadPartCopyOutput {
             server_side_encryption: sse_header(upload.encryption.as_ref()),
             ssekms_key_id: kms_key_header(upload.encryption.as_ref()),
+            bucket_key_enabled: bucket_key_header(upload.encryption.as_ref()),
             sse_customer_algorithm,
             sse_customer_key_md5,
             copy_part_result: Some(CopyPartResult {
@@ -740,6 +744,7 @@ fn complete_output(bucket: &str, key: &str, v: &ObjectVersion, location: String)
         version_id: v.version_id.clone(),
         server_side_encryption: sse_header(v.encryption.as_ref()),
         ssekms_key_id: kms_key_header(v.encryption.as_ref()),
+        bucket_key_enabled: bucket_key_header(v.encryption.as_ref()),
         checksum_crc32: c.checksum_crc32.take(),
         checksum_crc32c: c.checksum_crc32c.take(),
         checksum_crc64nvme: c.checksum_crc64nvme.take(),

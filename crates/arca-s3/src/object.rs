@@ -13,7 +13,7 @@ use crate::body::{self, ByteChunks};
 use crate::checksum;
 use crate::common::*;
 use crate::customer_key::{ProvidedKey, Sealed, customer_data_key, echo, etag_of, is_customer_sealed, provided_key};
-use crate::encryption::{Requester, Sealing, kms_key_header, sse_header};
+use crate::encryption::{Requester, Sealing, bucket_key_header, kms_key_header, sse_header};
 use crate::error::StoreResultExt;
 
 /// The write condition a PUT or Complete carries.
@@ -74,6 +74,8 @@ struct ReadHeaders {
     server_side_encryption: Option<ServerSideEncryption>,
     /// `x-amz-server-side-encryption-aws-kms-key-id`.
     ssekms_key_id: Option<String>,
+    /// `x-amz-server-side-encryption-bucket-key-enabled`.
+    bucket_key_enabled: Option<bool>,
     /// SSE-C: `x-amz-server-side-encryption-customer-algorithm`.
     sse_customer_algorithm: Option<String>,
     /// SSE-C: `x-amz-server-side-encryption-customer-key-MD5`, the request's.
@@ -130,6 +132,7 @@ macro_rules! object_headers {
             restore: h.restore,
             server_side_encryption: h.server_side_encryption,
             ssekms_key_id: h.ssekms_key_id,
+            bucket_key_enabled: h.bucket_key_enabled,
             sse_customer_algorithm: h.sse_customer_algorithm,
             sse_customer_key_md5: h.sse_customer_key_md5,
             parts_count: h.parts_count,
@@ -261,6 +264,7 @@ impl ArcaS3 {
         let etag = version.etag.clone();
         let server_side_encryption = sse_header(version.encryption.as_ref());
         let ssekms_key_id = kms_key_header(version.encryption.as_ref());
+        let bucket_key_enabled = bucket_key_header(version.encryption.as_ref());
         let (sse_customer_algorithm, sse_customer_key_md5) = echo(version.encryption.as_ref(), customer.as_ref());
         let expiration = self.expiration_header(&input.bucket, &input.key, &version);
         let version_id = match self
@@ -288,6 +292,7 @@ impl ArcaS3 {
             expiration,
             server_side_encryption,
             ssekms_key_id,
+            bucket_key_enabled,
             sse_customer_algorithm,
             sse_customer_key_md5,
             ..Default::default()
@@ -380,6 +385,7 @@ impl ArcaS3 {
             restore: crate::restore::restore_header(&v),
             server_side_encryption: sse_header(v.encryption.as_ref()),
             ssekms_key_id: kms_key_header(v.encryption.as_ref()),
+            bucket_key_enabled: bucket_key_header(v.encryption.as_ref()),
             sse_customer_algorithm,
             sse_customer_key_md5,
             start,
@@ -700,6 +706,7 @@ impl ArcaS3 {
             copy_source_version_id: src.version_id.clone().or_else(|| src_version.clone()),
             server_side_encryption: sse_header(encryption.as_ref()),
             ssekms_key_id: kms_key_header(encryption.as_ref()),
+            bucket_key_enabled: bucket_key_header(encryption.as_ref()),
             sse_customer_algorithm,
             sse_customer_key_md5,
             copy_object_result: Some(CopyObjectResult {

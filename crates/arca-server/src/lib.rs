@@ -10,6 +10,7 @@ mod account_blocks;
 mod acl_grants;
 mod admin;
 mod auth;
+mod bucket_keys;
 mod connections;
 mod corrections;
 pub mod credentials;

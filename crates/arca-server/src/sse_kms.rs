@@ -3,6 +3,11 @@
 //! `kms:Decrypt` to read, decided as for any KMS request ([`crate::key_access`]), with
 //! `kms:ViaService` naming S3. Each object's data key is bound to it: the encryption context
 //! always holds `aws:s3:arn` (the object's ARN), besides what the writer asked for.
+//!
+//! With an S3 Bucket Key, the data key comes from a bucket key (context: the bucket's ARN)
+//! that [`BucketKeys`] holds for the requester: the decision and the key's state are checked
+//! for every object, the KMS operation (and its audit record) happens once per requester and
+//! bucket key.
 
 use std::sync::Arc;
 
@@ -12,6 +17,7 @@ use arca_s3::{KmsDataKeys, Requester};
 use arca_store::{DataKey, EncryptionDescriptor, SseAlgorithm};
 use s3s::S3Result;
 
+use crate::bucket_keys::BucketKeys;
 use crate::identity::Signer;
 use crate::key_access::{Asking, KeyAccess};
 use crate::kms_audit::{AuditEntry, KmsAudit, now};
@@ -22,6 +28,7 @@ pub(crate) struct SseKms {
     audit: Arc<KmsAudit>,
     /// `kms:ViaService` of S3's requests: `s3.<region>.amazonaws.com`, as AWS names it.
     via: String,
+    bucket_keys: BucketKeys,
 }
 
 impl SseKms {
@@ -30,17 +37,22 @@ impl SseKms {
             access,
             audit,
             via: format!("s3.{region}.amazonaws.com"),
+            bucket_keys: BucketKeys::default(),
         }
+    }
+
+    /// Who `signer` is, as the audit trail and the bucket keys name them.
+    fn principal(&self, signer: &Signer) -> String {
+        self.access
+            .identities()
+            .identity(signer)
+            .arn()
+            .unwrap_or_else(|| "anonymous".into())
     }
 
     /// Records an operation asked on `signer`'s behalf in the audit trail.
     fn audit<T>(&self, signer: &Signer, operation: &str, key: &str, outcome: &S3Result<T>) {
-        let principal = self
-            .access
-            .identities()
-            .identity(signer)
-            .arn()
-            .unwrap_or_else(|| "anonymous".into());
+        let principal = self.principal(signer);
         self.audit.record(AuditEntry {
             time: now(),
             principal,
@@ -95,8 +107,12 @@ impl KmsDataKeys for SseKms {
         requester: &Requester,
         key_id: Option<&str>,
         context: &EncryptionContext,
+        bucket_key: bool,
     ) -> S3Result<(DataKey, EncryptionDescriptor)> {
         let signer = self.signer(requester)?;
+        if bucket_key {
+            return self.generate_from_bucket_key(&signer, key_id, context).await;
+        }
         let outcome = self.generate_for(&signer, key_id, context).await;
         let key = outcome
             .as_ref()
@@ -109,6 +125,11 @@ impl KmsDataKeys for SseKms {
 
     async fn decrypt(&self, requester: &Requester, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
         let signer = self.signer(requester)?;
+        if let Some(salt) = &descriptor.bucket_key_salt {
+            return self
+                .bucket_key_of(&signer, descriptor)
+                .map(|bucket_key| arca_kms::object_key(&bucket_key, salt));
+        }
         let outcome = self.decrypt_for(&signer, descriptor);
         let key = descriptor.key_id.clone().unwrap_or_default();
         self.audit(&signer, "Decrypt", &key, &outcome);
@@ -117,27 +138,34 @@ impl KmsDataKeys for SseKms {
 }
 
 impl SseKms {
+    /// The KMS key a write names for `signer` (`None`: the account's `aws/s3` key).
+    async fn write_key(&self, signer: &Signer, key_id: Option<&str>) -> S3Result<arca_store::KmsKeyRecord> {
+        let account = signer
+            .account()
+            .map(|a| a.id.clone())
+            .ok_or_else(|| kms_error(&KmsError::AccessDenied("The request is not signed.".into())))?;
+        let kms = self.access.kms();
+        match key_id {
+            Some(id) => kms.resolve(&account, id),
+            None => kms.aws_s3_key(&account).await,
+        }
+        .map_err(|e| kms_error(&e))
+    }
+
     async fn generate_for(
         &self,
         signer: &Signer,
         key_id: Option<&str>,
         context: &EncryptionContext,
     ) -> S3Result<(DataKey, EncryptionDescriptor)> {
-        let account = signer
-            .account()
-            .map(|a| a.id.clone())
-            .ok_or_else(|| kms_error(&KmsError::AccessDenied("The request is not signed.".into())))?;
         let kms = self.access.kms();
-        let key = match key_id {
-            Some(id) => kms.resolve(&account, id),
-            None => kms.aws_s3_key(&account).await,
-        }
-        .map_err(|e| kms_error(&e))?;
+        let key = self.write_key(signer, key_id).await?;
         self.allowed(signer, "GenerateDataKey", &key, context)?;
         let (plaintext, blob) = kms.generate_data_key(&key, 32, context).map_err(|e| kms_error(&e))?;
         let data_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
         let descriptor = EncryptionDescriptor {
             customer_key: None,
+            bucket_key_salt: None,
             algorithm: SseAlgorithm::AwsKms,
             key_id: Some(kms.key_arn(&key)),
             wrapped_key: blob,
@@ -146,7 +174,59 @@ impl SseKms {
         Ok((data_key, descriptor))
     }
 
-    fn decrypt_for(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
+    /// A new object's data key from the bucket key `signer` writes with under the named KMS
+    /// key and `context` (the bucket's ARN), made by the KMS if none is held.
+    async fn generate_from_bucket_key(
+        &self,
+        signer: &Signer,
+        key_id: Option<&str>,
+        context: &EncryptionContext,
+    ) -> S3Result<(DataKey, EncryptionDescriptor)> {
+        let kms = self.access.kms();
+        // Refusals are recorded as the KMS would record them, cached key or not.
+        let checked = match self.write_key(signer, key_id).await {
+            Ok(key) => self
+                .allowed(signer, "GenerateDataKey", &key, context)
+                .and_then(|()| kms.usable(&key).map_err(|e| kms_error(&e)))
+                .map(|()| key),
+            Err(e) => Err(e),
+        };
+        if checked.is_err() {
+            self.audit(signer, "GenerateDataKey", key_id.unwrap_or("alias/aws/s3"), &checked);
+        }
+        let key = checked?;
+        let key_arn = kms.key_arn(&key);
+        let principal = self.principal(signer);
+        let (bucket_key, blob) = match self.bucket_keys.writing(&principal, &key_arn, context) {
+            Some(held) => held,
+            None => {
+                let made = kms.generate_data_key(&key, 32, context).map_err(|e| kms_error(&e));
+                self.audit(signer, "GenerateDataKey", &key_arn, &made);
+                let (plaintext, blob) = made?;
+                let bucket_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
+                self.bucket_keys
+                    .made(&principal, (&key_arn, context), &bucket_key, &blob);
+                (bucket_key, blob)
+            }
+        };
+        let salt = arca_kms::new_object_salt();
+        let descriptor = EncryptionDescriptor {
+            customer_key: None,
+            bucket_key_salt: Some(salt.clone()),
+            algorithm: SseAlgorithm::AwsKms,
+            key_id: Some(key_arn),
+            wrapped_key: blob,
+            context: context.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        };
+        Ok((arca_kms::object_key(&bucket_key, &salt), descriptor))
+    }
+
+    /// The KMS key of an SSE-KMS record, once `signer` may decrypt under it and it is usable.
+    fn readable_key(
+        &self,
+        signer: &Signer,
+        descriptor: &EncryptionDescriptor,
+    ) -> S3Result<(arca_store::KmsKeyRecord, EncryptionContext)> {
         let kms = self.access.kms();
         let id = Kms::key_of(&descriptor.wrapped_key).map_err(|e| kms_error(&e))?;
         let key = kms
@@ -157,9 +237,44 @@ impl SseKms {
             .ok_or_else(|| kms_error(&KmsError::NotFound(format!("Key '{id}' does not exist"))))?;
         let context: EncryptionContext = descriptor.context.iter().cloned().collect();
         self.allowed(signer, "Decrypt", &key, &context)?;
-        let plaintext = kms
+        Ok((key, context))
+    }
+
+    fn decrypt_for(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
+        let (key, context) = self.readable_key(signer, descriptor)?;
+        let plaintext = self
+            .access
+            .kms()
             .decrypt(&key, &descriptor.wrapped_key, &context)
             .map_err(|e| kms_error(&e))?;
         DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))
+    }
+
+    /// The bucket key of a record that has one: held, or opened by the KMS for `signer`.
+    fn bucket_key_of(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
+        let kms = self.access.kms();
+        // Refusals are recorded as the KMS would record them, cached key or not.
+        let checked = self
+            .readable_key(signer, descriptor)
+            .and_then(|(key, _)| kms.usable(&key).map_err(|e| kms_error(&e)).map(|()| key));
+        if checked.is_err() {
+            self.audit(
+                signer,
+                "Decrypt",
+                descriptor.key_id.as_deref().unwrap_or_default(),
+                &checked,
+            );
+        }
+        let key = checked?;
+        let principal = self.principal(signer);
+        if let Some(held) = self.bucket_keys.opened(&principal, &descriptor.wrapped_key) {
+            return Ok(held);
+        }
+        let opened = self.decrypt_for(signer, descriptor);
+        self.audit(signer, "Decrypt", &kms.key_arn(&key), &opened);
+        let bucket_key = opened?;
+        self.bucket_keys
+            .just_opened(&principal, &descriptor.wrapped_key, &bucket_key);
+        Ok(bucket_key)
     }
 }

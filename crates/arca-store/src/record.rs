@@ -373,6 +373,11 @@ pub struct EncryptionDescriptor {
     /// stored; `wrapped_key` is empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_key: Option<CustomerKeyCheck>,
+    /// SSE-KMS with an S3 Bucket Key: `wrapped_key` is the bucket key (a KMS data key shared
+    /// by many objects), and this object's data key is derived from it with these 16 random
+    /// bytes (see `arca_kms::object_key`).
+    #[serde(default, with = "serde_bytes", skip_serializing_if = "Option::is_none")]
+    pub bucket_key_salt: Option<Vec<u8>>,
 }
 
 /// SSE-C: a random salt and HMAC-SHA256(customer key, salt), enough to recognise the key a

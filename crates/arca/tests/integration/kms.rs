@@ -237,3 +237,112 @@ async fn sse_kms_objects_through_the_sdk_follow_their_keys_state() {
     assert_eq!(lines.lines().count(), trail.len(), "{lines}");
     assert!(lines.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
 }
+
+/// The KMS operations S3 asked for on the requester's behalf, from the audit trail:
+/// (GenerateDataKey, Decrypt) under `arn`.
+async fn kms_calls_for(s: &TestServer, arn: &str) -> (usize, usize) {
+    // The trail is appended off the request path: let it catch up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, _, text) = send(signed(
+        "GET",
+        &s.url("/?arca-admin=kms-audit&limit=1024"),
+        &[],
+        b"",
+        Sign::default(),
+    ))
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let trail: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let count = |operation: &str| {
+        trail
+            .iter()
+            .filter(|e| e["operation"] == operation && e["via"] == "s3" && e["key"] == arn && e["result"] == "ok")
+            .count()
+    };
+    (count("GenerateDataKey"), count("Decrypt"))
+}
+
+#[tokio::test]
+async fn a_bucket_key_spares_the_kms_a_call_per_object() {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+
+    let s = TestServer::start();
+    let c = s.client();
+    let mut arns = Vec::new();
+    for (bucket, bucket_key) in [("with-bucket-key", true), ("without-bucket-key", false)] {
+        make_bucket(&c, bucket).await;
+        let (_, created) = kms(&s, "CreateKey", &json!({})).await;
+        let arn = created["KeyMetadata"]["Arn"].as_str().unwrap().to_string();
+        let rule = ServerSideEncryptionRule::builder()
+            .apply_server_side_encryption_by_default(
+                ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::AwsKms)
+                    .kms_master_key_id(&arn)
+                    .build()
+                    .unwrap(),
+            )
+            .bucket_key_enabled(bucket_key)
+            .build();
+        c.put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(
+                ServerSideEncryptionConfiguration::builder()
+                    .rules(rule)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for i in 0..40 {
+            let put = c
+                .put_object()
+                .bucket(bucket)
+                .key(format!("k{i}"))
+                .body(bytes_of(5000, i).into())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(put.bucket_key_enabled(), bucket_key.then_some(true));
+        }
+        for i in 0..40 {
+            assert_eq!(get_bytes(&c, bucket, &format!("k{i}")).await, bytes_of(5000, i));
+        }
+        arns.push(arn);
+    }
+    // 80 object writes and reads: with a bucket key, one KMS operation; without, one each.
+    assert_eq!(kms_calls_for(&s, &arns[0]).await, (1, 0), "with a bucket key");
+    assert_eq!(kms_calls_for(&s, &arns[1]).await, (40, 40), "without");
+
+    // Still decided per object: a disabled key refuses the next read at once.
+    let key_id = arns[0].rsplit('/').next().unwrap();
+    kms(&s, "DisableKey", &json!({ "KeyId": key_id })).await;
+    let e = c
+        .get_object()
+        .bucket("with-bucket-key")
+        .key("k1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "KMS.DisabledException");
+    kms(&s, "EnableKey", &json!({ "KeyId": key_id })).await;
+    assert_eq!(get_bytes(&c, "with-bucket-key", "k1").await, bytes_of(5000, 1));
+
+    // A restarted server holds no bucket key: the first read asks the KMS once, then none.
+    let data = s.data.clone();
+    drop(c);
+    let mut s = s;
+    s.terminate();
+    let s2 = TestServer::start_on(&data, &[]);
+    let c = s2.client();
+    for i in 0..40 {
+        assert_eq!(
+            get_bytes(&c, "with-bucket-key", &format!("k{i}")).await,
+            bytes_of(5000, i)
+        );
+    }
+    assert_eq!(kms_calls_for(&s2, &arns[0]).await.1, 1);
+}
