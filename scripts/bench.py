@@ -13,6 +13,8 @@ prints the figures next to the issue's targets. Loopback only.
     scripts/bench --policies [--rounds N]       # 4 KiB GET as the root user on a bucket without
                                                # a policy, and as an IAM user with a 10-statement
                                                # policy on a bucket with a 20-statement policy
+    scripts/bench --encryption PLAINTEXT_BINARY  # plaintext (a build before encryption at rest)
+                                               # vs SSE-S3 vs SSE-KMS with an S3 Bucket Key
 """
 
 import argparse
@@ -108,6 +110,44 @@ def compare(baseline, seconds, rounds, only=None):
         for d in dirs:
             shutil.rmtree(d, ignore_errors=True)
     print(f"\n| workload | before | after | change |\n|---|---|---|---|")
+    for r in results:
+        print("| " + " | ".join(r) + " |")
+
+
+def encryption(plaintext, seconds, rounds, only=None):
+    """Each workload on three servers in turns (A B C C B A …): `plaintext`, a build from before
+    encryption at rest; this build with SSE-S3 (every object's default); and this build with a
+    bucket default of SSE-KMS with an S3 Bucket Key. Reports the medians and the changes."""
+    contenders = [("plaintext", plaintext, []), ("SSE-S3", BIN, []),
+                  ("SSE-KMS, bucket key", BIN, ["--encryption", "sse-kms-bucket-key"])]
+    servers, dirs, results = [], [], []
+    try:
+        for name, binary, _ in contenders:
+            data = tempfile.mkdtemp(prefix="arca-bench-enc-")
+            dirs.append(data)
+            servers.append(start(["server", "--data", data, "--address", "127.0.0.1:0"], "arca listening on ", binary))
+        for label, unit, args in COMPARED:
+            if only and only not in label:
+                continue
+            runs = [[] for _ in contenders]
+            order = list(range(len(contenders)))
+            for i in range(rounds):
+                for n in (order if i % 2 == 0 else order[::-1]):
+                    r = bench(servers[n][1], *args, *contenders[n][2], "--duration", str(seconds))
+                    runs[n].append(figure(r, unit))
+            med = [sorted(v)[len(v) // 2] for v in runs]
+            row = [label, f"{med[0]:,.0f} {unit}"]
+            for m in med[1:]:
+                row.append(f"{m:,.0f} {unit} ({m / med[0] - 1:+.1%})" if med[0] else f"{m:,.0f} {unit}")
+            results.append(row)
+            print(f"{label}: " + ", ".join(f"{c[0]} {r}" for c, r in zip(contenders, runs)), file=sys.stderr)
+    finally:
+        for p, _ in servers:
+            p.terminate()
+            p.wait(timeout=60)
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+    print("\n| workload | " + " | ".join(c[0] for c in contenders) + " |\n|---|---|---|---|")
     for r in results:
         print("| " + " | ".join(r) + " |")
 
@@ -232,6 +272,8 @@ def main():
     ap.add_argument("--only", help="with --baseline or --versioned: only the workloads whose name contains this")
     ap.add_argument("--versioned", action="store_true", help="4 KiB workloads, unversioned vs versioned bucket")
     ap.add_argument("--policies", action="store_true", help="4 KiB GET: root without policies vs IAM user with policies")
+    ap.add_argument("--encryption", metavar="PLAINTEXT_BINARY",
+                    help="plaintext (a build from before encryption) vs SSE-S3 vs SSE-KMS with a bucket key")
     a = ap.parse_args()
     global BIN
     if a.binary:
@@ -241,6 +283,8 @@ def main():
                        env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
     if a.baseline:
         return compare(a.baseline, a.seconds, a.rounds, a.only)
+    if a.encryption:
+        return encryption(a.encryption, a.seconds, a.rounds, a.only)
     if a.versioned:
         return versioned(a.seconds, a.rounds, a.only)
     if a.policies:

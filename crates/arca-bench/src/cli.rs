@@ -81,6 +81,9 @@ pub struct Common {
     /// with an unversioned bucket).
     #[arg(long)]
     versioned: bool,
+    /// Set the bucket's default encryption first (default: leave it, SSE-S3 unless set).
+    #[arg(long, value_enum)]
+    encryption: Option<crate::workloads::BucketEncryption>,
     /// For list: ListObjectVersions instead of ListObjectsV2 (versions and delete markers
     /// count as items).
     #[arg(long)]
@@ -131,6 +134,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         part_size: common.part_size.max(1),
         delimiter: common.delimiter.clone(),
         versioned: common.versioned,
+        encryption: common.encryption,
         list_versions: common.list_versions,
         versions_per_key: common.versions_per_key.max(1),
         delete_percent: common.delete_percent.min(100),

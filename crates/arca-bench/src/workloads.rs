@@ -28,12 +28,40 @@ pub(crate) struct Plan {
     pub delimiter: Option<String>,
     /// Versioning is enabled on the bucket before the run.
     pub versioned: bool,
+    /// The bucket's default encryption is set to this before the run.
+    pub encryption: Option<BucketEncryption>,
     /// For `list`: ListObjectVersions rather than ListObjectsV2.
     pub list_versions: bool,
     /// For `list`: each key written this many times.
     pub versions_per_key: usize,
     /// For `list`: this percentage of the keys deleted after they are written.
     pub delete_percent: usize,
+}
+
+/// A bucket default encryption to measure under.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum BucketEncryption {
+    /// SSE-S3.
+    SseS3,
+    /// SSE-KMS under the account's `aws/s3` key: a KMS operation per object.
+    SseKms,
+    /// SSE-KMS with an S3 Bucket Key.
+    SseKmsBucketKey,
+}
+
+impl BucketEncryption {
+    fn configuration(self) -> String {
+        let (algorithm, bucket_key) = match self {
+            BucketEncryption::SseS3 => ("AES256", false),
+            BucketEncryption::SseKms => ("aws:kms", false),
+            BucketEncryption::SseKmsBucketKey => ("aws:kms", true),
+        };
+        format!(
+            "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>\
+             <SSEAlgorithm>{algorithm}</SSEAlgorithm></ApplyServerSideEncryptionByDefault>\
+             <BucketKeyEnabled>{bucket_key}</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"
+        )
+    }
 }
 
 type Stats = BTreeMap<&'static str, OpStats>;
@@ -57,6 +85,17 @@ async fn ensure_bucket(p: &Plan) -> Result<(), String> {
         let config = "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
         p.client
             .request("PUT", &format!("/{}?versioning", p.bucket), &[], Bytes::from(config))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(encryption) = p.encryption {
+        p.client
+            .request(
+                "PUT",
+                &format!("/{}?encryption", p.bucket),
+                &[],
+                Bytes::from(encryption.configuration()),
+            )
             .await
             .map_err(|e| e.to_string())?;
     }
