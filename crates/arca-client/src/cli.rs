@@ -5,7 +5,7 @@ use clap::Subcommand;
 
 use crate::alias::Aliases;
 use crate::commands::{
-    admin, alias, cat, cp, du, lifecycle, ls, mb, policy, presign, rb, restore, rm, stat, sync, tree, uploads,
+    admin, alias, cat, cp, du, kms, lifecycle, ls, mb, policy, presign, rb, restore, rm, stat, sync, tree, uploads,
 };
 use crate::error::ClientError;
 use crate::flags::{ClientArgs, FilterArgs};
@@ -119,6 +119,16 @@ pub enum ClientCommand {
     /// The server's admin API (root user): `admin jobs`, `admin run-lifecycle`, `admin user …`.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// The server's KMS keys: `kms ls`, `kms create`, `kms disable KEY`,
+    /// `kms schedule-deletion KEY` (warns first), ….
+    Kms {
+        /// The server's alias (default: --endpoint-url and the AWS profile's keys).
+        #[arg(long)]
+        alias: Option<String>,
+        /// What to do with the keys.
+        #[command(subcommand)]
+        command: kms::KmsCommand,
+    },
 }
 
 impl ClientCommand {
@@ -143,7 +153,7 @@ impl ClientCommand {
             }
             C::Lifecycle(cmd) => vec![cmd.target()],
             C::Policy(cmd) => vec![cmd.target()],
-            C::Admin(_) | C::Alias(_) => Vec::new(),
+            C::Admin(_) | C::Alias(_) | C::Kms { .. } => Vec::new(),
         }
     }
 }
@@ -223,6 +233,7 @@ async fn run_command(args: ClientArgs, mut aliases: Aliases, command: ClientComm
         ClientCommand::Lifecycle(cmd) => lifecycle::run(args, &aliases, cmd).await,
         ClientCommand::Policy(cmd) => policy::run(args, &aliases, cmd).await,
         ClientCommand::Admin(cmd) => admin::run(args, &aliases, cmd).await,
+        ClientCommand::Kms { alias, command } => kms::run(args, &aliases, alias.as_deref(), command).await,
         ClientCommand::Cp(a) => cp::run(args, &aliases, &a).await,
         ClientCommand::Mv(a) => cp::mv(args, &aliases, &a).await,
         ClientCommand::Sync(a) => sync::run(args, &aliases, &a).await,

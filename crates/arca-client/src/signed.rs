@@ -1,6 +1,6 @@
 //! Signed HTTP requests the AWS SDK does not model: Arca's admin API, its IAM query API
-//! (`arca admin user …`), and bucket configuration documents sent exactly as the user wrote
-//! them (`arca lifecycle set`).
+//! (`arca admin user …`), its KMS JSON API (`arca kms …`), and bucket configuration
+//! documents sent exactly as the user wrote them (`arca lifecycle set`).
 //!
 //! The request is signed with SigV4 as the SDK would sign it, for the same endpoint, keys
 //! and region the other commands use (an alias, or the SDK's profile chain and flags), and
@@ -80,7 +80,7 @@ impl SignedEndpoint {
     /// Sends `method path_and_query` with `body`, signed; returns the answer's body. An S3
     /// error answer becomes [`ClientError::S3`].
     pub(crate) async fn send(&self, method: &str, path_and_query: &str, body: Vec<u8>) -> Result<String, ClientError> {
-        self.send_for("s3", method, path_and_query, body).await
+        self.send_for(("s3", Vec::new()), method, path_and_query, body).await
     }
 
     /// Calls IAM action `action` with `params` (the IAM query API on the same endpoint);
@@ -91,24 +91,55 @@ impl SignedEndpoint {
         for (k, v) in params {
             form.push_str(&format!("&{k}={}", utf8_percent_encode(v, NON_ALPHANUMERIC)));
         }
-        self.send_for("iam", "POST", "/", form.into_bytes()).await
+        self.send_for(("iam", Vec::new()), "POST", "/", form.into_bytes()).await
+    }
+
+    /// Calls KMS operation `operation` with the JSON `body` (KMS's JSON 1.1 API on the same
+    /// endpoint); returns its JSON answer. A KMS error becomes [`ClientError::S3`] with its
+    /// `__type` as the code.
+    pub(crate) async fn kms(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ClientError> {
+        let headers = vec![
+            ("content-type".to_string(), "application/x-amz-json-1.1".to_string()),
+            ("x-amz-target".to_string(), format!("TrentService.{operation}")),
+        ];
+        let answer = self
+            .send_for(("kms", headers), "POST", "/", body.to_string().into_bytes())
+            .await;
+        let text = match answer {
+            Ok(text) => text,
+            // KMS answers errors in JSON, not S3's XML.
+            Err(ClientError::S3 { code, message, hint }) if message.starts_with('{') || code.starts_with("HTTP ") => {
+                let error: serde_json::Value = serde_json::from_str(&message).unwrap_or_default();
+                return Err(ClientError::S3 {
+                    code: error["__type"].as_str().map_or(code, str::to_string),
+                    message: error["message"].as_str().unwrap_or_default().to_string(),
+                    hint,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        serde_json::from_str(&text).map_err(|e| ClientError::Transport(format!("the KMS answer is not JSON: {e}")))
     }
 
     async fn send_for(
         &self,
-        service: &str,
+        (service, extra_headers): (&str, Vec<(String, String)>),
         method: &str,
         path_and_query: &str,
         body: Vec<u8>,
     ) -> Result<String, ClientError> {
         let url = format!("{}{}", self.url, path_and_query);
-        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut headers = extra_headers;
         if service == "iam" {
             headers.push((
                 "content-type".into(),
                 "application/x-www-form-urlencoded; charset=utf-8".into(),
             ));
-        } else if !body.is_empty() {
+        } else if service == "s3" && !body.is_empty() {
             // S3 requires an integrity header on configuration uploads.
             let md5 = md5::Md5::digest(&body);
             headers.push((
@@ -160,10 +191,18 @@ impl SignedEndpoint {
         let status = resp.status().as_u16();
         let body = resp.text().await.map_err(|e| ClientError::Transport(e.to_string()))?;
         if status >= 300 {
-            return Err(ClientError::S3 {
-                code: xml_text(&body, "Code").unwrap_or_else(|| format!("HTTP {status}")),
-                message: xml_text(&body, "Message").unwrap_or_default(),
-                hint: String::new(),
+            return Err(match xml_text(&body, "Code") {
+                Some(code) => ClientError::S3 {
+                    code,
+                    message: xml_text(&body, "Message").unwrap_or_default(),
+                    hint: String::new(),
+                },
+                // Not S3's XML (KMS answers JSON): the whole body, for the caller to read.
+                None => ClientError::S3 {
+                    code: format!("HTTP {status}"),
+                    message: body,
+                    hint: String::new(),
+                },
             });
         }
         Ok(body)

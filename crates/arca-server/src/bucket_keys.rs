@@ -3,14 +3,15 @@
 //!
 //! A bucket key is a KMS data key (context: the bucket's ARN) from which each object's own
 //! key is derived (`arca_kms::object_key`). As on AWS, a bucket key is made for one requester
-//! and used for a limited time ([`LIFETIME`]): the KMS still sees every requester at least once
-//! in that time, in its audit trail and its decision. What the cache spares is the KMS
-//! operation itself (unwrapping key material, the cipher, the audit record); the decision
-//! whether the requester may use the key, and whether the key is enabled, is still taken for
-//! every object, from memory, so a disabled key or a revoked grant takes effect at once.
+//! and used for a limited time ([`LIFETIME`]): the KMS sees every requester at least once in
+//! that time, in its audit trail and its decision.
 //!
-//! Two maps, per requester: the bucket key each (KMS key, encryption context) currently
-//! writes with, and the bucket keys already opened, by their ciphertext blob.
+//! Each held key also remembers the decision that let its requester use it (the key policy,
+//! the requester's own policies, grants, the key's state) and the store's identity and KMS
+//! generations it was taken at. Any change to users, keys, policies, grants or a key's state
+//! moves a generation, and the next object is decided afresh: a disabled key or a revoked
+//! grant takes effect at once, as without a bucket key. A decision is also taken afresh after
+//! [`DECISION_LIFETIME`], for policies whose conditions depend on the time.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,19 +22,55 @@ use arca_kms::{DataKey, EncryptionContext};
 /// How long a bucket key is used for new objects, and how long an opened one is kept.
 pub(crate) const LIFETIME: Duration = Duration::from_secs(300);
 
+/// How long a decision stands while nothing it depends on changes.
+pub(crate) const DECISION_LIFETIME: Duration = Duration::from_secs(1);
+
 /// Most entries per map before expired ones are dropped (and, if none are, all).
 const MAX_ENTRIES: usize = 4096;
 
-/// A bucket key, and when the KMS gave it.
-struct Held {
-    key: DataKey,
-    blob: Vec<u8>,
+/// The store's identity and KMS generations.
+pub(crate) type Generations = (u64, u64);
+
+/// A bucket key held for a requester.
+#[derive(Clone)]
+pub(crate) struct Held {
+    pub(crate) key: DataKey,
+    /// Its ciphertext blob, for the records of the objects sealed under it.
+    pub(crate) blob: Vec<u8>,
+    /// The ARN of the KMS key it was made under.
+    pub(crate) key_arn: String,
+    /// When the KMS gave it.
     since: Instant,
+    /// When its use was last decided, and at which generations.
+    decided: (Instant, Generations),
 }
 
 impl Held {
+    /// A bucket key the KMS just gave or opened, its use decided at `generations`.
+    pub(crate) fn new(key: DataKey, blob: Vec<u8>, key_arn: String, generations: Generations) -> Held {
+        let now = Instant::now();
+        Held {
+            key,
+            blob,
+            key_arn,
+            since: now,
+            decided: (now, generations),
+        }
+    }
+
     fn fresh(&self, now: Instant) -> bool {
         now.duration_since(self.since) < LIFETIME
+    }
+
+    /// Whether the decision to use it still stands at `generations`.
+    pub(crate) fn decided_at(&self, generations: Generations) -> bool {
+        self.decided.1 == generations && self.decided.0.elapsed() < DECISION_LIFETIME
+    }
+
+    /// The same key, its use decided again at `generations`.
+    pub(crate) fn redecided(mut self, generations: Generations) -> Held {
+        self.decided = (Instant::now(), generations);
+        self
     }
 }
 
@@ -42,7 +79,8 @@ type PerRequester<K> = HashMap<String, HashMap<K, Held>>;
 
 #[derive(Default)]
 struct Maps {
-    /// What each requester writes with: by KMS key ARN and encryption context.
+    /// What each requester writes with: by the KMS key as the write named it and the
+    /// encryption context.
     writing: PerRequester<String>,
     /// What each requester has opened: by ciphertext blob.
     opened: PerRequester<Vec<u8>>,
@@ -55,78 +93,55 @@ pub(crate) struct BucketKeys {
 }
 
 impl BucketKeys {
-    /// The bucket key `requester` writes with under `key_arn` and `context`, and its blob,
-    /// if one is held and fresh.
-    pub(crate) fn writing(
-        &self,
-        requester: &str,
-        key_arn: &str,
-        context: &EncryptionContext,
-    ) -> Option<(DataKey, Vec<u8>)> {
+    /// The bucket key `requester` writes with under the KMS key `named` (as the write names
+    /// it; `None`: the `aws/s3` key) and `context`, if one is held and fresh.
+    pub(crate) fn writing(&self, requester: &str, named: Option<&str>, context: &EncryptionContext) -> Option<Held> {
         let maps = self.maps.lock().expect("bucket keys");
-        let held = maps.writing.get(requester)?.get(&writing_slot(key_arn, context))?;
-        held.fresh(Instant::now())
-            .then(|| (held.key.clone(), held.blob.clone()))
+        let held = maps.writing.get(requester)?.get(&writing_slot(named, context))?;
+        held.fresh(Instant::now()).then(|| held.clone())
     }
 
     /// The bucket key of `blob`, if `requester` opened (or made) it recently.
-    pub(crate) fn opened(&self, requester: &str, blob: &[u8]) -> Option<DataKey> {
+    pub(crate) fn opened(&self, requester: &str, blob: &[u8]) -> Option<Held> {
         let maps = self.maps.lock().expect("bucket keys");
         let held = maps.opened.get(requester)?.get(blob)?;
-        held.fresh(Instant::now()).then(|| held.key.clone())
+        held.fresh(Instant::now()).then(|| held.clone())
     }
 
-    /// Holds a bucket key the KMS just made for `requester`: it writes with it, and can read
-    /// what it wrote.
-    pub(crate) fn made(
+    /// Holds `held` as what `requester` writes with under `named` and `context` (and can
+    /// read what it wrote with).
+    pub(crate) fn hold_writing(
         &self,
         requester: &str,
-        (key_arn, context): (&str, &EncryptionContext),
-        key: &DataKey,
-        blob: &[u8],
+        (named, context): (Option<&str>, &EncryptionContext),
+        held: Held,
     ) {
         let mut maps = self.maps.lock().expect("bucket keys");
-        let now = Instant::now();
-        let held = || Held {
-            key: key.clone(),
-            blob: blob.to_vec(),
-            since: now,
-        };
-        insert(
-            &mut maps.writing,
-            requester,
-            writing_slot(key_arn, context),
-            held(),
-            now,
-        );
-        insert(&mut maps.opened, requester, blob.to_vec(), held(), now);
+        insert(&mut maps.opened, requester, held.blob.clone(), held.clone());
+        insert(&mut maps.writing, requester, writing_slot(named, context), held);
     }
 
-    /// Holds a bucket key the KMS just opened for `requester`.
-    pub(crate) fn just_opened(&self, requester: &str, blob: &[u8], key: &DataKey) {
+    /// Holds `held` as opened by `requester`.
+    pub(crate) fn hold_opened(&self, requester: &str, held: Held) {
         let mut maps = self.maps.lock().expect("bucket keys");
-        let now = Instant::now();
-        let held = Held {
-            key: key.clone(),
-            blob: blob.to_vec(),
-            since: now,
-        };
-        insert(&mut maps.opened, requester, blob.to_vec(), held, now);
+        insert(&mut maps.opened, requester, held.blob.clone(), held);
     }
 }
 
-/// One string per (KMS key, context): length-prefixed, so no two pairs collide.
-fn writing_slot(key_arn: &str, context: &EncryptionContext) -> String {
-    let mut slot = format!("{}:{key_arn}", key_arn.len());
+/// One string per (named key, context): length-prefixed, so no two pairs collide.
+fn writing_slot(named: Option<&str>, context: &EncryptionContext) -> String {
+    let named = named.unwrap_or("");
+    let mut slot = format!("{}:{named}", named.len());
     for (k, v) in context {
         slot.push_str(&format!("|{}:{k}{}:{v}", k.len(), v.len()));
     }
     slot
 }
 
-fn insert<K: std::hash::Hash + Eq>(map: &mut PerRequester<K>, requester: &str, slot: K, held: Held, now: Instant) {
+fn insert<K: std::hash::Hash + Eq>(map: &mut PerRequester<K>, requester: &str, slot: K, held: Held) {
     let entries: usize = map.values().map(HashMap::len).sum();
     if entries >= MAX_ENTRIES {
+        let now = Instant::now();
         for per in map.values_mut() {
             per.retain(|_, h| h.fresh(now));
         }
@@ -135,7 +150,14 @@ fn insert<K: std::hash::Hash + Eq>(map: &mut PerRequester<K>, requester: &str, s
             map.clear();
         }
     }
-    map.entry(requester.to_string()).or_default().insert(slot, held);
+    match map.get_mut(requester) {
+        Some(per) => {
+            per.insert(slot, held);
+        }
+        None => {
+            map.entry(requester.to_string()).or_default().insert(slot, held);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -146,44 +168,64 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    fn held(blob: &[u8], generations: Generations) -> Held {
+        Held::new(DataKey::random(), blob.to_vec(), "arn:k1".into(), generations)
+    }
+
     #[test]
     fn a_bucket_key_is_held_per_requester_key_and_context() {
         let keys = BucketKeys::default();
         let ctx = context(&[("aws:s3:arn", "arn:aws:s3:::b")]);
-        let key = DataKey::random();
-        keys.made("alice", ("arn:k1", &ctx), &key, b"blob-1");
-        let (held, blob) = keys.writing("alice", "arn:k1", &ctx).expect("held");
-        assert_eq!((held.as_bytes(), blob.as_slice()), (key.as_bytes(), &b"blob-1"[..]));
+        let h = held(b"blob-1", (1, 1));
+        let bytes = *h.key.as_bytes();
+        keys.hold_writing("alice", (Some("alias/k"), &ctx), h);
+        let got = keys.writing("alice", Some("alias/k"), &ctx).expect("held");
+        assert_eq!((got.key.as_bytes(), got.blob.as_slice()), (&bytes, &b"blob-1"[..]));
         assert!(
             keys.opened("alice", b"blob-1").is_some(),
             "the writer reads what it wrote"
         );
         assert!(
-            keys.writing("bob", "arn:k1", &ctx).is_none(),
+            keys.writing("bob", Some("alias/k"), &ctx).is_none(),
             "another requester asks the KMS"
         );
         assert!(keys.opened("bob", b"blob-1").is_none());
-        assert!(keys.writing("alice", "arn:k2", &ctx).is_none(), "another KMS key");
+        assert!(keys.writing("alice", None, &ctx).is_none(), "another KMS key");
         let other = context(&[("aws:s3:arn", "arn:aws:s3:::c")]);
-        assert!(keys.writing("alice", "arn:k1", &other).is_none(), "another bucket");
-        keys.just_opened("bob", b"blob-1", &key);
+        assert!(
+            keys.writing("alice", Some("alias/k"), &other).is_none(),
+            "another bucket"
+        );
+        keys.hold_opened("bob", held(b"blob-1", (1, 1)));
         assert!(keys.opened("bob", b"blob-1").is_some());
+    }
+
+    #[test]
+    fn a_decision_stands_only_at_its_generations() {
+        let h = held(b"b", (3, 7));
+        assert!(h.decided_at((3, 7)));
+        assert!(!h.decided_at((4, 7)), "users, keys or policies changed");
+        assert!(!h.decided_at((3, 8)), "a KMS key, alias or grant changed");
+        assert!(h.redecided((4, 8)).decided_at((4, 8)));
     }
 
     #[test]
     fn slots_do_not_collide() {
         assert_ne!(
-            writing_slot("k", &context(&[("a", "b|1:c")])),
-            writing_slot("k", &context(&[("a", "b"), ("c", "")]))
+            writing_slot(Some("k"), &context(&[("a", "b|1:c")])),
+            writing_slot(Some("k"), &context(&[("a", "b"), ("c", "")]))
+        );
+        assert_ne!(
+            writing_slot(None, &context(&[])),
+            writing_slot(Some(""), &context(&[("", "")]))
         );
     }
 
     #[test]
     fn the_maps_stay_bounded() {
         let keys = BucketKeys::default();
-        let key = DataKey::random();
         for i in 0..(MAX_ENTRIES + 10) {
-            keys.just_opened("r", format!("blob-{i}").as_bytes(), &key);
+            keys.hold_opened("r", held(format!("blob-{i}").as_bytes(), (0, 0)));
         }
         let maps = keys.maps.lock().unwrap();
         assert!(maps.opened.values().map(HashMap::len).sum::<usize>() <= MAX_ENTRIES);

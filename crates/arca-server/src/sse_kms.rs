@@ -5,9 +5,9 @@
 //! always holds `aws:s3:arn` (the object's ARN), besides what the writer asked for.
 //!
 //! With an S3 Bucket Key, the data key comes from a bucket key (context: the bucket's ARN)
-//! that [`BucketKeys`] holds for the requester: the decision and the key's state are checked
-//! for every object, the KMS operation (and its audit record) happens once per requester and
-//! bucket key.
+//! that [`BucketKeys`] holds for the requester with the decision that let them use it: the
+//! KMS operation (and its audit record) happens once per requester and bucket key, and the
+//! decision is taken again whenever users, keys, policies or grants change.
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use arca_s3::{KmsDataKeys, Requester};
 use arca_store::{DataKey, EncryptionDescriptor, SseAlgorithm};
 use s3s::S3Result;
 
-use crate::bucket_keys::BucketKeys;
+use crate::bucket_keys::{BucketKeys, Generations, Held};
 use crate::identity::Signer;
 use crate::key_access::{Asking, KeyAccess};
 use crate::kms_audit::{AuditEntry, KmsAudit, now};
@@ -174,6 +174,12 @@ impl SseKms {
         Ok((data_key, descriptor))
     }
 
+    /// The store's identity and KMS generations: what a held bucket key's decision stands on.
+    fn generations(&self) -> Generations {
+        let store = self.access.kms().store();
+        (store.identity_generation(), store.kms_generation())
+    }
+
     /// A new object's data key from the bucket key `signer` writes with under the named KMS
     /// key and `context` (the bucket's ARN), made by the KMS if none is held.
     async fn generate_from_bucket_key(
@@ -182,8 +188,44 @@ impl SseKms {
         key_id: Option<&str>,
         context: &EncryptionContext,
     ) -> S3Result<(DataKey, EncryptionDescriptor)> {
+        // Read before anything is decided: a change meanwhile makes the next object decide again.
+        let generations = self.generations();
+        let principal = self.principal(signer);
+        let held = self.bucket_keys.writing(&principal, key_id, context);
+        let held = match held {
+            Some(h) if h.decided_at(generations) => h,
+            held => {
+                let decided = self.decide_write(signer, key_id, context, held, generations).await?;
+                self.bucket_keys
+                    .hold_writing(&principal, (key_id, context), decided.clone());
+                decided
+            }
+        };
+        let salt = arca_kms::new_object_salt();
+        let descriptor = EncryptionDescriptor {
+            customer_key: None,
+            bucket_key_salt: Some(salt.clone()),
+            algorithm: SseAlgorithm::AwsKms,
+            key_id: Some(held.key_arn),
+            wrapped_key: held.blob,
+            context: context.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        };
+        Ok((arca_kms::object_key(&held.key, &salt), descriptor))
+    }
+
+    /// Decides whether `signer` may write under the named key with `context` now, and gives
+    /// the bucket key to write with: `held` if it is still the named key's, else a new one
+    /// from the KMS.
+    async fn decide_write(
+        &self,
+        signer: &Signer,
+        key_id: Option<&str>,
+        context: &EncryptionContext,
+        held: Option<Held>,
+        generations: Generations,
+    ) -> S3Result<Held> {
         let kms = self.access.kms();
-        // Refusals are recorded as the KMS would record them, cached key or not.
+        // Refusals are recorded as the KMS would record them, held key or not.
         let checked = match self.write_key(signer, key_id).await {
             Ok(key) => self
                 .allowed(signer, "GenerateDataKey", &key, context)
@@ -196,29 +238,15 @@ impl SseKms {
         }
         let key = checked?;
         let key_arn = kms.key_arn(&key);
-        let principal = self.principal(signer);
-        let (bucket_key, blob) = match self.bucket_keys.writing(&principal, &key_arn, context) {
-            Some(held) => held,
-            None => {
-                let made = kms.generate_data_key(&key, 32, context).map_err(|e| kms_error(&e));
-                self.audit(signer, "GenerateDataKey", &key_arn, &made);
-                let (plaintext, blob) = made?;
-                let bucket_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
-                self.bucket_keys
-                    .made(&principal, (&key_arn, context), &bucket_key, &blob);
-                (bucket_key, blob)
-            }
-        };
-        let salt = arca_kms::new_object_salt();
-        let descriptor = EncryptionDescriptor {
-            customer_key: None,
-            bucket_key_salt: Some(salt.clone()),
-            algorithm: SseAlgorithm::AwsKms,
-            key_id: Some(key_arn),
-            wrapped_key: blob,
-            context: context.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        };
-        Ok((arca_kms::object_key(&bucket_key, &salt), descriptor))
+        // An alias may have moved to another key since.
+        if let Some(held) = held.filter(|h| h.key_arn == key_arn) {
+            return Ok(held.redecided(generations));
+        }
+        let made = kms.generate_data_key(&key, 32, context).map_err(|e| kms_error(&e));
+        self.audit(signer, "GenerateDataKey", &key_arn, &made);
+        let (plaintext, blob) = made?;
+        let bucket_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
+        Ok(Held::new(bucket_key, blob, key_arn, generations))
     }
 
     /// The KMS key of an SSE-KMS record, once `signer` may decrypt under it and it is usable.
@@ -250,10 +278,20 @@ impl SseKms {
         DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))
     }
 
-    /// The bucket key of a record that has one: held, or opened by the KMS for `signer`.
+    /// The bucket key of a record that has one: held (its use decided again when anything it
+    /// depends on changed), or opened by the KMS for `signer`.
     fn bucket_key_of(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
+        // Read before anything is decided: a change meanwhile makes the next object decide again.
+        let generations = self.generations();
+        let principal = self.principal(signer);
+        let held = self.bucket_keys.opened(&principal, &descriptor.wrapped_key);
+        if let Some(h) = &held
+            && h.decided_at(generations)
+        {
+            return Ok(h.key.clone());
+        }
         let kms = self.access.kms();
-        // Refusals are recorded as the KMS would record them, cached key or not.
+        // Refusals are recorded as the KMS would record them, held key or not.
         let checked = self
             .readable_key(signer, descriptor)
             .and_then(|(key, _)| kms.usable(&key).map_err(|e| kms_error(&e)).map(|()| key));
@@ -266,15 +304,16 @@ impl SseKms {
             );
         }
         let key = checked?;
-        let principal = self.principal(signer);
-        if let Some(held) = self.bucket_keys.opened(&principal, &descriptor.wrapped_key) {
-            return Ok(held);
-        }
-        let opened = self.decrypt_for(signer, descriptor);
-        self.audit(signer, "Decrypt", &kms.key_arn(&key), &opened);
-        let bucket_key = opened?;
-        self.bucket_keys
-            .just_opened(&principal, &descriptor.wrapped_key, &bucket_key);
+        let held = match held {
+            Some(h) => h.redecided(generations),
+            None => {
+                let opened = self.decrypt_for(signer, descriptor);
+                self.audit(signer, "Decrypt", &kms.key_arn(&key), &opened);
+                Held::new(opened?, descriptor.wrapped_key.clone(), kms.key_arn(&key), generations)
+            }
+        };
+        let bucket_key = held.key.clone();
+        self.bucket_keys.hold_opened(&principal, held);
         Ok(bucket_key)
     }
 }

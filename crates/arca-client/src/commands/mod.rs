@@ -8,6 +8,7 @@ pub(crate) mod alias;
 pub(crate) mod cat;
 pub(crate) mod cp;
 pub(crate) mod du;
+pub(crate) mod kms;
 pub(crate) mod lifecycle;
 pub(crate) mod ls;
 pub(crate) mod mb;

@@ -127,6 +127,16 @@ impl Store {
         self.meta.read(|txn| records_under(txn, KMS_KEYS, b""))
     }
 
+    /// Changes with every committed change to keys and aliases (never goes back): a decision
+    /// about a key taken at one generation stands while the generation is the same.
+    pub fn kms_generation(&self) -> u64 {
+        self.kms_generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn kms_changed(&self) {
+        self.kms_generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// Stores a new key.
     pub async fn create_kms_key(&self, record: KmsKeyRecord) -> StoreResult<()> {
         self.meta
@@ -134,7 +144,9 @@ impl Store {
                 txn.put(KMS_KEYS, record.id.as_bytes(), &encode(&record)?)?;
                 Ok(())
             })
-            .await
+            .await?;
+        self.kms_changed();
+        Ok(())
     }
 
     /// Changes key `id` with `f`, in one commit; the change is stored only if `f` answers
@@ -149,7 +161,8 @@ impl Store {
         E: Send + 'static,
     {
         let id = id.to_string();
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let Some(mut key) = read_key(txn, &id)? else {
                     return Ok(None);
@@ -160,7 +173,9 @@ impl Store {
                 }
                 Ok(Some(outcome))
             })
-            .await
+            .await;
+        self.kms_changed();
+        outcome
     }
 
     /// Removes key `id` for good, with its aliases (a deletion whose window has passed).
@@ -179,7 +194,9 @@ impl Store {
                 txn.delete(KMS_KEYS, id.as_bytes())?;
                 Ok(())
             })
-            .await
+            .await?;
+        self.kms_changed();
+        Ok(())
     }
 
     /// Alias `name` of `account`, if there is one.
@@ -200,7 +217,8 @@ impl Store {
     /// `replace`, one that exists (false if it does not).
     pub async fn put_kms_alias(&self, account: &str, record: KmsAliasRecord, replace: bool) -> StoreResult<bool> {
         let key = object_key(account, &record.name);
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let exists = txn.get(KMS_ALIASES, &key)?.is_some();
                 if exists != replace {
@@ -209,13 +227,16 @@ impl Store {
                 txn.put(KMS_ALIASES, &key, &encode(&record)?)?;
                 Ok(true)
             })
-            .await
+            .await;
+        self.kms_changed();
+        outcome
     }
 
     /// Removes alias `name` of `account`; false if there was none.
     pub async fn delete_kms_alias(&self, account: &str, name: &str) -> StoreResult<bool> {
         let key = object_key(account, name);
-        self.meta
+        let outcome = self
+            .meta
             .write(move |txn| {
                 let exists = txn.get(KMS_ALIASES, &key)?.is_some();
                 if exists {
@@ -223,7 +244,9 @@ impl Store {
                 }
                 Ok(exists)
             })
-            .await
+            .await;
+        self.kms_changed();
+        outcome
     }
 }
 

@@ -123,6 +123,9 @@ pub struct Store {
     /// Bumped after every committed change to users or keys: the request path caches what
     /// it resolved from them and compares this to know when to look again.
     identity_generation: std::sync::atomic::AtomicU64,
+    /// Moves with every committed change to KMS keys (state, policy, grants, material) and
+    /// aliases (see `kms_keys.rs`).
+    kms_generation: std::sync::atomic::AtomicU64,
     lifecycle_clock: LifecycleClock,
     restore_delays: RestoreDelays,
     intelligent: IntelligentTiering,
@@ -191,6 +194,7 @@ impl Store {
             versioned: Default::default(),
             access: Default::default(),
             identity_generation: Default::default(),
+            kms_generation: Default::default(),
             lifecycle_clock: options.lifecycle_clock,
             restore_delays: options.restore_delays,
             intelligent: options.intelligent_tiering.clone(),

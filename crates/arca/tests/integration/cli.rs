@@ -1322,3 +1322,55 @@ async fn accounts_from_the_command_line() {
         assert_eq!(ok(run(&["admin", "account", "ls"])).lines().count(), 1);
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kms_keys_from_the_command_line() {
+    let s = TestServer::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let ep = s.endpoint.as_str();
+    tokio::task::block_in_place(|| {
+        let run = |args: &[&str]| arca_at(h, ep, args);
+        let created = ok(run(&[
+            "kms",
+            "create",
+            "--description",
+            "backups",
+            "--alias",
+            "backups",
+        ]));
+        let (id, arn) = created.trim().split_once('\t').unwrap();
+        assert!(
+            arn.starts_with("arn:aws:kms:us-east-1:") && arn.ends_with(id),
+            "{created}"
+        );
+        let listed = ok(run(&["kms", "ls"]));
+        assert!(
+            listed.contains(&format!("{id}\tEnabled\talias/backups\tbackups")),
+            "{listed}"
+        );
+        assert!(ok(run(&["kms", "describe", "alias/backups"])).contains("\"KeyState\": \"Enabled\""));
+        ok(run(&["kms", "disable", id]));
+        assert!(ok(run(&["kms", "describe", id])).contains("\"KeyState\": \"Disabled\""));
+        ok(run(&["kms", "enable", id]));
+
+        // Deletion warns, and without a terminal needs --yes: nothing is scheduled without it.
+        let out = run(&["kms", "schedule-deletion", id, "--days", "7"]);
+        assert!(!out.status.success());
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("WARNING") && said.contains("--yes"), "{said}");
+        assert!(ok(run(&["kms", "describe", id])).contains("\"KeyState\": \"Enabled\""));
+        let out = ok(run(&["kms", "schedule-deletion", id, "--days", "7", "--yes"]));
+        assert!(out.contains("pending deletion; deleted on 20"), "{out}");
+        assert!(ok(run(&["kms", "describe", id])).contains("\"KeyState\": \"PendingDeletion\""));
+        // A window outside 7–30 days is KMS's error, with its code.
+        let other = ok(run(&["kms", "create"]));
+        let other = other.split('\t').next().unwrap();
+        let out = run(&["kms", "schedule-deletion", other, "--days", "3", "--yes"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("ValidationException"));
+        ok(run(&["kms", "cancel-deletion", id]));
+        assert!(ok(run(&["kms", "describe", id])).contains("\"KeyState\": \"Disabled\""));
+        let out = run(&["kms", "describe", "alias/missing"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("NotFoundException"));
+    });
+}
