@@ -14,7 +14,7 @@
 //! [`DECISION_LIFETIME`], for policies whose conditions depend on the time.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arca_kms::{DataKey, EncryptionContext};
@@ -47,15 +47,15 @@ pub(crate) struct Held {
 
 impl Held {
     /// A bucket key the KMS just gave or opened, its use decided at `generations`.
-    pub(crate) fn new(key: DataKey, blob: Vec<u8>, key_arn: String, generations: Generations) -> Held {
+    pub(crate) fn new(key: DataKey, blob: Vec<u8>, key_arn: String, generations: Generations) -> Arc<Held> {
         let now = Instant::now();
-        Held {
+        Arc::new(Held {
             key,
             blob,
             key_arn,
             since: now,
             decided: (now, generations),
-        }
+        })
     }
 
     fn fresh(&self, now: Instant) -> bool {
@@ -68,14 +68,16 @@ impl Held {
     }
 
     /// The same key, its use decided again at `generations`.
-    pub(crate) fn redecided(mut self, generations: Generations) -> Held {
-        self.decided = (Instant::now(), generations);
-        self
+    pub(crate) fn redecided(&self, generations: Generations) -> Arc<Held> {
+        Arc::new(Held {
+            decided: (Instant::now(), generations),
+            ..self.clone()
+        })
     }
 }
 
-/// Requester's ARN → entries.
-type PerRequester<K> = HashMap<String, HashMap<K, Held>>;
+/// Requester's ARN → entries (shared: a lookup on the hot path copies a pointer).
+type PerRequester<K> = HashMap<String, HashMap<K, Arc<Held>>>;
 
 #[derive(Default)]
 struct Maps {
@@ -95,14 +97,19 @@ pub(crate) struct BucketKeys {
 impl BucketKeys {
     /// The bucket key `requester` writes with under the KMS key `named` (as the write names
     /// it; `None`: the `aws/s3` key) and `context`, if one is held and fresh.
-    pub(crate) fn writing(&self, requester: &str, named: Option<&str>, context: &EncryptionContext) -> Option<Held> {
+    pub(crate) fn writing(
+        &self,
+        requester: &str,
+        named: Option<&str>,
+        context: &EncryptionContext,
+    ) -> Option<Arc<Held>> {
         let maps = self.maps.lock().expect("bucket keys");
         let held = maps.writing.get(requester)?.get(&writing_slot(named, context))?;
         held.fresh(Instant::now()).then(|| held.clone())
     }
 
     /// The bucket key of `blob`, if `requester` opened (or made) it recently.
-    pub(crate) fn opened(&self, requester: &str, blob: &[u8]) -> Option<Held> {
+    pub(crate) fn opened(&self, requester: &str, blob: &[u8]) -> Option<Arc<Held>> {
         let maps = self.maps.lock().expect("bucket keys");
         let held = maps.opened.get(requester)?.get(blob)?;
         held.fresh(Instant::now()).then(|| held.clone())
@@ -114,7 +121,7 @@ impl BucketKeys {
         &self,
         requester: &str,
         (named, context): (Option<&str>, &EncryptionContext),
-        held: Held,
+        held: Arc<Held>,
     ) {
         let mut maps = self.maps.lock().expect("bucket keys");
         insert(&mut maps.opened, requester, held.blob.clone(), held.clone());
@@ -122,7 +129,7 @@ impl BucketKeys {
     }
 
     /// Holds `held` as opened by `requester`.
-    pub(crate) fn hold_opened(&self, requester: &str, held: Held) {
+    pub(crate) fn hold_opened(&self, requester: &str, held: Arc<Held>) {
         let mut maps = self.maps.lock().expect("bucket keys");
         insert(&mut maps.opened, requester, held.blob.clone(), held);
     }
@@ -138,7 +145,7 @@ fn writing_slot(named: Option<&str>, context: &EncryptionContext) -> String {
     slot
 }
 
-fn insert<K: std::hash::Hash + Eq>(map: &mut PerRequester<K>, requester: &str, slot: K, held: Held) {
+fn insert<K: std::hash::Hash + Eq>(map: &mut PerRequester<K>, requester: &str, slot: K, held: Arc<Held>) {
     let entries: usize = map.values().map(HashMap::len).sum();
     if entries >= MAX_ENTRIES {
         let now = Instant::now();
@@ -168,7 +175,7 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
-    fn held(blob: &[u8], generations: Generations) -> Held {
+    fn held(blob: &[u8], generations: Generations) -> Arc<Held> {
         Held::new(DataKey::random(), blob.to_vec(), "arn:k1".into(), generations)
     }
 

@@ -206,8 +206,8 @@ impl SseKms {
             customer_key: None,
             bucket_key_salt: Some(salt.clone()),
             algorithm: SseAlgorithm::AwsKms,
-            key_id: Some(held.key_arn),
-            wrapped_key: held.blob,
+            key_id: Some(held.key_arn.clone()),
+            wrapped_key: held.blob.clone(),
             context: context.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         };
         Ok((arca_kms::object_key(&held.key, &salt), descriptor))
@@ -221,9 +221,9 @@ impl SseKms {
         signer: &Signer,
         key_id: Option<&str>,
         context: &EncryptionContext,
-        held: Option<Held>,
+        held: Option<Arc<Held>>,
         generations: Generations,
-    ) -> S3Result<Held> {
+    ) -> S3Result<Arc<Held>> {
         let kms = self.access.kms();
         // Refusals are recorded as the KMS would record them, held key or not.
         let checked = match self.write_key(signer, key_id).await {

@@ -1,5 +1,7 @@
-//! The KMS API through hand-signed requests: its state survives `kill -9`, and bad requests
-//! get KMS's errors. (boto3 and the AWS CLI drive the whole API in `tests/clients/test_kms.py`.)
+//! The KMS API through hand-signed requests (its state survives `kill -9`, bad requests get
+//! KMS's errors) and through the AWS SDK for Rust's KMS client; SSE-KMS on S3 objects, with
+//! and without S3 Bucket Keys. (boto3 and the AWS CLI drive the whole API in
+//! `tests/clients/test_kms.py`.)
 
 use serde_json::{Value, json};
 
@@ -345,4 +347,146 @@ async fn a_bucket_key_spares_the_kms_a_call_per_object() {
         );
     }
     assert_eq!(kms_calls_for(&s2, &arns[0]).await.1, 1);
+}
+
+/// The AWS SDK for Rust's KMS client, pointed at the server.
+fn kms_client(s: &TestServer) -> aws_sdk_kms::Client {
+    let conf = aws_sdk_kms::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(&s.endpoint)
+        .region(aws_sdk_kms::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kms::config::Credentials::new(
+            ACCESS_KEY, SECRET_KEY, None, None, "test",
+        ))
+        .build();
+    aws_sdk_kms::Client::from_conf(conf)
+}
+
+#[tokio::test]
+async fn the_aws_sdk_for_rust_drives_the_kms() {
+    use aws_sdk_kms::error::ProvideErrorMetadata;
+    use aws_sdk_kms::primitives::Blob;
+    use aws_sdk_kms::types::{DataKeySpec, GrantOperation, KeyState, Tag};
+
+    let s = TestServer::start();
+    let k = kms_client(&s);
+    let created = k
+        .create_key()
+        .description("sdk")
+        .tags(Tag::builder().tag_key("team").tag_value("storage").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let meta = created.key_metadata().unwrap();
+    let (id, arn) = (meta.key_id().to_string(), meta.arn().unwrap().to_string());
+    assert_eq!(meta.key_state(), Some(&KeyState::Enabled));
+    k.create_alias()
+        .alias_name("alias/sdk")
+        .target_key_id(&id)
+        .send()
+        .await
+        .unwrap();
+
+    // Encrypt and Decrypt, the context bound to the ciphertext.
+    let blob = k
+        .encrypt()
+        .key_id("alias/sdk")
+        .plaintext(Blob::new(b"secret".to_vec()))
+        .encryption_context("app", "billing")
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob()
+        .unwrap()
+        .clone();
+    let decrypt = |context: &'static str| {
+        k.decrypt()
+            .ciphertext_blob(blob.clone())
+            .encryption_context("app", context)
+            .send()
+    };
+    let opened = decrypt("billing").await.unwrap();
+    assert_eq!(opened.plaintext().unwrap().as_ref(), b"secret");
+    assert_eq!(opened.key_id(), Some(arn.as_str()));
+    let e = decrypt("payroll").await.unwrap_err();
+    assert_eq!(e.code(), Some("InvalidCiphertextException"));
+
+    // Data keys, random bytes.
+    let data_key = k
+        .generate_data_key()
+        .key_id(&id)
+        .key_spec(DataKeySpec::Aes256)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(data_key.plaintext().unwrap().as_ref().len(), 32);
+    let back = k
+        .decrypt()
+        .ciphertext_blob(data_key.ciphertext_blob().unwrap().clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.plaintext(), data_key.plaintext());
+    let random = k.generate_random().number_of_bytes(64).send().await.unwrap();
+    assert_eq!(random.plaintext().unwrap().as_ref().len(), 64);
+
+    // Rotation keeps old ciphertexts readable; ReEncrypt moves one to another key.
+    k.rotate_key_on_demand().key_id(&id).send().await.unwrap();
+    let rotations = k.list_key_rotations().key_id(&id).send().await.unwrap();
+    assert_eq!(rotations.rotations().len(), 1);
+    assert_eq!(
+        decrypt("billing").await.unwrap().plaintext().unwrap().as_ref(),
+        b"secret"
+    );
+    let other = k.create_key().send().await.unwrap();
+    let other_arn = other.key_metadata().unwrap().arn().unwrap().to_string();
+    let moved = k
+        .re_encrypt()
+        .ciphertext_blob(blob.clone())
+        .source_encryption_context("app", "billing")
+        .destination_key_id(&other_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.key_id(), Some(other_arn.as_str()));
+
+    // Grants.
+    let grant = k
+        .create_grant()
+        .key_id(&id)
+        .grantee_principal("arn:aws:iam::000000000000:root")
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(k.list_grants().key_id(&id).send().await.unwrap().grants().len(), 1);
+    k.revoke_grant()
+        .key_id(&id)
+        .grant_id(grant.grant_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(k.list_grants().key_id(&id).send().await.unwrap().grants().is_empty());
+
+    // A disabled key refuses; deletion is scheduled and cancelled.
+    k.disable_key().key_id(&id).send().await.unwrap();
+    assert_eq!(decrypt("billing").await.unwrap_err().code(), Some("DisabledException"));
+    let scheduled = k
+        .schedule_key_deletion()
+        .key_id(&id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    assert!(scheduled.deletion_date().is_some());
+    let described = k.describe_key().key_id("alias/sdk").send().await.unwrap();
+    assert_eq!(
+        described.key_metadata().unwrap().key_state(),
+        Some(&KeyState::PendingDeletion)
+    );
+    k.cancel_key_deletion().key_id(&id).send().await.unwrap();
+    let listed = k.list_keys().send().await.unwrap();
+    assert!(listed.keys().iter().any(|e| e.key_id() == Some(id.as_str())));
+    let aliases = k.list_aliases().send().await.unwrap();
+    assert!(aliases.aliases().iter().any(|a| a.alias_name() == Some("alias/sdk")));
 }
