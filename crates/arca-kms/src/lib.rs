@@ -36,7 +36,7 @@ mod root_key;
 mod service;
 
 pub use arca_store::DataKey;
-pub use bucket_key::{new_object_salt, object_key};
+pub use bucket_key::{BucketKey, new_object_salt};
 pub use ciphertext::EncryptionContext;
 pub use customer_key::{CustomerKey, WrongCustomerKey, customer_etag};
 pub use error::KeyError;

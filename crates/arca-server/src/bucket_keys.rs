@@ -2,7 +2,7 @@
 //! bucket key are written and read without a KMS operation each.
 //!
 //! A bucket key is a KMS data key (context: the bucket's ARN) from which each object's own
-//! key is derived (`arca_kms::object_key`). As on AWS, a bucket key is made for one requester
+//! key is derived (`arca_kms::BucketKey`). As on AWS, a bucket key is made for one requester
 //! and used for a limited time ([`LIFETIME`]): the KMS sees every requester at least once in
 //! that time, in its audit trail and its decision.
 //!
@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arca_kms::{DataKey, EncryptionContext};
+use arca_kms::{BucketKey, DataKey, EncryptionContext};
 
 /// How long a bucket key is used for new objects, and how long an opened one is kept.
 pub(crate) const LIFETIME: Duration = Duration::from_secs(300);
@@ -34,7 +34,7 @@ pub(crate) type Generations = (u64, u64);
 /// A bucket key held for a requester.
 #[derive(Clone)]
 pub(crate) struct Held {
-    pub(crate) key: DataKey,
+    pub(crate) key: BucketKey,
     /// Its ciphertext blob, for the records of the objects sealed under it.
     pub(crate) blob: Vec<u8>,
     /// The ARN of the KMS key it was made under.
@@ -47,10 +47,10 @@ pub(crate) struct Held {
 
 impl Held {
     /// A bucket key the KMS just gave or opened, its use decided at `generations`.
-    pub(crate) fn new(key: DataKey, blob: Vec<u8>, key_arn: String, generations: Generations) -> Arc<Held> {
+    pub(crate) fn new(key: &DataKey, blob: Vec<u8>, key_arn: String, generations: Generations) -> Arc<Held> {
         let now = Instant::now();
         Arc::new(Held {
-            key,
+            key: BucketKey::new(key),
             blob,
             key_arn,
             since: now,
@@ -176,7 +176,7 @@ mod tests {
     }
 
     fn held(blob: &[u8], generations: Generations) -> Arc<Held> {
-        Held::new(DataKey::random(), blob.to_vec(), "arn:k1".into(), generations)
+        Held::new(&DataKey::random(), blob.to_vec(), "arn:k1".into(), generations)
     }
 
     #[test]
@@ -184,10 +184,11 @@ mod tests {
         let keys = BucketKeys::default();
         let ctx = context(&[("aws:s3:arn", "arn:aws:s3:::b")]);
         let h = held(b"blob-1", (1, 1));
-        let bytes = *h.key.as_bytes();
+        let derived = *h.key.object_key(b"salt").as_bytes();
         keys.hold_writing("alice", (Some("alias/k"), &ctx), h);
         let got = keys.writing("alice", Some("alias/k"), &ctx).expect("held");
-        assert_eq!((got.key.as_bytes(), got.blob.as_slice()), (&bytes, &b"blob-1"[..]));
+        assert_eq!(got.blob, b"blob-1");
+        assert_eq!(got.key.object_key(b"salt").as_bytes(), &derived);
         assert!(
             keys.opened("alice", b"blob-1").is_some(),
             "the writer reads what it wrote"

@@ -128,7 +128,7 @@ impl KmsDataKeys for SseKms {
         if let Some(salt) = &descriptor.bucket_key_salt {
             return self
                 .bucket_key_of(&signer, descriptor)
-                .map(|bucket_key| arca_kms::object_key(&bucket_key, salt));
+                .map(|held| held.key.object_key(salt));
         }
         let outcome = self.decrypt_for(&signer, descriptor);
         let key = descriptor.key_id.clone().unwrap_or_default();
@@ -210,7 +210,7 @@ impl SseKms {
             wrapped_key: held.blob.clone(),
             context: context.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         };
-        Ok((arca_kms::object_key(&held.key, &salt), descriptor))
+        Ok((held.key.object_key(&salt), descriptor))
     }
 
     /// Decides whether `signer` may write under the named key with `context` now, and gives
@@ -246,7 +246,7 @@ impl SseKms {
         self.audit(signer, "GenerateDataKey", &key_arn, &made);
         let (plaintext, blob) = made?;
         let bucket_key = DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))?;
-        Ok(Held::new(bucket_key, blob, key_arn, generations))
+        Ok(Held::new(&bucket_key, blob, key_arn, generations))
     }
 
     /// The KMS key of an SSE-KMS record, once `signer` may decrypt under it and it is usable.
@@ -280,7 +280,7 @@ impl SseKms {
 
     /// The bucket key of a record that has one: held (its use decided again when anything it
     /// depends on changed), or opened by the KMS for `signer`.
-    fn bucket_key_of(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
+    fn bucket_key_of(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<Arc<Held>> {
         // Read before anything is decided: a change meanwhile makes the next object decide again.
         let generations = self.generations();
         let principal = self.principal(signer);
@@ -288,7 +288,7 @@ impl SseKms {
         if let Some(h) = &held
             && h.decided_at(generations)
         {
-            return Ok(h.key.clone());
+            return Ok(h.clone());
         }
         let kms = self.access.kms();
         // Refusals are recorded as the KMS would record them, held key or not.
@@ -309,11 +309,10 @@ impl SseKms {
             None => {
                 let opened = self.decrypt_for(signer, descriptor);
                 self.audit(signer, "Decrypt", &kms.key_arn(&key), &opened);
-                Held::new(opened?, descriptor.wrapped_key.clone(), kms.key_arn(&key), generations)
+                Held::new(&opened?, descriptor.wrapped_key.clone(), kms.key_arn(&key), generations)
             }
         };
-        let bucket_key = held.key.clone();
-        self.bucket_keys.hold_opened(&principal, held);
-        Ok(bucket_key)
+        self.bucket_keys.hold_opened(&principal, held.clone());
+        Ok(held)
     }
 }

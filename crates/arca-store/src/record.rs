@@ -375,7 +375,7 @@ pub struct EncryptionDescriptor {
     pub customer_key: Option<CustomerKeyCheck>,
     /// SSE-KMS with an S3 Bucket Key: `wrapped_key` is the bucket key (a KMS data key shared
     /// by many objects), and this object's data key is derived from it with these 16 random
-    /// bytes (see `arca_kms::object_key`).
+    /// bytes (see `arca_kms::BucketKey`).
     #[serde(default, with = "serde_bytes", skip_serializing_if = "Option::is_none")]
     pub bucket_key_salt: Option<Vec<u8>>,
 }
