@@ -70,6 +70,9 @@ mod tests {
         assert_eq!(ka.as_bytes(), again.object_key(&a).as_bytes(), "derivation is stable");
         assert_ne!(ka.as_bytes(), bucket_key.object_key(&b).as_bytes());
         assert_ne!(ka.as_bytes(), raw.as_bytes());
-        assert_ne!(ka.as_bytes(), BucketKey::new(&DataKey::random()).object_key(&a).as_bytes());
+        assert_ne!(
+            ka.as_bytes(),
+            BucketKey::new(&DataKey::random()).object_key(&a).as_bytes()
+        );
     }
 }

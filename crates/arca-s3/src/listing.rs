@@ -1,6 +1,6 @@
 //! ListObjects (v1), ListObjectsV2 and ListObjectVersions over the store's ordered index.
 
-use arca_store::{ListEntry, ListPage, ListQuery, ObjectVersion as StoredVersion, VersionEntry, VersionQuery};
+use arca_store::{ListEntry, ListPage, ListQuery, ListedVersion, VersionEntry, VersionQuery};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as TOKEN;
 use s3s::dto::*;
@@ -56,12 +56,12 @@ impl ArcaS3 {
         self.store.list_objects(bucket, &q).s3()
     }
 
-    fn object_dto(&self, key: String, v: &StoredVersion, owner: bool, enc: &Encoder) -> Object {
+    fn object_dto(&self, key: String, v: &ListedVersion, owner: bool, enc: &Encoder) -> Object {
         Object {
             key: Some(enc.enc(key)),
             e_tag: Some(etag_dto(&v.etag)),
             last_modified: Some(timestamp(v.last_modified_ms)),
-            size: Some(object_size(v)),
+            size: Some(v.size as i64),
             storage_class: Some(ObjectStorageClass::from_static(v.storage_class.as_str())),
             owner: owner.then(|| owner_dto(&v.owner)),
             checksum_algorithm: v

@@ -9,7 +9,7 @@ use std::ops::{Bound, ControlFlow};
 
 use crate::error::StoreResult;
 use crate::kv::{Direction, KvRead, prefix_end, range_from};
-use crate::record::{ObjectVersion, decode};
+use crate::record::{ListedVersion, decode};
 use crate::tables::{OBJECTS, object_key};
 
 /// What to list.
@@ -32,8 +32,8 @@ pub enum ListEntry {
     Object {
         /// Its key.
         key: String,
-        /// Its current version.
-        version: Box<ObjectVersion>,
+        /// What a listing shows of its current version.
+        version: ListedVersion,
     },
     /// Every key under this prefix, up to and including the delimiter, as one entry.
     CommonPrefix(String),
@@ -116,7 +116,7 @@ pub(crate) fn list_objects(txn: &dyn KvRead, bucket: &str, q: &ListQuery) -> Sto
                 }
                 page.entries.push(ListEntry::Object {
                     key: key.to_string(),
-                    version: Box::new(decode(v)?),
+                    version: decode(v)?,
                 });
                 Ok(ControlFlow::Continue(()))
             },

@@ -438,6 +438,25 @@ impl SseAlgorithm {
     }
 }
 
+/// What a listing shows of an object: its record decoded without the fields a listing never
+/// shows. Decoding skips the rest (data extents, metadata, tags, ACL, the encryption
+/// descriptor) without building them, which is most of a listing's work per key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedVersion {
+    /// As [`ObjectVersion::size`].
+    pub size: u64,
+    /// As [`ObjectVersion::etag`].
+    pub etag: String,
+    /// As [`ObjectVersion::last_modified_ms`].
+    pub last_modified_ms: i64,
+    /// As [`ObjectVersion::storage_class`].
+    pub storage_class: StorageClass,
+    /// As [`ObjectVersion::owner`].
+    pub owner: Owner,
+    /// As [`ObjectVersion::checksum`].
+    pub checksum: Option<ObjectChecksum>,
+}
+
 /// One version of an object: a row of the `objects` table (the current version of a key) or
 /// of the `versions` table (older versions and delete markers of versioned buckets).
 #[derive(Debug, Clone, Serialize, Deserialize)]
