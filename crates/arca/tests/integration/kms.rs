@@ -205,16 +205,7 @@ async fn sse_kms_objects_through_the_sdk_follow_their_keys_state() {
 
     // The audit trail has it all: the KMS API's requests and S3's on the requester's behalf,
     // refusals included; in the admin API and in the data folder's file.
-    let (status, _, text) = send(signed(
-        "GET",
-        &s.url("/?arca-admin=kms-audit&limit=1000"),
-        &[],
-        b"",
-        Sign::default(),
-    ))
-    .await;
-    assert_eq!(status, 200, "{text}");
-    let trail: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let (text, trail) = audit_trail(&s).await;
     let seen = |operation: &str, via: &str, result: &str| {
         trail
             .iter()
@@ -240,11 +231,8 @@ async fn sse_kms_objects_through_the_sdk_follow_their_keys_state() {
     assert!(lines.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
 }
 
-/// The KMS operations S3 asked for on the requester's behalf, from the audit trail:
-/// (GenerateDataKey, Decrypt) under `arn`.
-async fn kms_calls_for(s: &TestServer, arn: &str) -> (usize, usize) {
-    // The trail is appended off the request path: let it catch up.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+/// The admin API's audit trail (its last 1,024 entries): the text and its entries.
+async fn audit_trail(s: &TestServer) -> (String, Vec<Value>) {
     let (status, _, text) = send(signed(
         "GET",
         &s.url("/?arca-admin=kms-audit&limit=1024"),
@@ -254,7 +242,16 @@ async fn kms_calls_for(s: &TestServer, arn: &str) -> (usize, usize) {
     ))
     .await;
     assert_eq!(status, 200, "{text}");
-    let trail: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let trail = serde_json::from_str(&text).unwrap();
+    (text, trail)
+}
+
+/// The KMS operations S3 asked for on the requester's behalf, from the audit trail:
+/// (GenerateDataKey, Decrypt) under `arn`.
+async fn kms_calls_for(s: &TestServer, arn: &str) -> (usize, usize) {
+    // The trail is appended off the request path: let it catch up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, trail) = audit_trail(s).await;
     let count = |operation: &str| {
         trail
             .iter()
