@@ -37,6 +37,22 @@ def start_server(*extra):
     return {"endpoint": line.split()[-1], "data": data, "proc": proc}
 
 
+def start_tls_server(folder):
+    """Starts `arca server` on HTTPS with a certificate of a fresh CA (written to `folder`);
+    the answer also names the CA's PEM file (`ca`)."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert_pem, key_pem, ca_pem = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
+    cert.private_key_pem.write_to_path(str(key_pem))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    server = start_server("--tls-cert", str(cert_pem), "--tls-key", str(key_pem))
+    server["ca"] = str(ca_pem)
+    return server
+
+
 def stop_server(server):
     server["proc"].terminate()
     assert server["proc"].wait(timeout=60) == 0

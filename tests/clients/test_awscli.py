@@ -91,17 +91,10 @@ def test_s3api_errors_and_metadata(aws, tmp_path):
 
 
 def test_https_with_ca_bundle(aws, tmp_path):
-    import trustme
+    from conftest import start_tls_server, stop_server
 
-    from conftest import start_server, stop_server
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    cert_pem, key_pem, ca_pem = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
-    cert.private_key_pem.write_to_path(str(key_pem))
-    ca.cert_pem.write_to_path(str(ca_pem))
-    tls = start_server("--tls-cert", str(cert_pem), "--tls-key", str(key_pem))
+    tls = start_tls_server(tmp_path)
+    ca_pem = tls["ca"]
     try:
         assert tls["endpoint"].startswith("https://")
         ep = tls["endpoint"]

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from conftest import ACCESS_KEY, SECRET_KEY, start_server, stop_server
+from conftest import ACCESS_KEY, SECRET_KEY, start_tls_server, stop_server
 
 # boto3 takes the key as text and base64-encodes its UTF-8 bytes.
 KEY = "0123456789abcdefghijklmnopqrstuv"
@@ -20,17 +20,7 @@ OTHER = "vutsrqponmlkjihgfedcba9876543210"
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     """A server on HTTPS with its own CA."""
-    import trustme
-
-    tmp = tmp_path_factory.mktemp("ssec-tls")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    cert_pem, key_pem, ca_pem = tmp / "cert.pem", tmp / "key.pem", tmp / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
-    cert.private_key_pem.write_to_path(str(key_pem))
-    ca.cert_pem.write_to_path(str(ca_pem))
-    s = start_server("--tls-cert", str(cert_pem), "--tls-key", str(key_pem))
-    s["ca"] = str(ca_pem)
+    s = start_tls_server(tmp_path_factory.mktemp("ssec-tls"))
     yield s
     stop_server(s)
 

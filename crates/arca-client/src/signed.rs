@@ -112,7 +112,7 @@ impl SignedEndpoint {
         let text = match answer {
             Ok(text) => text,
             // KMS answers errors in JSON, not S3's XML.
-            Err(ClientError::S3 { code, message, hint }) if message.starts_with('{') || code.starts_with("HTTP ") => {
+            Err(ClientError::S3 { code, message, hint }) if code.starts_with("HTTP ") => {
                 let error: serde_json::Value = serde_json::from_str(&message).unwrap_or_default();
                 return Err(ClientError::S3 {
                     code: error["__type"].as_str().map_or(code, str::to_string),

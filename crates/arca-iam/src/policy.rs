@@ -564,14 +564,17 @@ mod tests {
         assert_eq!(c[1].values, ["100"]);
     }
 
+    /// A policy of `kind` with `statement` as its one statement.
+    fn one_statement(statement: &str, kind: &PolicyKind) -> Result<Policy, PolicyError> {
+        Policy::parse(
+            &format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#),
+            kind,
+        )
+    }
+
     #[test]
     fn trust_policies_name_principals_and_sts_actions_but_no_resource() {
-        let trust = |statement: &str| {
-            Policy::parse(
-                &format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#),
-                &PolicyKind::Trust,
-            )
-        };
+        let trust = |statement: &str| one_statement(statement, &PolicyKind::Trust);
         assert!(
             trust(
                 r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}"#
@@ -594,12 +597,7 @@ mod tests {
 
     #[test]
     fn key_policies_name_principals_and_kms_actions() {
-        let key = |statement: &str| {
-            Policy::parse(
-                &format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#),
-                &PolicyKind::Key,
-            )
-        };
+        let key = |statement: &str| one_statement(statement, &PolicyKind::Key);
         assert!(
             key(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}"#)
                 .is_ok()

@@ -16,9 +16,8 @@
 
 use arca_store::DataKey;
 use ring::hkdf;
-use zeroize::Zeroizing;
 
-use crate::derive::new_salt;
+use crate::derive::{expand_key, new_salt};
 
 /// HKDF's info for an object key, before the object's salt.
 const OBJECT_KEY_INFO: &[u8] = b"arca s3 bucket key object v1";
@@ -40,18 +39,7 @@ impl BucketKey {
 
     /// The data key of the object whose record keeps `salt`.
     pub fn object_key(&self, salt: &[u8]) -> DataKey {
-        struct Len32;
-        impl hkdf::KeyType for Len32 {
-            fn len(&self) -> usize {
-                32
-            }
-        }
-        let mut out = Zeroizing::new([0u8; 32]);
-        self.0
-            .expand(&[OBJECT_KEY_INFO, salt], Len32)
-            .and_then(|okm| okm.fill(&mut out[..]))
-            .expect("HKDF yields 32 bytes");
-        DataKey::from_bytes(&out[..]).expect("32 bytes")
+        expand_key(&self.0, &[OBJECT_KEY_INFO, salt])
     }
 }
 

@@ -16,15 +16,19 @@ pub(crate) fn new_salt() -> [u8; SALT_LEN] {
 
 /// HKDF-SHA256 of `secret` with `salt` and `info`: a 256-bit key.
 pub(crate) fn derive_key(secret: &[u8], salt: &[u8], info: &[u8]) -> DataKey {
+    expand_key(&hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(secret), &[info])
+}
+
+/// HKDF-SHA256-Expand of `prk` with `info` (the concatenation of its parts): a 256-bit key.
+pub(crate) fn expand_key(prk: &hkdf::Prk, info: &[&[u8]]) -> DataKey {
     struct Len32;
     impl hkdf::KeyType for Len32 {
         fn len(&self) -> usize {
             32
         }
     }
-    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(secret);
     let mut out = Zeroizing::new([0u8; 32]);
-    prk.expand(&[info], Len32)
+    prk.expand(info, Len32)
         .and_then(|okm| okm.fill(&mut out[..]))
         .expect("HKDF yields 32 bytes");
     DataKey::from_bytes(&out[..]).expect("32 bytes")

@@ -47,7 +47,7 @@ pub trait KmsDataKeys: Send + Sync + 'static {
     /// A new data key under KMS key `key_id` (an id, ARN or alias; `None`: the requester's
     /// account's `aws/s3` key, made on first use), made with `context`: the key, and how the
     /// object's record keeps it. With `bucket_key`, the object's key is derived from an S3
-    /// Bucket Key (see `arca_kms::object_key`), which the service may have made before.
+    /// Bucket Key (see `arca_kms::BucketKey`), which the service may have made before.
     async fn generate(
         &self,
         requester: &Requester,

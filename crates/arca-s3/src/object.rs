@@ -1,8 +1,8 @@
 //! Single-object operations: PUT, GET, HEAD, DELETE, copy, tagging, attributes.
 
 use arca_store::{
-    ChecksumType, ContentHeaders, DeleteTarget, EncryptionDescriptor, IngestTarget, ObjectChecksum, ObjectData,
-    ObjectVersion, VersioningState, WriteCondition, now_ms,
+    ChecksumType, ContentHeaders, DataKey, DeleteTarget, EncryptionDescriptor, IngestTarget, ObjectChecksum,
+    ObjectData, ObjectVersion, VersioningState, WriteCondition, now_ms,
 };
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
@@ -314,8 +314,12 @@ impl ArcaS3 {
         let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let i = req.input;
         let (read, overrides) = read_request!(i);
-        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides, customer.as_ref())?;
-        let key = self.data_key_of(&requester, &v, customer.as_ref()).await?;
+        let (v, h, customer_key) = self.prepare_read(&i.bucket, &i.key, &read, overrides, customer.as_ref())?;
+        // An SSE-C object's key came from checking the customer's; any other is looked up.
+        let key = match customer_key {
+            Some(k) => Some(k),
+            None => self.data_key_of(&requester, &v, None).await?,
+        };
         let chunks = body::object_stream(&self.store, crate::restore::readable(&v)?, key.as_ref(), h.start, h.end)?;
         if i.version_id.is_none() {
             // INTELLIGENT_TIERING objects move by when they were last read.
@@ -336,7 +340,7 @@ impl ArcaS3 {
         let customer = provided_key(crate::customer_key_headers!(req.input), &req.extensions)?;
         let i = req.input;
         let (read, overrides) = read_request!(i);
-        let (v, h) = self.prepare_read(&i.bucket, &i.key, &read, overrides, customer.as_ref())?;
+        let (v, h, _) = self.prepare_read(&i.bucket, &i.key, &read, overrides, customer.as_ref())?;
         let partial = h.partial;
         let mut resp = with_status(object_headers!(HeadObjectOutput, h, {}), partial);
         // HEAD reports the tag count as GET does; s3s's HeadObjectOutput has no field for it.
@@ -349,7 +353,7 @@ impl ArcaS3 {
 
     /// What GET and HEAD share: find the version, check the customer's key (before any
     /// condition, which would tell about an ETag), check conditions, resolve the range or
-    /// part, and compute every response header.
+    /// part, and compute every response header. Also answers an SSE-C object's data key.
     fn prepare_read(
         &self,
         bucket: &str,
@@ -357,9 +361,9 @@ impl ArcaS3 {
         r: &ReadRequest<'_>,
         overrides: ContentHeaders,
         customer: Option<&ProvidedKey>,
-    ) -> S3Result<(ObjectVersion, ReadHeaders)> {
+    ) -> S3Result<(ObjectVersion, ReadHeaders, Option<DataKey>)> {
         let v = self.read_version(bucket, key, r.version_id)?;
-        customer_data_key(v.encryption.as_ref(), customer, Sealed::Object)?;
+        let customer_key = customer_data_key(v.encryption.as_ref(), customer, Sealed::Object)?;
         let (sse_customer_algorithm, sse_customer_key_md5) = echo(v.encryption.as_ref(), customer);
         check_read_conditions(
             &v,
@@ -415,7 +419,7 @@ impl ArcaS3 {
                 .clone()
                 .or_else(|| (r.version_id.is_some() || self.store.is_versioned(bucket)).then(|| "null".to_string())),
         };
-        Ok((v, h))
+        Ok((v, h, customer_key))
     }
 
     pub(crate) async fn delete_object_impl(

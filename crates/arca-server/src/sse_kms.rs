@@ -270,10 +270,20 @@ impl SseKms {
 
     fn decrypt_for(&self, signer: &Signer, descriptor: &EncryptionDescriptor) -> S3Result<DataKey> {
         let (key, context) = self.readable_key(signer, descriptor)?;
+        self.open(&key, &context, descriptor)
+    }
+
+    /// The key `descriptor` wraps, opened by the KMS under `key` (already decided on).
+    fn open(
+        &self,
+        key: &arca_store::KmsKeyRecord,
+        context: &EncryptionContext,
+        descriptor: &EncryptionDescriptor,
+    ) -> S3Result<DataKey> {
         let plaintext = self
             .access
             .kms()
-            .decrypt(&key, &descriptor.wrapped_key, &context)
+            .decrypt(key, &descriptor.wrapped_key, context)
             .map_err(|e| kms_error(&e))?;
         DataKey::from_bytes(&plaintext).ok_or_else(|| kms_error(&KmsError::Internal))
     }
@@ -294,7 +304,7 @@ impl SseKms {
         // Refusals are recorded as the KMS would record them, held key or not.
         let checked = self
             .readable_key(signer, descriptor)
-            .and_then(|(key, _)| kms.usable(&key).map_err(|e| kms_error(&e)).map(|()| key));
+            .and_then(|(key, context)| kms.usable(&key).map_err(|e| kms_error(&e)).map(|()| (key, context)));
         if checked.is_err() {
             self.audit(
                 signer,
@@ -303,11 +313,12 @@ impl SseKms {
                 &checked,
             );
         }
-        let key = checked?;
+        let (key, context) = checked?;
         let held = match held {
             Some(h) => h.redecided(generations),
             None => {
-                let opened = self.decrypt_for(signer, descriptor);
+                // Decided above: the KMS only opens it now.
+                let opened = self.open(&key, &context, descriptor);
                 self.audit(signer, "Decrypt", &kms.key_arn(&key), &opened);
                 Held::new(&opened?, descriptor.wrapped_key.clone(), kms.key_arn(&key), generations)
             }

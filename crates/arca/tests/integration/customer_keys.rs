@@ -39,10 +39,7 @@ macro_rules! with_key {
 /// A server that takes customer keys over plain HTTP from loopback (tests only; the HTTPS
 /// path is `keys_travel_over_tls_only`).
 fn server() -> TestServer {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut s = TestServer::start_on(&tmp.path().join("d"), &["--sse-c-over-loopback-http"]);
-    s.keep(tmp);
-    s
+    TestServer::start_with(&["--sse-c-over-loopback-http"])
 }
 
 async fn get_with(c: &Client, bucket: &str, key: &str, k: &CustomerKey) -> Vec<u8> {

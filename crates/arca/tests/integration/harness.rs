@@ -21,9 +21,14 @@ pub(crate) struct TestServer {
 impl TestServer {
     /// A fresh server on a new temporary data folder.
     pub(crate) fn start() -> TestServer {
+        Self::start_with(&[])
+    }
+
+    /// A fresh server on a new temporary data folder, with extra flags.
+    pub(crate) fn start_with(extra: &[&str]) -> TestServer {
         let tmp = tempfile::tempdir().expect("tempdir");
         let data = tmp.path().join("data");
-        let mut s = Self::start_on(&data, &[]);
+        let mut s = Self::start_on(&data, extra);
         s._tmp = Some(tmp);
         s
     }
