@@ -103,7 +103,7 @@ impl Policy {
         };
         // The index has checked the action when it knows it; else each statement does.
         let known_action = self.index.action_slot(request.action);
-        for index in self.index.candidates(request.identity, known_action) {
+        for index in self.index.candidates(request.identity, known_action, request.resource) {
             let statement = &self.statements[index];
             let named = statement.names_principal(request.identity);
             let applies = named != PrincipalMatch::No

@@ -4,14 +4,19 @@
 //! policy are about other principals or other actions: a bucket policy granting eighteen
 //! partners each their folder has one statement per partner. The index, built once when the
 //! policy is parsed, narrows a request to the statements whose `Principal` can name its
-//! identity and whose `Action` names its action; only those are evaluated.
+//! identity, whose `Action` names its action and whose `Resource` can be in its bucket (an
+//! identity policy granting ten buckets has a statement or more per bucket); only those are
+//! evaluated.
 //!
 //! The index only ever leaves out statements that cannot apply: it over-approximates, and
 //! [`Statement`]'s own checks still decide. So an answer through the index is the answer of
 //! the full scan (tested below, and by the parser fuzz tests on random requests).
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+// Looked up on every request (accounts, names, buckets): foldhash hashes a short key in a
+// fraction of SipHash's time, and is still seeded per process.
+use foldhash::HashMap;
 
 use crate::actions::s3_actions;
 use crate::policy::Statement;
@@ -101,6 +106,22 @@ fn named_by(entry: &str) -> (&str, Named<'_>) {
     (entry, Named::Account)
 }
 
+/// What every S3 resource's ARN starts with.
+const S3_ARN: &str = "arn:aws:s3:::";
+
+/// The bucket name of an S3 ARN's rest (after [`S3_ARN`]): up to the first `/`.
+fn bucket_part(rest: &str) -> &str {
+    rest.split_once('/').map_or(rest, |(bucket, _)| bucket)
+}
+
+/// The one bucket a `Resource` pattern can name resources of: `Some(NAME)` for
+/// `arn:aws:s3:::NAME` and `arn:aws:s3:::NAME/…` with a bucket name free of wildcards and
+/// variables (resources are matched case-sensitively, so only that very name).
+fn named_bucket(pattern: &str) -> Option<&str> {
+    let bucket = bucket_part(pattern.strip_prefix(S3_ARN)?);
+    (!bucket.is_empty() && !bucket.contains(['*', '?', '$'])).then_some(bucket)
+}
+
 /// The index of one policy's statements (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct StatementIndex {
@@ -114,11 +135,17 @@ pub(crate) struct StatementIndex {
     canonical: HashMap<String, StatementSet>,
     /// For each action of [`action_names`], the statements whose `Action` names it.
     actions: Vec<StatementSet>,
+    /// Statements with a `Resource` pattern in one named bucket (`arn:aws:s3:::NAME` or
+    /// `arn:aws:s3:::NAME/…`), by that bucket's name.
+    buckets: HashMap<String, StatementSet>,
+    /// Statements that may name resources of any bucket: a pattern with a wildcard or a
+    /// variable in its bucket name, `*`, another service's ARN, or `NotResource`.
+    any_bucket: StatementSet,
     /// Every statement: for actions Arca's catalogue does not hold.
     all: StatementSet,
 }
 
-/// Every S3 action name of the catalogue, sorted: a request's action is looked up here.
+/// Every S3 action name of the catalogue, sorted.
 fn action_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| {
@@ -128,19 +155,28 @@ fn action_names() -> &'static [&'static str] {
     })
 }
 
+/// Each action name's position in [`action_names`]: a request's action is looked up here.
+fn action_slots() -> &'static HashMap<&'static str, usize> {
+    static SLOTS: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+    SLOTS.get_or_init(|| action_names().iter().enumerate().map(|(i, a)| (*a, i)).collect())
+}
+
 impl StatementIndex {
     pub(crate) fn new(statements: &[Statement]) -> Self {
         let len = statements.len();
         let mut index = StatementIndex {
             len,
             anyone: StatementSet::with_capacity(len),
-            accounts: HashMap::new(),
-            canonical: HashMap::new(),
+            accounts: HashMap::default(),
+            canonical: HashMap::default(),
             actions: vec![StatementSet::with_capacity(len); action_names().len()],
+            buckets: HashMap::default(),
+            any_bucket: StatementSet::with_capacity(len),
             all: StatementSet::all(len),
         };
         for (i, s) in statements.iter().enumerate() {
             index.add_principal(i, s);
+            index.add_resources(i, s);
             for (a, action) in action_names().iter().enumerate() {
                 let named = s
                     .actions
@@ -183,17 +219,38 @@ impl StatementIndex {
         }
     }
 
+    fn add_resources(&mut self, i: usize, s: &Statement) {
+        let len = self.len;
+        let buckets: Option<Vec<&str>> = match s.resources.negated {
+            true => None,
+            false => s.resources.values.iter().map(|p| named_bucket(p)).collect(),
+        };
+        match buckets {
+            Some(buckets) if !buckets.is_empty() => {
+                for b in buckets {
+                    self.buckets
+                        .entry(b.to_string())
+                        .or_insert_with(|| StatementSet::with_capacity(len))
+                        .insert(i);
+                }
+            }
+            _ => self.any_bucket.insert(i),
+        }
+    }
+
     /// `action`'s place in the index, if the catalogue knows it (see [`candidates`](Self::candidates)).
     pub(crate) fn action_slot(&self, action: &str) -> Option<usize> {
-        action_names().binary_search(&action).ok()
+        action_slots().get(action).copied()
     }
 
     /// The statements that may apply to `who` doing the action in `action_slot` (every
-    /// statement, as to the action, when the catalogue does not know it), in document order.
+    /// statement, as to the action, when the catalogue does not know it) to `resource`, in
+    /// document order.
     pub(crate) fn candidates<'a>(
         &'a self,
         who: &Identity,
         action_slot: Option<usize>,
+        resource: &str,
     ) -> impl Iterator<Item = usize> + 'a {
         let mut named: [Option<&'a StatementSet>; 4] = [Some(&self.anyone), None, None, None];
         let (account, canonical_id, user, role) = match who {
@@ -220,9 +277,14 @@ impl StatementIndex {
                 .or_else(|| role.and_then(|name| a.roles.get(name)));
         }
         let actions = action_slot.map_or(&self.all, |a| &self.actions[a]);
+        // Outside S3 (`*`, another service's ARN) the resource says nothing of buckets.
+        let resources = match resource.strip_prefix(S3_ARN) {
+            Some(rest) => [Some(&self.any_bucket), self.buckets.get(bucket_part(rest))],
+            None => [Some(&self.all), None],
+        };
         (0..self.len.div_ceil(64)).flat_map(move |w| {
-            let principal = named.iter().flatten().fold(0, |bits, set| bits | set.word(w));
-            Bits(principal & actions.word(w)).map(move |bit| w * 64 + bit)
+            let union = |sets: &[Option<&StatementSet>]| sets.iter().flatten().fold(0, |bits, set| bits | set.word(w));
+            Bits(union(&named) & actions.word(w) & union(&resources)).map(move |bit| w * 64 + bit)
         })
     }
 }

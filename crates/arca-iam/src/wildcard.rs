@@ -4,13 +4,13 @@
 
 /// Whether `value` matches `pattern`, comparing characters exactly.
 pub fn matches(pattern: &str, value: &str) -> bool {
-    glob(pattern, value, |a, b| a == b)
+    glob(pattern, value, false)
 }
 
 /// Whether `value` matches `pattern`, ignoring ASCII case (action names: `s3:getobject` is
 /// `s3:GetObject`).
 pub fn matches_ignore_case(pattern: &str, value: &str) -> bool {
-    glob(pattern, value, |a, b| a.eq_ignore_ascii_case(&b))
+    glob(pattern, value, true)
 }
 
 /// Linear-time glob: on a mismatch after a `*`, retry one character further along `value`
@@ -18,10 +18,34 @@ pub fn matches_ignore_case(pattern: &str, value: &str) -> bool {
 /// O(pattern × value) at worst, never exponentially (policies are user input). Patterns
 /// without wildcards (most actions and many resources) are a plain comparison, and ASCII
 /// text (nearly everything) is matched by bytes, without collecting characters.
-fn glob(pattern: &str, value: &str, eq: impl Fn(char, char) -> bool) -> bool {
-    if !pattern.contains(['*', '?']) {
-        return pattern.len() == value.len() && pattern.chars().zip(value.chars()).all(|(p, v)| eq(p, v));
+///
+/// The literal text before the first wildcard is compared first, as bytes: most patterns a
+/// request meets name other buckets or folders and fail there, and most that match are
+/// `literal*` (`arn:aws:s3:::bucket/*`), which that comparison decides alone. Comparing UTF-8
+/// bytes is comparing characters (ignoring ASCII case too: the bytes of a non-ASCII character
+/// are all ≥ 0x80, never ASCII letters), and the wildcards are ASCII, so the literal ends on a
+/// character boundary of both strings.
+fn glob(pattern: &str, value: &str, ignore_case: bool) -> bool {
+    let Some(first) = pattern.bytes().position(|b| b == b'*' || b == b'?') else {
+        return pattern.len() == value.len() && literal_eq(pattern, value, ignore_case);
+    };
+    let Some(literal) = value.get(..first) else {
+        return false;
+    };
+    if !literal_eq(&pattern[..first], literal, ignore_case) {
+        return false;
     }
+    let (pattern, value) = (&pattern[first..], &value[first..]);
+    if pattern == "*" {
+        return true;
+    }
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     if pattern.is_ascii() && value.is_ascii() {
         return glob_in(pattern.as_bytes(), value.as_bytes(), b'*', b'?', |p, v| {
             eq(p as char, v as char)
@@ -30,6 +54,16 @@ fn glob(pattern: &str, value: &str, eq: impl Fn(char, char) -> bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let v: Vec<char> = value.chars().collect();
     glob_in(&p, &v, '*', '?', eq)
+}
+
+/// Whether two texts of equal byte length are equal, exactly or ignoring ASCII case (see
+/// [`glob`]).
+fn literal_eq(pattern: &str, value: &str, ignore_case: bool) -> bool {
+    if ignore_case {
+        pattern.as_bytes().eq_ignore_ascii_case(value.as_bytes())
+    } else {
+        pattern.as_bytes() == value.as_bytes()
+    }
 }
 
 fn glob_in<T: Copy + PartialEq>(p: &[T], v: &[T], star_sym: T, one: T, eq: impl Fn(T, T) -> bool) -> bool {
@@ -75,6 +109,49 @@ mod tests {
             "non-ASCII text matches by characters"
         );
         assert!(matches("caf?/x", "caf\u{e9}/x"), "? is one character, not one byte");
+    }
+
+    #[test]
+    fn the_literal_before_a_wildcard_is_compared_whole() {
+        assert!(!matches("arn:aws:s3:::other/*", "arn:aws:s3:::pol/x"));
+        assert!(
+            !matches("arn:aws:s3:::pol/long-prefix/*", "arn:aws:s3:::pol/x"),
+            "value shorter"
+        );
+        assert!(matches("arn:aws:s3:::pol/*", "arn:aws:s3:::pol/"));
+        assert!(
+            !matches("\u{e9}*", "a\u{e9}"),
+            "the literal ends inside a character of the value"
+        );
+        assert!(matches_ignore_case("\u{c9}T\u{e9}*", "\u{c9}t\u{e9}x"));
+        assert!(
+            !matches_ignore_case("\u{c9}*", "\u{e9}"),
+            "non-ASCII letters are not folded"
+        );
+    }
+
+    /// The plain recursive definition of the glob, to check the fast one against.
+    fn reference(p: &[char], v: &[char], ignore_case: bool) -> bool {
+        match p.split_first() {
+            None => v.is_empty(),
+            Some(('*', rest)) => (0..=v.len()).any(|i| reference(rest, &v[i..], ignore_case)),
+            Some((&c, rest)) => v.split_first().is_some_and(|(&x, vrest)| {
+                (c == '?' || c == x || (ignore_case && c.eq_ignore_ascii_case(&x)))
+                    && reference(rest, vrest, ignore_case)
+            }),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_glob_is_its_definition(
+            p in "[aA\u{e9}\u{c9}*?]{0,5}",
+            v in "[aA\u{e9}\u{c9}]{0,6}",
+        ) {
+            let (pc, vc): (Vec<char>, Vec<char>) = (p.chars().collect(), v.chars().collect());
+            proptest::prop_assert_eq!(matches(&p, &v), reference(&pc, &vc, false));
+            proptest::prop_assert_eq!(matches_ignore_case(&p, &v), reference(&pc, &vc, true));
+        }
     }
 
     #[test]

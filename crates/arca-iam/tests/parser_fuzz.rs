@@ -151,3 +151,50 @@ proptest! {
         prop_assert_eq!((full.denies, full.allows), (indexed.denies, indexed.allows));
     }
 }
+
+/// Identity-policy statements of every shape the index sorts resources by: one bucket named
+/// (its objects, itself, a folder, a key with a variable), several buckets, wildcards and
+/// variables in a bucket name, `*`, another service's ARN, `NotResource`.
+const IDENTITY_STATEMENTS: &[&str] = &[
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b"}"#,
+    r#"{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::b/private/*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/home/${aws:username}/*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::other/*","arn:aws:s3:::bb/*"]}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::b*"]}"#,
+    r#"{"Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::?/*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::${aws:username}/*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::*"}"#,
+    r#"{"Effect":"Deny","Action":"s3:DeleteObject","NotResource":"arn:aws:s3:::b/keep/*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:*:*:*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::B/*"}"#,
+];
+
+proptest! {
+    /// Likewise for identity policies, whose statements name any resources.
+    #[test]
+    fn the_indexed_answer_is_the_full_answer_for_any_resource(
+        picks in prop::collection::vec(0..IDENTITY_STATEMENTS.len(), 1..12),
+        who in 0..11usize,
+        action in prop::sample::select(vec![
+            "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:ListAllMyBuckets",
+        ]),
+        resource in prop::sample::select(vec![
+            "arn:aws:s3:::b/k", "arn:aws:s3:::b", "arn:aws:s3:::b/private/k", "arn:aws:s3:::b/home/alice/k",
+            "arn:aws:s3:::b/keep/k", "arn:aws:s3:::bb/k", "arn:aws:s3:::B/k", "arn:aws:s3:::alice/k",
+            "arn:aws:s3:::x", "arn:aws:s3:::", "*", "arn:aws:iam::111122223333:user/alice",
+        ]),
+    ) {
+        let statements: Vec<&str> = picks.iter().map(|&i| IDENTITY_STATEMENTS[i]).collect();
+        let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+        let policy = Policy::parse(&text, &PolicyKind::Identity).unwrap();
+        let mut cx = ConditionContext::new();
+        cx.set("aws:username", "alice");
+        let identity = &identities()[who];
+        let request = Request { identity, action, resource, context: &cx };
+        let full = policy.evaluate(&request);
+        let indexed = policy.answer(&request);
+        prop_assert_eq!((full.denies, full.allows), (indexed.denies, indexed.allows));
+    }
+}

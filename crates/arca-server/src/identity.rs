@@ -495,9 +495,9 @@ pub(crate) fn signer_keys(context: &mut ConditionContext, identity: &Identity, s
         set(RequestKey::PrincipalType, &|| "Anonymous".into());
         return;
     };
-    if let Some(arn) = identity
-        .principal_arn()
-        .filter(|_| reads.contains(RequestKey::PrincipalArn))
+    // The ARN is made only when read: it is formatted anew each time.
+    if reads.contains(RequestKey::PrincipalArn)
+        && let Some(arn) = identity.principal_arn()
     {
         set(RequestKey::PrincipalArn, &|| arn.clone());
     }
