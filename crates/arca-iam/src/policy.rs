@@ -88,6 +88,9 @@ pub struct Policy {
     pub reads: KeySet,
     /// Which statements can apply to which principals and actions.
     pub(crate) index: StatementIndex,
+    /// Whether it grants public access ([`is_public`](Self::is_public)): known when parsed,
+    /// as Block Public Access asks on every request to a bucket that restricts it.
+    pub(crate) public: bool,
 }
 
 /// Bucket policies: 20 KB, as S3 allows.
@@ -150,6 +153,7 @@ impl Policy {
         let keys = referenced_keys(&statements, variables);
         let index = StatementIndex::new(&statements);
         let reads = KeySet::of(keys.iter().map(String::as_str));
+        let public = crate::public::grants_public_access(&statements);
         Ok(Policy {
             variables,
             id,
@@ -157,6 +161,7 @@ impl Policy {
             keys,
             reads,
             index,
+            public,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! GetBucketPolicyStatus: it allows some action to a principal that is not fixed — `*`, or
 //! anyone at all — unless a condition pins the requester down to fixed values.
 
-use crate::policy::{Effect, Policy};
+use crate::policy::{Effect, Policy, Statement};
 
 /// Condition keys whose fixed values make a wildcard principal non-public.
 const PINNING_KEYS: &[&str] = &[
@@ -23,25 +23,30 @@ const PINNING_KEYS: &[&str] = &[
 impl Policy {
     /// Whether the policy grants public access.
     pub fn is_public(&self) -> bool {
-        self.statements.iter().any(|s| {
-            if s.effect != Effect::Allow {
-                return false;
-            }
-            let open = match &s.principal {
-                None => false,
-                Some((true, _)) => true, // NotPrincipal allows everyone it does not name
-                Some((false, p)) => p.everyone,
-            };
-            open && !s.conditions.iter().any(|c| {
-                let key = c.key.to_ascii_lowercase();
-                let fixed = !c
-                    .values
-                    .iter()
-                    .any(|v| v.contains('*') || v.contains('?') || v.contains("${"));
-                PINNING_KEYS.contains(&key.as_str()) && fixed && !wide_source_ip(&key, &c.values)
-            })
-        })
+        self.public
     }
+}
+
+/// Whether some of `statements` grants public access.
+pub(crate) fn grants_public_access(statements: &[Statement]) -> bool {
+    statements.iter().any(|s| {
+        if s.effect != Effect::Allow {
+            return false;
+        }
+        let open = match &s.principal {
+            None => false,
+            Some((true, _)) => true, // NotPrincipal allows everyone it does not name
+            Some((false, p)) => p.everyone,
+        };
+        open && !s.conditions.iter().any(|c| {
+            let key = c.key.to_ascii_lowercase();
+            let fixed = !c
+                .values
+                .iter()
+                .any(|v| v.contains('*') || v.contains('?') || v.contains("${"));
+            PINNING_KEYS.contains(&key.as_str()) && fixed && !wide_source_ip(&key, &c.values)
+        })
+    })
 }
 
 /// `aws:SourceIp` pins nothing if a range is wider than AWS allows for a non-public policy

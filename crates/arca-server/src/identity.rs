@@ -12,7 +12,7 @@
 //! store read and no policy parse, and a change still takes effect on the next request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use arca_iam::{ConditionContext, Identity, KeySet, Policy, PolicyAnswer, PolicyKind, Request, RequestKey};
 use arca_store::{AccountRecord, Owner, PublicAccessBlock, RoleRecord, Store, StoreResult, UserRecord};
@@ -149,7 +149,7 @@ pub(crate) struct Identities {
     account_blocks: RwLock<(u64, HashMap<String, Option<PublicAccessBlock>>)>,
     /// Bucket policies parsed, by bucket, with the stored text they were parsed from (the
     /// store's mirror hands out the same `Arc` until the policy changes).
-    bucket_policies: Mutex<HashMap<String, ParsedBucketPolicy>>,
+    bucket_policies: RwLock<HashMap<String, ParsedBucketPolicy>>,
 }
 
 impl Identities {
@@ -169,7 +169,7 @@ impl Identities {
             first: Arc::new(Account::of(first)),
             keys: RwLock::new(HashMap::new()),
             account_blocks: RwLock::new((0, HashMap::new())),
-            bucket_policies: Mutex::new(HashMap::new()),
+            bucket_policies: RwLock::new(HashMap::new()),
         }
     }
 
@@ -442,8 +442,12 @@ impl Identities {
     /// policy that no longer parses (stored under an older, laxer parser) stands as a Deny of
     /// everything on the bucket ([`crate::policy_set::unreadable`]): failing closed.
     pub(crate) fn bucket_policy(&self, bucket: &str, text: &Arc<str>) -> Option<Arc<Policy>> {
-        let mut parsed = self.bucket_policies.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((stored, policy)) = parsed.get(bucket)
+        // Read on every request to a bucket with a policy: shared, not exclusive.
+        if let Some((stored, policy)) = self
+            .bucket_policies
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(bucket)
             && Arc::ptr_eq(stored, text)
         {
             return policy.clone();
@@ -458,6 +462,7 @@ impl Identities {
                 Some(Arc::new(crate::policy_set::unreadable(&kind)))
             }
         };
+        let mut parsed = self.bucket_policies.write().unwrap_or_else(|e| e.into_inner());
         if parsed.len() >= CACHE_MAX {
             parsed.clear();
         }
