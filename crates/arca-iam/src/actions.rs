@@ -3,6 +3,8 @@
 //! an action at all? does it apply to any of the statement's resources?) and the server's
 //! access hook share.
 
+use std::sync::OnceLock;
+
 /// What an action's resource ARN names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceKind {
@@ -16,8 +18,8 @@ pub enum ResourceKind {
 
 use ResourceKind::{Bucket, Object, Service};
 
-/// (S3 operation, action, resource kind), sorted by operation (looked up by binary search on
-/// every request). An operation on a given version (`versionId`) asks for the `…Version…`
+/// (S3 operation, action, resource kind), sorted by operation (looked up through a hash map
+/// on every request). An operation on a given version (`versionId`) asks for the `…Version…`
 /// action instead: see [`s3_action`].
 const OPERATIONS: &[(&str, &str, ResourceKind)] = &[
     ("AbortMultipartUpload", "s3:AbortMultipartUpload", Object),
@@ -140,8 +142,11 @@ const OTHER_ACTIONS: &[(&str, ResourceKind)] = &[
 /// The action and resource kind of S3 operation `operation` (s3s's operation name), on a
 /// given version when `versioned` (a `versionId` in the request).
 pub fn s3_action(operation: &str, versioned: bool) -> Option<(&'static str, ResourceKind)> {
-    let i = OPERATIONS.binary_search_by(|(op, _, _)| op.cmp(&operation)).ok()?;
-    let (_, action, kind) = &OPERATIONS[i];
+    // Asked on every request a policy decides: a hash lookup, not a dozen string compares.
+    static BY_OPERATION: OnceLock<foldhash::HashMap<&'static str, usize>> = OnceLock::new();
+    let by_operation =
+        BY_OPERATION.get_or_init(|| OPERATIONS.iter().enumerate().map(|(i, (op, _, _))| (*op, i)).collect());
+    let (_, action, kind) = &OPERATIONS[*by_operation.get(operation)?];
     let action = match (*action, versioned) {
         ("s3:GetObject", true) if operation == "GetObject" || operation == "HeadObject" => "s3:GetObjectVersion",
         ("s3:GetObjectAcl", true) => "s3:GetObjectVersionAcl",

@@ -134,7 +134,7 @@ impl Access {
         let request = Request {
             identity,
             action: asked.action,
-            resource: &asked.resource,
+            resource: asked.resource,
             context: &context,
         };
         let object = self.governing_object(stored, asked);
@@ -173,7 +173,7 @@ impl Access {
             reason: why.to_string(),
             principal,
             action: asked.action.to_string(),
-            resource: asked.resource.clone(),
+            resource: asked.resource.to_string(),
             context: context_report(&context),
             policies,
         });
@@ -367,7 +367,7 @@ impl Access {
             key: Some(key),
             version_id: version_id.as_deref(),
             new_object: false,
-            resource: arca_iam::s3_resource_arn(bucket, Some(key)),
+            resource: &arca_iam::s3_resource_arn(bucket, Some(key)),
             headers: &req.headers,
             uri: &req.uri,
             client: req.extensions.get::<Client>().copied(),
@@ -389,7 +389,7 @@ struct Asked<'a> {
     version_id: Option<&'a str>,
     /// Whether the action sets the ACL of an object the request writes (not yet stored).
     new_object: bool,
-    resource: String,
+    resource: &'a str,
     headers: &'a HeaderMap,
     uri: &'a Uri,
     client: Option<Client>,
@@ -647,7 +647,7 @@ impl S3Access for Access {
                 key: cx.s3_path().get_object_key(),
                 version_id: version_id.as_deref(),
                 new_object,
-                resource: resource.clone(),
+                resource: &resource,
                 headers: cx.headers(),
                 uri: cx.uri(),
                 client,
@@ -683,7 +683,7 @@ impl S3Access for Access {
                     key: Some(&object.key),
                     version_id: object.version_id.as_deref(),
                     new_object: false,
-                    resource: arca_iam::s3_resource_arn(bucket, Some(&object.key)),
+                    resource: &arca_iam::s3_resource_arn(bucket, Some(&object.key)),
                     headers: &req.headers,
                     uri: &req.uri,
                     client,
